@@ -1,0 +1,17 @@
+//! `GET /healthz`: liveness including a database round trip.
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::error::ApiError;
+
+/// 200 `{"status":"ok"}` when the database answers, else 503.
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(Json(json!({"status": "ok", "database": "ok"})))
+}

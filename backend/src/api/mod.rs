@@ -1,0 +1,78 @@
+//! The HTTP API (billing-backend.md §2): shared [`AppState`], the router, and one module per
+//! resource. Every route follows authenticate (401) → authorize (403) → validate (400/422) →
+//! act, and every error is JSON via [`crate::error::ApiError`].
+
+pub mod checkout;
+pub mod extract;
+pub mod health;
+pub mod plans;
+pub mod status;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::routing::{get, post};
+use sqlx::PgPool;
+
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::stripe::StripeClient;
+use crate::webhook::apply::WebhookContext;
+use crate::webhook::{self, MAX_BODY_BYTES};
+
+/// State shared by every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Database pool.
+    pub pool: PgPool,
+    /// Validated configuration.
+    pub config: Arc<Config>,
+    /// Verifies bearer tokens.
+    pub auth: Arc<Authenticator>,
+    /// Stripe client.
+    pub stripe: StripeClient,
+    /// What webhook processing needs.
+    pub webhook: Arc<WebhookContext>,
+}
+
+impl FromRef<AppState> for Arc<Authenticator> {
+    fn from_ref(state: &AppState) -> Arc<Authenticator> {
+        state.auth.clone()
+    }
+}
+
+/// Builds the application router.
+pub fn router(state: AppState) -> Router {
+    let subscription = Router::new()
+        .route(
+            "/create-checkout-session",
+            post(checkout::create_checkout_session),
+        )
+        .route("/status", get(status::status))
+        .route("/plans", get(plans::plans))
+        .route(
+            "/webhook",
+            post(webhook::handler::receive).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        );
+    Router::new()
+        .nest("/api/subscription", subscription)
+        .route("/healthz", get(health::healthz))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // JSON request bodies of the user routes are small; the webhook reads its own body.
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound {
+        code: "not_found",
+        message: "No such route.".into(),
+    }
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,43 @@
+//! PostgreSQL: connection pool, embedded migrations (with the plan seed), and small storage
+//! functions per table ([`plans`], [`subscriptions`], [`events`]). Queries are checked at run
+//! time, so building needs no database.
+
+pub mod events;
+pub mod plans;
+pub mod subscriptions;
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+/// The embedded migrations of `backend/migrations`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connecting or migrating failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Could not connect.
+    #[error("connecting to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    /// A migration failed.
+    #[error("running migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Opens a connection pool.
+pub async fn connect(database_url: &str) -> Result<PgPool, DbError> {
+    PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(Duration::from_secs(10))
+        .idle_timeout(Duration::from_secs(60))
+        .connect(database_url)
+        .await
+        .map_err(DbError::Connect)
+}
+
+/// Applies pending migrations (idempotent; concurrent runs serialise on sqlx's lock).
+pub async fn run_migrations(pool: &PgPool) -> Result<(), DbError> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}

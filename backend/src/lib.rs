@@ -1,0 +1,133 @@
+//! `billing`: the subscription billing backend the go-live checklist is about.
+//!
+//! It sells plans through Stripe Checkout, keeps each user's entitlement in PostgreSQL from
+//! signed Stripe webhooks, and talks to Stripe only over HTTP through `STRIPE_API_BASE`.
+//!
+//! Modules, one job each:
+//! - [`config`]: typed configuration from environment variables, every problem reported.
+//! - [`plans`]: tiers, billing cycles and the plan ↔ Stripe price mapping.
+//! - [`auth`]: bearer-token verification into an [`auth::AuthUser`] extractor.
+//! - [`error`]: the one HTTP error type, mapped to status and JSON once.
+//! - [`stripe`]: a thin typed Stripe client (idempotency keys, retries, pinned version).
+//! - [`db`]: pool, migrations (with the plan seed) and small storage functions.
+//! - [`webhook`]: signature verification, the idempotent webhook endpoint, event application.
+//! - [`api`]: the HTTP routes and shared state.
+//!
+//! [`start`] runs the service on a listener; [`migrate`] prepares a database.
+
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod plans;
+pub mod stripe;
+pub mod webhook;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{Config, ConfigError, ConfigProblem};
+pub use db::DbError;
+
+use api::AppState;
+use auth::Authenticator;
+use config::StripeMode;
+use stripe::{StripeClient, StripeClientOptions};
+use webhook::apply::WebhookContext;
+
+/// Applies the migrations (including the one-time plan seed) to `database_url`; idempotent.
+pub async fn migrate(database_url: &str) -> Result<(), DbError> {
+    let pool = db::connect(database_url).await?;
+    let result = db::run_migrations(&pool).await;
+    pool.close().await;
+    result
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Database connection or migrations failed.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// The Stripe HTTP client could not be built.
+    #[error("building the Stripe client: {0}")]
+    Stripe(#[from] stripe::StripeError),
+    /// The listener is unusable.
+    #[error("listener: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running backend.
+#[derive(Debug)]
+pub struct RunningBackend {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    server: JoinHandle<std::io::Result<()>>,
+    pool: PgPool,
+}
+
+impl RunningBackend {
+    /// Stops accepting connections, lets in-flight requests finish, then closes the pool.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(());
+        match self.server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "server error during shutdown"),
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+        self.pool.close().await;
+    }
+}
+
+/// Connects the database, runs migrations, and serves on `listener` until shutdown.
+pub async fn start(
+    config: Config,
+    listener: tokio::net::TcpListener,
+) -> Result<RunningBackend, StartError> {
+    let addr = listener.local_addr()?;
+    let pool = db::connect(&config.database_url).await?;
+    if let Err(e) = db::run_migrations(&pool).await {
+        pool.close().await;
+        return Err(e.into());
+    }
+    let stripe = StripeClient::new(
+        &config.stripe.api_base,
+        config.stripe.secret_key.clone(),
+        StripeClientOptions::default(),
+    )?;
+    let state = AppState {
+        pool: pool.clone(),
+        auth: Arc::new(Authenticator::from_config(&config.auth)),
+        webhook: Arc::new(WebhookContext {
+            stripe: stripe.clone(),
+            mapping: config.stripe.price_mapping.clone(),
+            livemode: config.stripe.mode == StripeMode::Live,
+        }),
+        stripe,
+        config: Arc::new(config),
+    };
+    let app = api::router(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "billing backend listening");
+    Ok(RunningBackend {
+        addr,
+        shutdown: tx,
+        server,
+        pool,
+    })
+}

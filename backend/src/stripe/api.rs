@@ -1,0 +1,179 @@
+//! The Stripe operations the backend performs, with idempotency keys derived from the
+//! business operation (so a retried request — by our client, or by the caller within the same
+//! time bucket — reuses the key and Stripe performs it once).
+
+use sha2::{Digest, Sha256};
+
+use super::client::{Form, StripeClient};
+use super::error::StripeError;
+use super::types::{CheckoutSession, Customer, Invoice, Subscription};
+use crate::plans::PlanKey;
+
+/// Parameters of a subscription Checkout Session.
+#[derive(Debug, Clone)]
+pub struct NewCheckoutSession<'a> {
+    /// Our user id (client_reference_id and metadata).
+    pub user_id: &'a str,
+    /// The Stripe customer to attach (created or reused beforehand).
+    pub customer_id: &'a str,
+    /// The plan bought.
+    pub plan: PlanKey,
+    /// Its Stripe price id.
+    pub price_id: &'a str,
+    /// Where Stripe redirects after payment; must contain `{CHECKOUT_SESSION_ID}`.
+    pub success_url: &'a str,
+    /// Where Stripe redirects on cancel.
+    pub cancel_url: &'a str,
+    /// Distinguishes genuinely new attempts; requests within one bucket share the key.
+    pub attempt_bucket: &'a str,
+}
+
+/// Creates a Stripe customer for `user_id` (metadata `user_id`); never looked up by e-mail.
+pub async fn create_customer(
+    client: &StripeClient,
+    user_id: &str,
+    email: Option<&str>,
+) -> Result<Customer, StripeError> {
+    let mut form: Form = vec![("metadata[user_id]".into(), user_id.into())];
+    if let Some(email) = email {
+        form.push(("email".into(), email.into()));
+    }
+    let key = format!(
+        "customer:{}:{}",
+        key_part(user_id),
+        short_hash(&[email.unwrap_or("")])
+    );
+    client.post("/v1/customers", &form, &key).await
+}
+
+/// Creates a `mode=subscription` Checkout Session.
+pub async fn create_checkout_session(
+    client: &StripeClient,
+    p: &NewCheckoutSession<'_>,
+) -> Result<CheckoutSession, StripeError> {
+    let form: Form = vec![
+        ("mode".into(), "subscription".into()),
+        ("customer".into(), p.customer_id.into()),
+        ("client_reference_id".into(), p.user_id.into()),
+        ("line_items[0][price]".into(), p.price_id.into()),
+        ("line_items[0][quantity]".into(), "1".into()),
+        ("success_url".into(), p.success_url.into()),
+        ("cancel_url".into(), p.cancel_url.into()),
+        ("metadata[user_id]".into(), p.user_id.into()),
+        ("metadata[plan]".into(), p.plan.to_string()),
+        (
+            "subscription_data[metadata][user_id]".into(),
+            p.user_id.into(),
+        ),
+    ];
+    client
+        .post("/v1/checkout/sessions", &form, &checkout_idempotency_key(p))
+        .await
+}
+
+/// `checkout:{user}:{plan}:{hash of customer, price and URLs}:{bucket}`: the same request
+/// repeated within a bucket (a double click, a proxy retry) yields the same session; a different
+/// plan, URL or customer yields a different key, so Stripe never sees a key reused with other
+/// parameters.
+pub fn checkout_idempotency_key(p: &NewCheckoutSession<'_>) -> String {
+    format!(
+        "checkout:{}:{}:{}:{}",
+        key_part(p.user_id),
+        p.plan,
+        short_hash(&[p.customer_id, p.price_id, p.success_url, p.cancel_url]),
+        p.attempt_bucket
+    )
+}
+
+/// Retrieves a subscription (the current state, whatever order events arrive in).
+pub async fn retrieve_subscription(
+    client: &StripeClient,
+    id: &str,
+) -> Result<Subscription, StripeError> {
+    client
+        .get(&format!("/v1/subscriptions/{}", path_segment(id)), &[])
+        .await
+}
+
+/// Retrieves an invoice.
+pub async fn retrieve_invoice(client: &StripeClient, id: &str) -> Result<Invoice, StripeError> {
+    client
+        .get(&format!("/v1/invoices/{}", path_segment(id)), &[])
+        .await
+}
+
+/// Ids come from Stripe payloads; keep them to safe characters so they can't alter the path.
+fn path_segment(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// A user id as a key component: itself when short and plain, else its hash (keys ≤ 255).
+fn key_part(s: &str) -> String {
+    if s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c))
+    {
+        s.to_string()
+    } else {
+        short_hash(&[s])
+    }
+}
+
+/// First 16 hex digits of SHA-256 over the parts (separated so `("ab","c") != ("a","bc")`).
+fn short_hash(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p.as_bytes());
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plans::{BillingCycle, Tier};
+
+    fn params<'a>(success: &'a str, bucket: &'a str) -> NewCheckoutSession<'a> {
+        NewCheckoutSession {
+            user_id: "user_1",
+            customer_id: "cus_1",
+            plan: PlanKey {
+                tier: Tier::Basic,
+                cycle: BillingCycle::Monthly,
+            },
+            price_id: "price_1",
+            success_url: success,
+            cancel_url: "https://a/c",
+            attempt_bucket: bucket,
+        }
+    }
+
+    #[test]
+    fn checkout_key_is_stable_for_a_retry_and_differs_otherwise() {
+        let a = checkout_idempotency_key(&params("https://a/s", "29000001"));
+        assert_eq!(
+            a,
+            checkout_idempotency_key(&params("https://a/s", "29000001"))
+        );
+        assert!(a.starts_with("checkout:user_1:basic.monthly:"));
+        assert_ne!(
+            a,
+            checkout_idempotency_key(&params("https://a/t", "29000001"))
+        );
+        assert_ne!(
+            a,
+            checkout_idempotency_key(&params("https://a/s", "29000002"))
+        );
+        assert!(a.len() <= 255);
+    }
+
+    #[test]
+    fn long_user_ids_are_hashed_and_paths_sanitised() {
+        assert_eq!(key_part(&"x".repeat(65)).len(), 16);
+        assert_eq!(key_part("user_2abc"), "user_2abc");
+        assert_eq!(path_segment("sub_1/../x?y"), "sub_1xy");
+    }
+}

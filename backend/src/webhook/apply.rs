@@ -1,0 +1,252 @@
+//! Applies one verified Stripe event inside the caller's transaction.
+//!
+//! Order independence: for every subscription-related event we fetch the subscription's
+//! *current* state from Stripe and write that (under a transaction-scoped advisory lock per
+//! subscription, so concurrent events of one subscription serialise). Whatever order the events
+//! of a flow arrive in, the last one applied writes Stripe's latest state, so the final row is
+//! the same for every order. Users are linked by `metadata.user_id` (set through
+//! `subscription_data`), `client_reference_id`, or our stored Stripe ids — never by e-mail.
+
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+
+use crate::db::subscriptions::{self, PaidInvoice, SubscriptionState};
+use crate::plans::PriceMapping;
+use crate::stripe::api;
+use crate::stripe::types::{CheckoutSession, Event, Invoice, Subscription};
+use crate::stripe::{StripeClient, StripeError};
+
+use super::status::{is_terminal, map_status};
+
+/// What the webhook needs besides the database.
+#[derive(Debug, Clone)]
+pub struct WebhookContext {
+    /// Stripe client (to fetch current objects).
+    pub stripe: StripeClient,
+    /// The price mapping (reverse: price → plan).
+    pub mapping: PriceMapping,
+    /// Whether we run in live mode (events of the other mode are recorded, not applied).
+    pub livemode: bool,
+}
+
+/// The result of applying an event, for the ledger and the log line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// `applied`, or `ignored:<reason>`.
+    pub label: String,
+    /// The user affected.
+    pub user_id: Option<String>,
+    /// `cus_…`.
+    pub customer_id: Option<String>,
+    /// `sub_…`.
+    pub subscription_id: Option<String>,
+}
+
+impl Outcome {
+    fn ignored(reason: &str) -> Outcome {
+        Outcome {
+            label: format!("ignored:{reason}"),
+            ..Default::default()
+        }
+    }
+}
+
+/// Why an event could not be applied (→ 500, ledger `failed`, Stripe retries).
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Fetching from Stripe failed.
+    #[error("stripe: {0}")]
+    Stripe(#[from] StripeError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The payload lacks what the event type must carry.
+    #[error("payload: {0}")]
+    Payload(String),
+    /// The subscription's price is not in our mapping (configuration problem).
+    #[error("price {0} is not in the plan price mapping")]
+    UnknownPrice(String),
+}
+
+/// Applies `event`; the caller owns the transaction and the ledger.
+pub async fn apply_event(
+    conn: &mut PgConnection,
+    ctx: &WebhookContext,
+    event: &Event,
+) -> Result<Outcome, HandlerError> {
+    if event.livemode != ctx.livemode {
+        return Ok(Outcome::ignored("livemode_mismatch"));
+    }
+    let payload = |e: serde_json::Error| HandlerError::Payload(format!("{}: {e}", event.kind));
+    match event.kind.as_str() {
+        "checkout.session.completed" => {
+            let session: CheckoutSession = event.object().map_err(payload)?;
+            if session.mode.as_deref() != Some("subscription") {
+                return Ok(Outcome::ignored("not_subscription_mode"));
+            }
+            let Some(sub_id) = session.subscription.as_deref() else {
+                return Ok(Outcome::ignored("no_subscription"));
+            };
+            let hint = session
+                .client_reference_id
+                .as_deref()
+                .or(session.metadata.get("user_id").map(String::as_str));
+            sync_subscription(conn, ctx, event, sub_id, hint, None).await
+        }
+        "customer.subscription.created"
+        | "customer.subscription.updated"
+        | "customer.subscription.deleted" => {
+            let sub: Subscription = event.object().map_err(payload)?;
+            sync_subscription(conn, ctx, event, &sub.id, None, None).await
+        }
+        "invoice.paid" | "invoice.payment_succeeded" | "invoice.payment_failed" => {
+            let invoice: Invoice = event.object().map_err(payload)?;
+            let Some(sub_id) = invoice.subscription_id().map(str::to_string) else {
+                return Ok(Outcome::ignored("not_a_subscription_invoice"));
+            };
+            let failed = (event.kind == "invoice.payment_failed").then_some(invoice.id.as_str());
+            let outcome = sync_subscription(
+                conn,
+                ctx,
+                event,
+                &sub_id,
+                invoice.subscription_user_id(),
+                failed,
+            )
+            .await?;
+            if event.kind != "invoice.payment_failed"
+                && let Some(user_id) = outcome.user_id.as_deref()
+            {
+                subscriptions::record_paid_invoice(
+                    conn,
+                    &PaidInvoice {
+                        user_id,
+                        subscription_id: &sub_id,
+                        invoice_id: &invoice.id,
+                        billing_reason: invoice.billing_reason.as_deref(),
+                        amount_paid: invoice.amount_paid,
+                        currency: invoice.currency.as_deref(),
+                        period_start: invoice.period_start.and_then(unix),
+                        period_end: invoice.period_end.and_then(unix),
+                        event_id: &event.id,
+                    },
+                )
+                .await?;
+            }
+            Ok(outcome)
+        }
+        _ => Ok(Outcome::ignored("unhandled_type")),
+    }
+}
+
+/// Fetches subscription `sub_id` from Stripe and writes its current state to its user's row.
+/// `failed_invoice` is the invoice of an `invoice.payment_failed` event.
+async fn sync_subscription(
+    conn: &mut PgConnection,
+    ctx: &WebhookContext,
+    event: &Event,
+    sub_id: &str,
+    user_hint: Option<&str>,
+    failed_invoice: Option<&str>,
+) -> Result<Outcome, HandlerError> {
+    // Serialise every event of this subscription until our transaction ends.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(sub_id)
+        .execute(&mut *conn)
+        .await?;
+
+    let sub = match api::retrieve_subscription(&ctx.stripe, sub_id).await {
+        Ok(sub) => sub,
+        // A deleted subscription that Stripe no longer serves: the payload is the final state.
+        Err(e) if e.is_not_found() && event.kind == "customer.subscription.deleted" => event
+            .object()
+            .map_err(|e| HandlerError::Payload(e.to_string()))?,
+        Err(e) => return Err(e.into()),
+    };
+
+    let mut outcome = Outcome {
+        customer_id: sub.customer.clone(),
+        subscription_id: Some(sub.id.clone()),
+        ..Default::default()
+    };
+
+    let user_id = match sub
+        .metadata
+        .get("user_id")
+        .map(String::as_str)
+        .filter(|u| !u.is_empty())
+        .or(user_hint)
+    {
+        Some(u) => Some(u.to_string()),
+        None => {
+            subscriptions::find_user_by_stripe_ids(conn, &sub.id, sub.customer.as_deref()).await?
+        }
+    };
+    let Some(user_id) = user_id else {
+        outcome.label = "ignored:no_linked_user".into();
+        return Ok(outcome);
+    };
+    if let Some(hint) = user_hint
+        && hint != user_id
+    {
+        tracing::warn!(
+            event_id = %event.id, subscription_id = %sub.id,
+            "client_reference_id differs from subscription metadata.user_id; using the metadata"
+        );
+    }
+    outcome.user_id = Some(user_id.clone());
+
+    // Late events about an ended subscription must not clobber the user's newer subscription.
+    if let Some(existing) = subscriptions::get_by_user(&mut *conn, &user_id).await?
+        && let Some(current) = existing.stripe_subscription_id.as_deref()
+        && current != sub.id
+        && is_terminal(&sub.status)
+    {
+        outcome.label = "ignored:superseded_subscription".into();
+        return Ok(outcome);
+    }
+
+    let price_id = sub
+        .price_id()
+        .ok_or_else(|| HandlerError::Payload(format!("subscription {} has no items", sub.id)))?
+        .to_string();
+    let plan = ctx
+        .mapping
+        .plan_for_price(&price_id)
+        .ok_or_else(|| HandlerError::UnknownPrice(price_id.clone()))?;
+
+    let (mut status, mut is_active) = map_status(&sub.status);
+    if let Some(invoice_id) = failed_invoice
+        && sub.status == "active"
+        && sub.latest_invoice.as_deref() == Some(invoice_id)
+    {
+        // Stripe may not have moved the subscription to past_due yet; if its latest invoice
+        // is still unpaid, the payment failure stands.
+        let invoice = api::retrieve_invoice(&ctx.stripe, invoice_id).await?;
+        if invoice.status.as_deref() != Some("paid") {
+            (status, is_active) = ("PAST_DUE", false);
+        }
+    }
+    let (start, end) = sub.period();
+    let state = SubscriptionState {
+        user_id,
+        tier: plan.tier,
+        cycle: plan.cycle,
+        status,
+        is_active,
+        cancel_at_period_end: sub.cancel_at_period_end,
+        period_start: start.and_then(unix),
+        period_end: end.and_then(unix),
+        customer_id: sub.customer.clone(),
+        subscription_id: sub.id.clone(),
+        price_id,
+        event_at: unix(event.created),
+    };
+    subscriptions::apply_state(conn, &state).await?;
+    outcome.label = "applied".into();
+    Ok(outcome)
+}
+
+fn unix(secs: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(secs).ok()
+}

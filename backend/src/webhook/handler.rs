@@ -1,0 +1,149 @@
+//! `POST /api/subscription/webhook`: no bearer token (Stripe calls it); body ≤ 1 MiB (else
+//! 413); the signature is verified on the raw bytes before anything is parsed or stored (else
+//! 400); then the ledger row and the state change are written in one transaction and 200 is
+//! sent only after commit. A duplicate of a processed event → 200, no change. A failure rolls
+//! the change back, records `failed` with the error in a separate statement, and answers 500 so
+//! Stripe retries.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::MAX_BODY_BYTES;
+use super::apply::{HandlerError, Outcome, apply_event};
+use super::signature::{self, DEFAULT_TOLERANCE_SECS};
+use crate::api::AppState;
+use crate::db::events;
+use crate::error::ApiError;
+use crate::stripe::types::Event;
+
+/// The webhook endpoint.
+pub async fn receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let declared_len = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared_len.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)?;
+
+    let sig_header = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok());
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    if let Err(e) = signature::verify(
+        &bytes,
+        sig_header,
+        state.config.stripe.webhook_secret.expose(),
+        now,
+        DEFAULT_TOLERANCE_SECS,
+    ) {
+        tracing::warn!(reason = %e, "webhook rejected: signature verification failed");
+        return Err(ApiError::bad_request(
+            "invalid_signature",
+            format!("Webhook signature verification failed: {e}."),
+        ));
+    }
+
+    let event: Event = serde_json::from_slice(&bytes).map_err(|_| {
+        ApiError::bad_request("invalid_payload", "The webhook body is not a Stripe event.")
+    })?;
+    let created = OffsetDateTime::from_unix_timestamp(event.created).ok();
+
+    match process(&state, &event, created).await {
+        Ok(Processed::Duplicate) => {
+            tracing::info!(
+                event_id = %event.id, event_type = %event.kind, outcome = "duplicate",
+                "stripe webhook"
+            );
+            Ok(Json(json!({"received": true, "duplicate": true})))
+        }
+        Ok(Processed::Applied(o)) => {
+            log_outcome(&event, &o);
+            Ok(Json(json!({"received": true})))
+        }
+        Err(err) => {
+            let message = err.to_string();
+            if let Err(db_err) = events::record_failure(
+                &state.pool,
+                &event.id,
+                &event.kind,
+                created,
+                event.livemode,
+                &message,
+            )
+            .await
+            {
+                tracing::error!(event_id = %event.id, error = %db_err, "could not record webhook failure");
+            }
+            tracing::error!(
+                event_id = %event.id, event_type = %event.kind, outcome = "failed",
+                error = %message, "stripe webhook"
+            );
+            Err(ApiError::Internal(format!(
+                "webhook {} failed: {message}",
+                event.id
+            )))
+        }
+    }
+}
+
+enum Processed {
+    Duplicate,
+    Applied(Outcome),
+}
+
+/// Ledger + state change in one transaction; on error the transaction is rolled back
+/// explicitly (releasing the ledger row lock) before returning.
+async fn process(
+    state: &AppState,
+    event: &Event,
+    created: Option<OffsetDateTime>,
+) -> Result<Processed, HandlerError> {
+    let mut tx = state.pool.begin().await?;
+    let result = async {
+        let row = events::insert_and_lock(&mut tx, &event.id, &event.kind, created, event.livemode)
+            .await?;
+        if row.status == events::PROCESSED {
+            return Ok(Processed::Duplicate);
+        }
+        let outcome = apply_event(&mut tx, &state.webhook, event).await?;
+        events::mark_processed(&mut tx, &event.id, &outcome.label).await?;
+        Ok::<_, HandlerError>(Processed::Applied(outcome))
+    }
+    .await;
+    match result {
+        Ok(p) => {
+            tx.commit().await?;
+            Ok(p)
+        }
+        Err(e) => {
+            if let Err(rb) = tx.rollback().await {
+                tracing::error!(event_id = %event.id, error = %rb, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+fn log_outcome(event: &Event, o: &Outcome) {
+    tracing::info!(
+        event_id = %event.id,
+        event_type = %event.kind,
+        outcome = %o.label,
+        user_id = o.user_id.as_deref().unwrap_or(""),
+        customer_id = o.customer_id.as_deref().unwrap_or(""),
+        subscription_id = o.subscription_id.as_deref().unwrap_or(""),
+        "stripe webhook"
+    );
+}

@@ -1,0 +1,11 @@
+//! Stripe webhooks (billing-backend.md §4): [`signature`] verifies the raw body, [`handler`]
+//! is the HTTP endpoint with the idempotency ledger and the one-transaction rule, [`apply`]
+//! turns an event into a state change, [`status`] maps Stripe's subscription statuses.
+
+pub mod apply;
+pub mod handler;
+pub mod signature;
+pub mod status;
+
+/// Largest webhook body accepted (larger → 413).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
