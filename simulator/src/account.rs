@@ -1,0 +1,223 @@
+//! One simulated Stripe account (one API key): its objects, clock, events, webhook secrets,
+//! delivery queues and logs. Everything is behind short-lived std mutexes, never held across
+//! an `.await`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::cards::Behaviour;
+use crate::clock::wall_now;
+use crate::idempotency::IdempotencyStore;
+use crate::ids::new_id;
+use crate::store::Store;
+use crate::webhooks::delivery::{DeliveryJob, DeliveryRecord};
+
+/// The `request` block of an event: which API call caused it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventRequest {
+    /// `req_…` of the API call, `None` for automatic events.
+    pub id: Option<String>,
+    /// The call's `Idempotency-Key`, if any.
+    pub idempotency_key: Option<String>,
+}
+
+/// A line item of a checkout session (kept simulator-side; Stripe exposes it via
+/// `GET /v1/checkout/sessions/:id/line_items`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionItem {
+    /// The price id.
+    pub price: String,
+    /// Quantity ≥ 1.
+    pub quantity: i64,
+}
+
+/// `subscription_data` given at checkout session creation, applied at completion.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionSubscriptionData {
+    /// `subscription_data[metadata]`
+    pub metadata: Value,
+    /// `subscription_data[description]`
+    pub description: Option<String>,
+}
+
+/// The mutable state of an account.
+#[derive(Debug, Default)]
+pub struct AccountState {
+    /// All Stripe objects.
+    pub store: Store,
+    /// Seconds added to the wall clock (issue 4 advances it).
+    pub clock_offset: i64,
+    /// `whsec_…` per webhook endpoint id; never part of the endpoint object after creation.
+    pub webhook_secrets: HashMap<String, String>,
+    /// Delivery queue per webhook endpoint id (a worker task drains each in order).
+    pub endpoint_queues: HashMap<String, mpsc::UnboundedSender<DeliveryJob>>,
+    /// Line items per checkout session id.
+    pub session_items: HashMap<String, Vec<SessionItem>>,
+    /// `subscription_data` per checkout session id.
+    pub session_subscription_data: HashMap<String, SessionSubscriptionData>,
+    /// Test-card behaviour per payment method id (for later charges, disputes, EFWs).
+    pub pm_behaviour: HashMap<String, Behaviour>,
+}
+
+impl AccountState {
+    /// The account's current time in Unix seconds.
+    pub fn now(&self) -> i64 {
+        wall_now() + self.clock_offset
+    }
+
+    /// Records an event, stores it, and queues it to every enabled endpoint that subscribes
+    /// to its type, in emission order. Returns the event id.
+    pub fn emit(
+        &mut self,
+        request: &EventRequest,
+        event_type: &str,
+        object: Value,
+        previous_attributes: Option<Value>,
+    ) -> String {
+        let targets: Vec<String> = self
+            .store
+            .ids_of("webhook_endpoint")
+            .filter(|id| self.endpoint_queues.contains_key(*id))
+            .filter(|id| {
+                self.store
+                    .get_kind("webhook_endpoint", id)
+                    .is_some_and(|we| endpoint_wants(we, event_type))
+            })
+            .cloned()
+            .collect();
+        let id = new_id("evt_");
+        let mut data = json!({ "object": object });
+        if let Some(prev) = previous_attributes {
+            data["previous_attributes"] = prev;
+        }
+        let event = json!({
+            "id": id,
+            "object": "event",
+            "api_version": crate::API_VERSION,
+            "created": self.now(),
+            "data": data,
+            "livemode": false,
+            "pending_webhooks": targets.len(),
+            "request": { "id": request.id, "idempotency_key": request.idempotency_key },
+            "type": event_type,
+        });
+        let body = event.to_string();
+        self.store.put(event);
+        for endpoint_id in targets {
+            if let Some(tx) = self.endpoint_queues.get(&endpoint_id) {
+                let job = DeliveryJob {
+                    event_id: id.clone(),
+                    event_type: event_type.to_string(),
+                    endpoint_id: endpoint_id.clone(),
+                    body: body.clone(),
+                };
+                // A closed queue means the endpoint is being deleted: nothing to deliver.
+                let _ = tx.send(job);
+            }
+        }
+        id
+    }
+
+    /// Decrements an event's `pending_webhooks` after a successful delivery.
+    pub fn delivered(&mut self, event_id: &str) {
+        if let Some(ev) = self.store.get_kind_mut("event", event_id) {
+            let n = ev["pending_webhooks"].as_i64().unwrap_or(0);
+            ev["pending_webhooks"] = json!((n - 1).max(0));
+        }
+    }
+}
+
+/// Whether a webhook endpoint object is enabled and subscribed to `event_type`.
+pub fn endpoint_wants(endpoint: &Value, event_type: &str) -> bool {
+    endpoint["status"] == "enabled"
+        && endpoint["enabled_events"]
+            .as_array()
+            .is_some_and(|evs| evs.iter().any(|e| e == "*" || e == event_type))
+}
+
+/// An account: state, idempotency records and the webhook delivery log.
+#[derive(Debug)]
+pub struct Account {
+    /// `acct_…`, for logs.
+    pub id: String,
+    /// Objects, clock, endpoints.
+    pub state: Mutex<AccountState>,
+    /// Idempotency keys and their stored responses.
+    pub idempotency: Mutex<IdempotencyStore>,
+    /// Every delivery attempt, oldest first.
+    pub deliveries: Mutex<Vec<DeliveryRecord>>,
+}
+
+impl Account {
+    /// A fresh, empty account.
+    pub fn new() -> Account {
+        Account {
+            id: new_id("acct_"),
+            state: Mutex::new(AccountState::default()),
+            idempotency: Mutex::new(IdempotencyStore::default()),
+            deliveries: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Locks the state. A poisoned lock (a panic elsewhere) is recovered rather than
+    /// turning every later request into a 500.
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, AccountState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Account::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_filter() {
+        let we = json!({"status": "enabled", "enabled_events": ["invoice.paid"]});
+        assert!(endpoint_wants(&we, "invoice.paid"));
+        assert!(!endpoint_wants(&we, "invoice.created"));
+        let all = json!({"status": "enabled", "enabled_events": ["*"]});
+        assert!(endpoint_wants(&all, "anything"));
+        let off = json!({"status": "disabled", "enabled_events": ["*"]});
+        assert!(!endpoint_wants(&off, "anything"));
+    }
+
+    #[test]
+    fn emit_queues_in_order_and_counts_pending() {
+        let mut st = AccountState::default();
+        st.store.put(json!({"id": "we_1", "object": "webhook_endpoint", "status": "enabled", "enabled_events": ["*"]}));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        st.endpoint_queues.insert("we_1".into(), tx);
+        let a = st.emit(
+            &EventRequest::default(),
+            "customer.created",
+            json!({"id": "cus_1"}),
+            None,
+        );
+        let b = st.emit(
+            &EventRequest::default(),
+            "customer.updated",
+            json!({"id": "cus_1"}),
+            Some(json!({"email": null})),
+        );
+        assert_eq!(rx.try_recv().map(|j| j.event_id).ok(), Some(a.clone()));
+        assert_eq!(rx.try_recv().map(|j| j.event_id).ok(), Some(b.clone()));
+        let ev = st.store.get_kind("event", &b).expect("stored");
+        assert_eq!(ev["pending_webhooks"], 1);
+        assert_eq!(ev["data"]["previous_attributes"]["email"], Value::Null);
+        assert_eq!(ev["api_version"], crate::API_VERSION);
+        st.delivered(&b);
+        assert_eq!(
+            st.store.get_kind("event", &b).expect("stored")["pending_webhooks"],
+            0
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! `/v1/checkout/sessions`: create (`mode=subscription`), retrieve, list, expire, line items.
+//! Completion (paying) lives in `checkout_flow.rs`, shared by the hosted page and `/_sim`.
+
+use serde_json::{Value, json};
+
+use crate::account::{AccountState, EventRequest, SessionItem};
+use crate::api::{list_kind, retrieve_kind};
+use crate::error::StripeError;
+use crate::ids::new_id;
+use crate::pipeline::Call;
+
+/// Seconds until an open session expires (Stripe's default, 24 h).
+pub const SESSION_TTL: i64 = 24 * 3600;
+/// Shortest lifetime a caller may ask for with `expires_at`.
+pub const MIN_TTL: i64 = 30 * 60;
+
+/// Expires an open session whose `expires_at` has passed (→ `checkout.session.expired`,
+/// an automatic event). Called lazily whenever a session is read or paid, so advancing the
+/// account clock (issue 4) expires sessions without a background task.
+pub fn expire_if_due(st: &mut AccountState, id: &str) {
+    let now = st.now();
+    let Some(session) = st.store.get_kind("checkout.session", id) else {
+        return;
+    };
+    if session["status"] != "open" || session["expires_at"].as_i64().is_none_or(|t| t > now) {
+        return;
+    }
+    let mut expired = session.clone();
+    expired["status"] = json!("expired");
+    expired["url"] = Value::Null;
+    st.store.put(expired.clone());
+    st.emit(
+        &EventRequest::default(),
+        "checkout.session.expired",
+        expired,
+        None,
+    );
+}
+
+const CREATE_PARAMS: &[&str] = &[
+    "mode",
+    "line_items",
+    "customer",
+    "customer_email",
+    "client_reference_id",
+    "success_url",
+    "cancel_url",
+    "metadata",
+    "subscription_data",
+    "payment_method_types",
+    "allow_promotion_codes",
+    "billing_address_collection",
+    "locale",
+    "ui_mode",
+    "expires_at",
+];
+
+fn check_redirect_url(param: &str, url: &str) -> Result<(), StripeError> {
+    if (url.starts_with("http://") || url.starts_with("https://"))
+        && !url.contains(char::is_whitespace)
+    {
+        Ok(())
+    } else {
+        Err(StripeError::InvalidRequest {
+            code: Some("url_invalid"),
+            param: Some(param.into()),
+            message: format!("Not a valid URL: {param} must be an http(s) URL."),
+        })
+    }
+}
+
+/// `POST /v1/checkout/sessions`
+pub fn create(c: &Call) -> Result<Value, StripeError> {
+    let p = &c.params;
+    p.allow_only(CREATE_PARAMS)?;
+    p.allow_only_under(
+        "subscription_data",
+        &["metadata", "description", "trial_period_days"],
+    )?;
+    let mode = p.required("mode")?;
+    if mode != "subscription" {
+        // Guess: payment and setup modes are valid on Stripe but not simulated yet (issue 3).
+        return Err(StripeError::invalid(
+            "mode",
+            format!("Invalid mode: '{mode}'. The simulator supports mode=subscription."),
+        ));
+    }
+    if let Some(ui) = p.nonempty("ui_mode")?
+        && ui != "hosted"
+    {
+        return Err(StripeError::invalid(
+            "ui_mode",
+            "The simulator supports ui_mode=hosted only.",
+        ));
+    }
+    // Guess: Stripe requires success_url for hosted sessions in older API versions; kept
+    // required here because the hosted page must redirect somewhere.
+    let success_url = p.required("success_url")?;
+    check_redirect_url("success_url", success_url)?;
+    let cancel_url = p.nonempty("cancel_url")?;
+    if let Some(u) = cancel_url {
+        check_redirect_url("cancel_url", u)?;
+    }
+    let raw_items = p
+        .obj_list("line_items")?
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| StripeError::ParameterMissing {
+            param: "line_items".into(),
+        })?;
+    let mut items = Vec::new();
+    for (i, li) in raw_items.iter().enumerate() {
+        if let Value::Object(m) = &li.0 {
+            for k in m.keys() {
+                if !["price", "quantity", "adjustable_quantity"].contains(&k.as_str()) {
+                    return Err(StripeError::ParameterUnknown {
+                        param: format!("line_items[{i}][{k}]"),
+                    });
+                }
+            }
+        }
+        let price = li
+            .nonempty("price")?
+            .ok_or_else(|| StripeError::ParameterMissing {
+                param: format!("line_items[{i}][price]"),
+            })?
+            .to_string();
+        let quantity = li.int("quantity").map_err(|_| {
+            StripeError::invalid(
+                format!("line_items[{i}][quantity]"),
+                "Invalid integer for quantity.",
+            )
+        })?;
+        let quantity = match quantity {
+            None => 1,
+            Some(q) if (1..=999_999).contains(&q) => q,
+            Some(_) => {
+                return Err(StripeError::invalid(
+                    format!("line_items[{i}][quantity]"),
+                    "Quantity must be a positive integer.",
+                ));
+            }
+        };
+        items.push((i, SessionItem { price, quantity }));
+    }
+    let customer = p.nonempty("customer")?;
+    let customer_email = p.nonempty("customer_email")?;
+    if customer.is_some() && customer_email.is_some() {
+        return Err(StripeError::invalid(
+            "customer_email",
+            "You may only specify one of these parameters: customer, customer_email.",
+        ));
+    }
+    let client_reference_id = p.nonempty("client_reference_id")?;
+    if client_reference_id.is_some_and(|r| r.chars().count() > 200) {
+        return Err(StripeError::invalid(
+            "client_reference_id",
+            "client_reference_id must be at most 200 characters.",
+        ));
+    }
+    let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
+    let sub_metadata = p.metadata("subscription_data[metadata]", &json!({}))?;
+    let sub_description = p.nonempty("subscription_data[description]")?;
+    let mut st = c.account.lock();
+    if let Some(cus) = customer
+        && st
+            .store
+            .get_kind("customer", cus)
+            .is_none_or(|o| o["deleted"] == true)
+    {
+        return Err(StripeError::missing_param("customer", cus, "customer"));
+    }
+    let mut currency: Option<String> = None;
+    let mut total = 0i64;
+    for (i, item) in &items {
+        let param = format!("line_items[{i}][price]");
+        let price = st.store.get_kind("price", &item.price).ok_or_else(|| {
+            StripeError::missing_param("price", item.price.clone(), param.clone())
+        })?;
+        if price["active"] != true {
+            return Err(StripeError::invalid(
+                param,
+                format!("The price `{}` is not active.", item.price),
+            ));
+        }
+        if price["type"] != "recurring" {
+            return Err(StripeError::invalid(
+                param,
+                "You must provide at least one recurring price in `subscription` mode when using prices.",
+            ));
+        }
+        let cur = price["currency"].as_str().unwrap_or("usd").to_string();
+        if currency.as_ref().is_some_and(|c0| *c0 != cur) {
+            return Err(StripeError::invalid(
+                param,
+                "All prices must have the same currency.",
+            ));
+        }
+        currency = Some(cur);
+        total += price["unit_amount"].as_i64().unwrap_or(0) * item.quantity;
+    }
+    let now = st.now();
+    let expires_at = match p.int("expires_at")? {
+        None => now + SESSION_TTL,
+        Some(t) if t >= now + MIN_TTL && t <= now + SESSION_TTL => t,
+        Some(_) => {
+            return Err(StripeError::invalid(
+                "expires_at",
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
+            ));
+        }
+    };
+    let id = new_id("cs_test_");
+    let url = format!("{}/c/pay/{id}", c.app.base_url);
+    let obj = json!({
+        "id": id,
+        "object": "checkout.session",
+        "after_expiration": null,
+        "allow_promotion_codes": p.bool("allow_promotion_codes")?,
+        "amount_subtotal": total,
+        "amount_total": total,
+        "automatic_tax": {"enabled": false, "liability": null, "provider": null, "status": null},
+        "billing_address_collection": p.nonempty("billing_address_collection")?,
+        "cancel_url": cancel_url,
+        "client_reference_id": client_reference_id,
+        "client_secret": null,
+        "created": now,
+        "currency": currency,
+        "custom_fields": [],
+        "customer": customer,
+        "customer_creation": if customer.is_some() { Value::Null } else { json!("always") },
+        "customer_details": null,
+        "customer_email": customer_email,
+        "expires_at": expires_at,
+        "invoice": null,
+        "invoice_creation": null,
+        "livemode": false,
+        "locale": p.nonempty("locale")?,
+        "metadata": metadata,
+        "mode": "subscription",
+        "payment_intent": null,
+        "payment_link": null,
+        "payment_method_collection": "always",
+        "payment_method_types": ["card"],
+        "payment_status": "unpaid",
+        "setup_intent": null,
+        "status": "open",
+        "submit_type": null,
+        "subscription": null,
+        "success_url": success_url,
+        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        "ui_mode": "hosted",
+        "url": url,
+    });
+    st.store.put(obj.clone());
+    st.session_items
+        .insert(id.clone(), items.into_iter().map(|(_, it)| it).collect());
+    st.session_subscription_data.insert(
+        id.clone(),
+        crate::account::SessionSubscriptionData {
+            metadata: sub_metadata.unwrap_or(json!({})),
+            description: sub_description.map(str::to_string),
+        },
+    );
+    drop(st);
+    c.app.index_session(&id, c.account.clone());
+    Ok(obj)
+}
+
+/// `GET /v1/checkout/sessions/{id}`
+pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+    expire_if_due(&mut c.account.lock(), c.id());
+    retrieve_kind(c, "checkout.session")
+}
+
+/// `GET /v1/checkout/sessions` (filters: `customer`, `status`, `subscription`,
+/// `payment_intent`)
+pub fn list(c: &Call) -> Result<Value, StripeError> {
+    list_kind(
+        c,
+        "checkout.session",
+        "/v1/checkout/sessions",
+        &[
+            ("customer", "customer"),
+            ("status", "status"),
+            ("subscription", "subscription"),
+            ("payment_intent", "payment_intent"),
+        ],
+    )
+}
+
+/// `POST /v1/checkout/sessions/{id}/expire` → `checkout.session.expired`
+pub fn expire(c: &Call) -> Result<Value, StripeError> {
+    c.params.allow_only(&[])?;
+    let mut st = c.account.lock();
+    expire_if_due(&mut st, c.id());
+    let old = st
+        .store
+        .get_kind("checkout.session", c.id())
+        .cloned()
+        .ok_or_else(|| StripeError::missing("checkout.session", c.id()))?;
+    if old["status"] != "open" {
+        return Err(StripeError::bad_request(format!(
+            "Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session has a status of \"{}\".",
+            old["status"].as_str().unwrap_or("unknown")
+        )));
+    }
+    let mut new = old;
+    new["status"] = json!("expired");
+    new["url"] = Value::Null;
+    st.store.put(new.clone());
+    st.emit(&c.request, "checkout.session.expired", new.clone(), None);
+    Ok(new)
+}
+
+/// `GET /v1/checkout/sessions/{id}/line_items`
+pub fn line_items(c: &Call) -> Result<Value, StripeError> {
+    c.params.allow_only(crate::store::LIST_PARAMS)?;
+    let st = c.account.lock();
+    if st.store.get_kind("checkout.session", c.id()).is_none() {
+        return Err(StripeError::missing("checkout.session", c.id()));
+    }
+    let data: Vec<Value> = st
+        .session_items
+        .get(c.id())
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|it| {
+            let price = st.store.get_kind("price", &it.price)?;
+            let product_name = st
+                .store
+                .get(price["product"].as_str().unwrap_or_default())
+                .and_then(|p| p["name"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            let amount = price["unit_amount"].as_i64().unwrap_or(0) * it.quantity;
+            Some(json!({
+                "id": new_id("li_"),
+                "object": "item",
+                "amount_discount": 0,
+                "amount_subtotal": amount,
+                "amount_tax": 0,
+                "amount_total": amount,
+                "currency": price["currency"],
+                "description": product_name,
+                "price": price,
+                "quantity": it.quantity,
+            }))
+        })
+        .collect();
+    Ok(json!({
+        "object": "list",
+        "data": data,
+        "has_more": false,
+        "url": format!("/v1/checkout/sessions/{}/line_items", c.id()),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_expire_lazily_when_due() {
+        let mut st = AccountState::default();
+        let now = st.now();
+        st.store
+            .put(json!({"id": "cs_test_1", "object": "checkout.session",
+            "status": "open", "expires_at": now + 10, "url": "http://x"}));
+        expire_if_due(&mut st, "cs_test_1");
+        assert_eq!(st.store.get("cs_test_1").expect("s")["status"], "open");
+        st.clock_offset = 11;
+        expire_if_due(&mut st, "cs_test_1");
+        let s = st.store.get("cs_test_1").expect("s");
+        assert_eq!(s["status"], "expired");
+        assert_eq!(s["url"], Value::Null);
+        let events: Vec<&String> = st.store.ids_of("event").collect();
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            st.store.get(events[0]).expect("e")["type"],
+            "checkout.session.expired"
+        );
+        expire_if_due(&mut st, "cs_test_1");
+        assert_eq!(st.store.ids_of("event").count(), 1, "expires once");
+    }
+}

@@ -1,0 +1,242 @@
+//! `/v1/customers`: create, retrieve (deleted customers answer `deleted: true`), update,
+//! delete, list (`email=` filter).
+
+use serde_json::{Value, json};
+
+use crate::account::{AccountState, EventRequest};
+use crate::api::{list_kind, previous_attributes};
+use crate::error::StripeError;
+use crate::ids::{new_id, random_base62};
+use crate::pipeline::Call;
+
+const CREATE_PARAMS: &[&str] = &[
+    "email",
+    "name",
+    "description",
+    "phone",
+    "metadata",
+    "preferred_locales",
+    "payment_method",
+    "invoice_settings",
+];
+const UPDATE_PARAMS: &[&str] = &[
+    "email",
+    "name",
+    "description",
+    "phone",
+    "metadata",
+    "preferred_locales",
+    "invoice_settings",
+];
+
+fn check_email(email: Option<&str>) -> Result<(), StripeError> {
+    if let Some(e) = email
+        && (e.len() > 512 || !e.contains('@'))
+    {
+        return Err(StripeError::InvalidRequest {
+            code: Some("email_invalid"),
+            param: Some("email".into()),
+            message: format!("Invalid email address: {e}"),
+        });
+    }
+    Ok(())
+}
+
+/// Checks that `pm` is attached to `customer` before it becomes the invoice default.
+fn check_default_pm(st: &AccountState, customer: &str, pm: &str) -> Result<(), StripeError> {
+    let attached = st
+        .store
+        .get_kind("payment_method", pm)
+        .is_some_and(|o| o["customer"] == customer);
+    if attached {
+        Ok(())
+    } else {
+        Err(StripeError::invalid(
+            "invoice_settings[default_payment_method]",
+            format!(
+                "No such PaymentMethod: '{pm}'; it must be attached to customer {customer} first."
+            ),
+        ))
+    }
+}
+
+/// Builds, stores and announces (`customer.created`) a customer. Shared with Checkout.
+pub fn insert(
+    st: &mut AccountState,
+    request: &EventRequest,
+    email: Option<&str>,
+    name: Option<&str>,
+    description: Option<&str>,
+    phone: Option<&str>,
+    metadata: Value,
+) -> Value {
+    let obj = json!({
+        "id": new_id("cus_"),
+        "object": "customer",
+        "address": null,
+        "balance": 0,
+        "created": st.now(),
+        "currency": null,
+        "default_source": null,
+        "delinquent": false,
+        "description": description,
+        "discount": null,
+        "email": email,
+        "invoice_prefix": random_base62(8).to_ascii_uppercase(),
+        "invoice_settings": {
+            "custom_fields": null,
+            "default_payment_method": null,
+            "footer": null,
+            "rendering_options": null,
+        },
+        "livemode": false,
+        "metadata": metadata,
+        "name": name,
+        "next_invoice_sequence": 1,
+        "phone": phone,
+        "preferred_locales": [],
+        "shipping": null,
+        "tax_exempt": "none",
+        "test_clock": null,
+    });
+    st.store.put(obj.clone());
+    st.emit(request, "customer.created", obj.clone(), None);
+    obj
+}
+
+/// `POST /v1/customers`
+pub fn create(c: &Call) -> Result<Value, StripeError> {
+    let p = &c.params;
+    p.allow_only(CREATE_PARAMS)?;
+    p.allow_only_under("invoice_settings", &["default_payment_method"])?;
+    let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
+    let email = p.nonempty("email")?;
+    check_email(email)?;
+    let pm = p.nonempty("payment_method")?;
+    let default_pm = p.nonempty("invoice_settings[default_payment_method]")?;
+    let mut st = c.account.lock();
+    // Validate the payment method before creating anything (a declining card is a 402).
+    if let Some(pm) = pm {
+        let exists = st.store.get_kind("payment_method", pm).is_some()
+            || crate::cards::resolve(pm).is_some();
+        if !exists {
+            return Err(StripeError::missing_param(
+                "PaymentMethod",
+                pm,
+                "payment_method",
+            ));
+        }
+        if st
+            .store
+            .get_kind("payment_method", pm)
+            .is_some_and(|o| !o["customer"].is_null())
+        {
+            return Err(StripeError::invalid(
+                "payment_method",
+                "The payment method you provided has already been attached to a customer.",
+            ));
+        }
+        if let Some(crate::cards::Behaviour::Declined(d)) = st
+            .pm_behaviour
+            .get(pm)
+            .copied()
+            .or_else(|| crate::cards::resolve(pm).map(|c| c.behaviour))
+        {
+            return Err(d.error(None));
+        }
+    }
+    if default_pm.is_some() && default_pm != pm {
+        return Err(StripeError::invalid(
+            "invoice_settings[default_payment_method]",
+            "invoice_settings[default_payment_method] must be the payment_method given at creation.",
+        ));
+    }
+    let mut cus = insert(
+        &mut st,
+        &c.request,
+        email,
+        p.nonempty("name")?,
+        p.nonempty("description")?,
+        p.nonempty("phone")?,
+        metadata,
+    );
+    if let Some(pm) = pm {
+        let id = cus["id"].as_str().unwrap_or_default().to_string();
+        let attached = crate::api::payment_methods::attach_to(&mut st, &c.request, pm, &id)?;
+        if default_pm.is_some() {
+            cus["invoice_settings"]["default_payment_method"] = attached["id"].clone();
+            st.store.put(cus.clone());
+        }
+    }
+    Ok(cus)
+}
+
+/// `GET /v1/customers/{id}`
+pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+    c.params.allow_only(&[])?;
+    c.account
+        .lock()
+        .store
+        .get_kind("customer", c.id())
+        .cloned()
+        .ok_or_else(|| StripeError::missing("customer", c.id()))
+}
+
+/// `POST /v1/customers/{id}`
+pub fn update(c: &Call) -> Result<Value, StripeError> {
+    let p = &c.params;
+    p.allow_only(UPDATE_PARAMS)?;
+    let mut st = c.account.lock();
+    let old = st
+        .store
+        .get_kind("customer", c.id())
+        .filter(|o| o["deleted"] != true)
+        .cloned()
+        .ok_or_else(|| StripeError::missing("customer", c.id()))?;
+    p.allow_only_under("invoice_settings", &["default_payment_method"])?;
+    check_email(p.nonempty("email")?)?;
+    let mut new = old.clone();
+    if let Some(pm) = p.str("invoice_settings[default_payment_method]")? {
+        if pm.is_empty() {
+            new["invoice_settings"]["default_payment_method"] = Value::Null;
+        } else {
+            check_default_pm(&st, c.id(), pm)?;
+            new["invoice_settings"]["default_payment_method"] = json!(pm);
+        }
+    }
+    for field in ["email", "name", "description", "phone"] {
+        if let Some(v) = p.str(field)? {
+            new[field] = if v.is_empty() { Value::Null } else { json!(v) };
+        }
+    }
+    if let Some(m) = p.metadata("metadata", &old["metadata"])? {
+        new["metadata"] = m;
+    }
+    if new != old {
+        let prev = previous_attributes(&old, &new);
+        st.store.put(new.clone());
+        st.emit(&c.request, "customer.updated", new.clone(), Some(prev));
+    }
+    Ok(new)
+}
+
+/// `DELETE /v1/customers/{id}`
+pub fn delete(c: &Call) -> Result<Value, StripeError> {
+    c.params.allow_only(&[])?;
+    let mut st = c.account.lock();
+    let old = st
+        .store
+        .get_kind("customer", c.id())
+        .filter(|o| o["deleted"] != true)
+        .cloned()
+        .ok_or_else(|| StripeError::missing("customer", c.id()))?;
+    let tomb = json!({"id": c.id(), "object": "customer", "deleted": true});
+    st.store.put(tomb.clone());
+    st.emit(&c.request, "customer.deleted", old, None);
+    Ok(tomb)
+}
+
+/// `GET /v1/customers` (filter: `email`)
+pub fn list(c: &Call) -> Result<Value, StripeError> {
+    list_kind(c, "customer", "/v1/customers", &[("email", "email")])
+}

@@ -1,0 +1,78 @@
+//! The shared state of a running simulator: options, accounts by API key, the checkout
+//! session index used by the hosted page, the HTTP client for webhooks, the shutdown signal.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use tokio::sync::watch;
+
+use crate::SimOptions;
+use crate::account::Account;
+
+/// Shared application state (one per running simulator).
+#[derive(Debug)]
+pub struct App {
+    /// Public base URL without a trailing slash (used in hosted page URLs).
+    pub base_url: String,
+    /// Start-up options.
+    pub options: SimOptions,
+    /// HTTP client for webhook deliveries.
+    pub http: reqwest::Client,
+    /// Becomes `true` when the simulator shuts down.
+    pub shutdown: watch::Receiver<bool>,
+    accounts: RwLock<HashMap<String, Arc<Account>>>,
+    sessions: Mutex<HashMap<String, Arc<Account>>>,
+}
+
+impl App {
+    /// Builds the state.
+    pub fn new(
+        base_url: String,
+        options: SimOptions,
+        http: reqwest::Client,
+        shutdown: watch::Receiver<bool>,
+    ) -> App {
+        App {
+            base_url,
+            options,
+            http,
+            shutdown,
+            accounts: RwLock::new(HashMap::new()),
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The account of an API key, created on first use.
+    pub fn account(&self, key: &str) -> Arc<Account> {
+        if let Some(a) = self
+            .accounts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            return a.clone();
+        }
+        let mut w = self.accounts.write().unwrap_or_else(|e| e.into_inner());
+        w.entry(key.to_string())
+            .or_insert_with(|| Arc::new(Account::new()))
+            .clone()
+    }
+
+    /// Remembers which account owns a checkout session (the session id is the capability
+    /// that lets the hosted page work without an API key).
+    pub fn index_session(&self, session_id: &str, account: Arc<Account>) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(session_id.to_string(), account);
+    }
+
+    /// The account that owns a checkout session.
+    pub fn session_account(&self, session_id: &str) -> Option<Arc<Account>> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(session_id)
+            .cloned()
+    }
+}

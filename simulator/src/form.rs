@@ -1,0 +1,307 @@
+//! Parser for Stripe's form bodies and query strings with Rack-style bracket nesting.
+//!
+//! `a[b][0][c]=v` builds nested objects and arrays; `expand[]=x` appends to an array,
+//! `expand[0]=x` sets an index (both forms are sent by real SDKs); brackets may arrive
+//! percent-encoded. The result is a JSON object whose leaves are strings: handlers convert
+//! integers and booleans themselves so they can name the parameter in errors.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::error::StripeError;
+
+/// Highest array index accepted (`items[1000]` is refused) so a tiny body cannot make the
+/// parser allocate a huge array.
+pub const MAX_INDEX: usize = 999;
+/// Deepest nesting accepted (Stripe's own limit is lower in practice).
+pub const MAX_DEPTH: usize = 10;
+
+/// A node while the tree is being built: arrays stay sparse until the end.
+#[derive(Debug)]
+enum Node {
+    Leaf(String),
+    Map(Vec<(String, Node)>),
+    Array(BTreeMap<usize, Node>),
+}
+
+/// One bracket segment of a key.
+#[derive(Debug, PartialEq)]
+enum Seg {
+    Name(String),
+    Index(usize),
+    Append,
+}
+
+/// Parses an `application/x-www-form-urlencoded` body or query string into a JSON object.
+pub fn parse(input: &[u8]) -> Result<Value, StripeError> {
+    let mut root: Vec<(String, Node)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(input) {
+        if key.is_empty() {
+            continue;
+        }
+        let (base, segs) = split_key(&key)?;
+        insert_map(&mut root, base, &segs, value.into_owned(), &key)?;
+    }
+    Ok(Value::Object(finish_map(root)))
+}
+
+/// Renders a parsed key path back in bracket notation (`a`, `b`, 0 → `a[b][0]`).
+pub fn bracket_path(parts: &[&str]) -> String {
+    let mut s = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i == 0 {
+            s.push_str(p);
+        } else {
+            s.push('[');
+            s.push_str(p);
+            s.push(']');
+        }
+    }
+    s
+}
+
+fn split_key(key: &str) -> Result<(String, Vec<Seg>), StripeError> {
+    let bad = || {
+        StripeError::bad_request(format!(
+            "Invalid parameter name `{key}`: brackets must be balanced, like `a[b][0]`."
+        ))
+    };
+    let (base, mut rest) = match key.find('[') {
+        Some(0) => return Err(bad()),
+        Some(i) => (&key[..i], &key[i..]),
+        None => {
+            if key.contains(']') {
+                return Err(bad());
+            }
+            return Ok((key.to_string(), Vec::new()));
+        }
+    };
+    if base.contains(']') {
+        return Err(bad());
+    }
+    let mut segs = Vec::new();
+    while !rest.is_empty() {
+        let inner_end = rest.find(']').ok_or_else(bad)?;
+        if !rest.starts_with('[') {
+            return Err(bad());
+        }
+        let inner = &rest[1..inner_end];
+        if inner.contains('[') {
+            return Err(bad());
+        }
+        let seg = if inner.is_empty() {
+            Seg::Append
+        } else if inner.bytes().all(|b| b.is_ascii_digit()) {
+            let idx: usize = inner.parse().map_err(|_| bad())?;
+            if idx > MAX_INDEX {
+                return Err(StripeError::bad_request(format!(
+                    "Invalid array index in `{key}`: indexes must be at most {MAX_INDEX}."
+                )));
+            }
+            Seg::Index(idx)
+        } else {
+            Seg::Name(inner.to_string())
+        };
+        segs.push(seg);
+        rest = &rest[inner_end + 1..];
+    }
+    if segs.len() > MAX_DEPTH {
+        return Err(StripeError::bad_request(format!(
+            "Invalid parameter name `{key}`: nested more than {MAX_DEPTH} levels."
+        )));
+    }
+    Ok((base.to_string(), segs))
+}
+
+fn conflict(key: &str) -> StripeError {
+    StripeError::bad_request(format!(
+        "Invalid parameters: `{key}` conflicts with another parameter of the same name that has a different shape (a value, a hash and an array cannot be mixed)."
+    ))
+}
+
+fn new_node(segs: &[Seg], value: String) -> Node {
+    match segs.first() {
+        None => Node::Leaf(value),
+        Some(Seg::Name(n)) => Node::Map(vec![(n.clone(), new_node(&segs[1..], value))]),
+        Some(Seg::Index(i)) => Node::Array(BTreeMap::from([(*i, new_node(&segs[1..], value))])),
+        Some(Seg::Append) => Node::Array(BTreeMap::from([(0, new_node(&segs[1..], value))])),
+    }
+}
+
+fn insert_map(
+    map: &mut Vec<(String, Node)>,
+    name: String,
+    rest: &[Seg],
+    value: String,
+    key: &str,
+) -> Result<(), StripeError> {
+    match map.iter_mut().find(|(k, _)| *k == name) {
+        None => {
+            let node = new_node(rest, value);
+            map.push((name, node));
+            Ok(())
+        }
+        Some((_, existing)) => insert_into(existing, rest, value, key),
+    }
+}
+
+fn insert_into(node: &mut Node, segs: &[Seg], value: String, key: &str) -> Result<(), StripeError> {
+    match (node, segs.first()) {
+        // A repeated scalar: the last value wins, as in Rack.
+        (Node::Leaf(v), None) => {
+            *v = value;
+            Ok(())
+        }
+        (Node::Map(m), Some(Seg::Name(n))) => insert_map(m, n.clone(), &segs[1..], value, key),
+        (Node::Array(a), Some(Seg::Index(i))) => match a.get_mut(i) {
+            Some(child) => insert_into(child, &segs[1..], value, key),
+            None => {
+                a.insert(*i, new_node(&segs[1..], value));
+                Ok(())
+            }
+        },
+        (Node::Array(a), Some(Seg::Append)) => {
+            // Rack: `items[][a]=1&items[][b]=2` fills the last element while its key is new.
+            if let (Some(Seg::Name(n)), Some((_, Node::Map(last)))) =
+                (segs.get(1), a.iter_mut().next_back())
+                && !last.iter().any(|(k, _)| k == n)
+            {
+                return insert_map(last, n.clone(), &segs[2..], value, key);
+            }
+            let next = a.keys().next_back().map_or(0, |k| k + 1);
+            if next > MAX_INDEX {
+                return Err(StripeError::bad_request(format!(
+                    "Too many values for `{key}`: at most {} are accepted.",
+                    MAX_INDEX + 1
+                )));
+            }
+            a.insert(next, new_node(&segs[1..], value));
+            Ok(())
+        }
+        _ => Err(conflict(key)),
+    }
+}
+
+fn finish(node: Node) -> Value {
+    match node {
+        Node::Leaf(s) => Value::String(s),
+        Node::Map(m) => Value::Object(finish_map(m)),
+        Node::Array(a) => Value::Array(a.into_values().map(finish).collect()),
+    }
+}
+
+fn finish_map(m: Vec<(String, Node)>) -> Map<String, Value> {
+    m.into_iter().map(|(k, v)| (k, finish(v))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn p(s: &str) -> Value {
+        parse(s.as_bytes()).expect("parses")
+    }
+
+    #[test]
+    fn flat_and_nested() {
+        assert_eq!(p("a=1&b=x%20y"), json!({"a":"1","b":"x y"}));
+        assert_eq!(
+            p("recurring[interval]=month&metadata[k]=v"),
+            json!({"recurring":{"interval":"month"},"metadata":{"k":"v"}})
+        );
+        assert_eq!(
+            p("a[b][0][c]=v&a[b][0][d]=w&a[b][1][c]=z"),
+            json!({"a":{"b":[{"c":"v","d":"w"},{"c":"z"}]}})
+        );
+    }
+
+    #[test]
+    fn arrays_append_and_index() {
+        assert_eq!(p("expand[]=a&expand[]=b"), json!({"expand":["a","b"]}));
+        assert_eq!(p("expand[0]=a&expand[1]=b"), json!({"expand":["a","b"]}));
+        assert_eq!(p("expand[1]=b&expand[0]=a"), json!({"expand":["a","b"]}));
+        assert_eq!(
+            p("items[][price]=p1&items[][quantity]=2&items[][price]=p2"),
+            json!({"items":[{"price":"p1","quantity":"2"},{"price":"p2"}]})
+        );
+    }
+
+    #[test]
+    fn percent_encoded_brackets() {
+        assert_eq!(
+            p("line_items%5B0%5D%5Bprice%5D=price_1&expand%5B%5D=x"),
+            json!({"line_items":[{"price":"price_1"}],"expand":["x"]})
+        );
+    }
+
+    #[test]
+    fn empty_values_and_repeats() {
+        assert_eq!(
+            p("metadata[a]=&x=1&x=2"),
+            json!({"metadata":{"a":""},"x":"2"})
+        );
+        assert_eq!(p(""), json!({}));
+        assert_eq!(p("&&"), json!({}));
+        assert_eq!(p("flag"), json!({"flag":""}));
+    }
+
+    #[test]
+    fn conflicting_shapes_are_400() {
+        for bad in [
+            "a=1&a[b]=2",
+            "a[b]=2&a=1",
+            "a[b]=1&a[0]=2",
+            "a[0]=1&a[b]=2",
+            "a[]=1&a[x]=2",
+        ] {
+            let err = parse(bad.as_bytes()).expect_err(bad);
+            assert_eq!(err.status(), axum::http::StatusCode::BAD_REQUEST, "{bad}");
+        }
+    }
+
+    #[test]
+    fn malformed_keys_are_400() {
+        for bad in ["a[b", "a]b", "[a]=1", "a[b]c]=1", "a[[b]]=1", "a[1000]=x"] {
+            assert!(parse(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn never_panics_on_noise() {
+        let samples: [&[u8]; 6] = [
+            b"%",
+            b"%ZZ=%",
+            b"a[%5D=1",
+            b"\xff\xfe=\x00",
+            b"=x",
+            b"a[][][]=1",
+        ];
+        for s in samples {
+            let _ = parse(s);
+        }
+        // Simple pseudo-random fuzz over a small alphabet.
+        let alphabet = b"ab[]0=&%5B";
+        let mut seed: u64 = 42;
+        for _ in 0..5000 {
+            let mut buf = Vec::new();
+            for _ in 0..(seed % 24) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                buf.push(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            let _ = parse(&buf);
+        }
+    }
+
+    #[test]
+    fn bracket_path_renders() {
+        assert_eq!(
+            bracket_path(&["line_items", "0", "price"]),
+            "line_items[0][price]"
+        );
+        assert_eq!(bracket_path(&["name"]), "name");
+    }
+}

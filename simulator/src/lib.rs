@@ -1,0 +1,151 @@
+//! `stripe-sim`: a stateful Stripe test-mode simulator.
+//!
+//! It speaks Stripe's HTTP API (form bodies, bracket nesting, Stripe-shaped JSON errors,
+//! idempotency keys, `expand[]`, newest-first lists), keeps each API key's objects apart,
+//! honours Stripe's test cards, serves a hosted Checkout page, and delivers signed webhooks.
+//!
+//! Module map:
+//! - edge: [`request`] (auth, request ids, parameter extraction), [`pipeline`]
+//!   (idempotency → handler → expand → response), [`error`] (the one error type);
+//! - parsing: [`form`] (bracket nesting), [`params`] (typed parameter access);
+//! - state: [`app`] (accounts by key), [`account`] (one account: store, clock, events),
+//!   [`store`] (objects and lists), [`idempotency`], [`expand`];
+//! - Stripe behaviour: [`api`] (the `/v1` resources), [`objects`] (object shapes),
+//!   [`checkout_flow`] (paying a session), [`cards`] (test cards), [`clock`];
+//! - delivery: [`webhooks`] (signing and per-endpoint queues);
+//! - people and tests: [`hosted`] (the Checkout page), [`control`] (`/_sim/…` routes).
+
+#![recursion_limit = "256"]
+#![warn(missing_docs)]
+
+pub mod account;
+pub mod api;
+pub mod app;
+pub mod cards;
+pub mod checkout_flow;
+pub mod clock;
+pub mod control;
+pub mod error;
+pub mod expand;
+pub mod form;
+pub mod hosted;
+pub mod idempotency;
+pub mod ids;
+pub mod objects;
+pub mod params;
+pub mod pipeline;
+pub mod request;
+pub mod store;
+pub mod webhooks;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::OriginalUri;
+use axum::http::Method;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::error::StripeError;
+
+/// The Stripe API version whose object shapes the simulator renders (also `event.api_version`).
+pub const API_VERSION: &str = "2026-10-28.endive";
+
+/// Start-up options. Every field has a sensible default when `None`.
+#[derive(Debug, Default, Clone)]
+pub struct SimOptions {
+    /// Base URL put in hosted page URLs (default: `http://{bound address}`).
+    pub public_base_url: Option<String>,
+    /// Delays between webhook retries after a failed first attempt
+    /// (default [`webhooks::delivery::DEFAULT_RETRY_SCHEDULE`]: 0.2 s, 0.5 s, 1 s, 2 s, 5 s).
+    pub retry_schedule: Option<Vec<Duration>>,
+    /// Time an endpoint has to answer with a 2xx (default 10 s).
+    pub delivery_timeout: Option<Duration>,
+}
+
+/// A running simulator.
+#[derive(Debug)]
+pub struct RunningSimulator {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub base_url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<()>,
+}
+
+impl RunningSimulator {
+    /// Stops accepting requests, finishes in-flight ones, stops webhook workers.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.server.await;
+    }
+}
+
+/// Builds the whole HTTP router over shared state (useful for embedding).
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .merge(api::router())
+        .merge(control::router())
+        .route(
+            "/c/pay/{id}",
+            get(hosted::checkout_page::show).post(hosted::checkout_page::pay),
+        )
+        .fallback(unrecognized)
+        .method_not_allowed_fallback(unrecognized)
+        .layer(axum::middleware::from_fn(request::request_id))
+        .with_state(app)
+}
+
+async fn unrecognized(method: Method, OriginalUri(uri): OriginalUri) -> axum::response::Response {
+    StripeError::UnrecognizedUrl {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+    }
+    .into_response()
+}
+
+/// Bind `listener` and serve the simulator until shutdown.
+pub async fn start(
+    listener: tokio::net::TcpListener,
+    options: SimOptions,
+) -> std::io::Result<RunningSimulator> {
+    // reqwest is built without a default TLS provider; installing twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let addr = listener.local_addr()?;
+    let base_url = options
+        .public_base_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(std::io::Error::other)?;
+    let (tx, rx) = watch::channel(false);
+    let app = Arc::new(App::new(base_url.clone(), options, http, rx.clone()));
+    let router = router(app);
+    let mut stop = rx;
+    let server = tokio::spawn(async move {
+        let result = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|v| *v).await;
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "stripe-sim server stopped with an error");
+        }
+    });
+    tracing::info!(%base_url, "stripe-sim listening");
+    Ok(RunningSimulator {
+        base_url,
+        addr,
+        shutdown: tx,
+        server,
+    })
+}

@@ -1,0 +1,73 @@
+//! `stripe-sim`: runs the Stripe simulator until Ctrl-C.
+
+use clap::Parser;
+
+/// A stateful Stripe test-mode simulator.
+#[derive(Debug, Parser)]
+#[command(name = "stripe-sim", version, about)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "STRIPE_SIM_LISTEN", default_value = "127.0.0.1:12111")]
+    listen: String,
+    /// Base URL used in hosted page links (default: http://<listen address>).
+    #[arg(long, env = "STRIPE_SIM_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let listener = match tokio::net::TcpListener::bind(&args.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "stripe-sim: cannot listen on {}: {e}. Fix: choose a free address with --listen or STRIPE_SIM_LISTEN.",
+                args.listen
+            );
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let options = stripe_sim::SimOptions {
+        public_base_url: args.public_url,
+        ..Default::default()
+    };
+    let sim = match stripe_sim::start(listener, options).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("stripe-sim: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("stripe-sim listening on http://{}", sim.addr);
+    if sim.base_url != format!("http://{}", sim.addr) {
+        println!("stripe-sim public URL {}", sim.base_url);
+    }
+    wait_for_stop().await;
+    sim.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("stripe-sim: cannot wait for Ctrl-C: {e}");
+    }
+}
