@@ -1,0 +1,48 @@
+@checklist-6.1
+Feature: New subscription through Stripe Checkout
+  "As a test user: select BASIC monthly, start Stripe Checkout and complete payment with a test
+  card. You are redirected back to the success URL. Backend: webhook logs show
+  checkout.session.completed processed; UserSubscription updated with stripe_customer_id and
+  stripe_subscription_id; subscription status is ACTIVE."
+
+  Background:
+    Given the BASIC and PRO monthly plans are on sale
+
+  @smoke
+  Scenario: A user pays for BASIC monthly with a card that succeeds
+    Given Ana is signed in
+    When Ana subscribes to BASIC monthly and pays with a card that succeeds
+    Then Ana is sent back to the success URL with her Checkout session
+    And the backend has processed "checkout.session.completed"
+    And Ana's subscription is ACTIVE on BASIC monthly
+    And Ana's subscription record holds her Stripe customer and subscription ids
+    And Ana's billing period is the one Stripe shows for her subscription
+
+  @sim-only
+  Scenario: A declined card leaves the user on the free plan
+    Given Ana is signed in
+    When Ana subscribes to BASIC monthly and pays with a card that is declined
+    Then the Checkout page tells Ana her card was declined
+    And Ana's Checkout session is still open in Stripe
+    And Ana has no active paid subscription
+
+  @smoke @checklist-5
+  Scenario: Nobody can start Checkout without signing in
+    When someone who is not signed in asks to subscribe to BASIC monthly
+    Then the backend refuses with HTTP 401
+
+  @smoke @checklist-2
+  Scenario: A plan that is not on sale is refused by name
+    Given Ana is signed in
+    When Ana asks to subscribe to ENTERPRISE monthly
+    Then the backend refuses with HTTP 400 naming "enterprise.monthly"
+    And Ana has no active paid subscription
+
+  @smoke @checklist-4
+  Scenario: A webhook signed with the wrong secret is refused and changes nothing
+    Given Ana is signed in
+    And Ana has started Checkout for BASIC monthly
+    When a "checkout.session.completed" event for Ana's Checkout session, signed with the wrong secret, reaches the backend
+    Then the backend refuses with HTTP 400
+    And the backend has not recorded that event
+    And Ana has no active paid subscription

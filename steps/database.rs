@@ -1,0 +1,405 @@
+//! PostgreSQL for a rehearsal run: find a server, build one migrated template database, and
+//! hand every scenario its own clone.
+//!
+//! The server is found in the order ARCHITECTURE.md gives:
+//! 1. `DATABASE_URL`, when set (CI points it at its own PostgreSQL);
+//! 2. a PostgreSQL container through testcontainers, when a Docker engine answers;
+//! 3. the PostgreSQL binaries on this machine (`initdb` / `pg_ctl`), started in a temporary
+//!    directory on a free port (as the `postgres` user when we run as root);
+//! 4. otherwise one error naming the three ways.
+//!
+//! Cloning a migrated template (`CREATE DATABASE … TEMPLATE …`) costs a fraction of running the
+//! migrations per scenario, and keeps scenarios isolated so they can run concurrently.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use rand::Rng;
+use reqwest::Url;
+use sqlx::{Connection, Executor, PgConnection};
+use tokio::process::Command;
+use tokio::sync::Mutex;
+
+/// Why no database could be provided.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    /// None of the three ways to find PostgreSQL worked.
+    #[error(
+        "no PostgreSQL for the rehearsal. Give one of: (1) DATABASE_URL=postgres://user@host:port/db \
+         pointing at a server where that user may create databases; (2) a running Docker engine \
+         (testcontainers starts postgres:16-alpine); (3) PostgreSQL's initdb and pg_ctl on PATH or \
+         under /usr/lib/postgresql/*/bin. What was tried: {tried}"
+    )]
+    NoServer {
+        /// One entry per way that was tried, with its failure.
+        tried: String,
+    },
+    /// `DATABASE_URL` is not a URL.
+    #[error(
+        "DATABASE_URL is not a valid postgres:// URL ({0}); fix: postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    BadUrl(String),
+    /// A SQL command on the server failed.
+    #[error("PostgreSQL at {server} refused `{action}`: {source}")]
+    Sql {
+        /// The server, without credentials.
+        server: String,
+        /// What we were doing.
+        action: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The backend's migrations failed on the template.
+    #[error("migrating the template database failed: {0}")]
+    Migrate(String),
+}
+
+/// Where the server came from; kept alive for as long as the run needs it.
+enum ServerSource {
+    /// A server we were given; we only create and drop our own databases on it.
+    Given,
+    /// A container we started; removed at teardown.
+    #[cfg(feature = "docker")]
+    Container(
+        Box<
+            testcontainers_modules::testcontainers::ContainerAsync<
+                testcontainers_modules::postgres::Postgres,
+            >,
+        >,
+    ),
+    /// A throw-away cluster in a temporary directory; stopped and deleted at teardown.
+    LocalCluster(LocalCluster),
+}
+
+/// A PostgreSQL server for this run, with one migrated template database on it.
+pub struct TestDatabases {
+    /// URL of the server's maintenance database (where CREATE/DROP DATABASE are issued).
+    admin_url: Url,
+    /// Name of the migrated template every scenario database is cloned from.
+    template: String,
+    /// Taken at teardown.
+    source: Mutex<Option<ServerSource>>,
+    /// PostgreSQL refuses to clone a template while another clone reads it; one at a time.
+    clone_lock: Mutex<()>,
+}
+
+impl TestDatabases {
+    /// Finds a server (see the module docs) and builds the migrated template on it.
+    pub async fn provision() -> Result<Self, DatabaseError> {
+        let mut tried = Vec::new();
+        let (admin_url, source) = match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => {
+                let url =
+                    Url::parse(url.trim()).map_err(|e| DatabaseError::BadUrl(e.to_string()))?;
+                (url, ServerSource::Given)
+            }
+            _ => {
+                tried.push("DATABASE_URL: not set".to_string());
+                match Self::try_container().await {
+                    Ok(found) => found,
+                    Err(why) => {
+                        tried.push(format!("Docker: {why}"));
+                        match LocalCluster::start().await {
+                            Ok(cluster) => {
+                                (cluster.admin_url(), ServerSource::LocalCluster(cluster))
+                            }
+                            Err(why) => {
+                                tried.push(format!("local binaries: {why}"));
+                                return Err(DatabaseError::NoServer {
+                                    tried: tried.join("; "),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let template = unique_name("golive_template");
+        let databases = TestDatabases {
+            admin_url,
+            template,
+            source: Mutex::new(Some(source)),
+            clone_lock: Mutex::new(()),
+        };
+        databases.build_template().await?;
+        Ok(databases)
+    }
+
+    #[cfg(feature = "docker")]
+    async fn try_container() -> Result<(Url, ServerSource), String> {
+        use testcontainers_modules::postgres::Postgres;
+        use testcontainers_modules::testcontainers::ImageExt;
+        use testcontainers_modules::testcontainers::runners::AsyncRunner;
+        // With no Docker engine this fails within milliseconds rather than hanging.
+        let container = Postgres::default()
+            .with_host_auth()
+            .with_tag("16-alpine")
+            .start()
+            .await
+            .map_err(|e| e.to_string())?;
+        let port = container
+            .get_host_port_ipv4(5432)
+            .await
+            .map_err(|e| e.to_string())?;
+        let host = container.get_host().await.map_err(|e| e.to_string())?;
+        let url = Url::parse(&format!("postgres://postgres@{host}:{port}/postgres"))
+            .map_err(|e| e.to_string())?;
+        Ok((url, ServerSource::Container(Box::new(container))))
+    }
+
+    #[cfg(not(feature = "docker"))]
+    async fn try_container() -> Result<(Url, ServerSource), String> {
+        Err("built without the `docker` feature".to_string())
+    }
+
+    /// The URL of database `name` on this server.
+    pub fn url_of(&self, name: &str) -> String {
+        let mut url = self.admin_url.clone();
+        url.set_path(&format!("/{name}"));
+        url.to_string()
+    }
+
+    /// The server's address without credentials, for messages.
+    fn server_label(&self) -> String {
+        format!(
+            "{}:{}",
+            self.admin_url.host_str().unwrap_or("?"),
+            self.admin_url.port().unwrap_or(5432)
+        )
+    }
+
+    async fn admin(&self, action: &str) -> Result<PgConnection, DatabaseError> {
+        PgConnection::connect(self.admin_url.as_str())
+            .await
+            .map_err(|source| self.sql_error(action, source))
+    }
+
+    fn sql_error(&self, action: &str, source: sqlx::Error) -> DatabaseError {
+        DatabaseError::Sql {
+            server: self.server_label(),
+            action: action.to_string(),
+            source,
+        }
+    }
+
+    async fn execute(&self, sql: String) -> Result<(), DatabaseError> {
+        let mut conn = self.admin(&sql).await?;
+        conn.execute(sqlx::AssertSqlSafe(sql.clone()))
+            .await
+            .map_err(|source| self.sql_error(&sql, source))?;
+        conn.close().await.ok();
+        Ok(())
+    }
+
+    async fn build_template(&self) -> Result<(), DatabaseError> {
+        self.execute(format!("CREATE DATABASE {}", self.template))
+            .await?;
+        billing::migrate(&self.url_of(&self.template))
+            .await
+            .map_err(|e| DatabaseError::Migrate(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Creates a fresh database for one scenario, cloned from the migrated template.
+    pub async fn create_scenario_database(&self) -> Result<String, DatabaseError> {
+        let name = unique_name("golive_scenario");
+        let _one_clone_at_a_time = self.clone_lock.lock().await;
+        self.execute(format!("CREATE DATABASE {name} TEMPLATE {}", self.template))
+            .await?;
+        Ok(name)
+    }
+
+    /// Drops a scenario's database, disconnecting whatever still holds it open.
+    pub async fn drop_database(&self, name: &str) -> Result<(), DatabaseError> {
+        self.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+    }
+
+    /// Drops the template and stops whatever server this run started.
+    pub async fn teardown(&self) {
+        if let Err(e) = self.drop_database(&self.template).await {
+            eprintln!(
+                "golive: could not drop template database {}: {e}",
+                self.template
+            );
+        }
+        match self.source.lock().await.take() {
+            None | Some(ServerSource::Given) => {}
+            #[cfg(feature = "docker")]
+            Some(ServerSource::Container(container)) => {
+                container.rm().await.ok();
+            }
+            Some(ServerSource::LocalCluster(cluster)) => cluster.stop().await,
+        }
+    }
+}
+
+/// A database name that no other run or scenario uses: prefix, process id and random suffix.
+fn unique_name(prefix: &str) -> String {
+    let suffix: u64 = rand::rng().random();
+    format!("{prefix}_{}_{suffix:016x}", std::process::id())
+}
+
+/// A PostgreSQL cluster initialised in a temporary directory and listening on a free port.
+pub struct LocalCluster {
+    directory: PathBuf,
+    bin: PathBuf,
+    port: u16,
+    run_as_postgres: bool,
+}
+
+impl LocalCluster {
+    /// Runs `initdb` and `pg_ctl start`; as root, both run as the `postgres` user, since
+    /// PostgreSQL refuses to run as root.
+    async fn start() -> Result<Self, String> {
+        let bin = find_postgres_bin()
+            .ok_or("initdb/pg_ctl not found on PATH or under /usr/lib/postgresql/*/bin")?;
+        let run_as_postgres = is_root();
+        let directory = std::env::temp_dir().join(unique_name("golive_pg"));
+        std::fs::create_dir_all(&directory)
+            .map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
+        let cluster = LocalCluster {
+            directory,
+            bin,
+            port: free_port().map_err(|e| format!("no free port: {e}"))?,
+            run_as_postgres,
+        };
+        if run_as_postgres {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&cluster.directory)
+                .status()
+                .await
+                .map_err(|e| format!("chown: {e}"))?;
+            if !status.success() {
+                return Err(
+                    "running as root, but cannot hand the data directory to a `postgres` user"
+                        .into(),
+                );
+            }
+        }
+        let data = cluster.directory.join("data");
+        cluster
+            .run(
+                "initdb",
+                &[
+                    "-D",
+                    path_str(&data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                ],
+            )
+            .await?;
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            cluster.port,
+            cluster.directory.display()
+        );
+        let log = cluster.directory.join("postgres.log");
+        cluster
+            .run(
+                "pg_ctl",
+                &[
+                    "-D",
+                    path_str(&data),
+                    "-l",
+                    path_str(&log),
+                    "-o",
+                    &options,
+                    "-w",
+                    "start",
+                ],
+            )
+            .await?;
+        Ok(cluster)
+    }
+
+    fn admin_url(&self) -> Url {
+        Url::parse(&format!(
+            "postgres://postgres@127.0.0.1:{}/postgres",
+            self.port
+        ))
+        .expect("a well-formed URL")
+    }
+
+    async fn run(&self, tool: &str, args: &[&str]) -> Result<(), String> {
+        let program = self.bin.join(tool);
+        let mut command = if self.run_as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&program);
+            c
+        } else {
+            Command::new(&program)
+        };
+        let output = command
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .map_err(|e| format!("{}: {e}", program.display()))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{tool} failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+        }
+    }
+
+    async fn stop(self) {
+        let data = self.directory.join("data");
+        if let Err(e) = self
+            .run(
+                "pg_ctl",
+                &["-D", path_str(&data), "-m", "immediate", "stop"],
+            )
+            .await
+        {
+            eprintln!("golive: stopping the temporary PostgreSQL failed: {e}");
+        }
+        std::fs::remove_dir_all(&self.directory).ok();
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap_or_default()
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// The directory holding `initdb` and `pg_ctl`: PATH first, then Debian's versioned folders.
+fn find_postgres_bin() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let mut debian: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|dir| {
+            dir.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
+        .unwrap_or_default();
+    debian.sort();
+    debian.reverse(); // newest version first
+    on_path
+        .into_iter()
+        .chain(debian)
+        .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+}

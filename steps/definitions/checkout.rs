@@ -1,0 +1,409 @@
+//! Steps of the new-subscription flow (checklist 6.1): a user starts Checkout through the
+//! backend, pays on Stripe's hosted page, comes back to the success URL, and the backend's
+//! records follow Stripe's.
+
+use cucumber::{given, then, when};
+use serde_json::{Value, json};
+
+use super::tier_key;
+use crate::cards::card_number;
+use crate::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::records::{self, SubscriptionRecord};
+use crate::world::{APP_ORIGIN, CheckoutAttempt, Rehearsal};
+
+/// Where the app asks Stripe to send a user after paying; Stripe fills in the session id.
+const SUCCESS_PATH: &str = "/billing/success?session_id={CHECKOUT_SESSION_ID}";
+/// Where the app asks Stripe to send a user who leaves the Checkout page.
+const CANCEL_PATH: &str = "/pricing";
+
+/// The request body the web app sends when a user picks a plan.
+fn checkout_request(tier: &str, cycle: &str) -> Value {
+    json!({
+        "tier": tier_key(tier),
+        "billing_cycle": cycle,
+        "success_url": format!("{APP_ORIGIN}{SUCCESS_PATH}"),
+        "cancel_url": format!("{APP_ORIGIN}{CANCEL_PATH}"),
+    })
+}
+
+/// Asks the backend for a Checkout session as `name` and keeps the answer.
+async fn start_checkout(
+    world: &mut Rehearsal,
+    name: &str,
+    tier: &str,
+    cycle: &str,
+) -> CheckoutAttempt {
+    let actor = world.known_actor(name);
+    let backend = world.backend().await;
+    let response = backend
+        .client
+        .post_json(
+            "/api/subscription/create-checkout-session",
+            Some(&actor.token),
+            &checkout_request(tier, cycle),
+        )
+        .await;
+    assert_eq!(
+        response.status, 200,
+        "{name} could not start Checkout: {response}"
+    );
+    let attempt = CheckoutAttempt {
+        success_url: format!("{APP_ORIGIN}{SUCCESS_PATH}"),
+        session_id: response.body["session_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        url: response.body["url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        ..CheckoutAttempt::default()
+    };
+    assert!(
+        attempt.session_id.starts_with("cs_") && attempt.url.starts_with("http"),
+        "the backend should return a Checkout session id and URL: {response}"
+    );
+    world.checkouts.insert(name.to_string(), attempt.clone());
+    attempt
+}
+
+/// Opens the hosted Checkout page, types `card` into its form and presses Pay, as a person does.
+async fn pay_on_checkout_page(world: &mut Rehearsal, name: &str, card: &str) {
+    let mut attempt = world
+        .checkouts
+        .get(name)
+        .cloned()
+        .expect("Checkout was started first");
+    let http = world.env().http.clone();
+    let page = http
+        .get(&attempt.url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("the Checkout page {} did not load: {e}", attempt.url));
+    let status = page.status();
+    let html = page.text().await.unwrap_or_default();
+    assert!(
+        status.is_success() && html.contains("<form"),
+        "the Checkout page should show a card form; HTTP {status}: {html}"
+    );
+    let action = form_action(&html, &attempt.url);
+    let answer = http
+        .post(&action)
+        .form(&[
+            ("card_number", card),
+            ("card_expiry", "12 / 34"),
+            ("card_cvc", "123"),
+        ])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("pressing Pay on {action} failed: {e}"));
+    attempt.page_status = answer.status().as_u16();
+    attempt.redirected_to = answer
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    attempt.page_text = answer.text().await.unwrap_or_default();
+    world.checkouts.insert(name.to_string(), attempt);
+}
+
+/// The absolute URL a page's first form posts to (its own URL when the form has no action).
+fn form_action(html: &str, page_url: &str) -> String {
+    let action = html
+        .find("<form")
+        .map(|start| &html[start..])
+        .and_then(|form| form.split_once('>').map(|(tag, _)| tag))
+        .and_then(|tag| tag.split_once("action=\""))
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(action, _)| action.replace("&amp;", "&"))
+        .unwrap_or_default();
+    match reqwest::Url::parse(page_url).and_then(|base| base.join(&action)) {
+        Ok(url) if !action.is_empty() => url.to_string(),
+        _ => page_url.to_string(),
+    }
+}
+
+/// `Given Ana has started Checkout for BASIC monthly` (and has not paid).
+#[given(regex = r"^(\w+) has started Checkout for ([A-Z]+) (monthly|yearly)$")]
+async fn has_started_checkout(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+    start_checkout(world, &name, &tier, &cycle).await;
+}
+
+/// `When Ana subscribes to BASIC monthly and pays with a card that succeeds`.
+#[when(regex = r"^(\w+) subscribes to ([A-Z]+) (monthly|yearly) and pays with (.+)$")]
+async fn subscribes_and_pays(
+    world: &mut Rehearsal,
+    name: String,
+    tier: String,
+    cycle: String,
+    card: String,
+) {
+    let number = card_number(&card)
+        .unwrap_or_else(|| panic!("unknown test card {card:?}; see steps/cards.rs"));
+    start_checkout(world, &name, &tier, &cycle).await;
+    pay_on_checkout_page(world, &name, &number).await;
+}
+
+/// `When Ana asks to subscribe to ENTERPRISE monthly`: the request only; the answer is checked
+/// by a `Then the backend refuses …` step.
+#[when(regex = r"^(\w+) asks to subscribe to ([A-Z]+) (monthly|yearly)$")]
+async fn asks_to_subscribe(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+    let actor = world.known_actor(&name);
+    let backend = world.backend().await;
+    let response = backend
+        .client
+        .post_json(
+            "/api/subscription/create-checkout-session",
+            Some(&actor.token),
+            &checkout_request(&tier, &cycle),
+        )
+        .await;
+    world.last_response = Some(response);
+}
+
+/// `When someone who is not signed in asks to subscribe to BASIC monthly`.
+#[when(regex = r"^someone who is not signed in asks to subscribe to ([A-Z]+) (monthly|yearly)$")]
+async fn anonymous_asks_to_subscribe(world: &mut Rehearsal, tier: String, cycle: String) {
+    let backend = world.backend().await;
+    let response = backend
+        .client
+        .post_json(
+            "/api/subscription/create-checkout-session",
+            None,
+            &checkout_request(&tier, &cycle),
+        )
+        .await;
+    world.last_response = Some(response);
+}
+
+/// `Then Ana is sent back to the success URL with her Checkout session`.
+#[then(regex = r"^(\w+) is sent back to the success URL with (?:her|his|their) Checkout session$")]
+async fn sent_back_to_success_url(world: &mut Rehearsal, name: String) {
+    let attempt = world
+        .checkouts
+        .get(&name)
+        .expect("Checkout was started first");
+    let expected = attempt
+        .success_url
+        .replace("{CHECKOUT_SESSION_ID}", &attempt.session_id);
+    assert!(
+        matches!(attempt.page_status, 302 | 303),
+        "the Checkout page should redirect after paying; it answered HTTP {}: {}",
+        attempt.page_status,
+        attempt.page_text
+    );
+    assert_eq!(
+        attempt.redirected_to.as_deref(),
+        Some(expected.as_str()),
+        "the redirect should be the success URL carrying the session id"
+    );
+}
+
+/// `Then the Checkout page tells Ana her card was declined`.
+#[then(regex = r"^the Checkout page tells (\w+) (?:her|his|their) card was declined$")]
+async fn page_says_declined(world: &mut Rehearsal, name: String) {
+    let attempt = world
+        .checkouts
+        .get(&name)
+        .expect("Checkout was started first");
+    assert!(
+        attempt.redirected_to.is_none(),
+        "a declined card must not leave the page; it redirected to {:?}",
+        attempt.redirected_to
+    );
+    assert!(
+        attempt.page_text.to_ascii_lowercase().contains("declined"),
+        "the page should say the card was declined; HTTP {}: {}",
+        attempt.page_status,
+        attempt.page_text
+    );
+}
+
+/// `Then Ana's Checkout session is still open in Stripe`: not paid, can still be completed.
+#[then(regex = r"^(\w+)'s Checkout session is still open in Stripe$")]
+async fn session_still_open(world: &mut Rehearsal, name: String) {
+    let attempt = world
+        .checkouts
+        .get(&name)
+        .expect("Checkout was started first")
+        .clone();
+    let session = world
+        .stripe
+        .get(&format!("/v1/checkout/sessions/{}", attempt.session_id))
+        .await
+        .unwrap_or_else(|e| panic!("Stripe does not know the session: {e}"));
+    assert_eq!(session["status"], "open", "session: {session}");
+    assert_eq!(session["payment_status"], "unpaid", "session: {session}");
+}
+
+/// `Then Ana's subscription is ACTIVE on BASIC monthly`: the backend's record (once the webhooks
+/// are applied) and what the app shows her.
+#[then(regex = r"^(\w+)'s subscription is ([A-Z_]+) on ([A-Z]+) (monthly|yearly)$")]
+async fn subscription_is(
+    world: &mut Rehearsal,
+    name: String,
+    status: String,
+    tier: String,
+    cycle: String,
+) {
+    let actor = world.known_actor(&name);
+    let should_be_active = matches!(status.as_str(), "ACTIVE" | "TRIALING");
+    let backend = world.backend().await;
+    let wanted = |r: &SubscriptionRecord| {
+        r.status.as_deref() == Some(status.as_str())
+            && r.is_active == should_be_active
+            && r.plan
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(&tier))
+            && r.billing_cycle.as_deref() == Some(cycle.as_str())
+    };
+    let (db, user_id, wanted, who) = (&backend.db, actor.user_id.as_str(), &wanted, name.as_str());
+    eventually(DEFAULT_DEADLINE, || async move {
+        match records::subscription_of(db, user_id).await {
+            Ok(Some(record)) if wanted(&record) => Ok(()),
+            Ok(other) => Err(format!("{who}'s record: {other:?}")),
+            Err(e) => Err(format!("query failed: {e}")),
+        }
+    })
+    .await
+    .unwrap_or_else(|seen| {
+        panic!("{name}'s subscription is not {status} on {tier} {cycle}: {seen}")
+    });
+    let shown = backend
+        .client
+        .get("/api/subscription/status", Some(&actor.token))
+        .await;
+    assert_eq!(shown.status, 200, "{name}'s status page: {shown}");
+    assert_eq!(
+        shown.body["is_active"], should_be_active,
+        "{name}'s status page: {shown}"
+    );
+    assert_eq!(
+        shown.body["tier"],
+        tier_key(&tier),
+        "{name}'s status page: {shown}"
+    );
+}
+
+/// `Then Ana's subscription record holds her Stripe customer and subscription ids`: the same
+/// ids Stripe shows on her completed Checkout session.
+#[then(
+    regex = r"^(\w+)'s subscription record holds (?:her|his|their) Stripe customer and subscription ids$"
+)]
+async fn record_holds_stripe_ids(world: &mut Rehearsal, name: String) {
+    let actor = world.known_actor(&name);
+    let attempt = world
+        .checkouts
+        .get(&name)
+        .expect("Checkout was started first")
+        .clone();
+    let session = world
+        .stripe
+        .get(&format!("/v1/checkout/sessions/{}", attempt.session_id))
+        .await
+        .unwrap_or_else(|e| panic!("Stripe does not know the session: {e}"));
+    let backend = world.backend().await;
+    let record = records::subscription_of(&backend.db, &actor.user_id)
+        .await
+        .expect("query user_subscriptions")
+        .unwrap_or_else(|| panic!("{name} has no user_subscriptions row"));
+    assert_eq!(
+        record.stripe_customer_id.as_deref(),
+        session["customer"].as_str(),
+        "stripe_customer_id vs the session's customer"
+    );
+    assert_eq!(
+        record.stripe_subscription_id.as_deref(),
+        session["subscription"].as_str(),
+        "stripe_subscription_id vs the session's subscription"
+    );
+    assert!(
+        record
+            .stripe_subscription_id
+            .as_deref()
+            .is_some_and(|s| s.starts_with("sub_")),
+        "record: {record:?}"
+    );
+}
+
+/// `Then Ana's billing period is the one Stripe shows for her subscription` (never now + 30 days).
+#[then(
+    regex = r"^(\w+)'s billing period is the one Stripe shows for (?:her|his|their) subscription$"
+)]
+async fn period_matches_stripe(world: &mut Rehearsal, name: String) {
+    let actor = world.known_actor(&name);
+    let backend = world.backend().await;
+    let record = records::subscription_of(&backend.db, &actor.user_id)
+        .await
+        .expect("query user_subscriptions")
+        .unwrap_or_else(|| panic!("{name} has no user_subscriptions row"));
+    let subscription_id = record
+        .stripe_subscription_id
+        .clone()
+        .expect("a subscription id");
+    let subscription = world
+        .stripe
+        .get(&format!("/v1/subscriptions/{subscription_id}"))
+        .await
+        .unwrap_or_else(|e| panic!("Stripe does not know {subscription_id}: {e}"));
+    // Since API version 2025-03-31 the period lives on the subscription's items.
+    let item = &subscription["items"]["data"][0];
+    let start = item["current_period_start"]
+        .as_i64()
+        .or(subscription["current_period_start"].as_i64());
+    let end = item["current_period_end"]
+        .as_i64()
+        .or(subscription["current_period_end"].as_i64());
+    assert!(
+        start.is_some() && end.is_some(),
+        "Stripe's subscription has no period: {subscription}"
+    );
+    assert_eq!(
+        (record.period_start, record.period_end),
+        (start, end),
+        "period (start, end) in the backend vs Stripe"
+    );
+}
+
+/// `Then Ana has no active paid subscription`: nothing active in the backend, FREE in the app.
+#[then(regex = r"^(\w+) has no active paid subscription$")]
+async fn no_active_subscription(world: &mut Rehearsal, name: String) {
+    let actor = world.known_actor(&name);
+    let backend = world.backend().await;
+    let record = records::subscription_of(&backend.db, &actor.user_id)
+        .await
+        .expect("query user_subscriptions");
+    assert!(
+        record.as_ref().is_none_or(|r| !r.is_active),
+        "{name} should have nothing active; record: {record:?}"
+    );
+    let shown = backend
+        .client
+        .get("/api/subscription/status", Some(&actor.token))
+        .await;
+    assert_eq!(shown.status, 200, "{name}'s status page: {shown}");
+    assert_eq!(
+        shown.body["is_active"], false,
+        "{name}'s status page: {shown}"
+    );
+    assert_eq!(shown.body["tier"], "free", "{name}'s status page: {shown}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_action;
+
+    #[test]
+    fn a_form_posts_to_its_action_or_its_own_page() {
+        let page = "http://127.0.0.1:9/c/pay/cs_test_1";
+        assert_eq!(
+            form_action(
+                r#"<form method="post" action="/c/pay/cs_test_1/confirm">"#,
+                page
+            ),
+            "http://127.0.0.1:9/c/pay/cs_test_1/confirm"
+        );
+        assert_eq!(form_action(r#"<form method="post">"#, page), page);
+        assert_eq!(form_action("no form here", page), page);
+    }
+}

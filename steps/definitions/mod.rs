@@ -1,0 +1,15 @@
+//! Step definitions, one module per domain. A phrase means one thing everywhere; the step
+//! catalog (`golive steps`, coming with the feature-suite issue) is the dictionary.
+//!
+//! Steps fail by panicking with a message that says what was expected and what was seen.
+
+pub mod checkout;
+pub mod people;
+pub mod plans;
+pub mod responses;
+pub mod webhooks;
+
+/// `BASIC` → `basic`: how a feature names a tier versus how the backend's mapping keys it.
+pub fn tier_key(tier: &str) -> String {
+    tier.trim().to_ascii_lowercase()
+}

@@ -1,0 +1,26 @@
+//! The rehearsal harness: runs the go-live checklist's flows, written as Gherkin features, against
+//! the billing backend, the Stripe simulator and a real PostgreSQL.
+//!
+//! How the parts fit:
+//! - [`runner`] finds the features, runs them with cucumber and prints the closing count;
+//! - [`environment`] holds what one run shares: the database server and its migrated template,
+//!   the in-process simulator, the token-signing secret;
+//! - [`world`] is one scenario's world: its own simulator account, database and backend
+//!   instance, and the people acting in it;
+//! - [`definitions`] are the step definitions, one module per domain;
+//! - [`database`] provisions PostgreSQL; [`sim_client`] and [`backend_client`] speak HTTP to the
+//!   simulator and the backend; [`actors`], [`cards`], [`catalog`] and [`eventually`] are the
+//!   small vocabularies the steps share; [`records`] reads what the backend stored.
+
+pub mod actors;
+pub mod backend_client;
+pub mod cards;
+pub mod catalog;
+pub mod database;
+pub mod definitions;
+pub mod environment;
+pub mod eventually;
+pub mod records;
+pub mod runner;
+pub mod sim_client;
+pub mod world;
