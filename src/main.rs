@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use golive::runner::{DEFAULT_CONCURRENCY, RunOptions};
+use cucumber::codegen::Regex;
+use golive::runner::{DEFAULT_CONCURRENCY, RunOptions, parse_tag_expression};
 
 #[derive(Parser)]
 #[command(
@@ -25,39 +26,54 @@ enum Command {
     Run(RunArgs),
 }
 
-#[derive(clap::Args, Default)]
+#[derive(clap::Args)]
 struct RunArgs {
     /// A .feature file or a folder of them [default: the repository's features/].
     #[arg(long = "features", value_name = "PATH")]
     features: Option<PathBuf>,
-    /// Run only scenarios with this tag (repeatable; without the @), e.g. --tag checklist-6.1.
-    #[arg(long = "tag", value_name = "TAG")]
-    tags: Vec<String>,
+    /// Run only scenarios whose tags match, e.g. "@checklist-6.1" or "@smoke and not @sim-only".
+    #[arg(long, value_name = "EXPRESSION", value_parser = parse_tag_expression)]
+    tags: Option<cucumber::gherkin::tagexpr::TagOperation>,
+    /// Run only scenarios whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    name: Option<Regex>,
     /// Scenarios run at once.
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
     concurrency: usize,
+    /// Also write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Start no new scenario after the first failure.
+    #[arg(long)]
+    fail_fast: bool,
+}
+
+impl Default for RunArgs {
+    fn default() -> Self {
+        RunArgs {
+            features: None,
+            tags: None,
+            name: None,
+            concurrency: DEFAULT_CONCURRENCY,
+            junit: None,
+            fail_fast: false,
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let args = match cli.command {
         Some(Command::Run(args)) => args,
-        None => RunArgs {
-            concurrency: DEFAULT_CONCURRENCY,
-            ..RunArgs::default()
-        },
+        None => RunArgs::default(),
     };
-    let mut options = RunOptions {
-        tags: args
-            .tags
-            .iter()
-            .map(|t| t.trim_start_matches('@').to_string())
-            .collect(),
+    let defaults = RunOptions::default();
+    golive::runner::main_with(RunOptions {
+        features: args.features.unwrap_or(defaults.features),
+        tags: args.tags,
+        name: args.name,
         concurrency: args.concurrency,
-        ..RunOptions::default()
-    };
-    if let Some(features) = args.features {
-        options.features = features;
-    }
-    golive::runner::main_with(options)
+        junit: args.junit,
+        fail_fast: args.fail_fast,
+    })
 }

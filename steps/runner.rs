@@ -1,41 +1,68 @@
-//! Runs the features: starts the run's environment, runs every scenario (a few at a time), tears
-//! the environment down, and prints the closing line CI reads:
-//! `scenarios: N passed, M failed, K skipped`.
+//! Runs the features: starts the run's environment, runs the chosen scenarios (a few at a time),
+//! tears the environment down, and prints the wall time, the slowest scenarios and the closing
+//! line CI reads: `scenarios: N passed, M failed, K skipped`.
 
+use std::fs::File;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Instant;
 
-use cucumber::World as _;
+use cucumber::codegen::Regex;
+use cucumber::event::ScenarioFinished;
+use cucumber::gherkin::tagexpr::TagOperation;
+use cucumber::tag::Ext as _;
 use cucumber::writer::Stats as _;
+use cucumber::{World as _, WriterExt as _, gherkin, writer};
 use futures::FutureExt as _;
 
 use crate::environment;
+use crate::results::{self, ScenarioResult, ScenarioStatus};
 use crate::world::Rehearsal;
 
 /// Scenarios run at once. Each has its own backend and database, so they are independent; a
 /// handful keeps a 2-core machine busy without starving the simulator's webhook deliveries.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
+/// How many of the slowest scenarios the summary lists.
+const SLOWEST_SHOWN: usize = 5;
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// A `.feature` file or a folder of them.
     pub features: PathBuf,
-    /// Run only scenarios carrying one of these tags (without `@`); empty means all.
-    pub tags: Vec<String>,
+    /// Run only scenarios whose tags satisfy this expression (`@smoke and not @sim-only`).
+    pub tags: Option<TagOperation>,
+    /// Run only scenarios whose name matches this regular expression.
+    pub name: Option<Regex>,
     /// Scenarios run at once.
     pub concurrency: usize,
+    /// Also write a JUnit XML report here (for CI dashboards).
+    pub junit: Option<PathBuf>,
+    /// Stop starting new scenarios after the first failure.
+    pub fail_fast: bool,
 }
 
 impl Default for RunOptions {
-    /// Every feature in the repository's `features/` folder.
+    /// Every feature in the repository's `features/` folder, four at a time.
     fn default() -> Self {
         RunOptions {
             features: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/features")),
-            tags: Vec::new(),
+            tags: None,
+            name: None,
             concurrency: DEFAULT_CONCURRENCY,
+            junit: None,
+            fail_fast: false,
         }
     }
+}
+
+/// A tag expression as people write it (`@smoke and not @sim-only`), with a clear error.
+pub fn parse_tag_expression(expression: &str) -> Result<TagOperation, String> {
+    TagOperation::from_str(expression)
+        .map_err(|e| format!("invalid tag expression {expression:?}: {e}"))
 }
 
 /// How a run ended, counted in scenarios.
@@ -43,13 +70,31 @@ impl Default for RunOptions {
 pub struct Outcome {
     /// Scenarios whose every step passed.
     pub passed: usize,
-    /// Failed scenarios, plus parsing and hook errors (each counts as a failure).
+    /// Failed scenarios (a step with no definition counts as a failure), plus parsing and hook
+    /// errors.
     pub failed: usize,
-    /// Scenarios skipped (a step with no definition fails instead: see `fail_on_skipped`).
+    /// Scenarios the target cannot run, each recorded with its reason.
     pub skipped: usize,
 }
 
 impl Outcome {
+    /// Counts recorded results, adding errors that are not scenarios (parsing, hooks).
+    pub fn count(results: &[ScenarioResult], other_errors: usize) -> Self {
+        let mut outcome = Outcome {
+            passed: 0,
+            failed: other_errors,
+            skipped: 0,
+        };
+        for result in results {
+            match result.status {
+                ScenarioStatus::Passed => outcome.passed += 1,
+                ScenarioStatus::Failed { .. } => outcome.failed += 1,
+                ScenarioStatus::Skipped { .. } => outcome.skipped += 1,
+            }
+        }
+        outcome
+    }
+
     /// The closing line CI and people read.
     pub fn line(&self) -> String {
         format!(
@@ -64,8 +109,8 @@ impl Outcome {
     }
 }
 
-/// Runs the features on a fresh multi-threaded runtime, prints the closing line, and returns
-/// the process exit code (non-zero on any failure, or when nothing ran).
+/// Runs the features on a fresh multi-threaded runtime, prints the summary and the closing line,
+/// and returns the process exit code (non-zero on any failure, or when nothing ran).
 pub fn main_with(options: RunOptions) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -77,9 +122,10 @@ pub fn main_with(options: RunOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(run(options));
-    match outcome {
-        Ok(outcome) => {
+    let started = Instant::now();
+    match runtime.block_on(run(options)) {
+        Ok((outcome, results)) => {
+            print_summary(&results, started.elapsed());
             println!("{}", outcome.line());
             if outcome.succeeded() {
                 ExitCode::SUCCESS
@@ -103,44 +149,152 @@ pub fn main_with(options: RunOptions) -> ExitCode {
     }
 }
 
-/// Starts the environment, runs the features, tears the environment down.
-pub async fn run(options: RunOptions) -> Result<Outcome, environment::EnvironmentError> {
+fn print_summary(results: &[ScenarioResult], wall: std::time::Duration) {
+    println!("suite wall time: {:.1} s", wall.as_secs_f64());
+    let slowest = results::slowest(results, SLOWEST_SHOWN);
+    if !slowest.is_empty() {
+        println!("slowest scenarios:");
+        for result in slowest {
+            println!(
+                "  {:>6} ms  {} — {}",
+                result.duration_ms, result.feature, result.scenario
+            );
+        }
+    }
+}
+
+/// Why a run could not take place.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The environment (database, simulator) did not start.
+    #[error(transparent)]
+    Environment(#[from] environment::EnvironmentError),
+    /// The JUnit file could not be created.
+    #[error("cannot write the JUnit report {path}: {source}")]
+    Junit {
+        /// The path asked for.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Starts the environment, runs the features, tears the environment down; returns the counts
+/// and every scenario's result.
+pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), RunError> {
+    let junit: Box<dyn std::io::Write> = match &options.junit {
+        Some(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|source| RunError::Junit {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            Box::new(File::create(path).map_err(|source| RunError::Junit {
+                path: path.clone(),
+                source,
+            })?)
+        }
+        None => Box::new(std::io::sink()),
+    };
     environment::start().await?;
-    let tags = options.tags.clone();
-    let writer = Rehearsal::cucumber()
+    results::take_all(); // a fresh record for this run
+    let mut cucumber = Rehearsal::cucumber()
+        .with_writer(
+            writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
+                .summarized()
+                .tee::<Rehearsal, _>(writer::JUnit::for_tee(junit, 0))
+                .normalized(),
+        )
         .with_default_cli()
-        .max_concurrent_scenarios(options.concurrency.max(1))
+        .max_concurrent_scenarios(options.concurrency.max(1));
+    if options.fail_fast {
+        cucumber = cucumber.fail_fast();
+    }
+    let (tags, name) = (options.tags.clone(), options.name.clone());
+    let writer = cucumber
         .fail_on_skipped()
-        .after(|_feature, _rule, _scenario, _finished, world| {
+        .after(|feature, rule, scenario, finished, world| {
             async move {
+                let duration_ms = world
+                    .as_ref()
+                    .map(|w| results::millis(w.started.elapsed()))
+                    .unwrap_or(0);
                 if let Some(world) = world {
                     world.finish().await;
                 }
+                results::record(ScenarioResult {
+                    feature: feature.name.clone(),
+                    scenario: scenario.name.clone(),
+                    tags: all_tags(feature, rule, scenario),
+                    status: status_of(finished),
+                    duration_ms,
+                });
             }
             .boxed_local()
         })
         .filter_run(options.features.clone(), move |feature, rule, scenario| {
-            tags.is_empty()
-                || feature
-                    .tags
-                    .iter()
-                    .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
-                    .chain(scenario.tags.iter())
-                    .any(|t| tags.iter().any(|wanted| wanted == t))
+            let scenario_tags = all_tags(feature, rule, scenario);
+            tags.as_ref().is_none_or(|t| t.eval(scenario_tags.iter()))
+                && name.as_ref().is_none_or(|n| n.is_match(&scenario.name))
         })
         .await;
     environment::teardown().await;
-    let scenarios = writer.inner_writer().scenarios_stats();
-    Ok(Outcome {
-        passed: scenarios.passed,
-        failed: scenarios.failed + writer.parsing_errors() + writer.hook_errors(),
-        skipped: scenarios.skipped,
-    })
+    let results = results::take_all();
+    let outcome = Outcome::count(&results, writer.parsing_errors() + writer.hook_errors());
+    Ok((outcome, results))
+}
+
+/// A scenario's own tags plus those it inherits from its feature and rule.
+fn all_tags(
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) -> Vec<String> {
+    feature
+        .tags
+        .iter()
+        .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
+        .chain(scenario.tags.iter())
+        .cloned()
+        .collect()
+}
+
+/// Our record of cucumber's verdict. A step with no definition fails the scenario: an undefined
+/// step in a feature is a mistake, not something to skip quietly.
+fn status_of(finished: &ScenarioFinished) -> ScenarioStatus {
+    match finished {
+        ScenarioFinished::StepPassed => ScenarioStatus::Passed,
+        ScenarioFinished::StepSkipped => ScenarioStatus::Failed {
+            step: None,
+            message: "a step has no definition (see STEPS.md for the phrases that exist)"
+                .to_string(),
+        },
+        ScenarioFinished::StepFailed(_, location, error) => ScenarioStatus::Failed {
+            step: location.map(|l| format!("{}:{}", l.path, l.line)),
+            message: error.to_string(),
+        },
+        ScenarioFinished::BeforeHookFailed(_) => ScenarioStatus::Failed {
+            step: None,
+            message: "the scenario's set-up failed".to_string(),
+        },
+    }
+}
+
+/// Writes the results as JSON lines of one array, for the checklist report.
+pub fn save_results(path: &std::path::Path, results: &[ScenarioResult]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = File::create(path)?;
+    serde_json::to_writer_pretty(&mut file, results)?;
+    file.write_all(b"\n")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Outcome;
+    use super::*;
 
     #[test]
     fn the_closing_line_has_the_shape_ci_reads() {
@@ -159,5 +313,33 @@ mod tests {
             }
             .succeeded()
         );
+    }
+
+    #[test]
+    fn parse_errors_and_hook_errors_count_as_failures() {
+        let passed = ScenarioResult {
+            feature: "f".into(),
+            scenario: "s".into(),
+            tags: vec![],
+            status: ScenarioStatus::Passed,
+            duration_ms: 1,
+        };
+        let outcome = Outcome::count(&[passed], 2);
+        assert_eq!(
+            outcome,
+            Outcome {
+                passed: 1,
+                failed: 2,
+                skipped: 0
+            }
+        );
+    }
+
+    #[test]
+    fn tag_expressions_select_by_feature_and_scenario_tags() {
+        let expression = parse_tag_expression("@smoke and not @sim-only").unwrap();
+        assert!(expression.eval(["checklist-6.1", "smoke"].iter()));
+        assert!(!expression.eval(["smoke", "sim-only"].iter()));
+        assert!(parse_tag_expression("@smoke and and").is_err());
     }
 }

@@ -87,6 +87,8 @@ pub struct Rehearsal {
     pub last_response: Option<ApiResponse>,
     /// The id of an event the scenario forged (to prove it was not recorded).
     pub forged_event_id: Option<String>,
+    /// When the scenario started, for the summary's slowest scenarios.
+    pub started: std::time::Instant,
 }
 
 impl std::fmt::Debug for Rehearsal {
@@ -120,6 +122,7 @@ impl Rehearsal {
             checkouts: BTreeMap::new(),
             last_response: None,
             forged_event_id: None,
+            started: std::time::Instant::now(),
         }
     }
 

@@ -1,0 +1,133 @@
+//! What happened to each scenario of a run: collected by the runner's after-scenario hook, then
+//! counted for the closing line, ranked for "slowest scenarios", and saved for the checklist
+//! report.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// How one scenario ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ScenarioStatus {
+    /// Every step passed.
+    Passed,
+    /// A step (or the world's set-up) failed; the message says what was expected and seen.
+    Failed {
+        /// The failing step's text, when known.
+        step: Option<String>,
+        /// The failure message.
+        message: String,
+    },
+    /// Not run, and why (for example: needs the simulator, but the target is real Stripe).
+    Skipped {
+        /// Why it was not run.
+        reason: String,
+    },
+}
+
+/// One scenario's result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    /// The feature's name.
+    pub feature: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Feature, rule and scenario tags, without `@`.
+    pub tags: Vec<String>,
+    /// How it ended.
+    #[serde(flatten)]
+    pub status: ScenarioStatus,
+    /// How long it took, in milliseconds (0 when not run).
+    pub duration_ms: u64,
+}
+
+impl ScenarioResult {
+    /// The checklist items (`@checklist-6.1` → `6.1`) this scenario proves.
+    pub fn checklist_items(&self) -> impl Iterator<Item = &str> {
+        self.tags
+            .iter()
+            .filter_map(|t| t.strip_prefix("checklist-"))
+    }
+}
+
+static RESULTS: Mutex<Vec<ScenarioResult>> = Mutex::new(Vec::new());
+
+/// Records one scenario's result (called from the after-scenario hook and the filter).
+pub fn record(result: ScenarioResult) {
+    RESULTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(result);
+}
+
+/// Takes every result recorded so far, in the order scenarios finished.
+pub fn take_all() -> Vec<ScenarioResult> {
+    std::mem::take(&mut *RESULTS.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// The `n` slowest scenarios that ran, slowest first.
+pub fn slowest(results: &[ScenarioResult], n: usize) -> Vec<&ScenarioResult> {
+    let mut ran: Vec<&ScenarioResult> = results
+        .iter()
+        .filter(|r| !matches!(r.status, ScenarioStatus::Skipped { .. }))
+        .collect();
+    ran.sort_by_key(|r| std::cmp::Reverse(r.duration_ms));
+    ran.truncate(n);
+    ran
+}
+
+/// Milliseconds of a duration, saturating.
+pub fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(name: &str, ms: u64, status: ScenarioStatus) -> ScenarioResult {
+        ScenarioResult {
+            feature: "f".into(),
+            scenario: name.into(),
+            tags: vec!["checklist-6.1".into(), "smoke".into()],
+            status,
+            duration_ms: ms,
+        }
+    }
+
+    #[test]
+    fn slowest_ranks_the_scenarios_that_ran() {
+        let results = vec![
+            result("quick", 10, ScenarioStatus::Passed),
+            result("slow", 900, ScenarioStatus::Passed),
+            result(
+                "not run",
+                0,
+                ScenarioStatus::Skipped {
+                    reason: "sim-only".into(),
+                },
+            ),
+            result(
+                "broken",
+                300,
+                ScenarioStatus::Failed {
+                    step: None,
+                    message: "x".into(),
+                },
+            ),
+        ];
+        let names: Vec<&str> = slowest(&results, 2)
+            .iter()
+            .map(|r| r.scenario.as_str())
+            .collect();
+        assert_eq!(names, ["slow", "broken"]);
+    }
+
+    #[test]
+    fn checklist_items_come_from_the_tags() {
+        let r = result("a", 1, ScenarioStatus::Passed);
+        assert_eq!(r.checklist_items().collect::<Vec<_>>(), ["6.1"]);
+    }
+}
