@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run the features (the default when no command is given).
     Run(RunArgs),
+    /// Print the step catalog: every step phrase the features may use (Markdown).
+    Steps,
 }
 
 #[derive(clap::Args)]
@@ -65,6 +67,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let args = match cli.command {
         Some(Command::Run(args)) => args,
+        Some(Command::Steps) => {
+            print!("{}", golive::step_catalog::markdown());
+            return ExitCode::SUCCESS;
+        }
         None => RunArgs::default(),
     };
     let defaults = RunOptions::default();

@@ -24,4 +24,5 @@ pub mod records;
 pub mod results;
 pub mod runner;
 pub mod sim_client;
+pub mod step_catalog;
 pub mod world;

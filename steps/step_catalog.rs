@@ -1,0 +1,168 @@
+//! The step catalog: every step phrase the harness understands, generated from the step
+//! definitions themselves (their patterns and doc comments), so QA can write a feature without
+//! reading Rust. `golive steps` prints it; `STEPS.md` is the checked-in copy, and a test fails
+//! when that copy is out of date.
+
+use std::fmt::Write as _;
+
+use cucumber::codegen::{StepConstructor as _, WorldInventory, inventory};
+
+use crate::world::Rehearsal;
+
+/// The step definition sources, embedded so the catalog can show each step's doc comment.
+const SOURCES: &[(&str, &str)] = &[
+    (
+        "steps/definitions/checkout.rs",
+        include_str!("definitions/checkout.rs"),
+    ),
+    (
+        "steps/definitions/people.rs",
+        include_str!("definitions/people.rs"),
+    ),
+    (
+        "steps/definitions/plans.rs",
+        include_str!("definitions/plans.rs"),
+    ),
+    (
+        "steps/definitions/responses.rs",
+        include_str!("definitions/responses.rs"),
+    ),
+    (
+        "steps/definitions/webhooks.rs",
+        include_str!("definitions/webhooks.rs"),
+    ),
+];
+
+/// One step definition.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StepEntry {
+    /// The file defining it.
+    pub file: String,
+    /// Its line there.
+    pub line: u32,
+    /// `Given`, `When` or `Then`.
+    pub keyword: &'static str,
+    /// The pattern a step's text must match.
+    pub pattern: String,
+    /// The definition's doc comment: an example and what the step does.
+    pub doc: String,
+}
+
+/// Every step definition, ordered by file and line.
+pub fn entries() -> Vec<StepEntry> {
+    let mut entries = Vec::new();
+    let mut add = |keyword: &'static str, location: cucumber::step::Location, pattern: String| {
+        entries.push(StepEntry {
+            file: location.path.to_string(),
+            line: location.line,
+            keyword,
+            doc: doc_comment_above(location.path, location.line),
+            pattern,
+        });
+    };
+    for step in inventory::iter::<<Rehearsal as WorldInventory>::Given> {
+        let (location, regex, _) = step.inner();
+        add("Given", location, regex().as_str().to_string());
+    }
+    for step in inventory::iter::<<Rehearsal as WorldInventory>::When> {
+        let (location, regex, _) = step.inner();
+        add("When", location, regex().as_str().to_string());
+    }
+    for step in inventory::iter::<<Rehearsal as WorldInventory>::Then> {
+        let (location, regex, _) = step.inner();
+        add("Then", location, regex().as_str().to_string());
+    }
+    entries.sort();
+    entries
+}
+
+/// The `///` lines right above line `line` of `file` (skipping attributes), joined.
+fn doc_comment_above(file: &str, line: u32) -> String {
+    let Some((_, source)) = SOURCES.iter().find(|(path, _)| file.ends_with(path)) else {
+        return String::new();
+    };
+    let lines: Vec<&str> = source.lines().collect();
+    let mut index = usize::try_from(line)
+        .unwrap_or(0)
+        .saturating_sub(1)
+        .min(lines.len());
+    // The location may point at the attribute or at the function; walk up past both.
+    while index > 0 {
+        let above = lines[index - 1].trim();
+        if above.starts_with("#[") || above.starts_with("async fn") || above.starts_with("fn ") {
+            index -= 1;
+        } else {
+            break;
+        }
+    }
+    let mut doc = Vec::new();
+    while index > 0 {
+        match lines[index - 1].trim().strip_prefix("///") {
+            Some(text) => doc.push(text.trim()),
+            None => break,
+        }
+        index -= 1;
+    }
+    doc.reverse();
+    doc.join(" ")
+}
+
+/// The catalog as Markdown (the content of `STEPS.md`).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Step catalog\n\n\
+         Every step phrase the harness understands, generated from the step definitions by \
+         `cargo run -- steps` (regenerate with `cargo run -q -- steps > STEPS.md`; a test fails \
+         when this file is out of date). A step's text must match its pattern; the line below \
+         it gives an example and says what the step does.\n",
+    );
+    let mut current_file = String::new();
+    for entry in entries() {
+        if entry.file != current_file {
+            let domain = entry
+                .file
+                .rsplit('/')
+                .next()
+                .unwrap_or(&entry.file)
+                .trim_end_matches(".rs");
+            let _ = write!(out, "\n## {domain} (`{}`)\n\n", entry.file);
+            current_file = entry.file.clone();
+        }
+        let _ = writeln!(out, "- **{}** `{}`", entry.keyword, entry.pattern);
+        if !entry.doc.is_empty() {
+            let _ = writeln!(out, "  {}", entry.doc);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_md_is_current() {
+        let checked_in = include_str!("../STEPS.md");
+        assert!(
+            checked_in == markdown(),
+            "STEPS.md is out of date: run `cargo run -q -- steps > STEPS.md` and commit it"
+        );
+    }
+
+    #[test]
+    fn every_step_definition_file_is_embedded_and_every_step_documented() {
+        for entry in entries() {
+            assert!(
+                SOURCES.iter().any(|(path, _)| entry.file.ends_with(path)),
+                "{} is not in step_catalog::SOURCES",
+                entry.file
+            );
+            assert!(
+                !entry.doc.is_empty(),
+                "the step at {}:{} has no doc comment",
+                entry.file,
+                entry.line
+            );
+        }
+    }
+}
