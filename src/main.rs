@@ -26,6 +26,18 @@ enum Command {
     Run(RunArgs),
     /// Print the step catalog: every step phrase the features may use (Markdown).
     Steps,
+    /// Write the checklist report (Markdown, HTML, JSON) from the last run and preflight.
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// The folder holding last-run.json and preflight.json; the report is written there too.
+    #[arg(long, value_name = "DIR", default_value = golive::report::DEFAULT_DIR)]
+    dir: PathBuf,
+    /// A checklist file to use instead of the built-in one (a newer checklist version).
+    #[arg(long, value_name = "FILE")]
+    checklist: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -48,6 +60,12 @@ struct RunArgs {
     /// Start no new scenario after the first failure.
     #[arg(long)]
     fail_fast: bool,
+    /// Where to save the run and write the checklist report.
+    #[arg(long, value_name = "DIR", default_value = golive::report::DEFAULT_DIR)]
+    report_dir: PathBuf,
+    /// Do not write the checklist report.
+    #[arg(long)]
+    no_report: bool,
 }
 
 impl Default for RunArgs {
@@ -59,6 +77,66 @@ impl Default for RunArgs {
             concurrency: DEFAULT_CONCURRENCY,
             junit: None,
             fail_fast: false,
+            report_dir: PathBuf::from(golive::report::DEFAULT_DIR),
+            no_report: false,
+        }
+    }
+}
+
+/// `golive report`: the checklist with what the last run and preflight proved.
+fn report(args: ReportArgs) -> ExitCode {
+    use golive::report::{self, Checklist};
+    let checklist = match &args.checklist {
+        Some(path) => match Checklist::from_file(path) {
+            Ok(checklist) => checklist,
+            Err(e) => {
+                eprintln!("golive: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => Checklist::embedded(),
+    };
+    let run_file = args.dir.join(report::RUN_FILE);
+    let run = if run_file.exists() {
+        match golive::results::RunRecord::load(&run_file) {
+            Ok(run) => Some(run),
+            Err(e) => {
+                eprintln!("golive: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        eprintln!(
+            "golive: no run recorded in {} yet (run `golive run` first); reporting without one",
+            args.dir.display()
+        );
+        None
+    };
+    let preflight = match report::load_preflight(&args.dir) {
+        Ok(verdicts) => verdicts,
+        Err(e) => {
+            eprintln!("golive: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let evaluated = report::evaluate(
+        &checklist,
+        run.as_ref()
+            .map(|r| r.scenarios.as_slice())
+            .unwrap_or_default(),
+        &preflight,
+        run.as_ref().map(|r| r.finished_at.clone()),
+        run.as_ref().map(|r| r.summary.clone()),
+    );
+    match report::write(&args.dir, &evaluated) {
+        Ok(line) => {
+            println!("{line}");
+            println!("report: {}", args.dir.join("checklist.html").display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("golive: {e}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -67,6 +145,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let args = match cli.command {
         Some(Command::Run(args)) => args,
+        Some(Command::Report(args)) => return report(args),
         Some(Command::Steps) => {
             print!("{}", golive::step_catalog::markdown());
             return ExitCode::SUCCESS;
@@ -81,5 +160,6 @@ fn main() -> ExitCode {
         concurrency: args.concurrency,
         junit: args.junit,
         fail_fast: args.fail_fast,
+        report_dir: (!args.no_report).then_some(args.report_dir),
     })
 }

@@ -21,6 +21,7 @@ pub mod definitions;
 pub mod environment;
 pub mod eventually;
 pub mod records;
+pub mod report;
 pub mod results;
 pub mod runner;
 pub mod sim_client;

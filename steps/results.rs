@@ -131,3 +131,35 @@ mod tests {
         assert_eq!(r.checklist_items().collect::<Vec<_>>(), ["6.1"]);
     }
 }
+
+/// A finished run, as `golive run` saves it for `golive report`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// When the run finished (RFC 3339, UTC).
+    pub finished_at: String,
+    /// The closing line (`scenarios: N passed, …`).
+    pub summary: String,
+    /// The run's wall time in milliseconds.
+    pub wall_ms: u64,
+    /// Every scenario's result.
+    pub scenarios: Vec<ScenarioResult>,
+}
+
+impl RunRecord {
+    /// Writes the record as JSON, creating the folder if needed.
+    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(path, json + "\n")
+    }
+
+    /// Reads a record saved by [`RunRecord::save`].
+    pub fn load(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a golive run record: {e}", path.display()))
+    }
+}

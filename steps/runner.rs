@@ -3,7 +3,6 @@
 //! line CI reads: `scenarios: N passed, M failed, K skipped`.
 
 use std::fs::File;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -18,7 +17,8 @@ use cucumber::{World as _, WriterExt as _, gherkin, writer};
 use futures::FutureExt as _;
 
 use crate::environment;
-use crate::results::{self, ScenarioResult, ScenarioStatus};
+use crate::report;
+use crate::results::{self, RunRecord, ScenarioResult, ScenarioStatus};
 use crate::world::Rehearsal;
 
 /// Scenarios run at once. Each has its own backend and database, so they are independent; a
@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub junit: Option<PathBuf>,
     /// Stop starting new scenarios after the first failure.
     pub fail_fast: bool,
+    /// Save the run and write the checklist report into this folder (`golive run` does).
+    pub report_dir: Option<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -55,6 +57,7 @@ impl Default for RunOptions {
             concurrency: DEFAULT_CONCURRENCY,
             junit: None,
             fail_fast: false,
+            report_dir: None,
         }
     }
 }
@@ -123,9 +126,24 @@ pub fn main_with(options: RunOptions) -> ExitCode {
         }
     };
     let started = Instant::now();
+    let report_dir = options.report_dir.clone();
     match runtime.block_on(run(options)) {
         Ok((outcome, results)) => {
             print_summary(&results, started.elapsed());
+            if let Some(dir) = report_dir {
+                let record = RunRecord {
+                    finished_at: now_rfc3339(),
+                    summary: outcome.line(),
+                    wall_ms: results::millis(started.elapsed()),
+                    scenarios: results,
+                };
+                match report::write_from_run(&dir, &record) {
+                    Ok(line) => {
+                        println!("{line} (report: {})", dir.join("checklist.html").display())
+                    }
+                    Err(e) => eprintln!("golive: the checklist report was not written: {e}"),
+                }
+            }
             println!("{}", outcome.line());
             if outcome.succeeded() {
                 ExitCode::SUCCESS
@@ -282,14 +300,11 @@ fn status_of(finished: &ScenarioFinished) -> ScenarioStatus {
     }
 }
 
-/// Writes the results as JSON lines of one array, for the checklist report.
-pub fn save_results(path: &std::path::Path, results: &[ScenarioResult]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut file = File::create(path)?;
-    serde_json::to_writer_pretty(&mut file, results)?;
-    file.write_all(b"\n")
+/// The current time as RFC 3339 (UTC).
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
