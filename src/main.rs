@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use cucumber::codegen::Regex;
 use golive::runner::{DEFAULT_CONCURRENCY, RunOptions, parse_tag_expression};
+use golive::target::{Target, stripe_test_from_env};
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +29,33 @@ enum Command {
     Steps,
     /// Write the checklist report (Markdown, HTML, JSON) from the last run and preflight.
     Report(ReportArgs),
+    /// Check a deployment (environment, Stripe account, database) against checklist §1–4 and §9.
+    Preflight(PreflightArgs),
+}
+
+#[derive(clap::Args)]
+struct PreflightArgs {
+    /// Read the deployment's variables from this dotenv file [default: the process environment].
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<PathBuf>,
+    /// A source tree (or file) to scan for committed Stripe keys; may be repeated.
+    #[arg(long = "source", value_name = "DIR")]
+    sources: Vec<PathBuf>,
+    /// The backend's public base URL, e.g. https://billing.example.com [default: BILLING_PUBLIC_URL].
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Where to save the verdicts (preflight.json) for `golive report`.
+    #[arg(long, value_name = "DIR", default_value = golive::report::DEFAULT_DIR)]
+    report_dir: PathBuf,
+    /// Do not save the verdicts.
+    #[arg(long)]
+    no_save: bool,
+    /// Seconds to wait for Stripe or the database before calling them unreachable.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    timeout: u64,
 }
 
 #[derive(clap::Args)]
@@ -66,6 +94,31 @@ struct RunArgs {
     /// Do not write the checklist report.
     #[arg(long)]
     no_report: bool,
+    /// Where to run: `sim` (the in-process simulator) or `stripe-test` (Stripe test mode, with
+    /// STRIPE_SECRET_KEY=sk_test_…; only @smoke scenarios run).
+    #[arg(long, value_enum, default_value_t = TargetName::Sim)]
+    target: TargetName,
+    /// stripe-test: a deployed backend to test (staging) instead of starting one here; tokens are
+    /// signed with JWT_SECRET, and DATABASE_URL (optional) lets steps read its records.
+    #[arg(long, value_name = "URL")]
+    backend_url: Option<String>,
+    /// stripe-test: where the backend started here listens.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    backend_listen: std::net::SocketAddr,
+    /// stripe-test: the public URL Stripe reaches that backend at (a tunnel); without it, run
+    /// `stripe listen --forward-to 127.0.0.1:8080/api/subscription/webhook` and export its
+    /// secret as STRIPE_WEBHOOK_SECRET.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+}
+
+/// The targets `--target` accepts.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TargetName {
+    /// The in-process Stripe simulator (the default).
+    Sim,
+    /// Stripe test mode.
+    StripeTest,
 }
 
 impl Default for RunArgs {
@@ -79,6 +132,10 @@ impl Default for RunArgs {
             fail_fast: false,
             report_dir: PathBuf::from(golive::report::DEFAULT_DIR),
             no_report: false,
+            target: TargetName::Sim,
+            backend_url: None,
+            backend_listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
         }
     }
 }
@@ -146,11 +203,42 @@ fn main() -> ExitCode {
     let args = match cli.command {
         Some(Command::Run(args)) => args,
         Some(Command::Report(args)) => return report(args),
+        Some(Command::Preflight(args)) => {
+            let options = golive::preflight::Options {
+                env: match args.env_file {
+                    Some(file) => golive::preflight::env::EnvSource::File(file),
+                    None => golive::preflight::env::EnvSource::Process,
+                },
+                sources: args.sources,
+                public_url: args.public_url,
+                timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+            };
+            let save = (!args.no_save).then_some(args.report_dir);
+            return golive::preflight::main_with(options, args.json, save);
+        }
         Some(Command::Steps) => {
             print!("{}", golive::step_catalog::markdown());
             return ExitCode::SUCCESS;
         }
         None => RunArgs::default(),
+    };
+    let target = match args.target {
+        TargetName::Sim => Target::Simulator,
+        TargetName::StripeTest => {
+            let vars = |name: &str| std::env::var(name).ok();
+            match stripe_test_from_env(
+                &vars,
+                args.backend_url,
+                args.backend_listen,
+                args.public_url,
+            ) {
+                Ok(target) => target,
+                Err(e) => {
+                    eprintln!("golive: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
     };
     let defaults = RunOptions::default();
     golive::runner::main_with(RunOptions {
@@ -161,5 +249,6 @@ fn main() -> ExitCode {
         junit: args.junit,
         fail_fast: args.fail_fast,
         report_dir: (!args.no_report).then_some(args.report_dir),
+        target,
     })
 }

@@ -4,7 +4,9 @@
 //! How the parts fit:
 //! - [`runner`] finds the features, runs them with cucumber and prints the closing count;
 //! - [`environment`] holds what one run shares: the database server and its migrated template,
-//!   the in-process simulator, the token-signing secret;
+//!   the in-process simulator, the token-signing secret; [`target`] says where the run takes
+//!   place (the simulator, or Stripe test mode with a local or staging backend);
+//! - [`backend_under_test`] starts or reaches the billing backend a scenario exercises;
 //! - [`world`] is one scenario's world: its own simulator account, database and backend
 //!   instance, and the people acting in it;
 //! - [`definitions`] are the step definitions, one module per domain;
@@ -14,16 +16,19 @@
 
 pub mod actors;
 pub mod backend_client;
+pub mod backend_under_test;
 pub mod cards;
 pub mod catalog;
 pub mod database;
 pub mod definitions;
 pub mod environment;
 pub mod eventually;
+pub mod preflight;
 pub mod records;
 pub mod report;
 pub mod results;
 pub mod runner;
 pub mod sim_client;
 pub mod step_catalog;
+pub mod target;
 pub mod world;

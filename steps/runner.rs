@@ -19,6 +19,7 @@ use futures::FutureExt as _;
 use crate::environment;
 use crate::report;
 use crate::results::{self, RunRecord, ScenarioResult, ScenarioStatus};
+use crate::target::Target;
 use crate::world::Rehearsal;
 
 /// Scenarios run at once. Each has its own backend and database, so they are independent; a
@@ -45,6 +46,8 @@ pub struct RunOptions {
     pub fail_fast: bool,
     /// Save the run and write the checklist report into this folder (`golive run` does).
     pub report_dir: Option<PathBuf>,
+    /// Where the scenarios run.
+    pub target: Target,
 }
 
 impl Default for RunOptions {
@@ -58,6 +61,7 @@ impl Default for RunOptions {
             junit: None,
             fail_fast: false,
             report_dir: None,
+            target: Target::Simulator,
         }
     }
 }
@@ -216,7 +220,7 @@ pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), 
         }
         None => Box::new(std::io::sink()),
     };
-    environment::start().await?;
+    environment::start(&options.target).await?;
     results::take_all(); // a fresh record for this run
     let mut cucumber = Rehearsal::cucumber()
         .with_writer(
@@ -230,7 +234,11 @@ pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), 
     if options.fail_fast {
         cucumber = cucumber.fail_fast();
     }
-    let (tags, name) = (options.tags.clone(), options.name.clone());
+    let (tags, name, target) = (
+        options.tags.clone(),
+        options.name.clone(),
+        options.target.clone(),
+    );
     let writer = cucumber
         .fail_on_skipped()
         .after(|feature, rule, scenario, finished, world| {
@@ -254,8 +262,24 @@ pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), 
         })
         .filter_run(options.features.clone(), move |feature, rule, scenario| {
             let scenario_tags = all_tags(feature, rule, scenario);
-            tags.as_ref().is_none_or(|t| t.eval(scenario_tags.iter()))
-                && name.as_ref().is_none_or(|n| n.is_match(&scenario.name))
+            let chosen = tags.as_ref().is_none_or(|t| t.eval(scenario_tags.iter()))
+                && name.as_ref().is_none_or(|n| n.is_match(&scenario.name));
+            if !chosen {
+                return false;
+            }
+            match target.runs(&scenario_tags) {
+                Ok(()) => true,
+                Err(reason) => {
+                    results::record(ScenarioResult {
+                        feature: feature.name.clone(),
+                        scenario: scenario.name.clone(),
+                        tags: scenario_tags,
+                        status: ScenarioStatus::Skipped { reason },
+                        duration_ms: 0,
+                    });
+                    false
+                }
+            }
         })
         .await;
     environment::teardown().await;

@@ -24,6 +24,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("definitions/plans.rs"),
     ),
     (
+        "steps/definitions/preflight.rs",
+        include_str!("definitions/preflight.rs"),
+    ),
+    (
         "steps/definitions/responses.rs",
         include_str!("definitions/responses.rs"),
     ),

@@ -9,6 +9,7 @@ use super::tier_key;
 use crate::cards::card_number;
 use crate::eventually::{DEFAULT_DEADLINE, eventually};
 use crate::records::{self, SubscriptionRecord};
+use crate::target::Target;
 use crate::world::{APP_ORIGIN, CheckoutAttempt, Rehearsal};
 
 /// Where the app asks Stripe to send a user after paying; Stripe fills in the session id.
@@ -82,8 +83,15 @@ async fn pay_on_checkout_page(world: &mut Rehearsal, name: &str, card: &str) {
         .unwrap_or_else(|e| panic!("the Checkout page {} did not load: {e}", attempt.url));
     let status = page.status();
     let html = page.text().await.unwrap_or_default();
+    let has_card_form =
+        status.is_success() && html.contains("<form") && html.contains("card_number");
+    if !has_card_form && !matches!(world.env().target, Target::Simulator) {
+        // Stripe's own hosted page needs a browser: a person pays, the step waits for Stripe.
+        pay_by_hand(world, name, card, attempt).await;
+        return;
+    }
     assert!(
-        status.is_success() && html.contains("<form"),
+        has_card_form,
         "the Checkout page should show a card form; HTTP {status}: {html}"
     );
     let action = form_action(&html, &attempt.url);
@@ -104,6 +112,45 @@ async fn pay_on_checkout_page(world: &mut Rehearsal, name: &str, card: &str) {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     attempt.page_text = answer.text().await.unwrap_or_default();
+    world.checkouts.insert(name.to_string(), attempt);
+}
+
+/// How long a step waits for a person to pay on Stripe's own Checkout page
+/// (`GOLIVE_HUMAN_WAIT_SECS`, default five minutes).
+fn human_wait() -> std::time::Duration {
+    let secs = std::env::var("GOLIVE_HUMAN_WAIT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    std::time::Duration::from_secs(secs)
+}
+
+/// Against real Stripe test mode: asks a person to pay on the hosted page, then waits until
+/// Stripe shows the session complete.
+async fn pay_by_hand(world: &mut Rehearsal, name: &str, card: &str, mut attempt: CheckoutAttempt) {
+    let wait = human_wait();
+    eprintln!(
+        "golive: {name} must pay by hand. Open {} and pay with card {card} (any future expiry, any CVC). \
+         Waiting up to {} s for Stripe to show the session complete.",
+        attempt.url,
+        wait.as_secs()
+    );
+    let (stripe, id) = (&world.stripe, attempt.session_id.as_str());
+    let session = eventually(wait, || async move {
+        let session = stripe
+            .get(&format!("/v1/checkout/sessions/{id}"))
+            .await
+            .map_err(|e| e.to_string())?;
+        if session["status"] == "complete" {
+            Ok(session)
+        } else {
+            Err(format!("session status {}", session["status"]))
+        }
+    })
+    .await
+    .unwrap_or_else(|seen| panic!("nobody paid {name}'s Checkout session: {seen}"));
+    attempt.paid_by_hand = true;
+    attempt.page_text = session.to_string();
     world.checkouts.insert(name.to_string(), attempt);
 }
 
@@ -257,7 +304,7 @@ async fn subscription_is(
                 .is_some_and(|p| p.eq_ignore_ascii_case(&tier))
             && r.billing_cycle.as_deref() == Some(cycle.as_str())
     };
-    let (db, user_id, wanted, who) = (&backend.db, actor.user_id.as_str(), &wanted, name.as_str());
+    let (db, user_id, wanted, who) = (backend.db(), actor.user_id.as_str(), &wanted, name.as_str());
     eventually(DEFAULT_DEADLINE, || async move {
         match records::subscription_of(db, user_id).await {
             Ok(Some(record)) if wanted(&record) => Ok(()),
@@ -303,7 +350,7 @@ async fn record_holds_stripe_ids(world: &mut Rehearsal, name: String) {
         .await
         .unwrap_or_else(|e| panic!("Stripe does not know the session: {e}"));
     let backend = world.backend().await;
-    let record = records::subscription_of(&backend.db, &actor.user_id)
+    let record = records::subscription_of(backend.db(), &actor.user_id)
         .await
         .expect("query user_subscriptions")
         .unwrap_or_else(|| panic!("{name} has no user_subscriptions row"));
@@ -333,7 +380,7 @@ async fn record_holds_stripe_ids(world: &mut Rehearsal, name: String) {
 async fn period_matches_stripe(world: &mut Rehearsal, name: String) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
-    let record = records::subscription_of(&backend.db, &actor.user_id)
+    let record = records::subscription_of(backend.db(), &actor.user_id)
         .await
         .expect("query user_subscriptions")
         .unwrap_or_else(|| panic!("{name} has no user_subscriptions row"));
@@ -370,7 +417,7 @@ async fn period_matches_stripe(world: &mut Rehearsal, name: String) {
 async fn no_active_subscription(world: &mut Rehearsal, name: String) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
-    let record = records::subscription_of(&backend.db, &actor.user_id)
+    let record = records::subscription_of(backend.db(), &actor.user_id)
         .await
         .expect("query user_subscriptions");
     assert!(

@@ -6,6 +6,7 @@
 pub mod checkout;
 pub mod people;
 pub mod plans;
+pub mod preflight;
 pub mod responses;
 pub mod webhooks;
 

@@ -14,7 +14,7 @@ use crate::world::Rehearsal;
 #[then(regex = r#"^the backend has processed "([a-z_.]+)"$"#)]
 async fn has_processed(world: &mut Rehearsal, event_type: String) {
     let backend = world.backend().await;
-    let (db, wanted) = (&backend.db, event_type.as_str());
+    let (db, wanted) = (backend.db(), event_type.as_str());
     let seen = eventually(DEFAULT_DEADLINE, || async move {
         let ledger = records::ledger(db)
             .await
@@ -102,7 +102,7 @@ async fn event_not_recorded(world: &mut Rehearsal) {
         .clone()
         .expect("an event was sent first");
     let backend = world.backend().await;
-    let ledger = records::ledger(&backend.db)
+    let ledger = records::ledger(backend.db())
         .await
         .expect("query stripe_events");
     assert!(

@@ -1,0 +1,193 @@
+//! A billing backend under test: started here (a fresh database, the webhook endpoint registered
+//! through the Stripe API, exactly as ops would do it), or a deployed one reached by URL — and how
+//! the steps look at it.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::backend_client::BackendClient;
+use crate::catalog::PlansOnSale;
+use crate::sim_client::SimClient;
+
+/// The origin the web app is served from; success and cancel URLs live under it.
+pub const APP_ORIGIN: &str = "https://app.golive.test";
+
+/// The path of the backend's webhook endpoint.
+pub const WEBHOOK_PATH: &str = "/api/subscription/webhook";
+
+/// The events the backend's webhook endpoint subscribes to: the checklist's §4 list plus the
+/// other types billing-backend.md §4 handles.
+pub const WEBHOOK_EVENTS: &[&str] = &[
+    "checkout.session.completed",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.payment_failed",
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "radar.early_fraud_warning.created",
+    "radar.early_fraud_warning.updated",
+];
+
+/// A backend the steps talk to, and how to look at what it recorded.
+pub struct BackendUnderTest {
+    /// HTTP client for its API.
+    pub client: BackendClient,
+    /// Its database's name, when this run created it (and drops it afterwards).
+    pub database: Option<String>,
+    /// A small pool on its database for the steps' assertions, when the run can reach it.
+    db: Option<PgPool>,
+    /// The signing secret its webhook endpoint was given (shown by Stripe only at creation).
+    pub webhook_secret: Option<String>,
+    /// The `we_…` endpoint the run registered, if it registered one.
+    pub webhook_endpoint_id: Option<String>,
+}
+
+/// How Stripe's events reach a backend started here.
+#[derive(Debug, Clone)]
+pub enum WebhookRoute {
+    /// Register `{base}/api/subscription/webhook` through the Stripe API and use the secret it
+    /// returns (the simulator: `base` is the backend's own address).
+    Register {
+        /// The URL at which Stripe reaches the backend.
+        base: String,
+    },
+    /// A forwarder (`stripe listen --forward-to …`) delivers; it signs with this secret.
+    Forwarder {
+        /// The forwarder's `whsec_…`.
+        secret: String,
+    },
+}
+
+/// What it takes to start a backend here.
+pub struct LocalBackendSpec<'a> {
+    /// The Stripe account it sells through.
+    pub stripe: &'a SimClient,
+    /// The prices it maps.
+    pub plans: &'a PlansOnSale,
+    /// Its database.
+    pub database_url: String,
+    /// The scenario database's name, dropped at the end (None for a database kept by someone else).
+    pub database_name: Option<String>,
+    /// A listener already bound (its port goes into the webhook URL before the backend starts).
+    pub listener: tokio::net::TcpListener,
+    /// How webhooks reach it.
+    pub webhook: WebhookRoute,
+    /// The HS256 secret its users' tokens are signed with.
+    pub jwt_secret: &'a str,
+    /// Variables to add or replace (configuration scenarios).
+    pub overrides: &'a BTreeMap<String, String>,
+    /// The HTTP client for its API.
+    pub http: reqwest::Client,
+}
+
+impl BackendUnderTest {
+    /// Registers the webhook endpoint (if that is the route), then starts the backend with the
+    /// variables a deployment would have.
+    pub async fn start_local(
+        spec: LocalBackendSpec<'_>,
+    ) -> Result<(Self, billing::RunningBackend), String> {
+        let (webhook_endpoint_id, webhook_secret) = match &spec.webhook {
+            WebhookRoute::Register { base } => {
+                let (id, secret) = spec
+                    .stripe
+                    .create_webhook_endpoint(&format!("{base}{WEBHOOK_PATH}"), WEBHOOK_EVENTS)
+                    .await
+                    .map_err(|e| format!("registering the webhook endpoint failed: {e}"))?;
+                (Some(id), secret)
+            }
+            WebhookRoute::Forwarder { secret } => (None, secret.clone()),
+        };
+        let mut vars = BTreeMap::from([
+            ("DATABASE_URL".to_string(), spec.database_url.clone()),
+            (
+                "STRIPE_SECRET_KEY".to_string(),
+                spec.stripe.key().to_string(),
+            ),
+            ("STRIPE_WEBHOOK_SECRET".to_string(), webhook_secret.clone()),
+            ("STRIPE_MODE".to_string(), "test".to_string()),
+            (
+                "STRIPE_PLAN_PRICE_MAPPING_TEST".to_string(),
+                spec.plans.mapping_json(),
+            ),
+            (
+                "STRIPE_API_BASE".to_string(),
+                spec.stripe.base_url().to_string(),
+            ),
+            ("JWT_SECRET".to_string(), spec.jwt_secret.to_string()),
+            (
+                "ALLOWED_REDIRECT_ORIGINS".to_string(),
+                APP_ORIGIN.to_string(),
+            ),
+        ]);
+        vars.extend(spec.overrides.clone());
+        let config = billing::Config::from_vars(&vars)
+            .map_err(|e| format!("the backend's configuration is invalid:\n{e}"))?;
+        let address: SocketAddr = spec
+            .listener
+            .local_addr()
+            .map_err(|e| format!("the backend's listener has no address: {e}"))?;
+        let running = billing::start(config, spec.listener)
+            .await
+            .map_err(|e| format!("the backend did not start: {e}"))?;
+        let backend = BackendUnderTest {
+            client: BackendClient::new(spec.http, &format!("http://{address}")),
+            database: spec.database_name,
+            db: Some(connect(&spec.database_url).await?),
+            webhook_secret: Some(webhook_secret),
+            webhook_endpoint_id,
+        };
+        Ok((backend, running))
+    }
+
+    /// A deployed backend at `url`; with `database_url`, its records can be read too.
+    pub async fn remote(
+        http: reqwest::Client,
+        url: &str,
+        database_url: Option<&str>,
+    ) -> Result<Self, String> {
+        let db = match database_url {
+            Some(database_url) => Some(connect(database_url).await?),
+            None => None,
+        };
+        Ok(BackendUnderTest {
+            client: BackendClient::new(http, url),
+            database: None,
+            db,
+            webhook_secret: None,
+            webhook_endpoint_id: None,
+        })
+    }
+
+    /// The backend's database, for steps that check what it recorded.
+    pub fn db(&self) -> &PgPool {
+        self.db.as_ref().unwrap_or_else(|| {
+            panic!(
+                "this step reads the backend's database, which this run cannot reach; \
+                 give the staging database as DATABASE_URL"
+            )
+        })
+    }
+
+    /// Closes the assertion pool.
+    pub async fn close(&self) {
+        if let Some(db) = &self.db {
+            db.close().await;
+        }
+    }
+}
+
+async fn connect(database_url: &str) -> Result<PgPool, String> {
+    PgPoolOptions::new()
+        .max_connections(2)
+        .connect(database_url)
+        .await
+        .map_err(|e| format!("cannot open the backend's database: {e}"))
+}
