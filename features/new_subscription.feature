@@ -8,7 +8,7 @@ Feature: New subscription through Stripe Checkout
   Background:
     Given the BASIC and PRO monthly plans are on sale
 
-  @smoke
+  @smoke @fault-period-not-from-stripe
   Scenario: A user pays for BASIC monthly with a card that succeeds
     Given Ana is signed in
     When Ana subscribes to BASIC monthly and pays with a card that succeeds
@@ -18,7 +18,7 @@ Feature: New subscription through Stripe Checkout
     And Ana's subscription record holds her Stripe customer and subscription ids
     And Ana's billing period is the one Stripe shows for her subscription
 
-  @sim-only
+  @sim-only @fault-activated-without-payment
   Scenario: A declined card leaves the user on the free plan
     Given Ana is signed in
     When Ana subscribes to BASIC monthly and pays with a card that is declined
@@ -46,3 +46,17 @@ Feature: New subscription through Stripe Checkout
     Then the backend refuses with HTTP 400
     And the backend has not recorded that event
     And Ana has no active paid subscription
+
+  @smoke @fault-customer-matched-by-email
+  Scenario: Two users with the same e-mail get their own Stripe customers
+    Given Ana is signed in
+    And Ann is signed in with Ana's e-mail address
+    When Ana and Ann each start Checkout for BASIC monthly
+    Then Ana and Ann have different Stripe customers
+
+  @sim-only @fault-stripe-text-leaked
+  Scenario: When Stripe refuses the backend, the user gets a clear error without Stripe's text
+    Given Stripe rejects the backend's API key
+    And Ana is signed in
+    When Ana asks to subscribe to BASIC monthly
+    Then the backend refuses with HTTP 502 without passing on Stripe's message

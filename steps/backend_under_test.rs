@@ -82,7 +82,7 @@ pub struct LocalBackendSpec<'a> {
     pub webhook: WebhookRoute,
     /// The HS256 secret its users' tokens are signed with.
     pub jwt_secret: &'a str,
-    /// Variables to add or replace (configuration scenarios).
+    /// Variables to add or replace (configuration scenarios); an empty value removes one.
     pub overrides: &'a BTreeMap<String, String>,
     /// The HTTP client for its API.
     pub http: reqwest::Client,
@@ -127,7 +127,13 @@ impl BackendUnderTest {
                 APP_ORIGIN.to_string(),
             ),
         ]);
-        vars.extend(spec.overrides.clone());
+        for (name, value) in spec.overrides {
+            if value.is_empty() {
+                vars.remove(name);
+            } else {
+                vars.insert(name.clone(), value.clone());
+            }
+        }
         let config = billing::Config::from_vars(&vars)
             .map_err(|e| format!("the backend's configuration is invalid:\n{e}"))?;
         let address: SocketAddr = spec

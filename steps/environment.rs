@@ -44,6 +44,10 @@ pub struct SharedTarget {
     pub plans: PlansOnSale,
     /// The backend every scenario uses.
     pub backend: BackendUnderTest,
+    /// An e-mail the backend lists in `ADMIN_EMAILS` (for staging: `GOLIVE_ADMIN_EMAIL`).
+    pub admin_email: Option<String>,
+    /// The backend's `ADMIN_EMAIL_DOMAIN` (for staging: `GOLIVE_ADMIN_DOMAIN`).
+    pub admin_domain: Option<String>,
     running: tokio::sync::Mutex<Option<billing::RunningBackend>>,
 }
 
@@ -143,13 +147,21 @@ async fn prepare_shared(
     let plans = PlansOnSale::create(&stripe, &tiers, &cycles)
         .await
         .map_err(|e| format!("creating the catalog in the Stripe account failed: {e}"))?;
+    let (mut admin_email, mut admin_domain) = (
+        Some(format!("ops-{}@golive.test", random_suffix())),
+        Some(format!("admins-{}.golive.test", random_suffix())),
+    );
     let (backend, running) = match &settings.backend {
         StagingBackend::Remote {
             url, database_url, ..
-        } => (
-            BackendUnderTest::remote(http.clone(), url, database_url.as_deref()).await?,
-            None,
-        ),
+        } => {
+            admin_email = std::env::var("GOLIVE_ADMIN_EMAIL").ok();
+            admin_domain = std::env::var("GOLIVE_ADMIN_DOMAIN").ok();
+            (
+                BackendUnderTest::remote(http.clone(), url, database_url.as_deref()).await?,
+                None,
+            )
+        }
         StagingBackend::Local {
             listen,
             public_url,
@@ -181,7 +193,18 @@ async fn prepare_shared(
                 listener,
                 webhook,
                 jwt_secret,
-                overrides: &Default::default(),
+                overrides: &[
+                    (
+                        "ADMIN_EMAILS".to_string(),
+                        admin_email.clone().unwrap_or_default(),
+                    ),
+                    (
+                        "ADMIN_EMAIL_DOMAIN".to_string(),
+                        admin_domain.clone().unwrap_or_default(),
+                    ),
+                ]
+                .into_iter()
+                .collect(),
                 http: http.clone(),
             })
             .await?;
@@ -192,6 +215,8 @@ async fn prepare_shared(
         stripe,
         plans,
         backend,
+        admin_email,
+        admin_domain,
         running: tokio::sync::Mutex::new(running),
     })
 }

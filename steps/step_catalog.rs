@@ -12,8 +12,16 @@ use crate::world::Rehearsal;
 /// The step definition sources, embedded so the catalog can show each step's doc comment.
 const SOURCES: &[(&str, &str)] = &[
     (
+        "steps/definitions/admin.rs",
+        include_str!("definitions/admin.rs"),
+    ),
+    (
         "steps/definitions/checkout.rs",
         include_str!("definitions/checkout.rs"),
+    ),
+    (
+        "steps/definitions/configuration.rs",
+        include_str!("definitions/configuration.rs"),
     ),
     (
         "steps/definitions/people.rs",
@@ -30,6 +38,10 @@ const SOURCES: &[(&str, &str)] = &[
     (
         "steps/definitions/responses.rs",
         include_str!("definitions/responses.rs"),
+    ),
+    (
+        "steps/definitions/subscription.rs",
+        include_str!("definitions/subscription.rs"),
     ),
     (
         "steps/definitions/webhooks.rs",

@@ -47,8 +47,11 @@ pub struct Rehearsal {
     pub stripe: SimClient,
     /// Prices on sale in that account, once a step (or the backend's start) created them.
     pub plans: Option<PlansOnSale>,
-    /// Extra or replaced backend variables for this scenario (configuration scenarios).
+    /// Extra or replaced backend variables for this scenario (configuration scenarios); an
+    /// empty value removes the variable.
     pub config_overrides: BTreeMap<String, String>,
+    /// Why the backend refused to start, when a step tried to start a misconfigured one.
+    pub startup_error: Option<String>,
     backend: Option<OwnBackend>,
     /// People by the name the feature gives them.
     pub actors: BTreeMap<String, Actor>,
@@ -97,6 +100,7 @@ impl Rehearsal {
             stripe,
             plans: None,
             config_overrides: BTreeMap::new(),
+            startup_error: None,
             backend: None,
             actors: BTreeMap::new(),
             checkouts: BTreeMap::new(),
@@ -154,6 +158,14 @@ impl Rehearsal {
             .clone()
     }
 
+    /// Signs `name` in as a new user with a given e-mail (a shared address, an admin's domain).
+    pub fn actor_with_email(&mut self, name: &str, email: &str) -> Actor {
+        let user_id = format!("user_{}", random_suffix());
+        let actor = Actor::with_identity(name, &user_id, email, &self.env.jwt_secret);
+        self.actors.insert(name.to_string(), actor.clone());
+        actor
+    }
+
     /// The person called `name`; a feature that names someone it never signed in is a mistake.
     pub fn known_actor(&self, name: &str) -> Actor {
         self.actors
@@ -165,11 +177,34 @@ impl Rehearsal {
     /// The scenario's backend: on the simulator its own, started on first use; against Stripe
     /// test mode the run's shared one.
     pub async fn backend(&mut self) -> &BackendUnderTest {
-        if self.env.shared.is_none() && self.backend.is_none() {
-            let started = self.start_backend().await;
-            self.backend = Some(started);
+        if self.env.shared.is_none()
+            && self.backend.is_none()
+            && let Err(e) = self.try_start_backend().await
+        {
+            panic!("{e}");
         }
         self.started_backend().expect("backend was just started")
+    }
+
+    /// Starts the scenario's own backend with its configuration, or says why it refused.
+    pub async fn try_start_backend(&mut self) -> Result<(), String> {
+        assert!(
+            self.env.shared.is_none(),
+            "against Stripe test mode the run's backend is shared; configuration scenarios are @sim-only"
+        );
+        let started = self.start_backend().await?;
+        self.backend = Some(started);
+        Ok(())
+    }
+
+    /// Changes the scenario backend's configuration; it must not be running yet.
+    pub fn configure(&mut self, variable: &str, value: &str) {
+        assert!(
+            self.backend.is_none(),
+            "{variable} must be set before the backend starts (put the step before the first use of the backend)"
+        );
+        self.config_overrides
+            .insert(variable.to_string(), value.to_string());
     }
 
     /// The backend if one is running; assertions about "nothing changed" use this.
@@ -180,13 +215,13 @@ impl Rehearsal {
         }
     }
 
-    async fn start_backend(&mut self) -> OwnBackend {
+    async fn start_backend(&mut self) -> Result<OwnBackend, String> {
         let env = self.env.clone();
         let database = env
             .databases()
             .create_scenario_database()
             .await
-            .unwrap_or_else(|e| panic!("no database for the scenario: {e}"));
+            .map_err(|e| format!("no database for the scenario: {e}"))?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("no port for the backend: {e}"));
@@ -195,7 +230,8 @@ impl Rehearsal {
             .expect("a bound listener has an address");
         let overrides = self.config_overrides.clone();
         let plans = self.plans().await.clone();
-        let (backend, running) = BackendUnderTest::start_local(LocalBackendSpec {
+        let database_name = database.clone();
+        let started = BackendUnderTest::start_local(LocalBackendSpec {
             stripe: &self.stripe,
             plans: &plans,
             database_url: env.databases().url_of(&database),
@@ -209,9 +245,17 @@ impl Rehearsal {
             overrides: &overrides,
             http: env.http.clone(),
         })
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-        OwnBackend { backend, running }
+        .await;
+        match started {
+            Ok((backend, running)) => Ok(OwnBackend { backend, running }),
+            Err(e) => {
+                // Nothing runs on the database of a backend that did not start.
+                if let Err(drop) = env.databases().drop_database(&database_name).await {
+                    eprintln!("golive: could not drop scenario database {database_name}: {drop}");
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Stops the scenario's own backend and drops its database.

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use super::tier_key;
 use crate::cards::card_number;
-use crate::eventually::{DEFAULT_DEADLINE, eventually};
-use crate::records::{self, SubscriptionRecord};
+use crate::eventually::eventually;
+use crate::records;
 use crate::target::Target;
 use crate::world::{APP_ORIGIN, CheckoutAttempt, Rehearsal};
 
@@ -28,7 +28,7 @@ fn checkout_request(tier: &str, cycle: &str) -> Value {
 }
 
 /// Asks the backend for a Checkout session as `name` and keeps the answer.
-async fn start_checkout(
+pub(crate) async fn start_checkout(
     world: &mut Rehearsal,
     name: &str,
     tier: &str,
@@ -69,7 +69,7 @@ async fn start_checkout(
 }
 
 /// Opens the hosted Checkout page, types `card` into its form and presses Pay, as a person does.
-async fn pay_on_checkout_page(world: &mut Rehearsal, name: &str, card: &str) {
+pub(crate) async fn pay_on_checkout_page(world: &mut Rehearsal, name: &str, card: &str) {
     let mut attempt = world
         .checkouts
         .get(name)
@@ -283,55 +283,6 @@ async fn session_still_open(world: &mut Rehearsal, name: String) {
     assert_eq!(session["payment_status"], "unpaid", "session: {session}");
 }
 
-/// `Then Ana's subscription is ACTIVE on BASIC monthly`: the backend's record (once the webhooks
-/// are applied) and what the app shows her.
-#[then(regex = r"^(\w+)'s subscription is ([A-Z_]+) on ([A-Z]+) (monthly|yearly)$")]
-async fn subscription_is(
-    world: &mut Rehearsal,
-    name: String,
-    status: String,
-    tier: String,
-    cycle: String,
-) {
-    let actor = world.known_actor(&name);
-    let should_be_active = matches!(status.as_str(), "ACTIVE" | "TRIALING");
-    let backend = world.backend().await;
-    let wanted = |r: &SubscriptionRecord| {
-        r.status.as_deref() == Some(status.as_str())
-            && r.is_active == should_be_active
-            && r.plan
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case(&tier))
-            && r.billing_cycle.as_deref() == Some(cycle.as_str())
-    };
-    let (db, user_id, wanted, who) = (backend.db(), actor.user_id.as_str(), &wanted, name.as_str());
-    eventually(DEFAULT_DEADLINE, || async move {
-        match records::subscription_of(db, user_id).await {
-            Ok(Some(record)) if wanted(&record) => Ok(()),
-            Ok(other) => Err(format!("{who}'s record: {other:?}")),
-            Err(e) => Err(format!("query failed: {e}")),
-        }
-    })
-    .await
-    .unwrap_or_else(|seen| {
-        panic!("{name}'s subscription is not {status} on {tier} {cycle}: {seen}")
-    });
-    let shown = backend
-        .client
-        .get("/api/subscription/status", Some(&actor.token))
-        .await;
-    assert_eq!(shown.status, 200, "{name}'s status page: {shown}");
-    assert_eq!(
-        shown.body["is_active"], should_be_active,
-        "{name}'s status page: {shown}"
-    );
-    assert_eq!(
-        shown.body["tier"],
-        tier_key(&tier),
-        "{name}'s status page: {shown}"
-    );
-}
-
 /// `Then Ana's subscription record holds her Stripe customer and subscription ids`: the same
 /// ids Stripe shows on her completed Checkout session.
 #[then(
@@ -453,4 +404,50 @@ mod tests {
         assert_eq!(form_action(r#"<form method="post">"#, page), page);
         assert_eq!(form_action("no form here", page), page);
     }
+}
+
+/// `When Ana and Ann each start Checkout for BASIC monthly`.
+#[when(regex = r"^(\w+) and (\w+) each start Checkout for ([A-Z]+) (monthly|yearly)$")]
+async fn both_start_checkout(
+    world: &mut Rehearsal,
+    first: String,
+    second: String,
+    tier: String,
+    cycle: String,
+) {
+    start_checkout(world, &first, &tier, &cycle).await;
+    start_checkout(world, &second, &tier, &cycle).await;
+}
+
+/// `Then Ana and Ann have different Stripe customers`: each has her own `cus_…` in the backend
+/// and in Stripe, even though they share an e-mail address.
+#[then(regex = r"^(\w+) and (\w+) have different Stripe customers$")]
+async fn different_customers(world: &mut Rehearsal, first: String, second: String) {
+    let mut customers = Vec::new();
+    for name in [&first, &second] {
+        let actor = world.known_actor(name);
+        let backend = world.backend().await;
+        let record = records::subscription_of(backend.db(), &actor.user_id)
+            .await
+            .expect("query user_subscriptions")
+            .unwrap_or_else(|| panic!("{name} has no user_subscriptions row"));
+        let customer = record
+            .stripe_customer_id
+            .unwrap_or_else(|| panic!("{name} has no Stripe customer recorded"));
+        let in_stripe = world
+            .stripe
+            .get(&format!("/v1/customers/{customer}"))
+            .await
+            .unwrap_or_else(|e| panic!("Stripe does not know {name}'s customer: {e}"));
+        assert_eq!(
+            in_stripe["metadata"]["user_id"],
+            actor.user_id.as_str(),
+            "{name}'s customer: {in_stripe}"
+        );
+        customers.push(customer);
+    }
+    assert_ne!(
+        customers[0], customers[1],
+        "{first} and {second} share one Stripe customer"
+    );
 }

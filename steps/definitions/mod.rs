@@ -3,11 +3,14 @@
 //!
 //! Steps fail by panicking with a message that says what was expected and what was seen.
 
+pub mod admin;
 pub mod checkout;
+pub mod configuration;
 pub mod people;
 pub mod plans;
 pub mod preflight;
 pub mod responses;
+pub mod subscription;
 pub mod webhooks;
 
 /// `BASIC` → `basic`: how a feature names a tier versus how the backend's mapping keys it.

@@ -9,3 +9,11 @@ use crate::world::Rehearsal;
 async fn signed_in(world: &mut Rehearsal, name: String) {
     world.actor(&name);
 }
+
+/// `Given Ann is signed in with Ana's e-mail address`: a different user (her own id and token)
+/// who shares an e-mail with someone already signed in — to prove nothing is matched by e-mail.
+#[given(regex = r"^(\w+) is signed in with (\w+)'s e-mail address$")]
+async fn signed_in_with_same_email(world: &mut Rehearsal, name: String, other: String) {
+    let email = world.known_actor(&other).email;
+    world.actor_with_email(&name, &email);
+}

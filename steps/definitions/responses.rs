@@ -40,3 +40,26 @@ fn check_refusal(world: &Rehearsal, status: u16, named: Option<&str>) {
         );
     }
 }
+
+/// `Then the backend refuses with HTTP 404 and code "no_billing_profile"`.
+#[then(regex = r#"^the backend refuses with HTTP (\d{3}) and code "([a-z_]+)"$"#)]
+async fn refuses_with_code(world: &mut Rehearsal, status: u16, code: String) {
+    check_refusal(world, status, None);
+    let response = world.last_response.as_ref().expect("a request was made");
+    assert_eq!(response.error_code(), Some(code.as_str()), "{response}");
+}
+
+/// `Then the backend refuses with HTTP 502 without passing on Stripe's message`: a stable error
+/// of our own; Stripe's text (which may name keys or ids) never reaches the user.
+#[then(regex = r"^the backend refuses with HTTP (\d{3}) without passing on Stripe's message$")]
+async fn refuses_without_stripe_text(world: &mut Rehearsal, status: u16) {
+    check_refusal(world, status, None);
+    let response = world.last_response.as_ref().expect("a request was made");
+    let text = response.body.to_string();
+    for leak in ["Invalid API Key", "sk_test", "api_key", "stripe.com/docs"] {
+        assert!(
+            !text.contains(leak),
+            "the error passes on Stripe's text ({leak:?}): {response}"
+        );
+    }
+}
