@@ -60,12 +60,27 @@ pub struct AccountState {
     pub session_subscription_data: HashMap<String, SessionSubscriptionData>,
     /// Test-card behaviour per payment method id (for later charges, disputes, EFWs).
     pub pm_behaviour: HashMap<String, Behaviour>,
+    /// Control-plane payment settings (EFW `fraud_type`, per-customer fail/succeed).
+    pub payments: crate::payments::PaymentSettings,
+    /// Simulated time: the "now" of the job being run, renewal settings (issue 4).
+    pub time: crate::time::TimeState,
+    /// Webhook delivery mode, outstanding deliveries, rolled secrets (issue 4).
+    pub delivery: crate::webhooks::DeliveryState,
 }
 
 impl AccountState {
     /// The account's current time in Unix seconds.
     pub fn now(&self) -> i64 {
-        wall_now() + self.clock_offset
+        // While time advances, each due job runs at its own simulated instant.
+        self.time
+            .now_override
+            .unwrap_or_else(|| wall_now() + self.clock_offset)
+    }
+
+    /// The time of `customer`'s clock: its test clock's `frozen_time` when it has one,
+    /// otherwise the account's [`now`](Self::now).
+    pub fn now_for_customer(&self, customer: &str) -> i64 {
+        crate::time::customer_now(self, customer)
     }
 
     /// Records an event, stores it, and queues it to every enabled endpoint that subscribes
@@ -104,20 +119,9 @@ impl AccountState {
             "request": { "id": request.id, "idempotency_key": request.idempotency_key },
             "type": event_type,
         });
-        let body = event.to_string();
+        // Serialized (once) only when some endpoint wants it.
+        crate::webhooks::delivery::enqueue(self, request, &id, event_type, &event, &targets);
         self.store.put(event);
-        for endpoint_id in targets {
-            if let Some(tx) = self.endpoint_queues.get(&endpoint_id) {
-                let job = DeliveryJob {
-                    event_id: id.clone(),
-                    event_type: event_type.to_string(),
-                    endpoint_id: endpoint_id.clone(),
-                    body: body.clone(),
-                };
-                // A closed queue means the endpoint is being deleted: nothing to deliver.
-                let _ = tx.send(job);
-            }
-        }
         id
     }
 

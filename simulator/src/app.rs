@@ -58,6 +58,16 @@ impl App {
             .clone()
     }
 
+    /// Every account with its API key (for snapshots).
+    pub fn accounts(&self) -> Vec<(String, Arc<Account>)> {
+        self.accounts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(k, a)| (k.clone(), a.clone()))
+            .collect()
+    }
+
     /// Remembers which account owns a checkout session (the session id is the capability
     /// that lets the hosted page work without an API key).
     pub fn index_session(&self, session_id: &str, account: Arc<Account>) {

@@ -12,6 +12,7 @@ use crate::cards;
 use crate::error::StripeError;
 use crate::ids::new_id;
 use crate::objects::{self, NewSubscription};
+use crate::payments;
 
 /// What the payer typed on the page.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +64,16 @@ pub fn complete(
     }
     let card = cards::resolve(&input.card_number)
         .ok_or_else(|| cards::Decline::IncorrectNumber.error(Some("card_number")))?;
-    if let Some(decline) = card.behaviour.checkout_decline() {
+    // The control plane may force an existing customer's payments to fail or succeed.
+    let forced = session["customer"]
+        .as_str()
+        .and_then(|cus| st.payments.customer_override.get(cus).copied());
+    let decline = match forced {
+        Some(true) => Some(cards::Decline::Generic),
+        Some(false) => None,
+        None => card.behaviour.checkout_decline(),
+    };
+    if let Some(decline) = decline {
         return Err(decline.error(None));
     }
     let items: Vec<(Value, i64)> = st
@@ -161,26 +171,25 @@ pub fn complete(
     }
     st.emit(&req, "invoice.finalized", invoice.clone(), None);
 
-    // Payment intent and charge.
+    // Payment intent and charge (test-card behaviour lives in payments.rs).
     let amount = invoice["amount_due"].as_i64().unwrap_or(0);
-    let mut pi = objects::payment_intent(
-        amount,
-        &invoice["currency"],
-        &customer_id,
-        &pm_id,
-        "Subscription creation",
-        now,
-    );
-    st.store.put(pi.clone());
-    st.emit(&req, "payment_intent.created", pi.clone(), None);
-    let charge = objects::charge(&pi, &pm, now);
-    st.store.put(charge.clone());
-    st.emit(&req, "charge.succeeded", charge.clone(), None);
-    pi["status"] = json!("succeeded");
-    pi["amount_received"] = json!(amount);
-    pi["latest_charge"] = charge["id"].clone();
-    st.store.put(pi.clone());
-    st.emit(&req, "payment_intent.succeeded", pi.clone(), None);
+    let payment = payments::charge(
+        &mut st,
+        &req,
+        &payments::PaymentRequest {
+            amount,
+            currency: invoice["currency"].as_str().unwrap_or("usd"),
+            customer: Some(&customer_id),
+            payment_method: &pm_id,
+            description: Some("Subscription creation"),
+            metadata: json!({}),
+            now,
+        },
+    )?;
+    if let Some(err) = payment.error.clone() {
+        // Unreachable in practice: `decline_for` refused the card before anything was made.
+        return Err(err);
+    }
 
     // Invoice paid.
     invoice["status"] = json!("paid");
@@ -226,6 +235,8 @@ pub fn complete(
     });
     st.store.put(done.clone());
     st.emit(&req, "checkout.session.completed", done.clone(), None);
+    // Dispute and early-fraud-warning cards act after the flow's own events.
+    payments::follow_up(&mut st, &payment);
 
     let redirect_url = done["success_url"]
         .as_str()

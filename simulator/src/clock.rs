@@ -66,6 +66,12 @@ pub fn year_of(ts: i64) -> i64 {
     civil_from_days(ts.div_euclid(86_400)).0
 }
 
+/// The UTC calendar date of a Unix timestamp as `YYYY-MM-DD`.
+pub fn date_of(ts: i64) -> String {
+    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
@@ -125,6 +131,7 @@ mod tests {
         assert_eq!(add_interval(JAN31, Interval::Day, 2), JAN31 + 2 * 86_400);
         assert_eq!(add_interval(JAN31, Interval::Week, 1), JAN31 + 7 * 86_400);
         assert_eq!(year_of(JAN31), 2026);
+        assert_eq!(date_of(JAN31), "2026-01-31");
     }
 
     #[test]

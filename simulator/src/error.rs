@@ -92,6 +92,15 @@ pub enum StripeError {
         /// Explanation.
         message: String,
     },
+    /// Another error with extra fields in its body (a card error's `charge`,
+    /// `payment_intent`, `payment_method`).
+    #[error("{base}")]
+    Decorated {
+        /// The error itself (status, type, code, message).
+        base: Box<StripeError>,
+        /// A JSON object merged into the `error` body.
+        extra: Value,
+    },
 }
 
 impl StripeError {
@@ -138,6 +147,7 @@ impl StripeError {
     /// The HTTP status Stripe answers this error with.
     pub fn status(&self) -> StatusCode {
         match self {
+            StripeError::Decorated { base, .. } => base.status(),
             StripeError::ParameterMissing { .. }
             | StripeError::ParameterUnknown { .. }
             | StripeError::InvalidRequest { .. }
@@ -156,11 +166,23 @@ impl StripeError {
     /// Whether Stripe would store this outcome under an idempotency key. Validation failures
     /// (400s) and conflicts are not stored; card declines and server errors are.
     pub fn is_stored_for_idempotency(&self) -> bool {
+        if let StripeError::Decorated { base, .. } = self {
+            return base.is_stored_for_idempotency();
+        }
         matches!(self, StripeError::Card { .. } | StripeError::Api { .. })
     }
 
     /// The `{"error": {…}}` body.
     pub fn body(&self) -> Value {
+        if let StripeError::Decorated { base, extra } = self {
+            let mut body = base.body();
+            if let (Some(e), Some(x)) = (body["error"].as_object_mut(), extra.as_object()) {
+                for (k, v) in x {
+                    e.insert(k.clone(), v.clone());
+                }
+            }
+            return body;
+        }
         let mut e = Map::new();
         let (typ, code, param): (&str, Option<&str>, Option<&str>) = match self {
             StripeError::ParameterMissing { param } => (
@@ -198,6 +220,7 @@ impl StripeError {
             StripeError::Conflict { .. } => ("invalid_request_error", Some("lock_timeout"), None),
             StripeError::PayloadTooLarge { .. } => ("invalid_request_error", None, None),
             StripeError::Api { .. } => ("api_error", None, None),
+            StripeError::Decorated { .. } => ("api_error", None, None),
         };
         e.insert("type".into(), json!(typ));
         if let Some(code) = code {

@@ -11,7 +11,8 @@
 //! - state: [`app`] (accounts by key), [`account`] (one account: store, clock, events),
 //!   [`store`] (objects and lists), [`idempotency`], [`expand`];
 //! - Stripe behaviour: [`api`] (the `/v1` resources), [`objects`] (object shapes),
-//!   [`checkout_flow`] (paying a session), [`cards`] (test cards), [`clock`];
+//!   [`checkout_flow`] (paying a session), [`cards`] (test cards), [`payments`] (every
+//!   charge, refund, dispute and early fraud warning, with test-card behaviour), [`clock`];
 //! - delivery: [`webhooks`] (signing and per-endpoint queues);
 //! - people and tests: [`hosted`] (the Checkout page), [`control`] (`/_sim/…` routes).
 
@@ -33,9 +34,12 @@ pub mod idempotency;
 pub mod ids;
 pub mod objects;
 pub mod params;
+pub mod payments;
 pub mod pipeline;
 pub mod request;
+pub mod snapshot;
 pub mod store;
+pub mod time;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -66,6 +70,9 @@ pub struct SimOptions {
     pub retry_schedule: Option<Vec<Duration>>,
     /// Time an endpoint has to answer with a 2xx (default 10 s).
     pub delivery_timeout: Option<Duration>,
+    /// Snapshot file (`--state FILE`): loaded at start, written at shutdown and by
+    /// `POST /_sim/snapshot`. `None` (default) keeps everything in memory only.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 /// A running simulator.
@@ -77,6 +84,7 @@ pub struct RunningSimulator {
     pub addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
+    app: Arc<App>,
 }
 
 impl RunningSimulator {
@@ -84,6 +92,20 @@ impl RunningSimulator {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.server.await;
+        if let Some(path) = &self.app.options.state_file {
+            match snapshot::save(&self.app, path) {
+                Ok(n) => tracing::info!(path = %path.display(), accounts = n, "state saved"),
+                Err(e) => tracing::error!(path = %path.display(), error = %e, "cannot save state"),
+            }
+        }
+    }
+
+    /// Writes the `--state` file now (no-op without one). Returns the accounts written.
+    pub fn save_state(&self) -> std::io::Result<usize> {
+        match &self.app.options.state_file {
+            Some(path) => snapshot::save(&self.app, path),
+            None => Ok(0),
+        }
     }
 }
 
@@ -92,6 +114,8 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .merge(api::router())
         .merge(control::router())
+        .merge(time::router())
+        .merge(hosted::portal_page::router())
         .route(
             "/c/pay/{id}",
             get(hosted::checkout_page::show).post(hosted::checkout_page::pay),
@@ -129,7 +153,11 @@ pub async fn start(
         .map_err(std::io::Error::other)?;
     let (tx, rx) = watch::channel(false);
     let app = Arc::new(App::new(base_url.clone(), options, http, rx.clone()));
-    let router = router(app);
+    if let Some(path) = &app.options.state_file {
+        let n = snapshot::load(&app, path)?;
+        tracing::info!(path = %path.display(), accounts = n, "state loaded");
+    }
+    let router = router(app.clone());
     let mut stop = rx;
     let server = tokio::spawn(async move {
         let result = axum::serve(listener, router)
@@ -147,5 +175,6 @@ pub async fn start(
         addr,
         shutdown: tx,
         server,
+        app,
     })
 }

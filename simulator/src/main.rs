@@ -12,6 +12,13 @@ struct Args {
     /// Base URL used in hosted page links (default: http://<listen address>).
     #[arg(long, env = "STRIPE_SIM_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Snapshot file: loaded at start if it exists, written at shutdown (and by
+    /// `POST /_sim/snapshot`). Off by default.
+    #[arg(long, env = "STRIPE_SIM_STATE")]
+    state: Option<std::path::PathBuf>,
+    /// Webhook retry schedule: `fast` (0.2 s … 5 s, default) or `stripe` (minutes to hours).
+    #[arg(long, env = "STRIPE_SIM_WEBHOOK_RETRIES", default_value = "fast")]
+    webhook_retries: String,
 }
 
 #[tokio::main]
@@ -36,6 +43,15 @@ async fn main() -> std::process::ExitCode {
     };
     let options = stripe_sim::SimOptions {
         public_base_url: args.public_url,
+        state_file: args.state,
+        retry_schedule: match args.webhook_retries.as_str() {
+            "stripe" => Some(stripe_sim::webhooks::delivery::STRIPE_RETRY_SCHEDULE.to_vec()),
+            "fast" => None,
+            other => {
+                eprintln!("stripe-sim: --webhook-retries must be fast or stripe, not {other}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
         ..Default::default()
     };
     let sim = match stripe_sim::start(listener, options).await {

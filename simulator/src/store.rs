@@ -1,7 +1,10 @@
 //! An account's object store: Stripe objects as JSON keyed by id, with a creation-order index
 //! per object type so lists are newest first and cursors need no full scan.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
@@ -84,13 +87,92 @@ impl ListParams {
 #[derive(Debug, Default)]
 struct TypeIndex {
     ids: Vec<String>,
-    pos: HashMap<String, usize>,
+}
+
+/// One stored object. Objects rest as compact JSON text (about a tenth of the memory of a
+/// parsed `Value`) and are parsed on first read; the parsed copy is kept until the object is
+/// next written, and `get_kind_mut` keeps it parsed ("hot"). An event shares the text of its
+/// `data.object` with the object itself when they are identical (the usual case: objects are
+/// stored, then announced), so an event costs little more than its envelope.
+#[derive(Debug)]
+enum Slot {
+    Hot(Value),
+    Cold {
+        text: Arc<str>,
+        parsed: OnceCell<Value>,
+    },
+    Event {
+        envelope: Box<str>,
+        object: Arc<str>,
+        parsed: OnceCell<Value>,
+    },
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+impl Slot {
+    fn parse_now(&self) -> Value {
+        match self {
+            Slot::Hot(v) => v.clone(),
+            Slot::Cold { text, .. } => parse(text),
+            Slot::Event {
+                envelope, object, ..
+            } => {
+                let mut v = parse(envelope);
+                if let Some(data) = v.get_mut("data").and_then(Value::as_object_mut) {
+                    data.insert("object".into(), parse(object));
+                }
+                v
+            }
+        }
+    }
+
+    fn cache(&self) -> Option<&OnceCell<Value>> {
+        match self {
+            Slot::Hot(_) => None,
+            Slot::Cold { parsed, .. } | Slot::Event { parsed, .. } => Some(parsed),
+        }
+    }
+
+    /// The parsed object, parsing (and keeping) it on first use.
+    fn value(&self) -> &Value {
+        match (self, self.cache()) {
+            (Slot::Hot(v), _) => v,
+            (_, Some(cell)) => cell.get_or_init(|| self.parse_now()),
+            (_, None) => unreachable!("only Hot has no cache"),
+        }
+    }
+
+    /// The object without keeping a parsed copy (for list scans over many objects).
+    fn peek(&self) -> Cow<'_, Value> {
+        match self {
+            Slot::Hot(v) => Cow::Borrowed(v),
+            _ => match self.cache().and_then(OnceCell::get) {
+                Some(v) => Cow::Borrowed(v),
+                None => Cow::Owned(self.parse_now()),
+            },
+        }
+    }
+
+    fn into_value(self) -> Value {
+        let cached = match &self {
+            Slot::Hot(_) => None,
+            Slot::Cold { parsed, .. } | Slot::Event { parsed, .. } => parsed.get().cloned(),
+        };
+        match self {
+            Slot::Hot(v) => v,
+            other => cached.unwrap_or_else(|| other.parse_now()),
+        }
+    }
 }
 
 /// All objects of one account.
 #[derive(Debug, Default)]
 pub struct Store {
-    objects: HashMap<String, Value>,
+    /// Object and its position in its type's creation order.
+    objects: HashMap<String, (Slot, u32)>,
     by_type: HashMap<String, TypeIndex>,
 }
 
@@ -99,38 +181,76 @@ impl Store {
     pub fn put(&mut self, obj: Value) {
         let id = obj["id"].as_str().unwrap_or_default().to_string();
         let kind = obj["object"].as_str().unwrap_or_default().to_string();
-        if !self.objects.contains_key(&id) {
-            let idx = self.by_type.entry(kind).or_default();
-            idx.pos.insert(id.clone(), idx.ids.len());
-            idx.ids.push(id.clone());
+        let pos = match self.objects.get(&id) {
+            Some((_, pos)) => *pos,
+            None => {
+                let idx = self.by_type.entry(kind).or_default();
+                idx.ids.push(id.clone());
+                (idx.ids.len() - 1) as u32
+            }
+        };
+        let slot = if kind_is_event(&obj) {
+            self.event_slot(obj)
+        } else {
+            Slot::Cold {
+                text: Arc::from(obj.to_string()),
+                parsed: OnceCell::new(),
+            }
+        };
+        self.objects.insert(id, (slot, pos));
+    }
+
+    /// An event slot whose `data.object` text is shared with the stored object when equal.
+    fn event_slot(&self, mut event: Value) -> Slot {
+        let object = event
+            .get_mut("data")
+            .and_then(|d| d.get_mut("object"))
+            .map(Value::take)
+            .unwrap_or(Value::Null);
+        let text = object.to_string();
+        let shared = object["id"]
+            .as_str()
+            .and_then(|id| self.objects.get(id))
+            .and_then(|(slot, _)| match slot {
+                Slot::Cold { text: t, .. } if **t == *text => Some(t.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| Arc::from(text));
+        Slot::Event {
+            envelope: event.to_string().into_boxed_str(),
+            object: shared,
+            parsed: OnceCell::new(),
         }
-        self.objects.insert(id, obj);
     }
 
     /// Any object by id.
     pub fn get(&self, id: &str) -> Option<&Value> {
-        self.objects.get(id)
+        self.objects.get(id).map(|(slot, _)| slot.value())
     }
 
     /// An object of type `kind` by id.
     pub fn get_kind(&self, kind: &str, id: &str) -> Option<&Value> {
-        self.objects
-            .get(id)
-            .filter(|o| o["object"].as_str() == Some(kind))
+        self.get(id).filter(|o| o["object"].as_str() == Some(kind))
     }
 
     /// A mutable object of type `kind` by id.
     pub fn get_kind_mut(&mut self, kind: &str, id: &str) -> Option<&mut Value> {
-        self.objects
-            .get_mut(id)
-            .filter(|o| o["object"].as_str() == Some(kind))
+        let (slot, _) = self.objects.get_mut(id)?;
+        if !matches!(slot, Slot::Hot(_)) {
+            let taken = std::mem::replace(slot, Slot::Hot(Value::Null));
+            *slot = Slot::Hot(taken.into_value());
+        }
+        match slot {
+            Slot::Hot(v) if v["object"].as_str() == Some(kind) => Some(v),
+            _ => None,
+        }
     }
 
     /// Removes an object from retrieval and lists (e.g. a deleted webhook endpoint).
     pub fn remove(&mut self, id: &str) -> Option<Value> {
-        let obj = self.objects.remove(id)?;
+        let (obj, _) = self.objects.remove(id)?;
         // The id stays in the creation index; lists skip ids that no longer resolve.
-        Some(obj)
+        Some(obj.into_value())
     }
 
     /// Ids of type `kind` in creation order (oldest first).
@@ -139,6 +259,18 @@ impl Store {
             .get(kind)
             .into_iter()
             .flat_map(|idx| idx.ids.iter())
+    }
+
+    /// Every stored object, each type in creation order (for snapshots; `put` them back in
+    /// this order to rebuild the same lists).
+    pub fn export(&self) -> Vec<&Value> {
+        let mut kinds: Vec<&String> = self.by_type.keys().collect();
+        kinds.sort();
+        kinds
+            .into_iter()
+            .flat_map(|k| self.by_type[k].ids.iter())
+            .filter_map(|id| self.get(id))
+            .collect()
     }
 
     /// A Stripe list object of type `kind`, newest first, filtered by `keep`.
@@ -152,12 +284,20 @@ impl Store {
         let empty = TypeIndex::default();
         let idx = self.by_type.get(kind).unwrap_or(&empty);
         let cursor_pos = |id: &str, param: &str| {
-            idx.pos.get(id).copied().ok_or_else(|| {
-                StripeError::missing_param(kind_name(kind), id.to_string(), param.to_string())
-            })
+            self.objects
+                .get(id)
+                .map(|(_, pos)| *pos as usize)
+                .filter(|pos| idx.ids.get(*pos).is_some_and(|i| i == id))
+                .ok_or_else(|| {
+                    StripeError::missing_param(kind_name(kind), id.to_string(), param.to_string())
+                })
         };
-        let accept = |id: &String| -> Option<&Value> {
-            let o = self.objects.get(id)?;
+        // Scans parse resting objects without keeping the ones they skip (a filtered list
+        // over 100,000 customers must not inflate them all); returned ones stay parsed, like
+        // any object that is read, so paging through the newest objects stays cheap.
+        let accept = |id: &String| -> Option<Cow<'_, Value>> {
+            let slot = &self.objects.get(id)?.0;
+            let o = slot.peek();
             if o["deleted"] == json!(true) {
                 return None;
             }
@@ -167,9 +307,15 @@ impl Store {
             {
                 return None;
             }
-            keep(o).then_some(o)
+            if !keep(&o) {
+                return None;
+            }
+            match (o, slot.cache()) {
+                (Cow::Owned(v), Some(cell)) => Some(Cow::Borrowed(cell.get_or_init(|| v))),
+                (o, _) => Some(o),
+            }
         };
-        let mut out: Vec<&Value> = Vec::with_capacity(lp.limit + 1);
+        let mut out: Vec<Cow<'_, Value>> = Vec::with_capacity(lp.limit + 1);
         if let Some(before) = &lp.ending_before {
             // Objects newer than the cursor, closest first, then shown newest first.
             let start = cursor_pos(before, "ending_before")? + 1;
@@ -204,13 +350,19 @@ impl Store {
     }
 }
 
-fn list_value(url: &str, data: Vec<&Value>, has_more: bool) -> Value {
-    json!({
-        "object": "list",
-        "data": data,
-        "has_more": has_more,
-        "url": url,
-    })
+fn list_value(url: &str, data: Vec<Cow<'_, Value>>, has_more: bool) -> Value {
+    // Built by hand: `json!` would serialize the (already owned) objects a second time.
+    let data: Vec<Value> = data.into_iter().map(Cow::into_owned).collect();
+    let mut list = serde_json::Map::new();
+    list.insert("object".into(), json!("list"));
+    list.insert("data".into(), Value::Array(data));
+    list.insert("has_more".into(), json!(has_more));
+    list.insert("url".into(), json!(url));
+    Value::Object(list)
+}
+
+fn kind_is_event(obj: &Value) -> bool {
+    obj["object"] == "event" && obj.get("data").is_some_and(|d| d.get("object").is_some())
 }
 
 /// The human name Stripe uses in "No such …" messages for an object type.
@@ -227,6 +379,11 @@ pub fn kind_name(kind: &str) -> &'static str {
         "payment_method" => "PaymentMethod",
         "event" => "event",
         "webhook_endpoint" => "webhook_endpoint",
+        "refund" => "refund",
+        "dispute" => "dispute",
+        "radar.early_fraud_warning" => "radar.early_fraud_warning",
+        "billing_portal.configuration" => "billing_portal.configuration",
+        "billing_portal.session" => "billing_portal.session",
         _ => "object",
     }
 }
@@ -305,6 +462,54 @@ mod tests {
             .list("customer", "u", &lp(2, Some("cus_x"), None), |_| true)
             .expect_err("404");
         assert_eq!(err.status(), axum::http::StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn resting_objects_and_events_round_trip() {
+        let mut s = Store::default();
+        let cus = json!({"id": "cus_1", "object": "customer", "email": "a@b.c", "created": 1});
+        s.put(cus.clone());
+        let ev = json!({"id": "evt_1", "object": "event", "created": 1, "type": "customer.created",
+            "data": {"object": cus.clone()}});
+        s.put(ev.clone());
+        // The event shares its object's text.
+        match (&s.objects["evt_1"].0, &s.objects["cus_1"].0) {
+            (Slot::Event { object, .. }, Slot::Cold { text, .. }) => {
+                assert!(Arc::ptr_eq(object, text), "shared text")
+            }
+            other => panic!("unexpected slots {other:?}"),
+        }
+        assert_eq!(s.get("evt_1"), Some(&ev));
+        assert_eq!(s.get_kind("customer", "cus_1"), Some(&cus));
+        // Mutation through get_kind_mut is visible, and a later put of the object leaves
+        // the event's snapshot alone.
+        s.get_kind_mut("event", "evt_1").expect("event")["pending_webhooks"] = json!(0);
+        assert_eq!(s.get("evt_1").expect("event")["pending_webhooks"], 0);
+        s.get_kind_mut("customer", "cus_1").expect("cus")["email"] = json!("x@y.z");
+        assert_eq!(s.get("cus_1").expect("cus")["email"], "x@y.z");
+        s.put(json!({"id": "cus_1", "object": "customer", "email": "new@b.c", "created": 1}));
+        assert_eq!(s.get("cus_1").expect("cus")["email"], "new@b.c");
+        assert_eq!(
+            s.get("evt_1").expect("event")["data"]["object"]["email"],
+            "a@b.c"
+        );
+        let l = s
+            .list("customer", "u", &lp(10, None, None), |_| true)
+            .expect("list");
+        assert_eq!(l["data"][0]["email"], "new@b.c");
+        assert!(s.get_kind_mut("customer", "evt_1").is_none());
+        // A scan keeps parsed only what it returns.
+        s.put(json!({"id": "cus_2", "object": "customer", "email": "b@b.c", "created": 2}));
+        s.put(json!({"id": "cus_3", "object": "customer", "email": "c@b.c", "created": 3}));
+        let l = s
+            .list("customer", "u", &lp(10, None, None), |o| o["id"] == "cus_3")
+            .expect("list");
+        assert_eq!(l["data"].as_array().map(Vec::len), Some(1));
+        let parsed = |id: &str| s.objects[id].0.cache().and_then(OnceCell::get).is_some();
+        assert!(parsed("cus_3"), "returned → kept parsed");
+        assert!(!parsed("cus_2"), "skipped → left as text");
+        assert_eq!(s.remove("cus_1").expect("removed")["email"], "new@b.c");
+        assert!(s.get("cus_1").is_none());
     }
 
     #[test]

@@ -18,6 +18,7 @@ const CREATE_PARAMS: &[&str] = &[
     "preferred_locales",
     "payment_method",
     "invoice_settings",
+    "test_clock",
 ];
 const UPDATE_PARAMS: &[&str] = &[
     "email",
@@ -70,7 +71,22 @@ pub fn insert(
     phone: Option<&str>,
     metadata: Value,
 ) -> Value {
-    let obj = json!({
+    insert_with_clock(st, request, email, name, description, phone, metadata, None)
+}
+
+/// [`insert`] on a test clock `(clock id, its frozen_time)`: `created` is the clock's time.
+#[allow(clippy::too_many_arguments)]
+pub fn insert_with_clock(
+    st: &mut AccountState,
+    request: &EventRequest,
+    email: Option<&str>,
+    name: Option<&str>,
+    description: Option<&str>,
+    phone: Option<&str>,
+    metadata: Value,
+    clock: Option<(&str, i64)>,
+) -> Value {
+    let mut obj = json!({
         "id": new_id("cus_"),
         "object": "customer",
         "address": null,
@@ -99,6 +115,10 @@ pub fn insert(
         "tax_exempt": "none",
         "test_clock": null,
     });
+    if let Some((id, t)) = clock {
+        obj["test_clock"] = json!(id);
+        obj["created"] = json!(t);
+    }
     st.store.put(obj.clone());
     st.emit(request, "customer.created", obj.clone(), None);
     obj
@@ -145,13 +165,28 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
             return Err(d.error(None));
         }
     }
+    // A customer joins a test clock only at creation; the clock objects belong to
+    // `time/` (issue 4) and live in the store as `test_helpers.test_clock`.
+    let clock = p.nonempty("test_clock")?;
+    let clock_time = match clock {
+        Some(id) => Some(
+            st.store
+                .get_kind("test_helpers.test_clock", id)
+                .filter(|_| !st.time.deleted_clocks.contains(id))
+                .and_then(|o| o["frozen_time"].as_i64())
+                .ok_or_else(|| {
+                    StripeError::missing_param("test_helpers.test_clock", id, "test_clock")
+                })?,
+        ),
+        None => None,
+    };
     if default_pm.is_some() && default_pm != pm {
         return Err(StripeError::invalid(
             "invoice_settings[default_payment_method]",
             "invoice_settings[default_payment_method] must be the payment_method given at creation.",
         ));
     }
-    let mut cus = insert(
+    let mut cus = insert_with_clock(
         &mut st,
         &c.request,
         email,
@@ -159,6 +194,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
         p.nonempty("description")?,
         p.nonempty("phone")?,
         metadata,
+        clock.zip(clock_time),
     );
     if let Some(pm) = pm {
         let id = cus["id"].as_str().unwrap_or_default().to_string();
@@ -230,13 +266,68 @@ pub fn delete(c: &Call) -> Result<Value, StripeError> {
         .filter(|o| o["deleted"] != true)
         .cloned()
         .ok_or_else(|| StripeError::missing("customer", c.id()))?;
+    // Stripe cancels the customer's live subscriptions at once.
+    let now = st.now_for_customer(c.id());
+    let live: Vec<String> = st
+        .store
+        .ids_of("subscription")
+        .filter(|id| {
+            st.store.get(id).is_some_and(|sub| {
+                sub["customer"] == c.id()
+                    && !matches!(
+                        sub["status"].as_str(),
+                        Some("canceled" | "incomplete_expired")
+                    )
+            })
+        })
+        .cloned()
+        .collect();
+    for id in live {
+        if let Some(mut sub) = st.store.get_kind("subscription", &id).cloned() {
+            sub["status"] = json!("canceled");
+            sub["canceled_at"] = json!(now);
+            sub["ended_at"] = json!(now);
+            sub["cancellation_details"]["reason"] = json!("cancellation_requested");
+            st.store.put(sub.clone());
+            st.emit(&c.request, "customer.subscription.deleted", sub, None);
+        }
+    }
     let tomb = json!({"id": c.id(), "object": "customer", "deleted": true});
     st.store.put(tomb.clone());
     st.emit(&c.request, "customer.deleted", old, None);
     Ok(tomb)
 }
 
-/// `GET /v1/customers` (filter: `email`)
+/// `GET /v1/customers/{id}/payment_methods` (filter: `type`)
+pub fn list_payment_methods(c: &Call) -> Result<Value, StripeError> {
+    let p = &c.params;
+    let mut allowed = crate::store::LIST_PARAMS.to_vec();
+    allowed.extend(["type", "allow_redisplay"]);
+    p.allow_only(&allowed)?;
+    let lp = crate::store::ListParams::from_params(p)?;
+    let kind = p.nonempty("type")?;
+    let st = c.account.lock();
+    if st
+        .store
+        .get_kind("customer", c.id())
+        .is_none_or(|o| o["deleted"] == true)
+    {
+        return Err(StripeError::missing("customer", c.id()));
+    }
+    st.store.list(
+        "payment_method",
+        &format!("/v1/customers/{}/payment_methods", c.id()),
+        &lp,
+        |o| o["customer"] == c.id() && kind.is_none_or(|k| o["type"] == k),
+    )
+}
+
+/// `GET /v1/customers` (filters: `email`, `test_clock`)
 pub fn list(c: &Call) -> Result<Value, StripeError> {
-    list_kind(c, "customer", "/v1/customers", &[("email", "email")])
+    list_kind(
+        c,
+        "customer",
+        "/v1/customers",
+        &[("email", "email"), ("test_clock", "test_clock")],
+    )
 }

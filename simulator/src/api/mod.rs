@@ -3,10 +3,13 @@
 pub mod billing;
 pub mod checkout;
 pub mod customers;
+pub mod disputes;
 pub mod events;
 pub mod payment_methods;
+pub mod portal;
 pub mod prices;
 pub mod products;
+pub mod refunds;
 pub mod subscriptions;
 pub mod webhook_endpoints;
 
@@ -34,7 +37,9 @@ pub fn router() -> Router<Arc<App>> {
         )
         .route(
             "/v1/products/{id}",
-            route_id(GET, products::retrieve).merge(route_id(POST, products::update)),
+            route_id(GET, products::retrieve)
+                .merge(route_id(POST, products::update))
+                .merge(route_id(DELETE, products::delete)),
         )
         .route(
             "/v1/prices",
@@ -55,6 +60,10 @@ pub fn router() -> Router<Arc<App>> {
                 .merge(route_id(DELETE, customers::delete)),
         )
         .route(
+            "/v1/customers/{id}/payment_methods",
+            route_id(GET, customers::list_payment_methods),
+        )
+        .route(
             "/v1/checkout/sessions",
             route(POST, checkout::create).merge(route(GET, checkout::list)),
         )
@@ -70,7 +79,10 @@ pub fn router() -> Router<Arc<App>> {
             "/v1/checkout/sessions/{id}/line_items",
             route_id(GET, checkout::line_items),
         )
-        .route("/v1/subscriptions", route(GET, subscriptions::list))
+        .route(
+            "/v1/subscriptions",
+            route(POST, subscriptions::create).merge(route(GET, subscriptions::list)),
+        )
         .route(
             "/v1/subscriptions/{id}",
             route_id(GET, subscriptions::retrieve)
@@ -83,12 +95,30 @@ pub fn router() -> Router<Arc<App>> {
             route_id(GET, billing::retrieve_invoice),
         )
         .route(
+            "/v1/invoices/{id}/pay",
+            route_id(POST, billing::pay_invoice),
+        )
+        .route(
+            "/v1/invoices/{id}/void",
+            route_id(POST, billing::void_invoice),
+        )
+        .route(
             "/v1/payment_intents",
-            route(GET, billing::list_payment_intents),
+            route(POST, billing::create_payment_intent)
+                .merge(route(GET, billing::list_payment_intents)),
         )
         .route(
             "/v1/payment_intents/{id}",
-            route_id(GET, billing::retrieve_payment_intent),
+            route_id(GET, billing::retrieve_payment_intent)
+                .merge(route_id(POST, billing::update_payment_intent)),
+        )
+        .route(
+            "/v1/payment_intents/{id}/confirm",
+            route_id(POST, billing::confirm_payment_intent),
+        )
+        .route(
+            "/v1/payment_intents/{id}/cancel",
+            route_id(POST, billing::cancel_payment_intent),
         )
         .route("/v1/charges", route(GET, billing::list_charges))
         .route("/v1/charges/{id}", route_id(GET, billing::retrieve_charge))
@@ -117,6 +147,42 @@ pub fn router() -> Router<Arc<App>> {
             route_id(GET, webhook_endpoints::retrieve)
                 .merge(route_id(POST, webhook_endpoints::update))
                 .merge(route_id(DELETE, webhook_endpoints::delete)),
+        )
+        .route(
+            "/v1/refunds",
+            route(POST, refunds::create).merge(route(GET, refunds::list)),
+        )
+        .route(
+            "/v1/refunds/{id}",
+            route_id(GET, refunds::retrieve).merge(route_id(POST, refunds::update)),
+        )
+        .route("/v1/disputes", route(GET, disputes::list))
+        .route(
+            "/v1/disputes/{id}",
+            route_id(GET, disputes::retrieve).merge(route_id(POST, disputes::update)),
+        )
+        .route("/v1/disputes/{id}/close", route_id(POST, disputes::close))
+        .route(
+            "/v1/radar/early_fraud_warnings",
+            route(GET, disputes::list_efw),
+        )
+        .route(
+            "/v1/radar/early_fraud_warnings/{id}",
+            route_id(GET, disputes::retrieve_efw),
+        )
+        .route(
+            "/v1/billing_portal/configurations",
+            route(POST, portal::create_configuration)
+                .merge(route(GET, portal::list_configurations)),
+        )
+        .route(
+            "/v1/billing_portal/configurations/{id}",
+            route_id(GET, portal::retrieve_configuration)
+                .merge(route_id(POST, portal::update_configuration)),
+        )
+        .route(
+            "/v1/billing_portal/sessions",
+            route(POST, portal::create_session),
         )
         .route("/v1/events", route(GET, events::list))
         .route("/v1/events/{id}", route_id(GET, events::retrieve))

@@ -29,7 +29,7 @@ pub fn insert(
 
 /// Resolves a path id: a stored payment method, or a magic `pm_card_*` name which
 /// materialises a fresh payment method (as Stripe test mode does).
-fn resolve_id(st: &mut AccountState, id: &str) -> Result<Value, StripeError> {
+pub fn resolve_id(st: &mut AccountState, id: &str) -> Result<Value, StripeError> {
     if let Some(pm) = st.store.get_kind("payment_method", id) {
         return Ok(pm.clone());
     }

@@ -142,3 +142,30 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 pub fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(c, "product", "/v1/products", &[("active", "active")])
 }
+
+/// `DELETE /v1/products/{id}`: only a product without prices can be deleted (as on
+/// Stripe); retrieving it afterwards answers `deleted: true`.
+pub fn delete(c: &Call) -> Result<Value, StripeError> {
+    c.params.allow_only(&[])?;
+    let mut st = c.account.lock();
+    let old = st
+        .store
+        .get_kind("product", c.id())
+        .filter(|o| o["deleted"] != true)
+        .cloned()
+        .ok_or_else(|| StripeError::missing("product", c.id()))?;
+    let has_prices = st
+        .store
+        .ids_of("price")
+        .filter_map(|id| st.store.get(id))
+        .any(|p| p["product"] == c.id());
+    if has_prices {
+        return Err(StripeError::bad_request(
+            "This product cannot be deleted because it has one or more user-created prices.",
+        ));
+    }
+    let tomb = json!({"id": c.id(), "object": "product", "deleted": true});
+    st.store.put(tomb.clone());
+    st.emit(&c.request, "product.deleted", old, None);
+    Ok(tomb)
+}

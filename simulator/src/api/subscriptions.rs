@@ -1,14 +1,458 @@
-//! `/v1/subscriptions`: retrieve, list, update (`cancel_at_period_end`, `metadata`,
-//! `default_payment_method`, `description`) and cancel now (`DELETE`). Creating
-//! subscriptions directly (with `payment_behavior`) arrives with issue 3; Checkout creates
-//! them today.
+//! `/v1/subscriptions`: create (default payment method, `payment_behavior`
+//! `allow_incomplete` / `error_if_incomplete` / `default_incomplete`), retrieve, list,
+//! update (price or quantity of items, `cancel_at_period_end`, `metadata`,
+//! `default_payment_method`, `description`) and cancel now (`DELETE`).
+//!
+//! Differences from Stripe: no prorations (`proration_behavior` is accepted and ignored —
+//! a price change applies from the next period's invoice), no trials.
 
 use serde_json::{Value, json};
 
-use crate::api::{previous_attributes, retrieve_kind};
+use crate::account::AccountState;
+use crate::api::{billing, previous_attributes, retrieve_kind};
 use crate::error::StripeError;
+use crate::ids::new_id;
+use crate::objects::{self, NewSubscription};
+use crate::params::Params;
+use crate::payments;
 use crate::pipeline::Call;
 use crate::store::{LIST_PARAMS, ListParams};
+
+const BEHAVIOURS: &[&str] = &[
+    "allow_incomplete",
+    "default_incomplete",
+    "error_if_incomplete",
+    "pending_if_incomplete",
+];
+
+/// Checks that `price` may be subscribed to (exists, active, recurring) and returns it.
+fn recurring_price(st: &AccountState, price: &str, param: &str) -> Result<Value, StripeError> {
+    let obj = st
+        .store
+        .get_kind("price", price)
+        .cloned()
+        .ok_or_else(|| StripeError::missing_param("price", price, param))?;
+    if obj["active"] != true {
+        return Err(StripeError::invalid(
+            param,
+            format!("The price `{price}` is not active and cannot be used for new subscriptions."),
+        ));
+    }
+    if obj["type"] != "recurring" {
+        return Err(StripeError::invalid(
+            param,
+            format!(
+                "The price specified ({price}) is not recurring. Only recurring prices can be used for subscriptions."
+            ),
+        ));
+    }
+    Ok(obj)
+}
+
+fn quantity(p: &Params, path: &str) -> Result<Option<i64>, StripeError> {
+    match p.int(path)? {
+        Some(q) if !(0..=999_999).contains(&q) => Err(StripeError::invalid(
+            path,
+            "Invalid quantity: must be between 0 and 999999.",
+        )),
+        q => Ok(q),
+    }
+}
+
+/// `POST /v1/subscriptions`
+pub fn create(c: &Call) -> Result<Value, StripeError> {
+    let p = &c.params;
+    p.allow_only(&[
+        "customer",
+        "items",
+        "default_payment_method",
+        "payment_behavior",
+        "metadata",
+        "description",
+        "cancel_at_period_end",
+        "collection_method",
+        "off_session",
+        "proration_behavior",
+        "payment_settings",
+        "currency",
+        "trial_period_days",
+        "trial_end",
+    ])?;
+    let customer_id = p.required("customer")?;
+    let behaviour = p
+        .nonempty("payment_behavior")?
+        .unwrap_or("allow_incomplete");
+    if !BEHAVIOURS.contains(&behaviour) {
+        return Err(StripeError::invalid(
+            "payment_behavior",
+            format!(
+                "Invalid payment_behavior: must be one of {}",
+                BEHAVIOURS.join(", ")
+            ),
+        ));
+    }
+    if let Some(m) = p.nonempty("collection_method")?
+        && m != "charge_automatically"
+    {
+        return Err(StripeError::invalid(
+            "collection_method",
+            "The simulator supports collection_method=charge_automatically only.",
+        ));
+    }
+    let raw_items = p
+        .obj_list("items")?
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| StripeError::ParameterMissing {
+            param: "items".into(),
+        })?;
+    let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
+    let description = p.nonempty("description")?;
+    let cancel_at_period_end = p.bool("cancel_at_period_end")?.unwrap_or(false);
+    let mut st = c.account.lock();
+    let customer = st
+        .store
+        .get_kind("customer", customer_id)
+        .filter(|o| o["deleted"] != true)
+        .cloned()
+        .ok_or_else(|| StripeError::missing_param("customer", customer_id, "customer"))?;
+    let mut items: Vec<(Value, i64)> = Vec::new();
+    for (i, it) in raw_items.iter().enumerate() {
+        if let Value::Object(m) = &it.0 {
+            for k in m.keys() {
+                if !["price", "quantity", "metadata"].contains(&k.as_str()) {
+                    return Err(StripeError::ParameterUnknown {
+                        param: format!("items[{i}][{k}]"),
+                    });
+                }
+            }
+        }
+        let param = format!("items[{i}][price]");
+        let price_id = it
+            .nonempty("price")?
+            .ok_or_else(|| StripeError::ParameterMissing {
+                param: param.clone(),
+            })?;
+        let price = recurring_price(&st, price_id, &param)?;
+        if items
+            .first()
+            .is_some_and(|(p0, _)| p0["currency"] != price["currency"])
+        {
+            return Err(StripeError::invalid(
+                param,
+                "All prices on a subscription must have the same currency.",
+            ));
+        }
+        let q = quantity(it, "quantity")
+            .map_err(|_| {
+                StripeError::invalid(format!("items[{i}][quantity]"), "Invalid quantity.")
+            })?
+            .unwrap_or(1);
+        items.push((price, q));
+    }
+    let pm = match p.nonempty("default_payment_method")? {
+        Some(pm) => {
+            let attached = st
+                .store
+                .get_kind("payment_method", pm)
+                .is_some_and(|o| o["customer"] == customer_id);
+            if !attached {
+                return Err(StripeError::invalid(
+                    "default_payment_method",
+                    format!(
+                        "The customer does not have a payment method with the ID {pm}. The payment method must be attached to the customer."
+                    ),
+                ));
+            }
+            Some(pm.to_string())
+        }
+        None => customer["invoice_settings"]["default_payment_method"]
+            .as_str()
+            .map(str::to_string),
+    };
+    let now = st.now_for_customer(customer_id);
+    // A trial (`trial_period_days` or `trial_end`): status `trialing`, the first period is
+    // the trial, its invoice is for 0 and nothing is charged until `trial_end`.
+    let trial_end = match (p.int("trial_period_days")?, p.str("trial_end")?) {
+        (Some(_), Some(_)) => {
+            return Err(StripeError::bad_request(
+                "You may only specify one of these parameters: trial_end, trial_period_days.",
+            ));
+        }
+        (Some(d), None) if (1..=730).contains(&d) => Some(now + d * 86_400),
+        (Some(_), None) => {
+            return Err(StripeError::invalid(
+                "trial_period_days",
+                "trial_period_days must be between 1 and 730.",
+            ));
+        }
+        (None, Some("now")) | (None, None) | (None, Some("")) => None,
+        (None, Some(_)) => match p.int("trial_end")? {
+            Some(t) if t > now && t <= now + 730 * 86_400 => Some(t),
+            _ => {
+                return Err(StripeError::invalid(
+                    "trial_end",
+                    "Invalid timestamp: trial_end must be in the future, at most two years ahead.",
+                ));
+            }
+        },
+    };
+    let total: i64 = if trial_end.is_some() {
+        0
+    } else {
+        items
+            .iter()
+            .map(|(pr, q)| pr["unit_amount"].as_i64().unwrap_or(0) * q)
+            .sum()
+    };
+    let charge_now = behaviour != "default_incomplete" && total > 0;
+    if charge_now && pm.is_none() {
+        return Err(StripeError::InvalidRequest {
+            code: Some("resource_missing"),
+            param: None,
+            message: "This customer has no attached payment source or default payment method. Please consider adding a default payment method.".into(),
+        });
+    }
+    if behaviour == "error_if_incomplete"
+        && trial_end.is_none()
+        && let Some(pm) = &pm
+        && let Some(d) = payments::decline_for(&st, Some(customer_id), pm)
+    {
+        // Guess: Stripe creates no subscription; we create nothing at all (no failed
+        // charge events either).
+        return Err(d.error(None));
+    }
+    let sub_id = new_id("sub_");
+    let invoice_id = new_id("in_");
+    let mut sub = objects::subscription(&NewSubscription {
+        id: &sub_id,
+        customer: customer_id,
+        items: &items,
+        default_payment_method: p.nonempty("default_payment_method")?,
+        latest_invoice: Some(&invoice_id),
+        metadata,
+        description,
+        status: "incomplete",
+        now,
+    });
+    sub["test_clock"] = customer["test_clock"].clone();
+    if let Some(te) = trial_end {
+        sub["status"] = json!("trialing");
+        sub["trial_start"] = json!(now);
+        sub["trial_end"] = json!(te);
+        if let Some(items) = sub["items"]["data"].as_array_mut() {
+            for item in items {
+                item["current_period_end"] = json!(te);
+            }
+        }
+    }
+    if cancel_at_period_end {
+        sub["cancel_at_period_end"] = json!(true);
+        sub["cancel_at"] = sub["items"]["data"][0]["current_period_end"].clone();
+        sub["canceled_at"] = json!(now);
+        sub["cancellation_details"]["reason"] = json!("cancellation_requested");
+    }
+    st.store.put(sub.clone());
+    st.emit(
+        &c.request,
+        "customer.subscription.created",
+        sub.clone(),
+        None,
+    );
+    let mut invoice = objects::subscription_invoice(
+        &invoice_id,
+        &sub,
+        &customer,
+        "subscription_create",
+        now,
+        |p| {
+            st.store
+                .get_kind("product", p)
+                .and_then(|o| o["name"].as_str())
+                .map(str::to_string)
+        },
+    );
+    invoice["test_clock"] = customer["test_clock"].clone();
+    if trial_end.is_some() {
+        zero_invoice(&mut invoice);
+    }
+    st.store.put(invoice.clone());
+    st.emit(&c.request, "invoice.created", invoice.clone(), None);
+    billing::finalize(&mut st, &c.request, &invoice_id);
+    let mut follow = None;
+    if total == 0 {
+        billing::mark_paid(&mut st, &c.request, &invoice_id, now);
+    } else if charge_now {
+        let pm = pm.unwrap_or_default();
+        let (_, payment) = billing::charge_invoice(&mut st, &c.request, &invoice_id, &pm)?;
+        follow = payment;
+    } else {
+        // default_incomplete: a payment intent awaiting confirmation by the client.
+        payments::new_payment_intent(
+            &mut st,
+            &c.request,
+            &payments::PaymentRequest {
+                amount: total,
+                currency: sub["currency"].as_str().unwrap_or("usd"),
+                customer: Some(customer_id),
+                payment_method: pm.as_deref().unwrap_or_default(),
+                description: Some("Subscription creation"),
+                metadata: json!({}),
+                now,
+            },
+        )?;
+    }
+    if let Some(payment) = &follow {
+        payments::follow_up(&mut st, payment);
+    }
+    st.store
+        .get_kind("subscription", &sub_id)
+        .cloned()
+        .ok_or_else(|| StripeError::Api {
+            message: "subscription vanished".into(),
+        })
+}
+
+/// Makes a subscription's first invoice a free trial invoice (every amount 0).
+fn zero_invoice(invoice: &mut Value) {
+    if let Some(lines) = invoice["lines"]["data"].as_array_mut() {
+        for line in lines {
+            line["amount"] = json!(0);
+            line["subtotal"] = json!(0);
+            let d = line["description"].as_str().unwrap_or_default().to_string();
+            // Stripe words it "Trial period for <product>"; keep the quantity prefix.
+            line["description"] = json!(format!(
+                "Trial period for {}",
+                d.split(" × ")
+                    .nth(1)
+                    .and_then(|r| r.split(" (at ").next())
+                    .unwrap_or("Subscription")
+            ));
+        }
+    }
+    for f in [
+        "amount_due",
+        "amount_remaining",
+        "subtotal",
+        "subtotal_excluding_tax",
+        "total",
+        "total_excluding_tax",
+    ] {
+        invoice[f] = json!(0);
+    }
+}
+
+/// Applies `items[…]` of an update: `{id, price?, quantity?, deleted?}` changes or removes
+/// an item, `{price, quantity?}` without `id` adds one.
+fn apply_items(st: &AccountState, p: &Params, sub: &mut Value) -> Result<(), StripeError> {
+    let Some(raw) = p.obj_list("items")? else {
+        return Ok(());
+    };
+    let sub_id = sub["id"].as_str().unwrap_or_default().to_string();
+    let mut data: Vec<Value> = sub["items"]["data"].as_array().cloned().unwrap_or_default();
+    let period = data.first().map(|i| {
+        (
+            i["current_period_start"].clone(),
+            i["current_period_end"].clone(),
+        )
+    });
+    let now = st.now_for_customer(sub["customer"].as_str().unwrap_or_default());
+    for (i, it) in raw.iter().enumerate() {
+        if let Value::Object(m) = &it.0 {
+            for k in m.keys() {
+                if ![
+                    "id",
+                    "price",
+                    "quantity",
+                    "deleted",
+                    "metadata",
+                    "clear_usage",
+                ]
+                .contains(&k.as_str())
+                {
+                    return Err(StripeError::ParameterUnknown {
+                        param: format!("items[{i}][{k}]"),
+                    });
+                }
+            }
+        }
+        let price_param = format!("items[{i}][price]");
+        let price = match it.nonempty("price")? {
+            Some(pr) => Some(recurring_price(st, pr, &price_param)?),
+            None => None,
+        };
+        if let Some(pr) = &price
+            && pr["currency"] != sub["currency"]
+        {
+            return Err(StripeError::invalid(
+                price_param.clone(),
+                "All prices on a subscription must have the same currency.",
+            ));
+        }
+        let qty = quantity(it, "quantity").map_err(|_| {
+            StripeError::invalid(format!("items[{i}][quantity]"), "Invalid quantity.")
+        })?;
+        match it.nonempty("id")? {
+            Some(id) => {
+                let pos = data.iter().position(|d| d["id"] == id).ok_or_else(|| {
+                    StripeError::missing_param("subscription_item", id, format!("items[{i}][id]"))
+                })?;
+                if it.bool("deleted")? == Some(true) {
+                    data.remove(pos);
+                    continue;
+                }
+                let item = &mut data[pos];
+                if let Some(pr) = price {
+                    item["plan"] = objects::plan_of(&pr);
+                    item["price"] = pr;
+                }
+                if let Some(q) = qty {
+                    item["quantity"] = json!(q);
+                }
+                if let Some(m) = it.metadata("metadata", &item["metadata"])? {
+                    item["metadata"] = m;
+                }
+            }
+            None => {
+                let pr = price.ok_or_else(|| StripeError::ParameterMissing {
+                    param: price_param.clone(),
+                })?;
+                if data.iter().any(|d| d["price"]["id"] == pr["id"]) {
+                    return Err(StripeError::invalid(
+                        price_param,
+                        "Cannot add multiple subscription items with the same price.",
+                    ));
+                }
+                let (start, end) = period
+                    .clone()
+                    .unwrap_or_else(|| (json!(now), json!(objects::period_end(&pr, now))));
+                data.push(json!({
+                    "id": new_id("si_"),
+                    "object": "subscription_item",
+                    "billing_thresholds": null,
+                    "created": now,
+                    "current_period_end": end,
+                    "current_period_start": start,
+                    "discounts": [],
+                    "metadata": it.metadata("metadata", &json!({}))?.unwrap_or(json!({})),
+                    "plan": objects::plan_of(&pr),
+                    "price": pr,
+                    "quantity": qty.unwrap_or(1),
+                    "subscription": sub_id,
+                    "tax_rates": [],
+                }));
+            }
+        }
+    }
+    if data.is_empty() {
+        return Err(StripeError::invalid(
+            "items",
+            "A subscription must have at least one active plan.",
+        ));
+    }
+    sub["items"]["total_count"] = json!(data.len());
+    sub["items"]["data"] = json!(data);
+    Ok(())
+}
 
 /// `GET /v1/subscriptions/{id}`
 pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
@@ -79,7 +523,19 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
         "default_payment_method",
         "description",
         "cancellation_details",
+        "items",
+        "proration_behavior",
+        "payment_behavior",
+        "off_session",
     ])?;
+    if let Some(b) = p.nonempty("proration_behavior")?
+        && !["always_invoice", "create_prorations", "none"].contains(&b)
+    {
+        return Err(StripeError::invalid(
+            "proration_behavior",
+            "Invalid proration_behavior: must be one of always_invoice, create_prorations, none",
+        ));
+    }
     p.allow_only_under("cancellation_details", &["comment", "feedback"])?;
     let mut st = c.account.lock();
     let old = st
@@ -93,8 +549,9 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
             c.id()
         )));
     }
-    let now = st.now();
+    let now = st.now_for_customer(old["customer"].as_str().unwrap_or_default());
     let mut new = old.clone();
+    apply_items(&st, p, &mut new)?;
     if let Some(flag) = p.bool("cancel_at_period_end")? {
         new["cancel_at_period_end"] = json!(flag);
         if flag {
@@ -167,7 +624,7 @@ pub fn cancel(c: &Call) -> Result<Value, StripeError> {
             message: format!("No such subscription: '{}'", c.id()),
         });
     }
-    let now = st.now();
+    let now = st.now_for_customer(old["customer"].as_str().unwrap_or_default());
     let mut new = old;
     new["status"] = json!("canceled");
     new["canceled_at"] = json!(now);

@@ -27,6 +27,8 @@ const UPDATE_PARAMS: &[&str] = &[
     "description",
     "metadata",
     "disabled",
+    "secret",
+    "secret_expires_in",
 ];
 
 /// Event types an endpoint may subscribe to (the ones this simulator emits now or in the
@@ -227,7 +229,28 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
     }
+    // Simulator extension (Stripe rolls secrets in the Dashboard only): `secret=whsec_…` makes
+    // that the current secret, and the previous one keeps signing for `secret_expires_in`
+    // seconds (default one hour), so deliveries carry two `v1=` signatures meanwhile.
+    let rolled = match p.nonempty("secret")? {
+        Some(secret) => {
+            let window = p
+                .int("secret_expires_in")?
+                .unwrap_or(crate::webhooks::secrets::DEFAULT_ROLL_WINDOW_SECS);
+            Some(crate::webhooks::secrets::roll(
+                &mut st,
+                c.id(),
+                Some(secret),
+                window,
+            )?)
+        }
+        None => None,
+    };
     st.store.put(new.clone());
+    if let Some(rolled) = rolled {
+        // Like the creation response, the update that sets a secret shows it once.
+        new["secret"] = json!(rolled.secret);
+    }
     Ok(new)
 }
 

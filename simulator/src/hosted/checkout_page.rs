@@ -187,6 +187,8 @@ pub async fn pay(State(app): State<Arc<App>>, Path(id): Path<String>, body: Byte
         card_number: card.clone(),
         email: params["email"].as_str().map(str::to_string),
     };
+    // The payer's click starts a flow of its own (for the "shuffled" delivery mode).
+    account.lock().delivery.new_flow();
     match complete(&account, &id, &input) {
         Ok(done) => (
             StatusCode::SEE_OTHER,

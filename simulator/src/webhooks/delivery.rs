@@ -1,17 +1,24 @@
-//! Webhook delivery: one worker task per endpoint drains an ordered queue, so first attempts
-//! reach each endpoint in canonical order; a failed attempt (non-2xx, timeout, connection
-//! error) is retried on the backoff schedule by a separate task, re-signed with a fresh `t`,
-//! without holding up later events. Every attempt is logged on the account.
+//! The delivery engine: one worker task per endpoint drains an ordered queue. Each time it
+//! wakes it takes the account lock once (so the whole flow that was being emitted is
+//! queued), drains what is queued, orders it by the account's delivery mode
+//! ([`super::modes`]) and makes the first attempts one by one. An attempt succeeds on any
+//! 2xx within the timeout; otherwise a separate task retries on the backoff schedule
+//! (re-signed with a fresh `t` each time) without holding up later events, and gives up after
+//! the last delay. Every attempt is logged on the account; `outstanding` counts what is owed
+//! so a quiescence call can wait for it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::account::Account;
+use crate::account::{Account, AccountState, EventRequest};
 use crate::app::App;
 use crate::clock::wall_now;
+use crate::webhooks::modes::{self, DeliveryMode, Fault, SeededRng};
 use crate::webhooks::signing;
 
 /// Default retry delays after a failed first attempt (fast, for tests).
@@ -22,6 +29,22 @@ pub const DEFAULT_RETRY_SCHEDULE: &[Duration] = &[
     Duration::from_secs(2),
     Duration::from_secs(5),
 ];
+
+/// Stripe's live-mode schedule (exponential backoff for up to three days). Stripe publishes
+/// only "up to 3 days with an exponential back off"; these exact delays are a guess [L].
+pub const STRIPE_RETRY_SCHEDULE: &[Duration] = &[
+    Duration::from_secs(60),
+    Duration::from_secs(5 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(2 * 3600),
+    Duration::from_secs(5 * 3600),
+    Duration::from_secs(10 * 3600),
+    Duration::from_secs(10 * 3600),
+    Duration::from_secs(12 * 3600),
+    Duration::from_secs(12 * 3600),
+    Duration::from_secs(12 * 3600),
+];
+
 /// Default time an endpoint has to answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Characters of the response body kept in the log.
@@ -37,7 +60,17 @@ pub struct DeliveryJob {
     /// `we_…`
     pub endpoint_id: String,
     /// The event JSON exactly as sent (same bytes on every attempt).
-    pub body: String,
+    pub body: Arc<str>,
+    /// The flow the event belongs to (request id, or `auto_N`).
+    pub flow: String,
+    /// The account's delivery epoch when queued (a reset starts a new one).
+    pub epoch: u64,
+    /// When the event was queued (the `delayed` mode counts from here).
+    pub queued_at: Instant,
+    /// Set once any copy got a 2xx (`pending_webhooks` drops once).
+    pub delivered: Arc<AtomicBool>,
+    /// An injected duplicate.
+    pub copy: bool,
 }
 
 /// One delivery attempt, as shown by `GET /_sim/deliveries`.
@@ -61,12 +94,57 @@ pub struct DeliveryRecord {
     pub response_snippet: String,
     /// Unix seconds (wall clock) of the attempt.
     pub delivered_at: i64,
+    /// What the fault injector did, if anything (`drop_first`, `fail_first`).
+    pub fault: Option<String>,
+    /// Whether this is an injected duplicate (`duplicated` mode).
+    pub duplicate: bool,
 }
 
 impl DeliveryRecord {
-    /// Whether the attempt succeeded (any 2xx).
+    /// Whether the attempt succeeded (any 2xx, and no injected fault).
     pub fn succeeded(&self) -> bool {
-        self.status.is_some_and(|s| (200..300).contains(&s))
+        self.error.is_none() && self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// Queues `event` to every endpoint in `targets` (called by `AccountState::emit` with the
+/// account locked). Serializes the event once, only if some endpoint wants it.
+pub fn enqueue(
+    st: &mut AccountState,
+    request: &EventRequest,
+    event_id: &str,
+    event_type: &str,
+    event: &Value,
+    targets: &[String],
+) {
+    if targets.is_empty() {
+        return;
+    }
+    let body: Arc<str> = Arc::from(event.to_string());
+    let flow = request
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("auto_{}", st.delivery.flow_seq));
+    let now = Instant::now();
+    for endpoint_id in targets {
+        let Some(tx) = st.endpoint_queues.get(endpoint_id) else {
+            continue;
+        };
+        let job = DeliveryJob {
+            event_id: event_id.to_string(),
+            event_type: event_type.to_string(),
+            endpoint_id: endpoint_id.clone(),
+            body: body.clone(),
+            flow: flow.clone(),
+            epoch: st.delivery.epoch,
+            queued_at: now,
+            delivered: Arc::new(AtomicBool::new(false)),
+            copy: false,
+        };
+        // A closed queue means the endpoint is being deleted: nothing to deliver.
+        if tx.send(job).is_ok() {
+            st.delivery.outstanding += 1;
+        }
     }
 }
 
@@ -75,6 +153,19 @@ enum Outcome {
     Failed,
     /// The endpoint or account is gone or disabled: stop trying.
     Gone,
+}
+
+/// Marks one owed delivery as finished (delivered, given up or moot).
+fn finish(acct: &Account, job: &DeliveryJob, gave_up: bool) {
+    let mut st = acct.lock();
+    if st.delivery.epoch == job.epoch {
+        st.delivery.outstanding = st.delivery.outstanding.saturating_sub(1);
+        if gave_up {
+            st.delivery
+                .given_up
+                .insert((job.event_id.clone(), job.endpoint_id.clone()));
+        }
+    }
 }
 
 /// Starts the worker of one endpoint and returns its queue.
@@ -86,14 +177,46 @@ pub fn spawn_worker(
     let (tx, mut rx) = mpsc::unbounded_channel::<DeliveryJob>();
     let mut shutdown = app.shutdown.clone();
     tokio::spawn(async move {
+        let mut rng = SeededRng::new(0);
+        let mut generation = None;
         loop {
             let job = tokio::select! {
                 job = rx.recv() => job,
                 _ = shutdown.changed() => None,
             };
             let Some(job) = job else { break };
-            if let Outcome::Failed = attempt(&app, &account, &job, 1).await {
-                spawn_retries(app.clone(), account.clone(), job);
+            let Some(acct) = account.upgrade() else { break };
+            // Taking the lock waits for the emitter: the rest of its flow is queued now.
+            let settings = acct.lock().delivery.settings.clone();
+            let mut batch = vec![job];
+            while let Ok(j) = rx.try_recv() {
+                batch.push(j);
+            }
+            if generation != Some(settings.generation) {
+                rng = SeededRng::new(settings.seed);
+                generation = Some(settings.generation);
+            }
+            let (plan, copies) = modes::plan(batch, &settings, &mut rng);
+            if copies > 0 {
+                acct.lock().delivery.outstanding += copies;
+            }
+            drop(acct);
+            for p in plan {
+                if settings.mode == DeliveryMode::Delayed {
+                    let due = p.job.queued_at + Duration::from_millis(settings.delay_ms);
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(due.into()) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                }
+                match attempt(&app, &account, &p.job, 1, p.fault).await {
+                    Outcome::Failed => spawn_retries(app.clone(), account.clone(), p.job),
+                    Outcome::Delivered | Outcome::Gone => {
+                        if let Some(acct) = account.upgrade() {
+                            finish(&acct, &p.job, false);
+                        }
+                    }
+                }
             }
         }
         tracing::debug!(endpoint = %endpoint_id, "webhook worker stopped");
@@ -102,10 +225,10 @@ pub fn spawn_worker(
 }
 
 fn spawn_retries(app: Arc<App>, account: Weak<Account>, job: DeliveryJob) {
-    let schedule: Vec<Duration> = app
-        .options
-        .retry_schedule
-        .clone()
+    let schedule: Vec<Duration> = account
+        .upgrade()
+        .and_then(|a| a.lock().delivery.settings.retry_schedule.clone())
+        .or_else(|| app.options.retry_schedule.clone())
         .unwrap_or_else(|| DEFAULT_RETRY_SCHEDULE.to_vec());
     let mut shutdown = app.shutdown.clone();
     tokio::spawn(async move {
@@ -114,67 +237,112 @@ fn spawn_retries(app: Arc<App>, account: Weak<Account>, job: DeliveryJob) {
                 _ = tokio::time::sleep(delay) => {}
                 _ = shutdown.changed() => return,
             }
-            match attempt(&app, &account, &job, i as u32 + 2).await {
+            match attempt(&app, &account, &job, i as u32 + 2, None).await {
                 Outcome::Failed => continue,
-                Outcome::Delivered | Outcome::Gone => return,
+                Outcome::Delivered | Outcome::Gone => {
+                    if let Some(acct) = account.upgrade() {
+                        finish(&acct, &job, false);
+                    }
+                    return;
+                }
             }
         }
         tracing::info!(event = %job.event_id, endpoint = %job.endpoint_id, "webhook delivery given up");
+        if let Some(acct) = account.upgrade() {
+            finish(&acct, &job, true);
+        }
     });
 }
 
-async fn attempt(app: &App, account: &Weak<Account>, job: &DeliveryJob, n: u32) -> Outcome {
+async fn attempt(
+    app: &App,
+    account: &Weak<Account>,
+    job: &DeliveryJob,
+    n: u32,
+    fault: Option<Fault>,
+) -> Outcome {
     let Some(acct) = account.upgrade() else {
         return Outcome::Gone;
     };
+    let t = wall_now();
     let target = {
         let st = acct.lock();
+        if st.delivery.epoch != job.epoch {
+            return Outcome::Gone;
+        }
         let endpoint = st.store.get_kind("webhook_endpoint", &job.endpoint_id);
         match (endpoint, st.webhook_secrets.get(&job.endpoint_id)) {
-            (Some(we), Some(secret)) if we["status"] == "enabled" => Some((
-                we["url"].as_str().unwrap_or_default().to_string(),
-                secret.clone(),
-            )),
+            (Some(we), Some(secret)) if we["status"] == "enabled" => {
+                // Old secrets still in their window sign first; the current one last.
+                let mut secrets: Vec<String> = st
+                    .delivery
+                    .rolled_secrets
+                    .get(&job.endpoint_id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|r| r.expires_at > t)
+                    .map(|r| r.secret.clone())
+                    .collect();
+                secrets.push(secret.clone());
+                Some((we["url"].as_str().unwrap_or_default().to_string(), secrets))
+            }
             _ => None,
         }
     };
-    let Some((url, secret)) = target else {
+    let Some((url, secrets)) = target else {
         return Outcome::Gone;
     };
-    let t = wall_now();
-    let sig = signing::header(&[&secret], t, &job.body);
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let sig = signing::header(&refs, t, &job.body);
     let timeout = app.options.delivery_timeout.unwrap_or(DEFAULT_TIMEOUT);
     let started = Instant::now();
-    let result = app
-        .http
-        .post(&url)
-        .header("content-type", "application/json; charset=utf-8")
-        .header("stripe-signature", sig)
-        .header(
-            "user-agent",
-            "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+    let (status, error, snippet) = if fault == Some(Fault::Answer500) {
+        (
+            Some(500),
+            None,
+            "fault injector: answered 500 in the endpoint's place".to_string(),
         )
-        .timeout(timeout)
-        .body(job.body.clone())
-        .send()
-        .await;
-    let (status, error, snippet) = match result {
-        Ok(resp) => {
-            let status = resp.status().as_u16();
-            let text = tokio::time::timeout(timeout, resp.text())
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .unwrap_or_default();
-            (Some(status), None, text.chars().take(SNIPPET_LEN).collect())
-        }
-        Err(e) => {
-            let msg = if e.is_timeout() {
-                format!("timed out after {} ms", timeout.as_millis())
-            } else {
-                format!("connection failed: {e}")
-            };
-            (None, Some(msg), String::new())
+    } else {
+        let result = app
+            .http
+            .post(&url)
+            .header("content-type", "application/json; charset=utf-8")
+            .header("stripe-signature", sig)
+            .header(
+                "user-agent",
+                "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            )
+            .timeout(timeout)
+            .body(job.body.to_string())
+            .send()
+            .await;
+        match result {
+            Ok(resp) if fault == Some(Fault::DropResponse) => {
+                drop(resp);
+                (
+                    None,
+                    Some("connection closed before the response (fault injector)".to_string()),
+                    String::new(),
+                )
+            }
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let text = tokio::time::timeout(timeout, resp.text())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or_default();
+                (Some(status), None, text.chars().take(SNIPPET_LEN).collect())
+            }
+            Err(e) => {
+                let msg = if e.is_timeout() {
+                    format!("timed out after {} ms", timeout.as_millis())
+                } else {
+                    format!("connection failed: {e}")
+                };
+                (None, Some(msg), String::new())
+            }
         }
     };
     let record = DeliveryRecord {
@@ -187,6 +355,11 @@ async fn attempt(app: &App, account: &Weak<Account>, job: &DeliveryJob, n: u32) 
         latency_ms: started.elapsed().as_millis() as u64,
         response_snippet: snippet,
         delivered_at: t,
+        fault: fault.map(|f| match f {
+            Fault::DropResponse => "drop_first".to_string(),
+            Fault::Answer500 => "fail_first".to_string(),
+        }),
+        duplicate: job.copy,
     };
     let ok = record.succeeded();
     acct.deliveries
@@ -194,9 +367,23 @@ async fn attempt(app: &App, account: &Weak<Account>, job: &DeliveryJob, n: u32) 
         .unwrap_or_else(|e| e.into_inner())
         .push(record);
     if ok {
-        acct.lock().delivered(&job.event_id);
+        if !job.delivered.swap(true, Ordering::SeqCst) {
+            acct.lock().delivered(&job.event_id);
+        }
         Outcome::Delivered
     } else {
         Outcome::Failed
+    }
+}
+
+/// Waits until the account owes no delivery (every due event delivered or given up) or
+/// `deadline` passes. Returns how many deliveries are still owed (0 = quiescent).
+pub async fn quiesce(account: &Account, deadline: Instant) -> usize {
+    loop {
+        let n = account.lock().delivery.outstanding;
+        if n == 0 || Instant::now() >= deadline {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }

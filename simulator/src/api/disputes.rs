@@ -1,0 +1,195 @@
+//! `/v1/disputes` (list by `charge` / `payment_intent`, retrieve, update `evidence[…]` with
+//! `submit` defaulting to true, `close`) and `/v1/radar/early_fraud_warnings` (list, retrieve).
+//!
+//! Test-mode outcome (stripe-behaviour.md §4): submitted evidence whose `uncategorized_text`
+//! is `winning_evidence` closes the dispute as `won`, `losing_evidence` as `lost`, each with
+//! `charge.dispute.closed`. The API answers with the dispute as submitted (`under_review`),
+//! as Stripe does; the closing follows at once and is visible on retrieve and in events.
+
+use serde_json::{Value, json};
+
+use crate::account::{AccountState, EventRequest};
+use crate::api::{list_kind, previous_attributes, retrieve_kind};
+use crate::error::StripeError;
+use crate::payments::EVIDENCE_FIELDS;
+use crate::pipeline::Call;
+
+/// `GET /v1/disputes/{id}`
+pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+    retrieve_kind(c, "dispute")
+}
+
+/// `GET /v1/disputes` (filters: `charge`, `payment_intent`)
+pub fn list(c: &Call) -> Result<Value, StripeError> {
+    list_kind(
+        c,
+        "dispute",
+        "/v1/disputes",
+        &[("charge", "charge"), ("payment_intent", "payment_intent")],
+    )
+}
+
+fn is_closed(status: &Value) -> bool {
+    matches!(status.as_str(), Some("won" | "lost" | "warning_closed"))
+}
+
+fn load(st: &AccountState, id: &str) -> Result<Value, StripeError> {
+    st.store
+        .get_kind("dispute", id)
+        .cloned()
+        .ok_or_else(|| StripeError::missing("dispute", id))
+}
+
+/// Closes a dispute with `status` (won / lost / warning_closed) → `charge.dispute.closed`.
+fn close_as(st: &mut AccountState, req: &EventRequest, mut d: Value, status: &str) -> Value {
+    let old = d.clone();
+    d["status"] = json!(status);
+    d["is_charge_refundable"] = json!(false);
+    st.store.put(d.clone());
+    let prev = previous_attributes(&old, &d);
+    st.emit(req, "charge.dispute.closed", d.clone(), Some(prev));
+    d
+}
+
+/// `POST /v1/disputes/{id}` `{evidence[…], metadata, submit}` → `charge.dispute.updated`
+pub fn update(c: &Call) -> Result<Value, StripeError> {
+    let p = &c.params;
+    p.allow_only(&["evidence", "metadata", "submit"])?;
+    let mut evidence_keys = EVIDENCE_FIELDS.to_vec();
+    evidence_keys.push("enhanced_evidence");
+    p.allow_only_under("evidence", &evidence_keys)?;
+    if let Some(e) = p.get("evidence")
+        && !e.is_object()
+        && e != &json!("")
+    {
+        return Err(StripeError::invalid(
+            "evidence",
+            "Invalid evidence: must be a hash.",
+        ));
+    }
+    let submit = p.bool("submit")?.unwrap_or(true);
+    let mut st = c.account.lock();
+    let old = load(&st, c.id())?;
+    let has_evidence_params = p.get("evidence").is_some_and(Value::is_object);
+    if is_closed(&old["status"]) && (has_evidence_params || p.get("submit").is_some()) {
+        return Err(StripeError::bad_request(format!(
+            "This dispute is already closed (status: {}). Evidence can no longer be submitted.",
+            old["status"].as_str().unwrap_or_default()
+        )));
+    }
+    let under_review = matches!(
+        old["status"].as_str(),
+        Some("under_review" | "warning_under_review")
+    );
+    if under_review && has_evidence_params {
+        return Err(StripeError::bad_request(
+            "This dispute has already been submitted; its evidence can no longer be changed.",
+        ));
+    }
+    let mut new = old.clone();
+    if let Some(Value::Object(ev)) = p.get("evidence") {
+        for (k, _) in ev.iter().filter(|(k, _)| *k != "enhanced_evidence") {
+            let v = p.str(&format!("evidence[{k}]"))?;
+            if v.is_some_and(|s| s.chars().count() > 150_000) {
+                return Err(StripeError::invalid(
+                    format!("evidence[{k}]"),
+                    "Evidence text is limited to 150,000 characters.",
+                ));
+            }
+            new["evidence"][k] = match v {
+                Some("") | None => Value::Null,
+                Some(s) => json!(s),
+            };
+        }
+        new["evidence_details"]["has_evidence"] = json!(true);
+    }
+    if let Some(m) = p.metadata("metadata", &old["metadata"])? {
+        new["metadata"] = m;
+    }
+    let submitting = submit && !under_review && !is_closed(&old["status"]);
+    // Stripe submits on every update unless `submit=false`; a metadata-only update of a
+    // dispute already submitted or closed changes nothing else.
+    if submitting {
+        let n = old["evidence_details"]["submission_count"]
+            .as_i64()
+            .unwrap_or(0);
+        new["evidence_details"]["submission_count"] = json!(n + 1);
+        new["status"] = json!(if old["status"] == "warning_needs_response" {
+            "warning_under_review"
+        } else {
+            "under_review"
+        });
+    }
+    if new != old {
+        let prev = previous_attributes(&old, &new);
+        st.store.put(new.clone());
+        st.emit(
+            &c.request,
+            "charge.dispute.updated",
+            new.clone(),
+            Some(prev),
+        );
+    }
+    if submitting {
+        let inquiry = new["status"] == "warning_under_review";
+        match new["evidence"]["uncategorized_text"].as_str() {
+            // Guess: an inquiry resolved either way ends `warning_closed`.
+            Some(t) if t.contains("winning_evidence") => {
+                close_as(
+                    &mut st,
+                    &EventRequest::default(),
+                    new.clone(),
+                    if inquiry { "warning_closed" } else { "won" },
+                );
+            }
+            Some(t) if t.contains("losing_evidence") => {
+                close_as(
+                    &mut st,
+                    &EventRequest::default(),
+                    new.clone(),
+                    if inquiry { "warning_closed" } else { "lost" },
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(new)
+}
+
+/// `POST /v1/disputes/{id}/close`: concede → `lost` (`warning_closed` for an inquiry),
+/// `charge.dispute.closed`. Irreversible.
+pub fn close(c: &Call) -> Result<Value, StripeError> {
+    c.params.allow_only(&[])?;
+    let mut st = c.account.lock();
+    let old = load(&st, c.id())?;
+    if is_closed(&old["status"]) {
+        return Err(StripeError::bad_request(format!(
+            "This dispute is already closed (status: {}).",
+            old["status"].as_str().unwrap_or_default()
+        )));
+    }
+    let status = if old["status"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("warning_"))
+    {
+        "warning_closed"
+    } else {
+        "lost"
+    };
+    Ok(close_as(&mut st, &c.request, old, status))
+}
+
+/// `GET /v1/radar/early_fraud_warnings/{id}`
+pub fn retrieve_efw(c: &Call) -> Result<Value, StripeError> {
+    retrieve_kind(c, "radar.early_fraud_warning")
+}
+
+/// `GET /v1/radar/early_fraud_warnings` (filters: `charge`, `payment_intent`)
+pub fn list_efw(c: &Call) -> Result<Value, StripeError> {
+    list_kind(
+        c,
+        "radar.early_fraud_warning",
+        "/v1/radar/early_fraud_warnings",
+        &[("charge", "charge"), ("payment_intent", "payment_intent")],
+    )
+}

@@ -1,0 +1,126 @@
+//! `/v1/refunds`: create (full or partial, by `charge` or `payment_intent`), retrieve,
+//! update (`metadata`), list (`charge`, `payment_intent` filters). The bookkeeping and the
+//! events (`charge.refunded`, `refund.created`, EFW `actionable` false) are in payments.rs.
+
+use serde_json::{Value, json};
+
+use crate::api::{list_kind, previous_attributes, retrieve_kind};
+use crate::error::StripeError;
+use crate::payments;
+use crate::pipeline::Call;
+
+const REASONS: &[&str] = &["duplicate", "fraudulent", "requested_by_customer"];
+
+/// `POST /v1/refunds`
+pub fn create(c: &Call) -> Result<Value, StripeError> {
+    let p = &c.params;
+    p.allow_only(&[
+        "charge",
+        "payment_intent",
+        "amount",
+        "reason",
+        "metadata",
+        "instructions_email",
+        "refund_application_fee",
+        "reverse_transfer",
+    ])?;
+    let charge = p.nonempty("charge")?;
+    let pi = p.nonempty("payment_intent")?;
+    let amount = p.int("amount")?;
+    let reason = p.nonempty("reason")?;
+    if let Some(r) = reason
+        && !REASONS.contains(&r)
+    {
+        return Err(StripeError::invalid(
+            "reason",
+            format!("Invalid reason: must be one of {}", REASONS.join(", ")),
+        ));
+    }
+    let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
+    let mut st = c.account.lock();
+    let charge_id = match (charge, pi) {
+        (Some(_), Some(_)) => {
+            return Err(StripeError::bad_request(
+                "You may only specify one of these parameters: charge, payment_intent.",
+            ));
+        }
+        (None, None) => {
+            return Err(StripeError::bad_request(
+                "One of the following params should be provided for this request: payment_intent or charge.",
+            ));
+        }
+        (Some(ch), None) => ch.to_string(),
+        (None, Some(pi)) => {
+            let obj = st.store.get_kind("payment_intent", pi).ok_or_else(|| {
+                StripeError::missing_param("payment_intent", pi, "payment_intent")
+            })?;
+            if obj["status"] != "succeeded" {
+                return Err(StripeError::InvalidRequest {
+                    code: Some("payment_intent_unexpected_state"),
+                    param: Some("payment_intent".into()),
+                    message: format!(
+                        "This PaymentIntent ({pi}) does not have a successful charge to refund."
+                    ),
+                });
+            }
+            obj["latest_charge"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    if let Some(a) = amount
+        && a < 1
+    {
+        return Err(StripeError::invalid(
+            "amount",
+            "Invalid amount: must be a positive integer.",
+        ));
+    }
+    let param = if charge.is_some() {
+        "charge"
+    } else {
+        "payment_intent"
+    };
+    if st.store.get_kind("charge", &charge_id).is_none() {
+        return Err(StripeError::missing_param("charge", charge_id, param));
+    }
+    payments::refund(&mut st, &c.request, &charge_id, amount, reason, metadata)
+}
+
+/// `GET /v1/refunds/{id}`
+pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+    retrieve_kind(c, "refund")
+}
+
+/// `POST /v1/refunds/{id}` (`metadata` only, as on Stripe) → `refund.updated`
+pub fn update(c: &Call) -> Result<Value, StripeError> {
+    let p = &c.params;
+    p.allow_only(&["metadata"])?;
+    let mut st = c.account.lock();
+    let old = st
+        .store
+        .get_kind("refund", c.id())
+        .cloned()
+        .ok_or_else(|| StripeError::missing("refund", c.id()))?;
+    let mut new = old.clone();
+    if let Some(m) = p.metadata("metadata", &old["metadata"])? {
+        new["metadata"] = m;
+    }
+    if new != old {
+        let prev = previous_attributes(&old, &new);
+        st.store.put(new.clone());
+        st.emit(&c.request, "refund.updated", new.clone(), Some(prev));
+    }
+    Ok(new)
+}
+
+/// `GET /v1/refunds` (filters: `charge`, `payment_intent`)
+pub fn list(c: &Call) -> Result<Value, StripeError> {
+    list_kind(
+        c,
+        "refund",
+        "/v1/refunds",
+        &[("charge", "charge"), ("payment_intent", "payment_intent")],
+    )
+}

@@ -1,0 +1,286 @@
+//! `POST /_sim/trigger {event}`: makes a named event happen the way `stripe trigger` does —
+//! by creating the objects it needs through the simulator's own API and flows, so the event
+//! arrives with its real neighbours (a subscription's `invoice.paid` comes with the whole
+//! Checkout sequence). Each trigger uses fresh objects (product, price, customer).
+//!
+//! | event(s) | fixture |
+//! |---|---|
+//! | `checkout.session.completed`, `customer.created`, `customer.subscription.created`, `invoice.created`/`finalized`/`paid`/`payment_succeeded`, `payment_intent.created`/`succeeded`, `charge.succeeded`, `payment_method.attached` | Checkout paid with 4242 |
+//! | `customer.subscription.updated` | + metadata update |
+//! | `customer.subscription.deleted` | + cancel now |
+//! | `invoice.payment_failed`, `charge.failed`, `payment_intent.payment_failed` | Checkout on a new test clock, payments then made to fail, clock advanced past the renewal |
+//! | `charge.dispute.created`, `charge.dispute.funds_withdrawn` | Checkout paid with 4000000000000259 |
+//! | `charge.dispute.updated` / `.closed` | + evidence staged (`submit=false`) / dispute closed |
+//! | `radar.early_fraud_warning.created` | Checkout paid with 4000000000005423 |
+//! | `radar.early_fraud_warning.updated`, `charge.refunded`, `refund.created` | + full refund |
+
+use serde_json::{Value, json};
+
+use crate::api::{checkout, disputes, prices, products, refunds, subscriptions};
+use crate::checkout_flow::{PaymentInput, complete};
+use crate::error::StripeError;
+use crate::params::Params;
+use crate::pipeline::{Call, Handler};
+use crate::time::test_clocks;
+
+/// Event types `/_sim/trigger` knows.
+pub const TRIGGERS: &[&str] = &[
+    "checkout.session.completed",
+    "customer.created",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.payment_failed",
+    "payment_intent.created",
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_method.attached",
+    "charge.succeeded",
+    "charge.failed",
+    "charge.refunded",
+    "refund.created",
+    "charge.dispute.created",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "radar.early_fraud_warning.created",
+    "radar.early_fraud_warning.updated",
+];
+
+fn invoke(c: &Call, h: Handler, id: Option<&str>, params: Value) -> Result<Value, StripeError> {
+    h(&Call {
+        app: c.app.clone(),
+        account: c.account.clone(),
+        params: Params(params),
+        id: id.map(str::to_string),
+        request: c.request.clone(),
+    })
+}
+
+fn id_of(v: &Value) -> String {
+    v["id"].as_str().unwrap_or_default().to_string()
+}
+
+/// The objects of a paid Checkout subscription.
+struct Subscribed {
+    customer: String,
+    subscription: String,
+    invoice: String,
+    charge: Option<String>,
+    session: String,
+}
+
+fn subscribe(c: &Call, card: &str, customer: Option<&str>) -> Result<Subscribed, StripeError> {
+    let product = invoke(
+        c,
+        products::create,
+        None,
+        json!({"name": "Triggered product"}),
+    )?;
+    let price = invoke(
+        c,
+        prices::create,
+        None,
+        json!({"product": id_of(&product), "unit_amount": "2000", "currency": "usd",
+               "recurring": {"interval": "month"}}),
+    )?;
+    let mut params = json!({
+        "mode": "subscription",
+        "line_items": [{"price": id_of(&price), "quantity": "1"}],
+        "success_url": "https://example.com/success?session={CHECKOUT_SESSION_ID}",
+    });
+    if let Some(cu) = customer {
+        params["customer"] = json!(cu);
+    } else {
+        params["customer_email"] = json!("trigger@example.com");
+    }
+    let session = invoke(c, checkout::create, None, params)?;
+    let session_id = id_of(&session);
+    c.account.lock().delivery.new_flow();
+    let done = complete(
+        &c.account,
+        &session_id,
+        &PaymentInput {
+            card_number: card.to_string(),
+            email: None,
+        },
+    )?;
+    let s = done.session;
+    let customer = s["customer"].as_str().unwrap_or_default().to_string();
+    let st = c.account.lock();
+    let charge = st
+        .store
+        .ids_of("charge")
+        .filter_map(|id| st.store.get(id))
+        .filter(|ch| ch["customer"] == customer.as_str())
+        .map(id_of)
+        .last();
+    Ok(Subscribed {
+        customer,
+        subscription: s["subscription"].as_str().unwrap_or_default().to_string(),
+        invoice: s["invoice"].as_str().unwrap_or_default().to_string(),
+        charge,
+        session: session_id,
+    })
+}
+
+fn dispute_of(c: &Call, charge: &str) -> Option<String> {
+    let st = c.account.lock();
+    st.store
+        .ids_of("dispute")
+        .filter_map(|id| st.store.get(id))
+        .filter(|d| d["charge"] == charge)
+        .map(id_of)
+        .last()
+}
+
+/// `POST /_sim/trigger {event}` → `{"object":"sim.trigger","event","events":[evt ids of
+/// that type],"objects":{customer, subscription, invoice, charge, checkout_session, …}}`.
+pub fn trigger(c: &Call) -> Result<Value, StripeError> {
+    let p = &c.params;
+    p.allow_only(&["event"])?;
+    let event = p.required("event")?.to_string();
+    if !TRIGGERS.contains(&event.as_str()) {
+        return Err(StripeError::invalid(
+            "event",
+            format!(
+                "Cannot trigger {event}. Supported events: {}.",
+                TRIGGERS.join(", ")
+            ),
+        ));
+    }
+    let before = c.account.lock().store.ids_of("event").count();
+    let mut objects = json!({});
+    let mut put = |k: &str, v: &str| {
+        objects[k] = json!(v);
+    };
+    match event.as_str() {
+        "invoice.payment_failed" | "charge.failed" | "payment_intent.payment_failed" => {
+            let now = c.account.lock().now();
+            let clock = invoke(
+                c,
+                test_clocks::create,
+                None,
+                json!({"frozen_time": now.to_string(), "name": "trigger"}),
+            )?;
+            let clock_id = id_of(&clock);
+            let customer = invoke(
+                c,
+                crate::api::customers::create,
+                None,
+                json!({"email": "failing@example.com", "test_clock": clock_id}),
+            )?;
+            let cus = id_of(&customer);
+            let s = subscribe(c, "4242424242424242", Some(&cus))?;
+            let target = {
+                let mut st = c.account.lock();
+                crate::payments::set_customer_override(&mut st, &cus, Some(true));
+                let end = st
+                    .store
+                    .get_kind("subscription", &s.subscription)
+                    .and_then(crate::time::scheduler::period_end)
+                    .unwrap_or(now);
+                end + st.time.settings.finalize_after_secs + 1
+            };
+            invoke(
+                c,
+                test_clocks::advance,
+                Some(&clock_id),
+                json!({"frozen_time": target.to_string()}),
+            )?;
+            put("test_clock", &clock_id);
+            put("customer", &cus);
+            put("subscription", &s.subscription);
+            put("checkout_session", &s.session);
+            let st = c.account.lock();
+            if let Some(inv) = st
+                .store
+                .get_kind("subscription", &s.subscription)
+                .and_then(|sub| sub["latest_invoice"].as_str())
+            {
+                put("invoice", inv);
+            }
+        }
+        "charge.dispute.created"
+        | "charge.dispute.funds_withdrawn"
+        | "charge.dispute.updated"
+        | "charge.dispute.closed" => {
+            let s = subscribe(c, "4000000000000259", None)?;
+            let charge = s.charge.clone().unwrap_or_default();
+            let dp = dispute_of(c, &charge).ok_or_else(|| StripeError::Api {
+                message: "the dispute card did not open a dispute".into(),
+            })?;
+            if event == "charge.dispute.updated" {
+                invoke(
+                    c,
+                    disputes::update,
+                    Some(&dp),
+                    json!({"evidence": {"uncategorized_text": "Triggered evidence"}, "submit": "false"}),
+                )?;
+            } else if event == "charge.dispute.closed" {
+                invoke(c, disputes::close, Some(&dp), json!({}))?;
+            }
+            put("customer", &s.customer);
+            put("subscription", &s.subscription);
+            put("charge", &charge);
+            put("dispute", &dp);
+        }
+        "radar.early_fraud_warning.created"
+        | "radar.early_fraud_warning.updated"
+        | "charge.refunded"
+        | "refund.created" => {
+            let card = if event.starts_with("radar.") {
+                "4000000000005423"
+            } else {
+                "4242424242424242"
+            };
+            let s = subscribe(c, card, None)?;
+            let charge = s.charge.clone().unwrap_or_default();
+            if event != "radar.early_fraud_warning.created" {
+                invoke(c, refunds::create, None, json!({"charge": charge}))?;
+            }
+            put("customer", &s.customer);
+            put("subscription", &s.subscription);
+            put("charge", &charge);
+        }
+        _ => {
+            let s = subscribe(c, "4242424242424242", None)?;
+            if event == "customer.subscription.updated" {
+                invoke(
+                    c,
+                    subscriptions::update,
+                    Some(&s.subscription),
+                    json!({"metadata": {"triggered": "true"}}),
+                )?;
+            } else if event == "customer.subscription.deleted" {
+                invoke(c, subscriptions::cancel, Some(&s.subscription), json!({}))?;
+            }
+            put("customer", &s.customer);
+            put("subscription", &s.subscription);
+            put("invoice", &s.invoice);
+            put("checkout_session", &s.session);
+            if let Some(ch) = &s.charge {
+                put("charge", ch);
+            }
+        }
+    }
+    let st = c.account.lock();
+    let events: Vec<String> = st
+        .store
+        .ids_of("event")
+        .skip(before)
+        .filter_map(|id| st.store.get(id))
+        .filter(|e| e["type"] == event.as_str())
+        .map(id_of)
+        .collect();
+    if events.is_empty() {
+        return Err(StripeError::Api {
+            message: format!("the {event} fixture ran but emitted no {event} event"),
+        });
+    }
+    Ok(json!({"object": "sim.trigger", "event": event, "events": events, "objects": objects}))
+}

@@ -1,0 +1,893 @@
+//! Charging a payment method, with Stripe's test-card behaviour — the one place that creates
+//! payment intents and charges, refunds, disputes and early fraud warnings.
+//!
+//! Callers (Checkout, `POST /v1/payment_intents/:id/confirm`, invoices pay, subscription
+//! creation, renewals and retries, the control plane) all go through:
+//!
+//! - [`charge`]: create a payment intent for an amount and confirm it at once
+//!   (`payment_intent.created` → `charge.succeeded` → `payment_intent.succeeded`, or
+//!   `charge.failed` → `payment_intent.payment_failed`);
+//! - [`confirm`]: confirm an existing payment intent (same events, without `.created`);
+//! - [`follow_up`]: the after-effects of a successful charge on a dispute card
+//!   (`charge.dispute.created` + `charge.dispute.funds_withdrawn`, or an inquiry) or on the
+//!   early-fraud-warning card (`radar.early_fraud_warning.created`). Call it once the caller's
+//!   own events are emitted (e.g. after `checkout.session.completed` or `invoice.paid`) so the
+//!   canonical sequence of a flow is not interrupted — on Stripe these arrive later too;
+//! - [`decline_for`]: whether charging a payment method now would fail, without creating
+//!   anything (Checkout and `error_if_incomplete` refuse before creating objects);
+//! - [`refund`], [`create_dispute`], [`create_early_fraud_warning`], [`set_customer_override`]:
+//!   the refunds API and the control plane.
+//!
+//! All functions take the locked [`AccountState`] and emit events through it; none awaits.
+//! Events are recorded with the [`EventRequest`] given (automatic events pass
+//! `EventRequest::default()`, i.e. `request.id: null`).
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use crate::account::{AccountState, EventRequest};
+use crate::cards::{Behaviour, Decline};
+use crate::error::StripeError;
+use crate::ids::new_id;
+use crate::objects;
+
+/// The `fraud_type` of early fraud warnings raised by 4000000000005423 unless an account
+/// sets another (undocumented by Stripe [L]).
+pub const DEFAULT_FRAUD_TYPE: &str = "made_with_stolen_card";
+
+/// The `fraud_type` values Stripe documents.
+pub const FRAUD_TYPES: &[&str] = &[
+    "card_never_received",
+    "fraudulent_card_application",
+    "made_with_counterfeit_card",
+    "made_with_lost_card",
+    "made_with_stolen_card",
+    "misc",
+    "unauthorized_use_of_card",
+];
+
+/// Dispute reasons Stripe documents.
+pub const DISPUTE_REASONS: &[&str] = &[
+    "bank_cannot_process",
+    "check_returned",
+    "credit_not_processed",
+    "customer_initiated",
+    "debit_not_authorized",
+    "duplicate",
+    "fraudulent",
+    "general",
+    "incorrect_account_details",
+    "insufficient_funds",
+    "noncompliant",
+    "product_not_received",
+    "product_unacceptable",
+    "subscription_canceled",
+    "unrecognized",
+];
+
+/// Per-account payment settings changed through the control plane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentSettings {
+    /// `fraud_type` for test early fraud warnings (`None` = [`DEFAULT_FRAUD_TYPE`]).
+    pub fraud_type: Option<String>,
+    /// Per customer id: `true` = their next payments fail (generic decline) whatever the
+    /// card, `false` = they succeed whatever the card. Absent = the card decides.
+    pub customer_override: HashMap<String, bool>,
+}
+
+/// What to charge.
+#[derive(Debug, Clone)]
+pub struct PaymentRequest<'a> {
+    /// Amount in minor units (> 0).
+    pub amount: i64,
+    /// Three-letter lowercase currency.
+    pub currency: &'a str,
+    /// `cus_…`, if any.
+    pub customer: Option<&'a str>,
+    /// `pm_…` (a stored payment method).
+    pub payment_method: &'a str,
+    /// Payment intent description ("Subscription creation", "Subscription update").
+    pub description: Option<&'a str>,
+    /// Payment intent metadata.
+    pub metadata: Value,
+    /// The time to stamp on objects and events (the account's or the customer's clock).
+    pub now: i64,
+}
+
+/// What a test card does after a successful charge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FollowUp {
+    /// Nothing.
+    None,
+    /// Open a dispute on the charge.
+    Dispute {
+        /// Dispute reason.
+        reason: &'static str,
+        /// Inquiry (`warning_needs_response`) rather than a chargeback.
+        inquiry: bool,
+    },
+    /// Raise an early fraud warning on the charge.
+    EarlyFraudWarning,
+}
+
+/// The outcome of a charge attempt.
+#[derive(Debug, Clone)]
+pub struct Payment {
+    /// The payment intent as it ends (`succeeded` or `requires_payment_method`).
+    pub payment_intent: Value,
+    /// The charge (`succeeded` or `failed`).
+    pub charge: Value,
+    /// The card error when the charge failed (402, with `charge` and `payment_intent`).
+    pub error: Option<StripeError>,
+    /// What [`follow_up`] will do.
+    pub follow_up: FollowUp,
+}
+
+impl Payment {
+    /// Whether the charge succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// `ch_…`
+    pub fn charge_id(&self) -> &str {
+        self.charge["id"].as_str().unwrap_or_default()
+    }
+
+    /// `pi_…`
+    pub fn payment_intent_id(&self) -> &str {
+        self.payment_intent["id"].as_str().unwrap_or_default()
+    }
+}
+
+/// The test behaviour of a stored payment method (unknown ids behave like 4242).
+pub fn behaviour_of(st: &AccountState, payment_method: &str) -> Behaviour {
+    st.pm_behaviour
+        .get(payment_method)
+        .copied()
+        .unwrap_or(Behaviour::Succeeds)
+}
+
+/// The decline that charging `payment_method` for `customer` would meet now, if any —
+/// honouring the control plane's per-customer override. Creates nothing.
+pub fn decline_for(
+    st: &AccountState,
+    customer: Option<&str>,
+    payment_method: &str,
+) -> Option<Decline> {
+    if let Some(fail) = customer.and_then(|c| st.payments.customer_override.get(c)) {
+        return fail.then_some(Decline::Generic);
+    }
+    match behaviour_of(st, payment_method) {
+        Behaviour::Declined(d) => Some(d),
+        Behaviour::AttachOkChargeFails => Some(Decline::Generic),
+        _ => None,
+    }
+}
+
+/// Sets whether `customer`'s next payments fail (`Some(true)`), succeed (`Some(false)`),
+/// or follow their card again (`None`). Used by the control plane.
+pub fn set_customer_override(st: &mut AccountState, customer: &str, fail: Option<bool>) {
+    match fail {
+        Some(f) => {
+            st.payments
+                .customer_override
+                .insert(customer.to_string(), f);
+        }
+        None => {
+            st.payments.customer_override.remove(customer);
+        }
+    }
+}
+
+/// Sets the account's `fraud_type` for test early fraud warnings (`None` = default).
+pub fn set_fraud_type(st: &mut AccountState, fraud_type: Option<&str>) -> Result<(), StripeError> {
+    if let Some(t) = fraud_type
+        && !FRAUD_TYPES.contains(&t)
+    {
+        return Err(StripeError::invalid(
+            "fraud_type",
+            format!(
+                "Invalid fraud_type: must be one of {}.",
+                FRAUD_TYPES.join(", ")
+            ),
+        ));
+    }
+    st.payments.fraud_type = fraud_type.map(str::to_string);
+    Ok(())
+}
+
+fn load_pm(st: &AccountState, id: &str) -> Result<Value, StripeError> {
+    st.store
+        .get_kind("payment_method", id)
+        .cloned()
+        .ok_or_else(|| StripeError::missing_param("PaymentMethod", id, "payment_method"))
+}
+
+/// Creates a payment intent for `r` (`payment_intent.created`) and confirms it at once.
+/// `Err` only for an unknown payment method or a bad amount; a declined card is `Ok` with
+/// [`Payment::error`] set.
+pub fn charge(
+    st: &mut AccountState,
+    req: &EventRequest,
+    r: &PaymentRequest<'_>,
+) -> Result<Payment, StripeError> {
+    let pi = new_payment_intent(st, req, r)?;
+    let id = pi["id"].as_str().unwrap_or_default().to_string();
+    confirm(st, req, &id, r.payment_method, r.now)
+}
+
+/// Creates and stores a payment intent in `requires_confirmation` (or
+/// `requires_payment_method` without a payment method) and emits `payment_intent.created`.
+pub fn new_payment_intent(
+    st: &mut AccountState,
+    req: &EventRequest,
+    r: &PaymentRequest<'_>,
+) -> Result<Value, StripeError> {
+    if r.amount < 1 {
+        return Err(StripeError::invalid(
+            "amount",
+            "This value must be greater than or equal to 1.",
+        ));
+    }
+    if !r.payment_method.is_empty() {
+        load_pm(st, r.payment_method)?;
+    }
+    let mut pi = objects::payment_intent(
+        r.amount,
+        &json!(r.currency),
+        r.customer.unwrap_or_default(),
+        r.payment_method,
+        r.description.unwrap_or_default(),
+        r.now,
+    );
+    pi["customer"] = json!(r.customer);
+    pi["description"] = json!(r.description);
+    pi["metadata"] = r.metadata.clone();
+    if r.payment_method.is_empty() {
+        pi["payment_method"] = Value::Null;
+        pi["status"] = json!("requires_payment_method");
+    }
+    st.store.put(pi.clone());
+    st.emit(req, "payment_intent.created", pi.clone(), None);
+    Ok(pi)
+}
+
+/// Confirms payment intent `pi_id` with `payment_method`: creates the charge and emits
+/// `charge.succeeded` + `payment_intent.succeeded`, or `charge.failed` +
+/// `payment_intent.payment_failed` (the intent returns to `requires_payment_method` with
+/// `last_payment_error`). Honours the per-customer override of the control plane.
+pub fn confirm(
+    st: &mut AccountState,
+    req: &EventRequest,
+    pi_id: &str,
+    payment_method: &str,
+    now: i64,
+) -> Result<Payment, StripeError> {
+    let mut pi = st
+        .store
+        .get_kind("payment_intent", pi_id)
+        .cloned()
+        .ok_or_else(|| StripeError::missing("payment_intent", pi_id))?;
+    let status = pi["status"].as_str().unwrap_or_default();
+    if !matches!(
+        status,
+        "requires_confirmation" | "requires_payment_method" | "requires_action"
+    ) {
+        return Err(StripeError::InvalidRequest {
+            code: Some("payment_intent_unexpected_state"),
+            param: None,
+            message: format!(
+                "You cannot confirm this PaymentIntent because it has a status of {status}."
+            ),
+        });
+    }
+    let pm = load_pm(st, payment_method)?;
+    let customer = pi["customer"].as_str().map(str::to_string);
+    let behaviour = behaviour_of(st, payment_method);
+    let decline = decline_for(st, customer.as_deref(), payment_method);
+    pi["payment_method"] = json!(payment_method);
+    let mut charge = objects::charge(&pi, &pm, now);
+    let charge_id = charge["id"].as_str().unwrap_or_default().to_string();
+    pi["latest_charge"] = json!(charge_id);
+    if let Some(d) = decline {
+        let err = d.error(None);
+        let body = err.body()["error"].clone();
+        charge["status"] = json!("failed");
+        charge["paid"] = json!(false);
+        charge["captured"] = json!(false);
+        charge["amount_captured"] = json!(0);
+        charge["balance_transaction"] = Value::Null;
+        charge["failure_code"] = body["code"].clone();
+        charge["failure_message"] = body["message"].clone();
+        let blocked = d == Decline::RadarBlock;
+        charge["outcome"] = json!({
+            "advice_code": null,
+            "network_advice_code": null,
+            "network_decline_code": null,
+            "network_status": if blocked { "not_sent_to_network" } else { "declined_by_network" },
+            "reason": if blocked { json!("highest_risk_level") } else { body["decline_code"].clone() },
+            "risk_level": if blocked { "highest" } else { "normal" },
+            "risk_score": if blocked { 95 } else { 20 },
+            "seller_message": if blocked {
+                "Stripe blocked this payment as too risky."
+            } else {
+                "The bank did not return any further details with this decline."
+            },
+            "type": if blocked { "blocked" } else { "issuer_declined" },
+        });
+        st.store.put(charge.clone());
+        st.emit(req, "charge.failed", charge.clone(), None);
+        let mut lpe = body.clone();
+        lpe["charge"] = json!(charge_id);
+        lpe["payment_method"] = pm.clone();
+        pi["last_payment_error"] = lpe;
+        pi["payment_method"] = Value::Null;
+        pi["status"] = json!("requires_payment_method");
+        st.store.put(pi.clone());
+        st.emit(req, "payment_intent.payment_failed", pi.clone(), None);
+        let error = StripeError::Decorated {
+            base: Box::new(err),
+            extra: json!({
+                "charge": charge_id,
+                "payment_intent": pi,
+                "payment_method": pm,
+            }),
+        };
+        return Ok(Payment {
+            payment_intent: pi,
+            charge,
+            error: Some(error),
+            follow_up: FollowUp::None,
+        });
+    }
+    st.store.put(charge.clone());
+    st.emit(req, "charge.succeeded", charge.clone(), None);
+    pi["status"] = json!("succeeded");
+    pi["amount_received"] = pi["amount"].clone();
+    pi["last_payment_error"] = Value::Null;
+    st.store.put(pi.clone());
+    st.emit(req, "payment_intent.succeeded", pi.clone(), None);
+    let follow_up = match behaviour {
+        // An override that forces success does not also make the card dispute.
+        _ if customer
+            .as_deref()
+            .is_some_and(|c| st.payments.customer_override.contains_key(c)) =>
+        {
+            FollowUp::None
+        }
+        Behaviour::Dispute { reason, inquiry } => FollowUp::Dispute { reason, inquiry },
+        Behaviour::EarlyFraudWarning => FollowUp::EarlyFraudWarning,
+        _ => FollowUp::None,
+    };
+    Ok(Payment {
+        payment_intent: pi,
+        charge,
+        error: None,
+        follow_up,
+    })
+}
+
+/// Runs the after-effects of a successful charge on a dispute or fraud-warning test card
+/// (automatic events, `request.id: null`). Does nothing for other cards or failed charges.
+pub fn follow_up(st: &mut AccountState, payment: &Payment) {
+    if !payment.succeeded() {
+        return;
+    }
+    let charge = payment.charge_id().to_string();
+    match payment.follow_up {
+        FollowUp::None => {}
+        FollowUp::Dispute { reason, inquiry } => {
+            let _ = create_dispute(st, &charge, reason, inquiry);
+        }
+        FollowUp::EarlyFraudWarning => {
+            let fraud_type = st
+                .payments
+                .fraud_type
+                .clone()
+                .unwrap_or_else(|| DEFAULT_FRAUD_TYPE.to_string());
+            let _ = create_early_fraud_warning(st, &charge, &fraud_type);
+        }
+    }
+}
+
+fn succeeded_charge(st: &AccountState, charge: &str, param: &str) -> Result<Value, StripeError> {
+    let ch = st
+        .store
+        .get_kind("charge", charge)
+        .cloned()
+        .ok_or_else(|| StripeError::missing_param("charge", charge, param))?;
+    if ch["status"] != "succeeded" {
+        return Err(StripeError::invalid(
+            param,
+            format!("Charge {charge} did not succeed."),
+        ));
+    }
+    Ok(ch)
+}
+
+/// The 27 evidence fields of a dispute, all null (plus `enhanced_evidence`).
+pub const EVIDENCE_FIELDS: &[&str] = &[
+    "access_activity_log",
+    "billing_address",
+    "cancellation_policy",
+    "cancellation_policy_disclosure",
+    "cancellation_rebuttal",
+    "customer_communication",
+    "customer_email_address",
+    "customer_name",
+    "customer_purchase_ip",
+    "customer_signature",
+    "duplicate_charge_documentation",
+    "duplicate_charge_explanation",
+    "duplicate_charge_id",
+    "product_description",
+    "receipt",
+    "refund_policy",
+    "refund_policy_disclosure",
+    "refund_refusal_explanation",
+    "service_date",
+    "service_documentation",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_date",
+    "shipping_documentation",
+    "shipping_tracking_number",
+    "uncategorized_file",
+    "uncategorized_text",
+];
+
+/// Opens a dispute on a succeeded charge (`dp_…`, status `needs_response`, or
+/// `warning_needs_response` for an inquiry): marks the charge `disputed`, emits
+/// `charge.dispute.created` (+ `charge.dispute.funds_withdrawn` unless an inquiry [M]), and
+/// makes an early fraud warning on the charge non-actionable
+/// (`radar.early_fraud_warning.updated`). Automatic events.
+pub fn create_dispute(
+    st: &mut AccountState,
+    charge: &str,
+    reason: &str,
+    inquiry: bool,
+) -> Result<Value, StripeError> {
+    if !DISPUTE_REASONS.contains(&reason) {
+        return Err(StripeError::invalid(
+            "reason",
+            format!(
+                "Invalid reason: must be one of {}.",
+                DISPUTE_REASONS.join(", ")
+            ),
+        ));
+    }
+    let ch = succeeded_charge(st, charge, "charge")?;
+    let now = st.now();
+    let req = EventRequest::default();
+    let evidence: serde_json::Map<String, Value> = EVIDENCE_FIELDS
+        .iter()
+        .map(|f| (f.to_string(), Value::Null))
+        .chain([("enhanced_evidence".to_string(), json!({}))])
+        .collect();
+    let amount = ch["amount"].as_i64().unwrap_or(0) - ch["amount_refunded"].as_i64().unwrap_or(0);
+    let dispute = json!({
+        "id": new_id("dp_"),
+        "object": "dispute",
+        "amount": amount,
+        "balance_transactions": if inquiry { json!([]) } else { json!([new_id("txn_")]) },
+        "charge": charge,
+        "created": now,
+        "currency": ch["currency"],
+        "enhanced_eligibility_types": [],
+        "evidence": evidence,
+        "evidence_details": {
+            // Guess: due in 7 days at 23:59:59 UTC, like the test-mode disputes we have seen.
+            "due_by": (now + 7 * 86_400).div_euclid(86_400) * 86_400 + 86_399,
+            "enhanced_eligibility": {},
+            "has_evidence": false,
+            "past_due": false,
+            "submission_count": 0,
+        },
+        "is_charge_refundable": inquiry,
+        "livemode": false,
+        "metadata": {},
+        "payment_intent": ch["payment_intent"],
+        "payment_method_details": {
+            "card": {
+                "brand": ch["payment_method_details"]["card"]["brand"],
+                "case_type": if inquiry { "inquiry" } else { "chargeback" },
+                "network_reason_code": if reason == "fraudulent" { "10.4" } else { "13.1" },
+            },
+            "type": "card",
+        },
+        "reason": reason,
+        "status": if inquiry { "warning_needs_response" } else { "needs_response" },
+    });
+    st.store.put(dispute.clone());
+    if let Some(c) = st.store.get_kind_mut("charge", charge) {
+        c["disputed"] = json!(true);
+    }
+    st.emit(&req, "charge.dispute.created", dispute.clone(), None);
+    if !inquiry {
+        st.emit(
+            &req,
+            "charge.dispute.funds_withdrawn",
+            dispute.clone(),
+            None,
+        );
+    }
+    deactivate_warnings(st, charge);
+    Ok(dispute)
+}
+
+/// Raises an early fraud warning (`issfr_…`, `actionable` unless the charge is already
+/// disputed or fully refunded) on a succeeded charge → `radar.early_fraud_warning.created`.
+pub fn create_early_fraud_warning(
+    st: &mut AccountState,
+    charge: &str,
+    fraud_type: &str,
+) -> Result<Value, StripeError> {
+    if !FRAUD_TYPES.contains(&fraud_type) {
+        return Err(StripeError::invalid(
+            "fraud_type",
+            format!(
+                "Invalid fraud_type: must be one of {}.",
+                FRAUD_TYPES.join(", ")
+            ),
+        ));
+    }
+    let ch = succeeded_charge(st, charge, "charge")?;
+    let efw = json!({
+        "id": new_id("issfr_"),
+        "object": "radar.early_fraud_warning",
+        "actionable": ch["disputed"] != true && ch["refunded"] != true,
+        "charge": charge,
+        "created": st.now(),
+        "fraud_type": fraud_type,
+        "livemode": false,
+        "payment_intent": ch["payment_intent"],
+    });
+    st.store.put(efw.clone());
+    st.emit(
+        &EventRequest::default(),
+        "radar.early_fraud_warning.created",
+        efw.clone(),
+        None,
+    );
+    Ok(efw)
+}
+
+/// Makes every actionable early fraud warning on `charge` non-actionable
+/// (`radar.early_fraud_warning.updated`, automatic).
+fn deactivate_warnings(st: &mut AccountState, charge: &str) {
+    let ids: Vec<String> = st
+        .store
+        .ids_of("radar.early_fraud_warning")
+        .filter(|id| {
+            st.store
+                .get(id)
+                .is_some_and(|w| w["charge"] == charge && w["actionable"] == true)
+        })
+        .cloned()
+        .collect();
+    for id in ids {
+        if let Some(w) = st.store.get_kind_mut("radar.early_fraud_warning", &id) {
+            w["actionable"] = json!(false);
+            let w = w.clone();
+            st.emit(
+                &EventRequest::default(),
+                "radar.early_fraud_warning.updated",
+                w,
+                Some(json!({"actionable": true})),
+            );
+        }
+    }
+}
+
+/// Refunds `amount` (default: what is left) of a succeeded charge: creates `re_…`, updates
+/// the charge (`amount_refunded`, `refunded`, `refunds`), emits `charge.refunded` and
+/// `refund.created`; a full refund makes the charge's early fraud warnings non-actionable.
+/// Refunding more than what is left is a 400.
+pub fn refund(
+    st: &mut AccountState,
+    req: &EventRequest,
+    charge: &str,
+    amount: Option<i64>,
+    reason: Option<&str>,
+    metadata: Value,
+) -> Result<Value, StripeError> {
+    let mut ch = succeeded_charge(st, charge, "charge")?;
+    let captured = ch["amount_captured"].as_i64().unwrap_or(0);
+    let already = ch["amount_refunded"].as_i64().unwrap_or(0);
+    let left = captured - already;
+    let amount = amount.unwrap_or(left);
+    if ch["refunded"] == true || left <= 0 {
+        return Err(StripeError::InvalidRequest {
+            code: Some("charge_already_refunded"),
+            param: None,
+            message: format!("Charge {charge} has already been refunded."),
+        });
+    }
+    if amount < 1 {
+        return Err(StripeError::invalid(
+            "amount",
+            "Invalid amount: must be at least 1.",
+        ));
+    }
+    // A chargeback (not an inquiry) cannot be refunded on top.
+    let charged_back = st
+        .store
+        .ids_of("dispute")
+        .filter_map(|id| st.store.get(id))
+        .any(|d| d["charge"] == charge && d["is_charge_refundable"] == false);
+    if charged_back {
+        return Err(StripeError::InvalidRequest {
+            code: Some("charge_disputed"),
+            param: None,
+            message: format!("Charge {charge} has been charged back; cannot issue a refund."),
+        });
+    }
+    if amount > left {
+        return Err(StripeError::InvalidRequest {
+            code: Some("amount_too_large"),
+            param: Some("amount".into()),
+            message: format!(
+                "Refund amount ({}) is greater than unrefunded amount on charge ({}).",
+                objects::money(amount, ch["currency"].as_str().unwrap_or("usd")),
+                objects::money(left, ch["currency"].as_str().unwrap_or("usd")),
+            ),
+        });
+    }
+    let now = st.now();
+    let re = json!({
+        "id": new_id("re_"),
+        "object": "refund",
+        "amount": amount,
+        "balance_transaction": new_id("txn_"),
+        "charge": charge,
+        "created": now,
+        "currency": ch["currency"],
+        "customer": ch["customer"],
+        "customer_account": null,
+        "destination_details": {"card": {"reference_status": "pending", "reference_type": "acquirer_reference_number", "type": "refund"}, "type": "card"},
+        "metadata": metadata,
+        "payment_intent": ch["payment_intent"],
+        "payment_method": ch["payment_method"],
+        "reason": reason,
+        "receipt_number": null,
+        "source_transfer_reversal": null,
+        "status": "succeeded",
+        "transfer_reversal": null,
+    });
+    st.store.put(re.clone());
+    let old = ch.clone();
+    let total = already + amount;
+    ch["amount_refunded"] = json!(total);
+    ch["refunded"] = json!(total >= captured);
+    if let Some(list) = ch["refunds"]["data"].as_array_mut() {
+        list.insert(0, re.clone());
+        let n = list.len();
+        ch["refunds"]["total_count"] = json!(n);
+    }
+    st.store.put(ch.clone());
+    let mut prev = json!({"amount_refunded": already, "refunds": old["refunds"]});
+    if old["refunded"] != ch["refunded"] {
+        prev["refunded"] = old["refunded"].clone();
+    }
+    st.emit(req, "charge.refunded", ch.clone(), Some(prev));
+    st.emit(req, "refund.created", re.clone(), None);
+    if total >= captured {
+        deactivate_warnings(st, charge);
+    }
+    Ok(re)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cards;
+
+    fn account_with_pm(card: &str) -> (AccountState, String) {
+        let mut st = AccountState::default();
+        let c = cards::resolve(card).expect("card");
+        let pm = crate::api::payment_methods::insert(&mut st, &c, None, json!({}));
+        let id = pm["id"].as_str().expect("id").to_string();
+        (st, id)
+    }
+
+    fn types(st: &AccountState) -> Vec<String> {
+        st.store
+            .ids_of("event")
+            .filter_map(|id| st.store.get(id))
+            .map(|e| e["type"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    fn pay(st: &mut AccountState, pm: &str, customer: Option<&str>) -> Payment {
+        let now = st.now();
+        charge(
+            st,
+            &EventRequest::default(),
+            &PaymentRequest {
+                amount: 2000,
+                currency: "usd",
+                customer,
+                payment_method: pm,
+                description: None,
+                metadata: json!({}),
+                now,
+            },
+        )
+        .expect("charge")
+    }
+
+    #[test]
+    fn good_card_succeeds_with_events() {
+        let (mut st, pm) = account_with_pm("4242424242424242");
+        let p = pay(&mut st, &pm, None);
+        assert!(p.succeeded());
+        assert_eq!(p.payment_intent["status"], "succeeded");
+        assert_eq!(p.payment_intent["amount_received"], 2000);
+        assert_eq!(p.charge["status"], "succeeded");
+        assert_eq!(
+            types(&st),
+            [
+                "payment_intent.created",
+                "charge.succeeded",
+                "payment_intent.succeeded"
+            ]
+        );
+    }
+
+    #[test]
+    fn declines_carry_their_codes() {
+        for (card, decline) in [
+            ("4000000000000002", "generic_decline"),
+            ("4000000000009995", "insufficient_funds"),
+            ("4000000000009987", "lost_card"),
+            ("4000000000000341", "generic_decline"),
+        ] {
+            let (mut st, pm) = account_with_pm(card);
+            let p = pay(&mut st, &pm, None);
+            let err = p.error.clone().expect("declined");
+            let body = err.body();
+            assert_eq!(body["error"]["decline_code"], decline, "{card}");
+            assert_eq!(body["error"]["charge"], p.charge_id(), "{card}");
+            assert_eq!(err.status(), axum::http::StatusCode::PAYMENT_REQUIRED);
+            assert_eq!(p.charge["status"], "failed");
+            assert_eq!(p.charge["outcome"]["reason"], decline);
+            assert_eq!(p.payment_intent["status"], "requires_payment_method");
+            assert_eq!(
+                p.payment_intent["last_payment_error"]["decline_code"],
+                decline
+            );
+            assert_eq!(
+                types(&st),
+                [
+                    "payment_intent.created",
+                    "charge.failed",
+                    "payment_intent.payment_failed"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn dispute_cards_dispute_after_follow_up() {
+        let (mut st, pm) = account_with_pm("4000000000000259");
+        let p = pay(&mut st, &pm, None);
+        assert!(p.succeeded());
+        assert_eq!(types(&st).len(), 3, "nothing before follow_up");
+        follow_up(&mut st, &p);
+        let t = types(&st);
+        assert_eq!(
+            &t[3..],
+            ["charge.dispute.created", "charge.dispute.funds_withdrawn"]
+        );
+        let dp = st.store.ids_of("dispute").next().cloned().expect("dispute");
+        let dp = st.store.get(&dp).expect("dp");
+        assert_eq!(dp["reason"], "fraudulent");
+        assert_eq!(dp["status"], "needs_response");
+        assert_eq!(dp["charge"], p.charge_id());
+        assert_eq!(dp["payment_intent"], p.payment_intent_id());
+        assert_eq!(st.store.get(p.charge_id()).expect("ch")["disputed"], true);
+
+        let (mut st, pm) = account_with_pm("4000000000002685");
+        let p = pay(&mut st, &pm, None);
+        follow_up(&mut st, &p);
+        let dp = st.store.ids_of("dispute").next().cloned().expect("dispute");
+        assert_eq!(
+            st.store.get(&dp).expect("dp")["reason"],
+            "product_not_received"
+        );
+
+        let (mut st, pm) = account_with_pm("4000000000001976");
+        let p = pay(&mut st, &pm, None);
+        follow_up(&mut st, &p);
+        let dp = st.store.ids_of("dispute").next().cloned().expect("dispute");
+        assert_eq!(
+            st.store.get(&dp).expect("dp")["status"],
+            "warning_needs_response"
+        );
+        assert_eq!(
+            types(&st).last().map(String::as_str),
+            Some("charge.dispute.created")
+        );
+    }
+
+    #[test]
+    fn efw_card_fraud_type_and_refund_deactivation() {
+        let (mut st, pm) = account_with_pm("4000000000005423");
+        let p = pay(&mut st, &pm, None);
+        follow_up(&mut st, &p);
+        let id = st
+            .store
+            .ids_of("radar.early_fraud_warning")
+            .next()
+            .cloned()
+            .expect("efw");
+        let w = st.store.get(&id).expect("efw").clone();
+        assert_eq!(w["fraud_type"], DEFAULT_FRAUD_TYPE);
+        assert_eq!(w["actionable"], true);
+        assert_eq!(
+            types(&st).last().map(String::as_str),
+            Some("radar.early_fraud_warning.created")
+        );
+        // Partial refund keeps it actionable; the rest makes it non-actionable.
+        let req = EventRequest::default();
+        refund(&mut st, &req, p.charge_id(), Some(500), None, json!({})).expect("partial");
+        assert_eq!(st.store.get(&id).expect("efw")["actionable"], true);
+        let over = refund(&mut st, &req, p.charge_id(), Some(1501), None, json!({}))
+            .expect_err("over-refund");
+        assert_eq!(over.status(), axum::http::StatusCode::BAD_REQUEST);
+        refund(&mut st, &req, p.charge_id(), None, None, json!({})).expect("rest");
+        assert_eq!(st.store.get(&id).expect("efw")["actionable"], false);
+        let ch = st.store.get(p.charge_id()).expect("ch");
+        assert_eq!(ch["amount_refunded"], 2000);
+        assert_eq!(ch["refunded"], true);
+        assert_eq!(ch["refunds"]["total_count"], 2);
+        let t = types(&st);
+        assert_eq!(
+            &t[t.len() - 3..],
+            [
+                "charge.refunded",
+                "refund.created",
+                "radar.early_fraud_warning.updated"
+            ]
+        );
+        assert!(refund(&mut st, &req, p.charge_id(), None, None, json!({})).is_err());
+
+        let (mut st, pm) = account_with_pm("4000000000005423");
+        set_fraud_type(&mut st, Some("misc")).expect("ok");
+        assert!(set_fraud_type(&mut st, Some("nope")).is_err());
+        let p = pay(&mut st, &pm, None);
+        follow_up(&mut st, &p);
+        let id = st
+            .store
+            .ids_of("radar.early_fraud_warning")
+            .next()
+            .cloned()
+            .expect("efw");
+        assert_eq!(st.store.get(&id).expect("efw")["fraud_type"], "misc");
+        // A dispute makes it non-actionable, and a charged-back charge cannot be refunded.
+        create_dispute(&mut st, p.charge_id(), "general", false).expect("dispute");
+        assert_eq!(st.store.get(&id).expect("efw")["actionable"], false);
+        let e = refund(&mut st, &req, p.charge_id(), None, None, json!({})).expect_err("disputed");
+        assert_eq!(e.body()["error"]["code"], "charge_disputed");
+    }
+
+    #[test]
+    fn customer_override_beats_the_card() {
+        let (mut st, pm) = account_with_pm("4242424242424242");
+        set_customer_override(&mut st, "cus_1", Some(true));
+        assert_eq!(decline_for(&st, Some("cus_1"), &pm), Some(Decline::Generic));
+        assert!(!pay(&mut st, &pm, Some("cus_1")).succeeded());
+        assert!(pay(&mut st, &pm, Some("cus_2")).succeeded());
+        set_customer_override(&mut st, "cus_1", Some(false));
+        let (_, bad) = {
+            let c = cards::resolve("4000000000000341").expect("card");
+            let pm = crate::api::payment_methods::insert(&mut st, &c, None, json!({}));
+            ((), pm["id"].as_str().expect("id").to_string())
+        };
+        assert!(pay(&mut st, &bad, Some("cus_1")).succeeded());
+        set_customer_override(&mut st, "cus_1", None);
+        assert!(!pay(&mut st, &bad, Some("cus_1")).succeeded());
+    }
+}

@@ -1,0 +1,302 @@
+//! Optional persistence (`--state FILE`, off by default): a JSON snapshot of every account —
+//! its API key, objects (events included), clock offset, webhook secrets, checkout-session
+//! line items, payment-method test behaviours, payment and renewal settings and delivery
+//! mode. Loaded at start (a missing file is an empty start; a corrupt one is an error that
+//! names the file and the problem, never a silent empty state), written atomically (temp
+//! file + rename) at shutdown and by `POST /_sim/snapshot`.
+//!
+//! Not kept: idempotency keys, the delivery log, deliveries in flight, rolled secrets.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::account::{Account, AccountState, SessionItem, SessionSubscriptionData};
+use crate::app::App;
+use crate::cards::{Behaviour, Decline};
+use crate::time::FinalFailure;
+use crate::webhooks::modes::DeliveryMode;
+
+/// Snapshot format version.
+pub const VERSION: i64 = 1;
+
+const DECLINES: &[(Decline, &str)] = &[
+    (Decline::Generic, "generic"),
+    (Decline::InsufficientFunds, "insufficient_funds"),
+    (Decline::LostCard, "lost_card"),
+    (Decline::StolenCard, "stolen_card"),
+    (Decline::ExpiredCard, "expired_card"),
+    (Decline::IncorrectCvc, "incorrect_cvc"),
+    (Decline::ProcessingError, "processing_error"),
+    (Decline::IncorrectNumber, "incorrect_number"),
+    (Decline::RadarBlock, "radar_block"),
+];
+
+fn behaviour_to(b: Behaviour) -> Value {
+    match b {
+        Behaviour::Succeeds => json!({"kind": "succeeds"}),
+        Behaviour::Declined(d) => json!({"kind": "declined",
+            "decline": DECLINES.iter().find(|(x, _)| *x == d).map(|(_, n)| *n)}),
+        Behaviour::AttachOkChargeFails => json!({"kind": "attach_ok_charge_fails"}),
+        Behaviour::Dispute { reason, inquiry } => {
+            json!({"kind": "dispute", "reason": reason, "inquiry": inquiry})
+        }
+        Behaviour::EarlyFraudWarning => json!({"kind": "early_fraud_warning"}),
+    }
+}
+
+fn behaviour_from(v: &Value) -> Option<Behaviour> {
+    Some(match v["kind"].as_str()? {
+        "succeeds" => Behaviour::Succeeds,
+        "declined" => {
+            let name = v["decline"].as_str()?;
+            Behaviour::Declined(DECLINES.iter().find(|(_, n)| *n == name)?.0)
+        }
+        "attach_ok_charge_fails" => Behaviour::AttachOkChargeFails,
+        "dispute" => {
+            let reason = crate::payments::DISPUTE_REASONS
+                .iter()
+                .find(|r| **r == v["reason"].as_str().unwrap_or_default())?;
+            Behaviour::Dispute {
+                reason,
+                inquiry: v["inquiry"] == true,
+            }
+        }
+        "early_fraud_warning" => Behaviour::EarlyFraudWarning,
+        _ => return None,
+    })
+}
+
+fn account_to(key: &str, st: &AccountState) -> Value {
+    let items: Map<String, Value> = st
+        .session_items
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                json!(
+                    v.iter()
+                        .map(|i| json!({"price": i.price, "quantity": i.quantity}))
+                        .collect::<Vec<_>>()
+                ),
+            )
+        })
+        .collect();
+    let sub_data: Map<String, Value> = st
+        .session_subscription_data
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                json!({"metadata": v.metadata, "description": v.description}),
+            )
+        })
+        .collect();
+    let behaviours: Map<String, Value> = st
+        .pm_behaviour
+        .iter()
+        .map(|(k, b)| (k.clone(), behaviour_to(*b)))
+        .collect();
+    json!({
+        "key": key,
+        "clock_offset": st.clock_offset,
+        "objects": st.store.export(),
+        "webhook_secrets": st.webhook_secrets,
+        "session_items": items,
+        "session_subscription_data": sub_data,
+        "pm_behaviour": behaviours,
+        "payments": {
+            "fraud_type": st.payments.fraud_type,
+            "customer_override": st.payments.customer_override,
+        },
+        "renewals": st.time.settings,
+        "trial_notified": st.time.trial_notified,
+        "deleted_clocks": st.time.deleted_clocks,
+        "invoice_payment_intents": st.time.invoice_payment_intents,
+        "delivery": st.delivery.settings,
+    })
+}
+
+fn bad(path: &Path, what: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "the state file {} is not a valid stripe-sim snapshot: {what}. Fix: restore it from a backup or delete it to start empty.",
+            path.display()
+        ),
+    )
+}
+
+fn account_from(path: &Path, v: &Value, st: &mut AccountState) -> std::io::Result<()> {
+    st.clock_offset = v["clock_offset"].as_i64().unwrap_or(0);
+    for o in v["objects"]
+        .as_array()
+        .ok_or_else(|| bad(path, "an account has no objects list"))?
+    {
+        if o["id"].as_str().is_none() || o["object"].as_str().is_none() {
+            return Err(bad(path, "an object has no id or type"));
+        }
+        st.store.put(o.clone());
+    }
+    st.webhook_secrets = serde_json::from_value(v["webhook_secrets"].clone())
+        .map_err(|e| bad(path, format!("webhook_secrets: {e}")))?;
+    if let Some(m) = v["session_items"].as_object() {
+        for (k, items) in m {
+            let list = items
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|i| SessionItem {
+                    price: i["price"].as_str().unwrap_or_default().to_string(),
+                    quantity: i["quantity"].as_i64().unwrap_or(1),
+                })
+                .collect();
+            st.session_items.insert(k.clone(), list);
+        }
+    }
+    if let Some(m) = v["session_subscription_data"].as_object() {
+        for (k, d) in m {
+            st.session_subscription_data.insert(
+                k.clone(),
+                SessionSubscriptionData {
+                    metadata: d["metadata"].clone(),
+                    description: d["description"].as_str().map(str::to_string),
+                },
+            );
+        }
+    }
+    if let Some(m) = v["pm_behaviour"].as_object() {
+        for (k, b) in m {
+            let b = behaviour_from(b)
+                .ok_or_else(|| bad(path, format!("unknown card behaviour for {k}")))?;
+            st.pm_behaviour.insert(k.clone(), b);
+        }
+    }
+    st.payments.fraud_type = v["payments"]["fraud_type"].as_str().map(str::to_string);
+    st.payments.customer_override =
+        serde_json::from_value::<HashMap<String, bool>>(v["payments"]["customer_override"].clone())
+            .unwrap_or_default();
+    let r = &v["renewals"];
+    if let Some(days) = r["retry_days"].as_array() {
+        st.time.settings.retry_days = days.iter().filter_map(Value::as_i64).collect();
+    }
+    if let Some(f) = r["after_final_failure"]
+        .as_str()
+        .and_then(FinalFailure::parse)
+    {
+        st.time.settings.after_final_failure = f;
+    }
+    if let Some(s) = r["finalize_after_secs"].as_i64() {
+        st.time.settings.finalize_after_secs = s;
+    }
+    st.time.trial_notified =
+        serde_json::from_value(v["trial_notified"].clone()).unwrap_or_default();
+    st.time.deleted_clocks =
+        serde_json::from_value(v["deleted_clocks"].clone()).unwrap_or_default();
+    st.time.invoice_payment_intents =
+        serde_json::from_value(v["invoice_payment_intents"].clone()).unwrap_or_default();
+    let d = &v["delivery"];
+    if let Some(m) = d["mode"].as_str().and_then(DeliveryMode::parse) {
+        st.delivery.settings.mode = m;
+    }
+    st.delivery.settings.seed = d["seed"].as_u64().unwrap_or(0);
+    st.delivery.settings.rate = d["rate"].as_f64().unwrap_or(1.0);
+    st.delivery.settings.delay_ms = d["delay_ms"].as_u64().unwrap_or(500);
+    Ok(())
+}
+
+/// Writes every account to `path` atomically. Returns the number of accounts.
+pub fn save(app: &App, path: &Path) -> std::io::Result<usize> {
+    let accounts: Vec<Value> = app
+        .accounts()
+        .iter()
+        .map(|(key, a)| account_to(key, &a.lock()))
+        .collect();
+    let n = accounts.len();
+    let doc = json!({"stripe_sim_snapshot": VERSION, "saved_at": crate::clock::wall_now(), "accounts": accounts});
+    let tmp = path.with_extension("tmp");
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec(&doc).map_err(std::io::Error::other)?,
+    )?;
+    std::fs::rename(&tmp, path)?;
+    Ok(n)
+}
+
+/// Loads `path` into `app` (nothing if the file does not exist). Restarts webhook workers
+/// and re-indexes hosted-page sessions. Returns the number of accounts loaded.
+pub fn load(app: &Arc<App>, path: &Path) -> std::io::Result<usize> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| bad(path, e))?;
+    if doc["stripe_sim_snapshot"].as_i64() != Some(VERSION) {
+        return Err(bad(
+            path,
+            format!("expected \"stripe_sim_snapshot\": {VERSION}"),
+        ));
+    }
+    let accounts = doc["accounts"]
+        .as_array()
+        .ok_or_else(|| bad(path, "no accounts list"))?;
+    for a in accounts {
+        let key = a["key"]
+            .as_str()
+            .ok_or_else(|| bad(path, "an account has no key"))?;
+        let account: Arc<Account> = app.account(key);
+        let mut fresh = AccountState::default();
+        account_from(path, a, &mut fresh)?;
+        let endpoints: Vec<String> = fresh
+            .store
+            .ids_of("webhook_endpoint")
+            .filter(|id| fresh.store.get(id).is_some())
+            .cloned()
+            .collect();
+        let sessions: Vec<String> = fresh
+            .store
+            .ids_of("checkout.session")
+            .chain(fresh.store.ids_of("billing_portal.session"))
+            .cloned()
+            .collect();
+        for id in endpoints {
+            let q = crate::webhooks::delivery::spawn_worker(
+                app.clone(),
+                Arc::downgrade(&account),
+                id.clone(),
+            );
+            fresh.endpoint_queues.insert(id, q);
+        }
+        *account.lock() = fresh;
+        for s in sessions {
+            app.index_session(&s, account.clone());
+        }
+    }
+    Ok(accounts.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behaviours_round_trip() {
+        for b in [
+            Behaviour::Succeeds,
+            Behaviour::Declined(Decline::InsufficientFunds),
+            Behaviour::AttachOkChargeFails,
+            Behaviour::Dispute {
+                reason: "fraudulent",
+                inquiry: true,
+            },
+            Behaviour::EarlyFraudWarning,
+        ] {
+            assert_eq!(behaviour_from(&behaviour_to(b)), Some(b));
+        }
+        assert_eq!(behaviour_from(&json!({"kind": "nope"})), None);
+    }
+}

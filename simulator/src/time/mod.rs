@@ -1,0 +1,111 @@
+//! Simulated time (issue 4): each account has its own clock (the wall clock plus an offset,
+//! `AccountState::clock_offset`), and Stripe test clocks (`clock_…`) give the customers
+//! created on them a clock of their own (stripe-behaviour.md §6).
+//!
+//! Advancing a clock runs everything that falls due, in time order ([`scheduler`]):
+//! renewals and their invoices, payment retries, trials ending, subscriptions ending at
+//! period end, checkout sessions expiring ([`renewals`]). Each due job runs with the
+//! account's "now" set to its own instant, so objects and events carry simulated times.
+//! [`test_clocks`] serves `/v1/test_helpers/test_clocks`.
+
+pub mod renewals;
+pub mod scheduler;
+pub mod test_clocks;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use axum::Router;
+use serde::Serialize;
+
+use crate::account::AccountState;
+use crate::app::App;
+
+/// What happens to a subscription when the last payment retry of an invoice fails
+/// (Stripe's "Manage failed payments" setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinalFailure {
+    /// `canceled` (`customer.subscription.deleted`, reason `payment_failed`).
+    #[default]
+    Cancel,
+    /// `unpaid` (`customer.subscription.updated`).
+    Unpaid,
+    /// Stays `past_due`.
+    PastDue,
+}
+
+impl FinalFailure {
+    /// Parses `cancel`, `unpaid`, `past_due`.
+    pub fn parse(s: &str) -> Option<FinalFailure> {
+        Some(match s {
+            "cancel" => FinalFailure::Cancel,
+            "unpaid" => FinalFailure::Unpaid,
+            "past_due" => FinalFailure::PastDue,
+            _ => return None,
+        })
+    }
+}
+
+/// Per-account renewal settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenewalSettings {
+    /// Days between a failed attempt and the next retry, one entry per retry. Default
+    /// `[1, 2, 4]`: three retries within seven days of the first attempt (Stripe's smart
+    /// retries are configurable; this default is the issue's).
+    pub retry_days: Vec<i64>,
+    /// What the last failed retry does to the subscription.
+    pub after_final_failure: FinalFailure,
+    /// Seconds a renewal invoice stays draft before it is finalized and charged (Stripe: ~1 h).
+    pub finalize_after_secs: i64,
+}
+
+impl Default for RenewalSettings {
+    fn default() -> Self {
+        RenewalSettings {
+            retry_days: vec![1, 2, 4],
+            after_final_failure: FinalFailure::Cancel,
+            finalize_after_secs: 3600,
+        }
+    }
+}
+
+/// The time side of an account.
+#[derive(Debug, Default)]
+pub struct TimeState {
+    /// The simulated instant of the due job being run (read by `AccountState::now`).
+    pub now_override: Option<i64>,
+    /// Retry schedule and the final-failure action.
+    pub settings: RenewalSettings,
+    /// Subscriptions already sent `customer.subscription.trial_will_end` for their trial.
+    pub trial_notified: HashSet<String>,
+    /// Deleted test clocks (advancing one is a 400; retrieving it a 404).
+    pub deleted_clocks: HashSet<String>,
+    /// Per subscription, the period end whose `invoice.upcoming` was sent.
+    pub upcoming_sent: HashMap<String, i64>,
+    /// The payment intent of each renewal invoice, confirmed again by retries.
+    pub invoice_payment_intents: HashMap<String, String>,
+}
+
+/// The test clock `customer` was created on, if any.
+pub fn customer_clock<'a>(st: &'a AccountState, customer: &str) -> Option<&'a str> {
+    st.store
+        .get_kind("customer", customer)
+        .and_then(|c| c["test_clock"].as_str())
+}
+
+/// `customer`'s time: its test clock's `frozen_time`, or the account's now.
+pub fn customer_now(st: &AccountState, customer: &str) -> i64 {
+    if let Some(t) = st.time.now_override {
+        return t;
+    }
+    customer_clock(st, customer)
+        .and_then(|clock| st.store.get_kind(test_clocks::KIND, clock))
+        .and_then(|c| c["frozen_time"].as_i64())
+        .unwrap_or_else(|| st.now())
+}
+
+/// The `/v1/test_helpers/test_clocks` routes.
+pub fn router() -> Router<Arc<App>> {
+    test_clocks::router()
+}

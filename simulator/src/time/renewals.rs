@@ -1,0 +1,527 @@
+//! The due jobs of a clock advance (stripe-behaviour.md §5, "Renewal"):
+//!
+//! - **renew** at the end of a period (or trial): the items' periods roll →
+//!   `customer.subscription.updated`; a draft invoice (`billing_reason=subscription_cycle`,
+//!   `automatically_finalizes_at` = +1 h) → `invoice.created`;
+//! - **finalize** an hour later → `invoice.finalized`, then the first payment attempt;
+//! - **payment attempt** (first or retry) through [`crate::payments`] with the subscription's
+//!   (else the customer's) default payment method: success → `invoice.paid` +
+//!   `invoice.payment_succeeded` (and `past_due`/`unpaid` → `active`); failure →
+//!   `invoice.payment_failed` (`attempt_count`, `next_payment_attempt` from the retry
+//!   schedule) and `active` → `past_due`; after the last retry the subscription is canceled
+//!   (`customer.subscription.deleted`, `cancellation_details.reason=payment_failed`), made
+//!   `unpaid`, or left `past_due`, per the account's setting;
+//! - **end** a `cancel_at_period_end` subscription at `cancel_at` → `customer.subscription.deleted`;
+//! - **upcoming** three days before a renewal → `invoice.upcoming` (a preview: no id, lines
+//!   for the next period);
+//! - **trial will end** three days before `trial_end` → `customer.subscription.trial_will_end`;
+//! - **expire** an open checkout session at `expires_at` → `checkout.session.expired`.
+//!
+//! All events are automatic (`request.id: null`) and stamped with the job's simulated time.
+
+use serde_json::{Value, json};
+
+use crate::account::{AccountState, EventRequest};
+use crate::api::previous_attributes;
+use crate::ids::new_id;
+use crate::objects;
+use crate::payments::{self, PaymentRequest};
+use crate::time::FinalFailure;
+use crate::time::scheduler::{Job, Touched, period_start};
+
+/// Runs one due job at `at` (the account's now is already `at`).
+pub fn run(st: &mut AccountState, job: &Job, at: i64) -> Vec<Touched> {
+    match job {
+        Job::Renew(id) => renew(st, id, at),
+        Job::Finalize(id) => finalize(st, id, at),
+        Job::Retry(id) => attempt_payment(st, id, at),
+        Job::EndSubscription(id) => end_subscription(st, id, at),
+        Job::TrialWillEnd(id) => {
+            if let Some(sub) = st.store.get_kind("subscription", id).cloned() {
+                st.time.trial_notified.insert(id.clone());
+                st.emit(
+                    &EventRequest::default(),
+                    "customer.subscription.trial_will_end",
+                    sub,
+                    None,
+                );
+            }
+            vec![Touched::Subscription(id.clone())]
+        }
+        Job::Upcoming(id) => upcoming(st, id, at),
+        Job::ExpireSession(id) => {
+            crate::api::checkout::expire_if_due(st, id);
+            Vec::new()
+        }
+    }
+}
+
+fn sub_updated(st: &mut AccountState, old: &Value, new: Value) {
+    let prev = previous_attributes(old, &new);
+    st.store.put(new.clone());
+    st.emit(
+        &EventRequest::default(),
+        "customer.subscription.updated",
+        new,
+        Some(prev),
+    );
+}
+
+fn rolled(sub: &Value, at: i64) -> Value {
+    let mut new = sub.clone();
+    if let Some(items) = new["items"]["data"].as_array_mut() {
+        for item in items {
+            item["current_period_start"] = json!(at);
+            item["current_period_end"] = json!(objects::period_end(&item["price"], at));
+        }
+    }
+    new
+}
+
+fn upcoming(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
+    let Some(sub) = st.store.get_kind("subscription", sub_id).cloned() else {
+        return Vec::new();
+    };
+    let Some(end) = crate::time::scheduler::period_end(&sub) else {
+        return Vec::new();
+    };
+    st.time.upcoming_sent.insert(sub_id.to_string(), end);
+    let next = rolled(&sub, end);
+    let customer_id = sub["customer"].as_str().unwrap_or_default().to_string();
+    let customer = st
+        .store
+        .get_kind("customer", &customer_id)
+        .cloned()
+        .unwrap_or_else(|| json!({"id": customer_id}));
+    let mut preview = objects::subscription_invoice("", &next, &customer, "upcoming", at, |p| {
+        st.store
+            .get_kind("product", p)
+            .and_then(|o| o["name"].as_str())
+            .map(str::to_string)
+    });
+    // An upcoming invoice is a preview: it has no id and is never stored.
+    preview["id"] = Value::Null;
+    preview["created"] = json!(end);
+    preview["period_start"] = json!(period_start(&sub).unwrap_or(at));
+    preview["period_end"] = json!(end);
+    preview["next_payment_attempt"] = json!(end + st.time.settings.finalize_after_secs);
+    if let Some(lines) = preview["lines"]["data"].as_array_mut() {
+        for l in lines {
+            l["invoice"] = Value::Null;
+        }
+    }
+    preview["lines"]["url"] = json!(format!("/v1/invoices/upcoming/lines?subscription={sub_id}"));
+    st.emit(&EventRequest::default(), "invoice.upcoming", preview, None);
+    vec![Touched::Subscription(sub_id.to_string())]
+}
+
+fn renew(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
+    let Some(old) = st.store.get_kind("subscription", sub_id).cloned() else {
+        return Vec::new();
+    };
+    let mut new = rolled(&old, at);
+    if old["status"] == "trialing" {
+        // The trial is over: the first paid period starts now.
+        new["status"] = json!("active");
+    }
+    let invoice_id = new_id("in_");
+    new["latest_invoice"] = json!(invoice_id);
+    sub_updated(st, &old, new.clone());
+
+    let customer_id = new["customer"].as_str().unwrap_or_default().to_string();
+    let customer = st
+        .store
+        .get_kind("customer", &customer_id)
+        .cloned()
+        .unwrap_or_else(|| json!({"id": customer_id}));
+    let mut invoice = objects::subscription_invoice(
+        &invoice_id,
+        &new,
+        &customer,
+        "subscription_cycle",
+        at,
+        |p| {
+            st.store
+                .get_kind("product", p)
+                .and_then(|o| o["name"].as_str())
+                .map(str::to_string)
+        },
+    );
+    // The invoice covers the period that just ended; its lines the new one.
+    invoice["period_start"] = json!(period_start(&old).unwrap_or(at));
+    invoice["period_end"] = json!(at);
+    invoice["automatically_finalizes_at"] = json!(at + st.time.settings.finalize_after_secs);
+    invoice["test_clock"] = customer["test_clock"].clone();
+    st.store.put(invoice.clone());
+    st.emit(&EventRequest::default(), "invoice.created", invoice, None);
+    vec![
+        Touched::Subscription(sub_id.to_string()),
+        Touched::Invoice(invoice_id),
+    ]
+}
+
+fn finalize(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<Touched> {
+    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
+        return Vec::new();
+    };
+    let customer_id = invoice["customer"].as_str().unwrap_or_default().to_string();
+    let (prefix, seq) = st
+        .store
+        .get_kind("customer", &customer_id)
+        .map(|c| {
+            (
+                c["invoice_prefix"].as_str().unwrap_or("SIM").to_string(),
+                c["next_invoice_sequence"].as_i64().unwrap_or(1),
+            )
+        })
+        .unwrap_or_else(|| ("SIM".into(), 1));
+    if let Some(c) = st.store.get_kind_mut("customer", &customer_id) {
+        c["next_invoice_sequence"] = json!(seq + 1);
+    }
+    invoice["status"] = json!("open");
+    invoice["number"] = json!(format!("{prefix}-{seq:04}"));
+    invoice["effective_at"] = json!(at);
+    invoice["automatically_finalizes_at"] = Value::Null;
+    invoice["status_transitions"]["finalized_at"] = json!(at);
+    st.store.put(invoice.clone());
+    st.emit(&EventRequest::default(), "invoice.finalized", invoice, None);
+    attempt_payment(st, invoice_id, at)
+}
+
+fn subscription_of(invoice: &Value) -> Option<String> {
+    invoice["subscription"]
+        .as_str()
+        .or_else(|| invoice["parent"]["subscription_details"]["subscription"].as_str())
+        .map(str::to_string)
+}
+
+/// One payment attempt of an open subscription invoice (first attempt or retry).
+pub fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<Touched> {
+    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
+        return Vec::new();
+    };
+    let req = EventRequest::default();
+    let Some(sub_id) = subscription_of(&invoice) else {
+        return Vec::new();
+    };
+    let touched = vec![
+        Touched::Invoice(invoice_id.to_string()),
+        Touched::Subscription(sub_id.clone()),
+    ];
+    let sub = st.store.get_kind("subscription", &sub_id).cloned();
+    if sub.as_ref().is_some_and(|s| {
+        matches!(
+            s["status"].as_str(),
+            Some("canceled" | "incomplete_expired")
+        )
+    }) {
+        // Guess: a canceled subscription's open invoice is no longer retried automatically.
+        invoice["next_payment_attempt"] = Value::Null;
+        st.store.put(invoice);
+        return touched;
+    }
+    let customer_id = invoice["customer"].as_str().unwrap_or_default().to_string();
+    let pm = sub
+        .as_ref()
+        .and_then(|s| s["default_payment_method"].as_str())
+        .or_else(|| {
+            st.store
+                .get_kind("customer", &customer_id)
+                .and_then(|c| c["invoice_settings"]["default_payment_method"].as_str())
+        })
+        .filter(|pm| st.store.get_kind("payment_method", pm).is_some())
+        .map(str::to_string);
+    let amount = invoice["amount_remaining"]
+        .as_i64()
+        .unwrap_or_else(|| invoice["amount_due"].as_i64().unwrap_or(0));
+    let attempts = invoice["attempt_count"].as_i64().unwrap_or(0) + 1;
+    invoice["attempted"] = json!(true);
+    invoice["attempt_count"] = json!(attempts);
+
+    let payment = match (&pm, amount > 0) {
+        (_, false) => None,
+        (Some(pm), true) => {
+            let currency = invoice["currency"].as_str().unwrap_or("usd").to_string();
+            let existing = st
+                .time
+                .invoice_payment_intents
+                .get(invoice_id)
+                .cloned()
+                .filter(|pi| st.store.get_kind("payment_intent", pi).is_some());
+            let result = match existing {
+                Some(pi) => payments::confirm(st, &req, &pi, pm, at),
+                None => payments::charge(
+                    st,
+                    &req,
+                    &PaymentRequest {
+                        amount,
+                        currency: &currency,
+                        customer: Some(&customer_id),
+                        payment_method: pm,
+                        description: Some("Subscription update"),
+                        metadata: json!({}),
+                        now: at,
+                    },
+                ),
+            };
+            match result {
+                Ok(p) => {
+                    st.time
+                        .invoice_payment_intents
+                        .insert(invoice_id.to_string(), p.payment_intent_id().to_string());
+                    Some(Some(p))
+                }
+                // An unknown payment method cannot be charged: a failed attempt.
+                Err(_) => Some(None),
+            }
+        }
+        // No payment method: the attempt fails without a charge.
+        (None, true) => Some(None),
+    };
+    // None = nothing to charge; Some(None) = failed without a charge.
+    let succeeded = match &payment {
+        None => true,
+        Some(Some(p)) => p.succeeded(),
+        Some(None) => false,
+    };
+    if succeeded {
+        invoice["status"] = json!("paid");
+        invoice["amount_paid"] = invoice["amount_due"].clone();
+        invoice["amount_remaining"] = json!(0);
+        invoice["next_payment_attempt"] = Value::Null;
+        invoice["auto_advance"] = json!(false);
+        invoice["status_transitions"]["paid_at"] = json!(at);
+        invoice["webhooks_delivered_at"] = json!(at);
+        st.store.put(invoice.clone());
+        st.emit(&req, "invoice.paid", invoice.clone(), None);
+        st.emit(&req, "invoice.payment_succeeded", invoice, None);
+        if let Some(old) = sub
+            && matches!(old["status"].as_str(), Some("past_due" | "unpaid"))
+        {
+            let mut new = old.clone();
+            new["status"] = json!("active");
+            sub_updated(st, &old, new);
+        }
+        if let Some(Some(p)) = &payment {
+            payments::follow_up(st, p);
+        }
+        return touched;
+    }
+    let retries_done = (attempts - 1).max(0) as usize;
+    let next = st
+        .time
+        .settings
+        .retry_days
+        .get(retries_done)
+        .map(|d| at + d * 86_400);
+    invoice["next_payment_attempt"] = json!(next);
+    st.store.put(invoice.clone());
+    st.emit(&req, "invoice.payment_failed", invoice, None);
+    let Some(old) = sub else {
+        return touched;
+    };
+    let mut current = old.clone();
+    if matches!(old["status"].as_str(), Some("active" | "trialing")) {
+        current["status"] = json!("past_due");
+        sub_updated(st, &old, current.clone());
+    }
+    if next.is_none() {
+        match st.time.settings.after_final_failure {
+            FinalFailure::Cancel => {
+                let mut new = current.clone();
+                new["status"] = json!("canceled");
+                new["canceled_at"] = json!(at);
+                new["ended_at"] = json!(at);
+                new["cancellation_details"]["reason"] = json!("payment_failed");
+                st.store.put(new.clone());
+                st.emit(&req, "customer.subscription.deleted", new, None);
+            }
+            FinalFailure::Unpaid => {
+                let mut new = current.clone();
+                new["status"] = json!("unpaid");
+                sub_updated(st, &current, new);
+            }
+            FinalFailure::PastDue => {}
+        }
+    }
+    touched
+}
+
+fn end_subscription(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
+    let Some(mut sub) = st.store.get_kind("subscription", sub_id).cloned() else {
+        return Vec::new();
+    };
+    sub["status"] = json!("canceled");
+    sub["ended_at"] = json!(at);
+    if sub["canceled_at"].is_null() {
+        sub["canceled_at"] = json!(at);
+    }
+    st.store.put(sub.clone());
+    st.emit(
+        &EventRequest::default(),
+        "customer.subscription.deleted",
+        sub,
+        None,
+    );
+    vec![Touched::Subscription(sub_id.to_string())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cards;
+    use crate::objects::NewSubscription;
+    use crate::time::scheduler::run_due;
+
+    const T0: i64 = 1_780_000_000;
+
+    fn account(status: &str, trial_days: Option<i64>) -> (AccountState, String) {
+        let mut st = AccountState::default();
+        let price = json!({"id": "price_1", "object": "price", "active": true, "unit_amount": 1500,
+            "unit_amount_decimal": "1500", "currency": "usd", "product": "prod_1", "created": 1,
+            "metadata": {}, "nickname": null, "recurring": {"interval": "month", "interval_count": 1}});
+        st.store.put(price.clone());
+        st.store.put(
+            json!({"id": "cus_1", "object": "customer", "email": "a@b.c",
+            "invoice_prefix": "ABC", "next_invoice_sequence": 2, "test_clock": null,
+            "invoice_settings": {"default_payment_method": null}}),
+        );
+        let card = cards::resolve("4242424242424242").expect("card");
+        let pm = crate::api::payment_methods::insert(&mut st, &card, None, json!({}));
+        let pm_id = pm["id"].as_str().expect("pm").to_string();
+        let items = [(price, 1)];
+        let mut sub = objects::subscription(&NewSubscription {
+            id: "sub_1",
+            customer: "cus_1",
+            items: &items,
+            default_payment_method: Some(&pm_id),
+            latest_invoice: None,
+            metadata: json!({}),
+            description: None,
+            status,
+            now: T0,
+        });
+        if let Some(days) = trial_days {
+            let end = T0 + days * 86_400;
+            sub["trial_start"] = json!(T0);
+            sub["trial_end"] = json!(end);
+            sub["items"]["data"][0]["current_period_end"] = json!(end);
+        }
+        st.store.put(sub);
+        (st, pm_id)
+    }
+
+    fn types(st: &AccountState) -> Vec<(String, i64)> {
+        st.store
+            .ids_of("event")
+            .filter_map(|id| st.store.get(id))
+            .map(|e| {
+                (
+                    e["type"].as_str().unwrap_or_default().to_string(),
+                    e["created"].as_i64().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_trial_warns_three_days_ahead_then_becomes_a_paid_period() {
+        let (mut st, _) = account("trialing", Some(14));
+        let trial_end = T0 + 14 * 86_400;
+        run_due(&mut st, None, trial_end - 86_400);
+        let mut early = types(&st);
+        early.sort();
+        assert_eq!(
+            early,
+            [
+                (
+                    "customer.subscription.trial_will_end".to_string(),
+                    trial_end - 3 * 86_400
+                ),
+                ("invoice.upcoming".to_string(), trial_end - 3 * 86_400),
+            ]
+        );
+        let upcoming = st
+            .store
+            .ids_of("event")
+            .filter_map(|id| st.store.get(id))
+            .find(|e| e["type"] == "invoice.upcoming")
+            .expect("upcoming");
+        assert_eq!(upcoming["data"]["object"]["id"], Value::Null);
+        assert_eq!(upcoming["data"]["object"]["billing_reason"], "upcoming");
+        assert_eq!(
+            upcoming["data"]["object"]["lines"]["data"][0]["period"]["start"],
+            trial_end
+        );
+        run_due(&mut st, None, trial_end + 3600);
+        let t: Vec<String> = types(&st).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(
+            t,
+            [
+                "invoice.upcoming",
+                "customer.subscription.trial_will_end",
+                "customer.subscription.updated",
+                "invoice.created",
+                "invoice.finalized",
+                "payment_intent.created",
+                "charge.succeeded",
+                "payment_intent.succeeded",
+                "invoice.paid",
+                "invoice.payment_succeeded",
+            ]
+        );
+        let sub = st.store.get("sub_1").expect("sub");
+        assert_eq!(sub["status"], "active");
+        assert_eq!(sub["items"]["data"][0]["current_period_start"], trial_end);
+        let inv = st
+            .store
+            .get(sub["latest_invoice"].as_str().expect("inv"))
+            .expect("invoice");
+        assert_eq!(inv["number"], "ABC-0002");
+        assert_eq!(inv["amount_paid"], 1500);
+        assert_eq!(inv["period_end"], trial_end);
+        // Running the same window again changes nothing.
+        let n = st.store.ids_of("event").count();
+        run_due(&mut st, None, trial_end + 3600);
+        assert_eq!(st.store.ids_of("event").count(), n);
+    }
+
+    #[test]
+    fn no_payment_method_fails_without_a_charge_and_past_due_follows_the_schedule() {
+        let (mut st, pm) = account("active", None);
+        st.store.remove(&pm);
+        st.time.settings.retry_days = vec![3];
+        st.time.settings.after_final_failure = FinalFailure::PastDue;
+        let end = objects::period_end(&st.store.get("price_1").expect("p").clone(), T0);
+        run_due(&mut st, None, end + 3600 + 3 * 86_400);
+        let t: Vec<String> = types(&st).into_iter().map(|(t, _)| t).collect();
+        assert!(!t.iter().any(|t| t.starts_with("charge.")), "{t:?}");
+        assert_eq!(
+            t.iter().filter(|t| *t == "invoice.payment_failed").count(),
+            2
+        );
+        let sub = st.store.get("sub_1").expect("sub");
+        assert_eq!(sub["status"], "past_due", "left past_due by the setting");
+        let inv = st
+            .store
+            .get(sub["latest_invoice"].as_str().expect("inv"))
+            .expect("invoice");
+        assert_eq!(inv["attempt_count"], 2);
+        assert_eq!(inv["next_payment_attempt"], Value::Null);
+    }
+
+    #[test]
+    fn clock_domains_are_separate() {
+        let (mut st, _) = account("active", None);
+        if let Some(c) = st.store.get_kind_mut("customer", "cus_1") {
+            c["test_clock"] = json!("clock_1");
+        }
+        let ran = run_due(&mut st, None, T0 + 400 * 86_400);
+        assert_eq!(
+            ran.jobs, 0,
+            "the account clock leaves clock customers alone"
+        );
+        let ran = run_due(&mut st, Some("clock_1"), T0 + 40 * 86_400);
+        assert!(ran.jobs >= 2);
+    }
+}

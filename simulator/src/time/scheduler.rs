@@ -1,0 +1,256 @@
+//! Running what falls due when a clock advances, in time order.
+//!
+//! There is no stored job list that could drift from the objects: an advance scans the
+//! subscriptions, invoices and checkout sessions of the clock's domain once, derives their
+//! next due job from their fields (`current_period_end`, `cancel_at`, `trial_end`,
+//! `automatically_finalizes_at`, `next_payment_attempt`, `expires_at`), and runs the jobs
+//! from a heap ordered by (time, sequence). After a job runs, the objects it touched are
+//! asked for their next job again. A popped job runs only if its object still says it is due
+//! at that instant, so stale or duplicate entries are harmless.
+//!
+//! The domain of an object is its customer's test clock: advancing the account clock runs
+//! jobs of customers without a test clock; advancing a test clock runs only its customers'.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use serde_json::Value;
+
+use crate::account::AccountState;
+use crate::time::renewals;
+
+/// Something that falls due at an instant.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Job {
+    /// `customer.subscription.trial_will_end`, three days before `trial_end`.
+    TrialWillEnd(String),
+    /// `invoice.upcoming`, three days before a renewal.
+    Upcoming(String),
+    /// A subscription reaches `cancel_at` (`cancel_at_period_end`) → deleted.
+    EndSubscription(String),
+    /// A subscription reaches the end of its period (or trial) → next period, draft invoice.
+    Renew(String),
+    /// A draft renewal invoice is finalized and charged.
+    Finalize(String),
+    /// An open invoice's `next_payment_attempt`.
+    Retry(String),
+    /// An open checkout session reaches `expires_at`.
+    ExpireSession(String),
+}
+
+/// Objects a job changed (asked again for their next job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touched {
+    /// `sub_…`
+    Subscription(String),
+    /// `in_…`
+    Invoice(String),
+}
+
+/// What an advance did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ran {
+    /// Due jobs run.
+    pub jobs: usize,
+}
+
+const TRIAL_WILL_END_BEFORE: i64 = 3 * 86_400;
+/// How long before a renewal `invoice.upcoming` is sent (Stripe's default setting, 3 days).
+pub const UPCOMING_BEFORE: i64 = 3 * 86_400;
+
+fn customer_in_domain(st: &AccountState, customer: &Value, clock: Option<&str>) -> bool {
+    let id = match customer {
+        Value::String(s) => s.as_str(),
+        Value::Object(o) => o.get("id").and_then(Value::as_str).unwrap_or_default(),
+        _ => return clock.is_none(),
+    };
+    crate::time::customer_clock(st, id) == clock
+}
+
+/// The earliest `current_period_end` of a subscription's items.
+pub fn period_end(sub: &Value) -> Option<i64> {
+    sub["items"]["data"]
+        .as_array()?
+        .iter()
+        .filter_map(|i| i["current_period_end"].as_i64())
+        .min()
+}
+
+/// The start of a subscription's current period.
+pub fn period_start(sub: &Value) -> Option<i64> {
+    sub["items"]["data"]
+        .as_array()?
+        .iter()
+        .filter_map(|i| i["current_period_start"].as_i64())
+        .min()
+}
+
+/// The next jobs of a subscription.
+pub fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job)> {
+    let id = sub["id"].as_str().unwrap_or_default().to_string();
+    let status = sub["status"].as_str().unwrap_or_default();
+    if !matches!(status, "active" | "trialing" | "past_due") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let end = period_end(sub);
+    if let Some(cancel_at) = sub["cancel_at"].as_i64()
+        && end.is_none_or(|e| cancel_at <= e)
+    {
+        out.push((cancel_at, Job::EndSubscription(id.clone())));
+    } else if let Some(e) = end {
+        out.push((e, Job::Renew(id.clone())));
+        let at = e - UPCOMING_BEFORE;
+        if st.time.upcoming_sent.get(&id) != Some(&e)
+            && period_start(sub).is_some_and(|start| at > start)
+        {
+            out.push((at, Job::Upcoming(id.clone())));
+        }
+    }
+    if status == "trialing"
+        && let Some(te) = sub["trial_end"].as_i64()
+        && !st.time.trial_notified.contains(&id)
+    {
+        let at = te - TRIAL_WILL_END_BEFORE;
+        if at >= sub["trial_start"].as_i64().unwrap_or(i64::MIN) {
+            out.push((at, Job::TrialWillEnd(id)));
+        }
+    }
+    out
+}
+
+/// The next job of an invoice.
+pub fn invoice_jobs(inv: &Value) -> Vec<(i64, Job)> {
+    let id = inv["id"].as_str().unwrap_or_default().to_string();
+    if inv["subscription"].as_str().is_none() && inv["parent"]["subscription_details"].is_null() {
+        return Vec::new();
+    }
+    match inv["status"].as_str() {
+        Some("draft") => inv["automatically_finalizes_at"]
+            .as_i64()
+            .map(|t| vec![(t, Job::Finalize(id))])
+            .unwrap_or_default(),
+        Some("open") => inv["next_payment_attempt"]
+            .as_i64()
+            .map(|t| vec![(t, Job::Retry(id))])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+fn session_jobs(cs: &Value) -> Vec<(i64, Job)> {
+    match (cs["status"].as_str(), cs["expires_at"].as_i64()) {
+        (Some("open"), Some(t)) => vec![(
+            t,
+            Job::ExpireSession(cs["id"].as_str().unwrap_or_default().to_string()),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `job` is still due at `at` according to its object.
+fn still_due(st: &AccountState, job: &Job, at: i64) -> bool {
+    let check = |jobs: Vec<(i64, Job)>| jobs.iter().any(|(t, j)| *t == at && j == job);
+    match job {
+        Job::TrialWillEnd(id) | Job::Upcoming(id) | Job::EndSubscription(id) | Job::Renew(id) => st
+            .store
+            .get_kind("subscription", id)
+            .is_some_and(|s| check(subscription_jobs(st, s))),
+        Job::Finalize(id) | Job::Retry(id) => st
+            .store
+            .get_kind("invoice", id)
+            .is_some_and(|i| check(invoice_jobs(i))),
+        Job::ExpireSession(id) => st
+            .store
+            .get_kind("checkout.session", id)
+            .is_some_and(|s| check(session_jobs(s))),
+    }
+}
+
+struct Queue {
+    heap: BinaryHeap<Reverse<(i64, u64, Job)>>,
+    seq: u64,
+    to: i64,
+}
+
+impl Queue {
+    fn push_all(&mut self, jobs: Vec<(i64, Job)>) {
+        for (at, job) in jobs {
+            if at <= self.to {
+                self.seq += 1;
+                self.heap.push(Reverse((at, self.seq, job)));
+            }
+        }
+    }
+}
+
+/// Runs every job of `clock`'s domain (`None` = the account clock) due at or before `to`,
+/// in time order. Does not move the clock itself.
+pub fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ran {
+    let mut q = Queue {
+        heap: BinaryHeap::new(),
+        seq: 0,
+        to,
+    };
+    let mut initial = Vec::new();
+    for id in st.store.ids_of("subscription") {
+        if let Some(s) = st.store.get(id)
+            && customer_in_domain(st, &s["customer"], clock)
+        {
+            initial.extend(subscription_jobs(st, s));
+        }
+    }
+    for id in st.store.ids_of("invoice") {
+        if let Some(i) = st.store.get(id)
+            && matches!(i["status"].as_str(), Some("draft" | "open"))
+            && customer_in_domain(st, &i["customer"], clock)
+        {
+            initial.extend(invoice_jobs(i));
+        }
+    }
+    if clock.is_none() {
+        for id in st.store.ids_of("checkout.session") {
+            if let Some(s) = st.store.get(id) {
+                initial.extend(session_jobs(s));
+            }
+        }
+    }
+    q.push_all(initial);
+    let mut jobs = 0;
+    let saved = st.time.now_override;
+    while let Some(Reverse((at, _, job))) = q.heap.pop() {
+        if !still_due(st, &job, at) {
+            continue;
+        }
+        st.time.now_override = Some(at);
+        st.delivery.new_flow();
+        let touched = renewals::run(st, &job, at);
+        jobs += 1;
+        for t in touched {
+            let next = match &t {
+                Touched::Subscription(id) => st
+                    .store
+                    .get_kind("subscription", id)
+                    .map(|s| subscription_jobs(st, s))
+                    .unwrap_or_default(),
+                Touched::Invoice(id) => st
+                    .store
+                    .get_kind("invoice", id)
+                    .map(invoice_jobs)
+                    .unwrap_or_default(),
+            };
+            q.push_all(next);
+        }
+    }
+    st.time.now_override = saved;
+    Ran { jobs }
+}
+
+/// Advances the account clock to `to` (Unix seconds, not before its current time), running
+/// everything due on the way.
+pub fn advance_account(st: &mut AccountState, to: i64) -> Ran {
+    let ran = run_due(st, None, to);
+    st.clock_offset = to - crate::clock::wall_now();
+    st.delivery.new_flow();
+    ran
+}
