@@ -1,8 +1,12 @@
 //! Caller authentication: bearer tokens verified into an [`AuthUser`] (`sub` = user id, `email`
-//! claim = e-mail, `exp` checked). HS256 with `JWT_SECRET` now; RS256 against a JWKS (issue 5)
-//! is another [`Authenticator`] variant behind the same async `authenticate`.
+//! claim = e-mail, `exp` checked). RS256 tokens of a Clerk-style identity provider are verified
+//! against its JWKS (`JWKS_URL`, cached, refetched when a token names an unknown `kid`) with the
+//! issuer `JWT_ISSUER`; HS256 with `JWT_SECRET` serves development. [`AdminUser`] adds the
+//! admin rule of billing-backend.md §1 (403 for everyone else).
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::HeaderMap;
@@ -10,7 +14,7 @@ use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
-use crate::config::AuthConfig;
+use crate::config::{AdminConfig, AuthConfig};
 use crate::error::ApiError;
 
 /// The authenticated caller.
@@ -28,17 +32,25 @@ pub enum AuthError {
     /// No `Authorization: Bearer …` header.
     #[error("missing bearer token")]
     Missing,
-    /// The token failed verification (signature, expiry, shape).
+    /// The token failed verification (signature, expiry, issuer, shape).
     #[error("invalid token")]
     Invalid,
+    /// The identity provider's keys could not be fetched (→ 503, never 500).
+    #[error("identity provider keys unavailable")]
+    KeysUnavailable,
 }
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> ApiError {
-        ApiError::Unauthorized(match e {
-            AuthError::Missing => "A bearer token is required.".into(),
-            AuthError::Invalid => "The bearer token is invalid or expired.".into(),
-        })
+        match e {
+            AuthError::Missing => ApiError::Unauthorized("A bearer token is required.".into()),
+            AuthError::Invalid => {
+                ApiError::Unauthorized("The bearer token is invalid or expired.".into())
+            }
+            AuthError::KeysUnavailable => {
+                ApiError::Unavailable("identity provider JWKS unavailable".into())
+            }
+        }
     }
 }
 
@@ -61,6 +73,118 @@ pub enum Authenticator {
         /// Algorithm pinned to HS256; `exp` required.
         validation: Box<Validation>,
     },
+    /// RS256 tokens verified against a JWKS.
+    Rs256(Box<JwksVerifier>),
+}
+
+/// How long an unknown `kid` is remembered as unknown after a refetch did not find it, so a
+/// flood of forged tokens cannot make us hammer the identity provider.
+const UNKNOWN_KID_MEMORY: Duration = Duration::from_secs(60);
+
+/// RS256 verification against an identity provider's JWKS, cached per `kid`.
+pub struct JwksVerifier {
+    url: String,
+    http: reqwest::Client,
+    validation: Validation,
+    keys: tokio::sync::RwLock<HashMap<String, DecodingKey>>,
+    /// Serialises refetches (single flight) and remembers kids a refetch did not find.
+    refresh: tokio::sync::Mutex<HashMap<String, Instant>>,
+}
+
+impl JwksVerifier {
+    /// A verifier for `jwks_url`, accepting only tokens issued by `issuer`.
+    pub fn new(jwks_url: &str, issuer: &str) -> JwksVerifier {
+        crate::stripe::client::install_crypto_provider();
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_required_spec_claims(&["exp", "sub", "iss"]);
+        validation.set_issuer(&[issuer]);
+        // Clerk session tokens carry `azp`, not `aud`.
+        validation.validate_aud = false;
+        validation.leeway = 30;
+        JwksVerifier {
+            url: jwks_url.to_string(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .unwrap_or_default(),
+            validation,
+            keys: tokio::sync::RwLock::new(HashMap::new()),
+            refresh: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
+        if header.alg != Algorithm::RS256 {
+            return Err(AuthError::Invalid);
+        }
+        let kid = header.kid.ok_or(AuthError::Invalid)?;
+        if let Some(key) = self.keys.read().await.get(&kid) {
+            return decode_with(token, key, &self.validation);
+        }
+        self.refetch_for(&kid).await?;
+        match self.keys.read().await.get(&kid) {
+            Some(key) => decode_with(token, key, &self.validation),
+            None => Err(AuthError::Invalid),
+        }
+    }
+
+    /// Refetches the JWKS because `kid` is unknown — unless another task just did, or this kid
+    /// was looked for recently and not found.
+    async fn refetch_for(&self, kid: &str) -> Result<(), AuthError> {
+        let mut unknown = self.refresh.lock().await;
+        if self.keys.read().await.contains_key(kid) {
+            return Ok(()); // Another request refetched while we waited.
+        }
+        unknown.retain(|_, at| at.elapsed() < UNKNOWN_KID_MEMORY);
+        if unknown.contains_key(kid) {
+            return Err(AuthError::Invalid);
+        }
+        let fetched = self.fetch().await;
+        let keys = match fetched {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::warn!(error = %e, jwks_url = %self.url, "fetching the JWKS failed");
+                return Err(AuthError::KeysUnavailable);
+            }
+        };
+        if !keys.contains_key(kid) {
+            unknown.insert(kid.to_string(), Instant::now());
+        }
+        tracing::info!(keys = keys.len(), "JWKS refreshed");
+        *self.keys.write().await = keys;
+        Ok(())
+    }
+
+    async fn fetch(&self) -> Result<HashMap<String, DecodingKey>, String> {
+        let resp = self
+            .http
+            .get(&self.url)
+            .send()
+            .await
+            .map_err(|e| format!("request: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("HTTP {}", resp.status()));
+        }
+        let set: jsonwebtoken::jwk::JwkSet =
+            resp.json().await.map_err(|e| format!("decoding: {e}"))?;
+        let mut keys = HashMap::new();
+        for jwk in &set.keys {
+            let Some(kid) = jwk.common.key_id.clone() else {
+                continue;
+            };
+            if let Ok(key) = DecodingKey::from_jwk(jwk) {
+                keys.insert(kid, key);
+            }
+        }
+        Ok(keys)
+    }
+}
+
+fn decode_with(token: &str, key: &DecodingKey, v: &Validation) -> Result<Claims, AuthError> {
+    jsonwebtoken::decode::<Claims>(token, key, v)
+        .map(|d| d.claims)
+        .map_err(|_| AuthError::Invalid)
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -68,6 +192,7 @@ impl std::fmt::Debug for Authenticator {
         f.write_str(match self {
             Authenticator::Disabled => "Authenticator::Disabled",
             Authenticator::Hs256 { .. } => "Authenticator::Hs256",
+            Authenticator::Rs256(_) => "Authenticator::Rs256",
         })
     }
 }
@@ -86,6 +211,9 @@ impl Authenticator {
                     validation: Box::new(validation),
                 }
             }
+            AuthConfig::Rs256 { jwks_url, issuer } => {
+                Authenticator::Rs256(Box::new(JwksVerifier::new(jwks_url, issuer)))
+            }
         }
     }
 
@@ -103,6 +231,7 @@ impl Authenticator {
                     .map_err(|_| AuthError::Invalid)?;
                 claims_to_user(data.claims)
             }
+            Authenticator::Rs256(v) => claims_to_user(v.verify(bearer(headers)?).await?),
         }
     }
 }
@@ -148,6 +277,37 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Arc::<Authenticator>::from_ref(state);
         Ok(auth.authenticate(&parts.headers).await?)
+    }
+}
+
+/// An authenticated caller who is an admin (`ADMIN_EMAILS` or `ADMIN_EMAIL_DOMAIN`). Rejects
+/// with 401 when unauthenticated and 403 when not an admin — before anything else runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminUser {
+    /// The caller's user id.
+    pub user_id: String,
+    /// The caller's e-mail (always present for admins), recorded in the action history.
+    pub email: String,
+}
+
+impl<S> FromRequestParts<S> for AdminUser
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+    Arc<AdminConfig>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        let admins = Arc::<AdminConfig>::from_ref(state);
+        match user.email {
+            Some(email) if admins.is_admin(&email) => Ok(AdminUser {
+                user_id: user.user_id,
+                email: email.trim().to_ascii_lowercase(),
+            }),
+            _ => Err(ApiError::Forbidden),
+        }
     }
 }
 

@@ -101,12 +101,64 @@ pub struct StripeConfig {
 pub enum AuthConfig {
     /// `DISABLE_AUTH=true`: local development only; refused in live mode.
     Disabled,
-    /// HS256 tokens signed with `JWT_SECRET` (development). RS256 via `JWKS_URL` +
-    /// `JWT_ISSUER` is a further variant (issue 5).
+    /// HS256 tokens signed with `JWT_SECRET` (development).
     Hs256 {
         /// The shared HMAC secret.
         secret: Secret,
     },
+    /// RS256 tokens from an identity provider (Clerk-style): keys from `JWKS_URL`, issuer
+    /// `JWT_ISSUER`.
+    Rs256 {
+        /// The provider's JWKS document URL.
+        jwks_url: String,
+        /// The exact `iss` every token must carry.
+        issuer: String,
+    },
+}
+
+/// Per-user, per-endpoint rate limits (billing-backend.md §5), requests per minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `CHECKOUT_RATE_LIMIT_PER_MINUTE` (default 10).
+    pub checkout_per_minute: u32,
+    /// `PORTAL_RATE_LIMIT_PER_MINUTE` (default 10).
+    pub portal_per_minute: u32,
+    /// `ADMIN_RATE_LIMIT_PER_MINUTE` (default 120): each admin write endpoint.
+    pub admin_per_minute: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            checkout_per_minute: 10,
+            portal_per_minute: 10,
+            admin_per_minute: 120,
+        }
+    }
+}
+
+/// Where and when alerts are sent (billing-backend.md §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertConfig {
+    /// `ALERT_WEBHOOK_URL`: a Slack-compatible incoming webhook; `None` disables alerts.
+    pub webhook_url: Option<String>,
+    /// `ALERT_DISPUTE_THRESHOLD`: alert when more disputes than this are opened in a window.
+    pub dispute_threshold: u32,
+    /// `ALERT_EFW_THRESHOLD`: alert when more early fraud warnings than this arrive in a window.
+    pub efw_threshold: u32,
+    /// `ALERT_WINDOW_SECONDS`: the window's length.
+    pub window_secs: u64,
+}
+
+impl Default for AlertConfig {
+    fn default() -> Self {
+        AlertConfig {
+            webhook_url: None,
+            dispute_threshold: 3,
+            efw_threshold: 3,
+            window_secs: 3600,
+        }
+    }
 }
 
 /// Who is an admin (billing-backend.md §1): an explicit e-mail list and/or an exact domain.
@@ -147,6 +199,10 @@ pub struct Config {
     /// `ALLOWED_REDIRECT_ORIGINS`: normalised origins (`https://app.example.com`) that
     /// success/cancel URLs must belong to.
     pub allowed_redirect_origins: Vec<String>,
+    /// Rate limits.
+    pub rate_limits: RateLimits,
+    /// Alerting.
+    pub alerts: AlertConfig,
 }
 
 /// One configuration problem: which variable, what is wrong, how to fix it.
@@ -232,7 +288,7 @@ impl Config {
         let database_url = read_database_url(&mut r);
         let (secret_key, mode) = read_key_and_mode(&mut r);
         let mapping = read_mapping(&mut r, mode);
-        let webhook_secret = read_webhook_secret(&mut r);
+        let webhook_secret = read_webhook_secret(&mut r, mode);
         let api_base = read_api_base(&mut r);
         // DISABLE_AUTH is refused whenever live mode is involved, even if the mode is in doubt.
         let live_involved = mode == Some(StripeMode::Live)
@@ -241,6 +297,8 @@ impl Config {
         let auth = read_auth(&mut r, live_involved);
         let admin = read_admin(&mut r);
         let allowed_redirect_origins = read_origins(&mut r);
+        let rate_limits = read_rate_limits(&mut r);
+        let alerts = read_alerts(&mut r);
 
         if !r.problems.is_empty() {
             return Err(ConfigError {
@@ -279,6 +337,8 @@ impl Config {
                 auth,
                 admin,
                 allowed_redirect_origins,
+                rate_limits,
+                alerts,
             }),
             _ => Err(ConfigError {
                 problems: vec![ConfigProblem {
@@ -435,7 +495,7 @@ fn parse_mapping(r: &mut Reader, name: &'static str, json: &str) -> Option<Price
     }
 }
 
-fn read_webhook_secret(r: &mut Reader) -> Option<Secret> {
+fn read_webhook_secret(r: &mut Reader, mode: Option<StripeMode>) -> Option<Secret> {
     match r.get("STRIPE_WEBHOOK_SECRET").map(str::to_string) {
         None => {
             r.problem(
@@ -450,6 +510,16 @@ fn read_webhook_secret(r: &mut Reader) -> Option<Secret> {
                 "STRIPE_WEBHOOK_SECRET",
                 format!("`{}` is not a webhook signing secret (whsec_…)", redact(&s)),
                 "use the endpoint's signing secret, which starts with whsec_",
+            );
+            None
+        }
+        // Stripe CLI / test endpoints are often given `whsec_test…` secrets by convention; in
+        // live mode such a secret means test configuration leaked into production.
+        Some(s) if mode == Some(StripeMode::Live) && s.starts_with("whsec_test") => {
+            r.problem(
+                "STRIPE_WEBHOOK_SECRET",
+                "looks like a test-mode secret (whsec_test…) while Stripe is in live mode",
+                "use the signing secret of the live-mode webhook endpoint",
             );
             None
         }
@@ -498,6 +568,49 @@ fn read_auth(r: &mut Reader, live: bool) -> Option<AuthConfig> {
         }
         return Some(AuthConfig::Disabled);
     }
+    let jwks = r.get("JWKS_URL").map(str::to_string);
+    let issuer = r.get("JWT_ISSUER").map(str::to_string);
+    match (jwks, issuer) {
+        (Some(url), Some(issuer)) => {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                r.problem(
+                    "JWKS_URL",
+                    "is not an http(s) URL",
+                    "set it to the identity provider's JWKS URL, e.g. https://clerk.example.com/.well-known/jwks.json",
+                );
+                return None;
+            }
+            if live && url.starts_with("http://") && !is_loopback_url(&url) {
+                r.problem(
+                    "JWKS_URL",
+                    "uses plain http in live mode",
+                    "use the provider's https:// JWKS URL",
+                );
+                return None;
+            }
+            return Some(AuthConfig::Rs256 {
+                jwks_url: url,
+                issuer,
+            });
+        }
+        (Some(_), None) => {
+            r.problem(
+                "JWT_ISSUER",
+                "is not set although JWKS_URL is",
+                "set JWT_ISSUER to the exact `iss` of your identity provider's tokens, e.g. https://clerk.example.com",
+            );
+            return None;
+        }
+        (None, Some(_)) => {
+            r.problem(
+                "JWKS_URL",
+                "is not set although JWT_ISSUER is",
+                "set JWKS_URL to the identity provider's JWKS URL (or unset JWT_ISSUER to use JWT_SECRET)",
+            );
+            return None;
+        }
+        (None, None) => {}
+    }
     match r.get("JWT_SECRET").map(str::to_string) {
         Some(secret) => Some(AuthConfig::Hs256 {
             secret: Secret::new(secret),
@@ -506,7 +619,7 @@ fn read_auth(r: &mut Reader, live: bool) -> Option<AuthConfig> {
             r.problem(
                 "JWT_SECRET",
                 "is not set, so bearer tokens cannot be verified",
-                "set JWT_SECRET to the HS256 signing secret of your tokens (or DISABLE_AUTH=true for local development)",
+                "set JWKS_URL and JWT_ISSUER for RS256 tokens, or JWT_SECRET to the HS256 signing secret of your tokens (or DISABLE_AUTH=true for local development)",
             );
             None
         }
@@ -581,6 +694,80 @@ fn read_origins(r: &mut Reader) -> Vec<String> {
         );
     }
     origins
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
+    rest.starts_with("127.0.0.1") || rest.starts_with("localhost") || rest.starts_with("[::1]")
+}
+
+/// A positive integer variable, or `default` when unset.
+fn read_positive(r: &mut Reader, name: &str, default: u64, max: u64) -> u64 {
+    match r.get(name).map(str::to_string) {
+        None => default,
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if n >= 1 && n <= max => n,
+            _ => {
+                let shown = v.chars().take(20).collect::<String>();
+                r.problem(
+                    name,
+                    format!("`{shown}` is not a whole number between 1 and {max}"),
+                    format!("set it to a number such as {default}, or unset it for {default}"),
+                );
+                default
+            }
+        },
+    }
+}
+
+fn read_rate_limits(r: &mut Reader) -> RateLimits {
+    let d = RateLimits::default();
+    RateLimits {
+        checkout_per_minute: read_positive(
+            r,
+            "CHECKOUT_RATE_LIMIT_PER_MINUTE",
+            d.checkout_per_minute.into(),
+            100_000,
+        ) as u32,
+        portal_per_minute: read_positive(
+            r,
+            "PORTAL_RATE_LIMIT_PER_MINUTE",
+            d.portal_per_minute.into(),
+            100_000,
+        ) as u32,
+        admin_per_minute: read_positive(
+            r,
+            "ADMIN_RATE_LIMIT_PER_MINUTE",
+            d.admin_per_minute.into(),
+            100_000,
+        ) as u32,
+    }
+}
+
+fn read_alerts(r: &mut Reader) -> AlertConfig {
+    let d = AlertConfig::default();
+    let webhook_url = r.get("ALERT_WEBHOOK_URL").map(str::to_string);
+    if let Some(u) = &webhook_url
+        && !(u.starts_with("https://") || u.starts_with("http://"))
+    {
+        r.problem(
+            "ALERT_WEBHOOK_URL",
+            "is not an http(s) URL",
+            "set it to a Slack-compatible incoming webhook URL, or unset it to disable alerts",
+        );
+    }
+    AlertConfig {
+        webhook_url,
+        dispute_threshold: read_positive(
+            r,
+            "ALERT_DISPUTE_THRESHOLD",
+            d.dispute_threshold.into(),
+            1_000_000,
+        ) as u32,
+        efw_threshold: read_positive(r, "ALERT_EFW_THRESHOLD", d.efw_threshold.into(), 1_000_000)
+            as u32,
+        window_secs: read_positive(r, "ALERT_WINDOW_SECONDS", d.window_secs, 30 * 86_400),
+    }
 }
 
 /// Normalises `scheme://host[:port]` (a trailing `/` allowed) to lower case; `None` if it is not
@@ -795,6 +982,65 @@ mod tests {
         assert!(has(&ps, "DISABLE_AUTH", "live"));
         let ps = problems(&[("DISABLE_AUTH", Some("yes please"))]);
         assert!(has(&ps, "DISABLE_AUTH", "neither"));
+    }
+
+    #[test]
+    fn rs256_needs_jwks_and_issuer() {
+        let c = with(&[
+            ("JWT_SECRET", None),
+            (
+                "JWKS_URL",
+                Some("https://idp.example.com/.well-known/jwks.json"),
+            ),
+            ("JWT_ISSUER", Some("https://idp.example.com")),
+        ])
+        .unwrap();
+        assert!(matches!(c.auth, AuthConfig::Rs256 { .. }));
+        let ps = problems(&[("JWKS_URL", Some("https://idp.example.com/jwks"))]);
+        assert!(has(&ps, "JWT_ISSUER", "not set"));
+        let ps = problems(&[("JWT_ISSUER", Some("https://idp.example.com"))]);
+        assert!(has(&ps, "JWKS_URL", "not set"));
+        let ps = problems(&[
+            ("JWKS_URL", Some("ftp://x")),
+            ("JWT_ISSUER", Some("https://idp.example.com")),
+        ]);
+        assert!(has(&ps, "JWKS_URL", "http"));
+    }
+
+    #[test]
+    fn live_mode_refuses_a_test_webhook_secret() {
+        let ps = problems(&[
+            ("STRIPE_SECRET_KEY", Some("sk_live_SECRETPART")),
+            ("STRIPE_PLAN_PRICE_MAPPING_LIVE", Some(MAPPING)),
+            ("STRIPE_WEBHOOK_SECRET", Some("whsec_testSECRETPART")),
+        ]);
+        assert!(has(&ps, "STRIPE_WEBHOOK_SECRET", "test-mode"));
+        assert!(with(&[("STRIPE_WEBHOOK_SECRET", Some("whsec_testSECRETPART"))]).is_ok());
+    }
+
+    #[test]
+    fn rate_limits_and_alerts_are_configurable_and_checked() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.rate_limits.checkout_per_minute, 10);
+        assert_eq!(c.alerts.webhook_url, None);
+        let c = with(&[
+            ("CHECKOUT_RATE_LIMIT_PER_MINUTE", Some("3")),
+            ("ALERT_WEBHOOK_URL", Some("https://hooks.example.com/x")),
+            ("ALERT_DISPUTE_THRESHOLD", Some("5")),
+            ("ALERT_WINDOW_SECONDS", Some("60")),
+        ])
+        .unwrap();
+        assert_eq!(c.rate_limits.checkout_per_minute, 3);
+        assert_eq!(c.alerts.dispute_threshold, 5);
+        assert_eq!(c.alerts.window_secs, 60);
+        let ps = problems(&[
+            ("CHECKOUT_RATE_LIMIT_PER_MINUTE", Some("0")),
+            ("ALERT_WEBHOOK_URL", Some("hooks")),
+            ("ALERT_EFW_THRESHOLD", Some("many")),
+        ]);
+        assert!(has(&ps, "CHECKOUT_RATE_LIMIT_PER_MINUTE", "whole number"));
+        assert!(has(&ps, "ALERT_WEBHOOK_URL", "http"));
+        assert!(has(&ps, "ALERT_EFW_THRESHOLD", "whole number"));
     }
 
     #[test]

@@ -53,6 +53,12 @@ pub enum ApiError {
         /// Caller-safe text.
         message: String,
     },
+    /// 429: over the per-user rate limit; answered with `Retry-After`.
+    #[error("rate limited")]
+    RateLimited {
+        /// Seconds until an attempt will be accepted.
+        retry_after_secs: u64,
+    },
     /// 413: body over the limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -90,6 +96,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Stripe(e) if e.is_unavailable() => {
                 (StatusCode::BAD_GATEWAY, "stripe_unavailable")
             }
@@ -112,6 +119,9 @@ impl ApiError {
             | ApiError::Conflict { message, .. } => message.clone(),
             ApiError::MethodNotAllowed => "Method not allowed for this path.".into(),
             ApiError::PayloadTooLarge => "The request body is too large.".into(),
+            ApiError::RateLimited { retry_after_secs } => {
+                format!("Too many requests; try again in {retry_after_secs} s.")
+            }
             ApiError::Stripe(e) if e.is_unavailable() => {
                 "The payment provider is unavailable; please try again shortly.".into()
             }
@@ -133,7 +143,14 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let body = json!({"error": {"code": code, "message": self.public_message()}});
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        response
     }
 }
 

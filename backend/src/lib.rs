@@ -12,17 +12,23 @@
 //! - [`db`]: pool, migrations (with the plan seed) and small storage functions.
 //! - [`webhook`]: signature verification, the idempotent webhook endpoint, event application.
 //! - [`api`]: the HTTP routes and shared state.
+//! - [`ratelimit`]: per-user, per-endpoint limits (429 with `Retry-After`).
+//! - [`metrics`]: Prometheus counters served at `/metrics`.
+//! - [`alerts`]: Slack-compatible alerts to `ALERT_WEBHOOK_URL`.
 //!
 //! [`start`] runs the service on a listener; [`migrate`] prepares a database.
 
 #![warn(missing_docs)]
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod metrics;
 pub mod plans;
+pub mod ratelimit;
 pub mod stripe;
 pub mod webhook;
 
@@ -98,12 +104,18 @@ pub async fn start(
         pool.close().await;
         return Err(e.into());
     }
+    let metrics = Arc::new(metrics::Metrics::default());
     let stripe = StripeClient::new(
         &config.stripe.api_base,
         config.stripe.secret_key.clone(),
         StripeClientOptions::default(),
-    )?;
+    )?
+    .with_metrics(metrics.clone());
     let state = AppState {
+        admin: Arc::new(config.admin.clone()),
+        limiters: Arc::new(ratelimit::Limiters::new(&config.rate_limits)),
+        alerts: Arc::new(alerts::Alerter::new(config.alerts.clone(), metrics.clone())),
+        metrics,
         pool: pool.clone(),
         auth: Arc::new(Authenticator::from_config(&config.auth)),
         webhook: Arc::new(WebhookContext {
@@ -117,11 +129,14 @@ pub async fn start(
     let app = api::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await
     });
     tracing::info!(%addr, "billing backend listening");
     Ok(RunningBackend {

@@ -316,18 +316,12 @@ async fn webhook_applies_once_even_when_repeated_and_concurrent() {
     assert_eq!(app.stub.fetches(), 1);
 
     // Eight simultaneous deliveries of a new event apply it exactly once.
+    // (An invoice event always re-reads the subscription, so fetches count applications.)
     let updated = event(
         "evt_updated",
-        "customer.subscription.updated",
+        "invoice.paid",
         now(),
-        subscription(
-            "sub_1",
-            "user_1",
-            "active",
-            PRICE_BASIC_MONTHLY,
-            PERIOD_START,
-            PERIOD_END,
-        ),
+        json!({"id": "in_sub_1", "object": "invoice", "status": "paid", "subscription": "sub_1"}),
     );
     let results = futures_join(&app, &updated, 8).await;
     assert!(results.iter().all(|s| *s == 200), "{results:?}");
@@ -397,18 +391,14 @@ async fn handler_failure_is_500_and_recorded_then_a_retry_succeeds() {
         .state
         .fail_subscriptions
         .store(true, Ordering::SeqCst);
+    // An invoice event needs the subscription from Stripe, which fails.
     let ev = event(
         "evt_fail",
-        "customer.subscription.created",
+        "invoice.paid",
         now(),
-        subscription(
-            "sub_f",
-            "user_f",
-            "incomplete",
-            PRICE_PRO_MONTHLY,
-            PERIOD_START,
-            PERIOD_END,
-        ),
+        json!({"id": "in_sub_f", "object": "invoice", "status": "paid", "subscription": "sub_f",
+               "parent": {"subscription_details": {"subscription": "sub_f",
+                          "metadata": {"user_id": "user_f"}}}}),
     );
     let r = app.deliver(&ev).await;
     assert_eq!(r.status(), 500);
@@ -826,7 +816,12 @@ async fn concurrent_events_of_one_subscription_serialise() {
     for h in handles {
         assert_eq!(h.await.unwrap(), 200);
     }
-    assert_eq!(app.stub.fetches(), kinds.len(), "each event applied once");
+    // Subscription events newer than the row apply their own payload; the others fetch.
+    assert!(
+        (1..=kinds.len()).contains(&app.stub.fetches()),
+        "{} fetches",
+        app.stub.fetches()
+    );
     let s = app.status("user_cc").await;
     assert_eq!(
         (s["status"].as_str(), s["is_active"].as_bool()),
@@ -839,5 +834,80 @@ async fn concurrent_events_of_one_subscription_serialise() {
     .await
     .unwrap();
     assert_eq!(processed, kinds.len() as i64);
+    app.stop().await;
+}
+
+/// A subscription event newer than the row applies its own payload (no Stripe call); an older
+/// one is skipped as stale; one from the same second re-reads Stripe.
+#[tokio::test]
+async fn subscription_events_apply_newer_payloads_and_fetch_only_on_ties() {
+    let app = TestApp::start().await;
+    let t = now();
+    let active = subscription(
+        "sub_p",
+        "user_p",
+        "active",
+        PRICE_PRO_MONTHLY,
+        PERIOD_START,
+        PERIOD_END,
+    );
+    let r = app
+        .deliver(&event("evt_p1", "customer.subscription.updated", t, active))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.stub.fetches(), 0, "the payload was applied as is");
+    assert_eq!(app.status("user_p").await["tier"], "pro");
+
+    let old = subscription(
+        "sub_p",
+        "user_p",
+        "incomplete",
+        PRICE_BASIC_MONTHLY,
+        PERIOD_START,
+        PERIOD_END,
+    );
+    app.deliver(&event(
+        "evt_p0",
+        "customer.subscription.created",
+        t - 10,
+        old,
+    ))
+    .await;
+    assert_eq!(app.stub.fetches(), 0);
+    let outcome: Option<String> =
+        sqlx::query_scalar("SELECT outcome FROM stripe_events WHERE event_id = 'evt_p0'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(outcome.as_deref(), Some("ignored:stale"));
+    assert_eq!(app.status("user_p").await["status"], "ACTIVE");
+
+    // Same second, different payload: ambiguous, so Stripe's current state decides.
+    let mut current = subscription(
+        "sub_p",
+        "user_p",
+        "active",
+        PRICE_PRO_MONTHLY,
+        PERIOD_START,
+        PERIOD_END,
+    );
+    current["cancel_at_period_end"] = json!(true);
+    app.stub.put_subscription(current);
+    let tie = subscription(
+        "sub_p",
+        "user_p",
+        "past_due",
+        PRICE_PRO_MONTHLY,
+        PERIOD_START,
+        PERIOD_END,
+    );
+    app.deliver(&event("evt_p2", "customer.subscription.updated", t, tie))
+        .await;
+    assert_eq!(app.stub.fetches(), 1);
+    let s = app.status("user_p").await;
+    assert_eq!(
+        (s["status"].as_str(), s["cancel_at_period_end"].as_bool()),
+        (Some("ACTIVE"), Some(true))
+    );
     app.stop().await;
 }

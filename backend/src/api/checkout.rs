@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::extract::ApiJson;
-use crate::auth::AuthUser;
 use crate::config::url_within_origins;
 use crate::db::subscriptions;
 use crate::error::ApiError;
 use crate::plans::{BillingCycle, PlanKey, Tier};
+use crate::ratelimit::{CheckoutLimit, Limited};
 use crate::stripe::api::{self, NewCheckoutSession};
 
 /// The request body.
@@ -35,7 +35,7 @@ pub const SESSION_PLACEHOLDER: &str = "{CHECKOUT_SESSION_ID}";
 
 /// Creates the session; returns `{url, session_id}`.
 pub async fn create_checkout_session(
-    user: AuthUser,
+    Limited(user, _): Limited<CheckoutLimit>,
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateCheckoutSession>,
@@ -156,7 +156,7 @@ pub fn with_session_placeholder(url: &str) -> String {
 
 /// The caller's `Idempotency-Key` header (a client retry of one click), or else the current
 /// minute: repeats within a minute reuse one Checkout Session.
-fn attempt_bucket(headers: &HeaderMap) -> String {
+pub fn attempt_bucket(headers: &HeaderMap) -> String {
     if let Some(k) = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())

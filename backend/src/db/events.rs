@@ -36,22 +36,18 @@ pub async fn insert_and_lock(
     created: Option<OffsetDateTime>,
     livemode: bool,
 ) -> Result<EventRow, sqlx::Error> {
-    sqlx::query(
+    // One round trip: the upsert inserts the row or, on conflict, locks the existing one
+    // (waiting for a concurrent inserter to commit or roll back) and returns its current state.
+    sqlx::query_as::<_, EventRow>(
         "INSERT INTO stripe_events (event_id, type, status, attempts, event_created_at, livemode)
          VALUES ($1, $2, 'processing', 0, $3, $4)
-         ON CONFLICT (event_id) DO NOTHING",
+         ON CONFLICT (event_id) DO UPDATE SET updated_at = stripe_events.updated_at
+         RETURNING event_id, type, status, attempts, last_error",
     )
     .bind(event_id)
     .bind(kind)
     .bind(created)
     .bind(livemode)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query_as::<_, EventRow>(
-        "SELECT event_id, type, status, attempts, last_error
-         FROM stripe_events WHERE event_id = $1 FOR UPDATE",
-    )
-    .bind(event_id)
     .fetch_one(&mut *conn)
     .await
 }

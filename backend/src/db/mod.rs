@@ -1,8 +1,12 @@
 //! PostgreSQL: connection pool, embedded migrations (with the plan seed), and small storage
-//! functions per table ([`plans`], [`subscriptions`], [`events`]). Queries are checked at run
+//! functions per table ([`plans`], [`subscriptions`], [`events`], [`disputes`], [`fraud`],
+//! [`actions`]). Queries are checked at run
 //! time, so building needs no database.
 
+pub mod actions;
+pub mod disputes;
 pub mod events;
+pub mod fraud;
 pub mod plans;
 pub mod subscriptions;
 

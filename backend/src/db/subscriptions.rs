@@ -223,3 +223,16 @@ pub async fn record_paid_invoice(
     .await?;
     Ok(())
 }
+
+/// The user whose stored Stripe customer is `customer_id`.
+pub async fn user_by_customer(
+    db: impl PgExecutor<'_>,
+    customer_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar::<_, String>(
+        "SELECT user_id FROM user_subscriptions WHERE stripe_customer_id = $1",
+    )
+    .bind(customer_id)
+    .fetch_optional(db)
+    .await
+}

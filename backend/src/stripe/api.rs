@@ -2,11 +2,15 @@
 //! business operation (so a retried request — by our client, or by the caller within the same
 //! time bucket — reuses the key and Stripe performs it once).
 
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::client::{Form, StripeClient};
 use super::error::StripeError;
-use super::types::{CheckoutSession, Customer, Invoice, Subscription};
+use super::types::{
+    Charge, CheckoutSession, Customer, Dispute, EarlyFraudWarning, Invoice, PortalSession, Refund,
+    Subscription,
+};
 use crate::plans::PlanKey;
 
 /// Parameters of a subscription Checkout Session.
@@ -100,6 +104,128 @@ pub async fn retrieve_invoice(client: &StripeClient, id: &str) -> Result<Invoice
     client
         .get(&format!("/v1/invoices/{}", path_segment(id)), &[])
         .await
+}
+
+/// Creates a Customer Portal session for `customer_id`. Repeats within one attempt bucket
+/// (a double click) share the idempotency key.
+pub async fn create_portal_session(
+    client: &StripeClient,
+    customer_id: &str,
+    return_url: &str,
+    attempt_bucket: &str,
+) -> Result<PortalSession, StripeError> {
+    let form: Form = vec![
+        ("customer".into(), customer_id.into()),
+        ("return_url".into(), return_url.into()),
+    ];
+    let key = format!(
+        "portal:{}:{}:{}",
+        key_part(customer_id),
+        short_hash(&[return_url]),
+        attempt_bucket
+    );
+    client
+        .post("/v1/billing_portal/sessions", &form, &key)
+        .await
+}
+
+/// Retrieves a charge (to link disputes and fraud warnings to a customer).
+pub async fn retrieve_charge(client: &StripeClient, id: &str) -> Result<Charge, StripeError> {
+    client
+        .get(&format!("/v1/charges/{}", path_segment(id)), &[])
+        .await
+}
+
+/// Retrieves a dispute's current state, typed and as Stripe's raw JSON.
+pub async fn retrieve_dispute(
+    client: &StripeClient,
+    id: &str,
+) -> Result<(Dispute, serde_json::Value), StripeError> {
+    let raw: serde_json::Value = client
+        .get(&format!("/v1/disputes/{}", path_segment(id)), &[])
+        .await?;
+    let typed = Dispute::deserialize(&raw).map_err(|e| StripeError::Decode(e.to_string()))?;
+    Ok((typed, raw))
+}
+
+/// Retrieves an early fraud warning's current state.
+pub async fn retrieve_early_fraud_warning(
+    client: &StripeClient,
+    id: &str,
+) -> Result<EarlyFraudWarning, StripeError> {
+    client
+        .get(
+            &format!("/v1/radar/early_fraud_warnings/{}", path_segment(id)),
+            &[],
+        )
+        .await
+}
+
+/// Stages (`submit=false`) or submits evidence on a dispute. The key is derived from the
+/// dispute, the evidence and the submit flag, so a retried identical request is applied once.
+pub async fn update_dispute_evidence(
+    client: &StripeClient,
+    id: &str,
+    evidence: &[(String, String)],
+    submit: bool,
+) -> Result<Dispute, StripeError> {
+    let mut form: Form = evidence
+        .iter()
+        .map(|(k, v)| (format!("evidence[{k}]"), v.clone()))
+        .collect();
+    form.push(("submit".into(), submit.to_string()));
+    let mut parts: Vec<&str> = Vec::new();
+    for (k, v) in evidence {
+        parts.push(k);
+        parts.push(v);
+    }
+    let key = format!(
+        "dispute-evidence:{}:{}:{}",
+        path_segment(id),
+        if submit { "submit" } else { "stage" },
+        short_hash(&parts)
+    );
+    client
+        .post(&format!("/v1/disputes/{}", path_segment(id)), &form, &key)
+        .await
+}
+
+/// Closes (concedes) a dispute; one key per dispute, as closing is irreversible.
+pub async fn close_dispute(client: &StripeClient, id: &str) -> Result<Dispute, StripeError> {
+    let key = format!("dispute-close:{}", path_segment(id));
+    client
+        .post(
+            &format!("/v1/disputes/{}/close", path_segment(id)),
+            &Vec::new(),
+            &key,
+        )
+        .await
+}
+
+/// Fully refunds `charge_id` because of early fraud warning `warning_id`. The key is the
+/// warning's, so however often an admin retries, Stripe refunds once.
+pub async fn refund_for_fraud_warning(
+    client: &StripeClient,
+    warning_id: &str,
+    charge_id: &str,
+) -> Result<Refund, StripeError> {
+    let form: Form = vec![
+        ("charge".into(), charge_id.into()),
+        ("reason".into(), "fraudulent".into()),
+        ("metadata[early_fraud_warning]".into(), warning_id.into()),
+    ];
+    client
+        .post(
+            "/v1/refunds",
+            &form,
+            &fraud_refund_idempotency_key(warning_id),
+        )
+        .await
+}
+
+/// `efw-refund:{issfr_…}`.
+pub fn fraud_refund_idempotency_key(warning_id: &str) -> String {
+    format!("efw-refund:{}", path_segment(warning_id))
 }
 
 /// Ids come from Stripe payloads; keep them to safe characters so they can't alter the path.

@@ -52,6 +52,7 @@ pub struct StripeClient {
     base: String,
     key: Secret,
     options: StripeClientOptions,
+    metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
 }
 
 impl std::fmt::Debug for StripeClient {
@@ -88,7 +89,14 @@ impl StripeClient {
             base: base.trim_end_matches('/').to_string(),
             key,
             options,
+            metrics: None,
         })
+    }
+
+    /// Counts failed calls in `metrics` (`billing_stripe_api_errors_total`).
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// GET `path` (e.g. `/v1/subscriptions/sub_1`) with query parameters.
@@ -113,6 +121,28 @@ impl StripeClient {
     }
 
     async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        form: Option<&Form>,
+        idempotency_key: Option<&str>,
+    ) -> Result<T, StripeError> {
+        let result = self
+            .send_with_retries(method, path, query, form, idempotency_key)
+            .await;
+        if let (Err(e), Some(m)) = (&result, &self.metrics) {
+            let kind = match e {
+                StripeError::Decode(_) => "decode",
+                e if e.is_unavailable() => "unavailable",
+                _ => "rejected",
+            };
+            m.inc(crate::metrics::STRIPE_ERRORS, &[kind]);
+        }
+        result
+    }
+
+    async fn send_with_retries<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,

@@ -230,6 +230,119 @@ impl Invoice {
     }
 }
 
+/// A Charge (only what dispute and fraud-warning handling reads).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Charge {
+    /// `ch_…`.
+    pub id: String,
+    /// The customer charged.
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub customer: Option<String>,
+    /// The PaymentIntent.
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub payment_intent: Option<String>,
+    /// Amount in minor units.
+    #[serde(default)]
+    pub amount: Option<i64>,
+    /// Currency.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Whether it is fully refunded.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub refunded: bool,
+}
+
+/// `dispute.evidence_details`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EvidenceDetails {
+    /// Deadline for evidence (Unix seconds).
+    #[serde(default)]
+    pub due_by: Option<i64>,
+    /// Whether evidence was given.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub has_evidence: bool,
+    /// How many times evidence was submitted.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub submission_count: i64,
+}
+
+/// A Dispute.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Dispute {
+    /// `dp_…` (or `du_…`).
+    pub id: String,
+    /// The disputed charge.
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub charge: Option<String>,
+    /// Its PaymentIntent.
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub payment_intent: Option<String>,
+    /// Amount disputed.
+    #[serde(default)]
+    pub amount: Option<i64>,
+    /// Currency.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// `fraudulent`, `product_not_received`, …
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// `warning_needs_response`, `needs_response`, `under_review`, `won`, `lost`, …
+    pub status: String,
+    /// The evidence fields as Stripe holds them.
+    #[serde(default)]
+    pub evidence: serde_json::Value,
+    /// Deadline and submission count.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub evidence_details: EvidenceDetails,
+    /// Creation time (Unix seconds).
+    #[serde(default)]
+    pub created: Option<i64>,
+}
+
+/// A Radar early fraud warning.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EarlyFraudWarning {
+    /// `issfr_…`.
+    pub id: String,
+    /// The charge it warns about.
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub charge: Option<String>,
+    /// Its PaymentIntent.
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub payment_intent: Option<String>,
+    /// The issuer's fraud type (`made_with_stolen_card`, …).
+    #[serde(default)]
+    pub fraud_type: Option<String>,
+    /// False once the charge is disputed or fully refunded.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub actionable: bool,
+    /// Creation time (Unix seconds).
+    #[serde(default)]
+    pub created: Option<i64>,
+}
+
+/// A Refund.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Refund {
+    /// `re_…`.
+    pub id: String,
+    /// `succeeded`, `pending`, `failed`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Amount refunded.
+    #[serde(default)]
+    pub amount: Option<i64>,
+}
+
+/// A Customer Portal session.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PortalSession {
+    /// `bps_…`.
+    pub id: String,
+    /// The portal page to send the customer to.
+    pub url: String,
+}
+
 /// `event.data`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EventData {

@@ -1,19 +1,25 @@
 //! Applies one verified Stripe event inside the caller's transaction.
 //!
-//! Order independence: for every subscription-related event we fetch the subscription's
-//! *current* state from Stripe and write that (under a transaction-scoped advisory lock per
-//! subscription, so concurrent events of one subscription serialise). Whatever order the events
-//! of a flow arrive in, the last one applied writes Stripe's latest state, so the final row is
-//! the same for every order. Users are linked by `metadata.user_id` (set through
-//! `subscription_data`), `client_reference_id`, or our stored Stripe ids — never by e-mail.
+//! Order independence: every event of one Stripe object runs under a transaction-scoped
+//! advisory lock on the object's id, so events of one subscription (dispute, warning)
+//! serialise. A `customer.subscription.*` event newer than the row writes its own payload, an
+//! older one is skipped, a same-second one re-reads Stripe; invoice, checkout, dispute and
+//! warning events re-read the object's *current* state from Stripe (see
+//! `apply_subscription_event` for why the final row is the same for every delivery order).
+//! Users are linked by `metadata.user_id` (set through `subscription_data`),
+//! `client_reference_id`, or our stored Stripe ids (disputes and warnings: charge → customer) —
+//! never by e-mail.
 
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use crate::db::subscriptions::{self, PaidInvoice, SubscriptionState};
+use crate::db::{disputes, fraud};
 use crate::plans::PriceMapping;
 use crate::stripe::api;
-use crate::stripe::types::{CheckoutSession, Event, Invoice, Subscription};
+use crate::stripe::types::{
+    Charge, CheckoutSession, Dispute, EarlyFraudWarning, Event, Invoice, Subscription,
+};
 use crate::stripe::{StripeClient, StripeError};
 
 use super::status::{is_terminal, map_status};
@@ -40,6 +46,10 @@ pub struct Outcome {
     pub customer_id: Option<String>,
     /// `sub_…`.
     pub subscription_id: Option<String>,
+    /// `dp_…` or `issfr_…` for dispute and fraud-warning events.
+    pub object_id: Option<String>,
+    /// `ch_…` for dispute and fraud-warning events.
+    pub charge_id: Option<String>,
 }
 
 impl Outcome {
@@ -97,7 +107,7 @@ pub async fn apply_event(
         | "customer.subscription.updated"
         | "customer.subscription.deleted" => {
             let sub: Subscription = event.object().map_err(payload)?;
-            sync_subscription(conn, ctx, event, &sub.id, None, None).await
+            apply_subscription_event(conn, ctx, event, sub).await
         }
         "invoice.paid" | "invoice.payment_succeeded" | "invoice.payment_failed" => {
             let invoice: Invoice = event.object().map_err(payload)?;
@@ -135,7 +145,146 @@ pub async fn apply_event(
             }
             Ok(outcome)
         }
+        "charge.dispute.created"
+        | "charge.dispute.updated"
+        | "charge.dispute.closed"
+        | "charge.dispute.funds_withdrawn"
+        | "charge.dispute.funds_reinstated" => {
+            let d: Dispute = event.object().map_err(payload)?;
+            sync_dispute(conn, ctx, event, d).await
+        }
+        "radar.early_fraud_warning.created" | "radar.early_fraud_warning.updated" => {
+            let w: EarlyFraudWarning = event.object().map_err(payload)?;
+            sync_fraud_warning(conn, ctx, event, w).await
+        }
         _ => Ok(Outcome::ignored("unhandled_type")),
+    }
+}
+
+/// Serialises every event about one Stripe object until the transaction ends.
+async fn lock_object(conn: &mut PgConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The charge and the user it belongs to (charge → customer → our stored customer id).
+async fn charge_owner(
+    conn: &mut PgConnection,
+    ctx: &WebhookContext,
+    charge_id: Option<&str>,
+) -> Result<(Option<Charge>, Option<String>), HandlerError> {
+    let Some(charge_id) = charge_id else {
+        return Ok((None, None));
+    };
+    let charge = api::retrieve_charge(&ctx.stripe, charge_id).await?;
+    let user = match charge.customer.as_deref() {
+        Some(c) => subscriptions::user_by_customer(&mut *conn, c).await?,
+        None => None,
+    };
+    Ok((Some(charge), user))
+}
+
+/// Writes Stripe's current state of a dispute (fetched, so any delivery order converges).
+async fn sync_dispute(
+    conn: &mut PgConnection,
+    ctx: &WebhookContext,
+    event: &Event,
+    payload: Dispute,
+) -> Result<Outcome, HandlerError> {
+    lock_object(conn, &payload.id).await?;
+    let (dispute, raw) = match api::retrieve_dispute(&ctx.stripe, &payload.id).await {
+        Ok(pair) => pair,
+        Err(e) if e.is_not_found() => (payload, event.data.object.clone()),
+        Err(e) => return Err(e.into()),
+    };
+    let (charge, user_id) = charge_owner(conn, ctx, dispute.charge.as_deref()).await?;
+    disputes::upsert(
+        conn,
+        &dispute,
+        &raw,
+        user_id.as_deref(),
+        unix(event.created),
+    )
+    .await?;
+    Ok(Outcome {
+        label: "applied".into(),
+        user_id,
+        customer_id: charge.and_then(|c| c.customer),
+        subscription_id: None,
+        object_id: Some(dispute.id),
+        charge_id: dispute.charge,
+    })
+}
+
+/// Records Stripe's current state of an early fraud warning; never changes our status.
+async fn sync_fraud_warning(
+    conn: &mut PgConnection,
+    ctx: &WebhookContext,
+    event: &Event,
+    payload: EarlyFraudWarning,
+) -> Result<Outcome, HandlerError> {
+    lock_object(conn, &payload.id).await?;
+    let w = match api::retrieve_early_fraud_warning(&ctx.stripe, &payload.id).await {
+        Ok(w) => w,
+        Err(e) if e.is_not_found() => payload,
+        Err(e) => return Err(e.into()),
+    };
+    let (charge, user_id) = charge_owner(conn, ctx, w.charge.as_deref()).await?;
+    fraud::upsert(
+        conn,
+        &w,
+        charge.as_ref(),
+        &event.data.object,
+        user_id.as_deref(),
+        unix(event.created),
+    )
+    .await?;
+    Ok(Outcome {
+        label: "applied".into(),
+        user_id,
+        customer_id: charge.and_then(|c| c.customer),
+        subscription_id: None,
+        object_id: Some(w.id),
+        charge_id: w.charge,
+    })
+}
+
+/// A `customer.subscription.*` event carries the whole subscription as of `event.created`, so
+/// it is applied without asking Stripe when it is strictly newer than every event applied to
+/// the row; an older one is stale and skipped; one from the same second (ambiguous order)
+/// fetches the current state instead. Proof of order independence: once the newest
+/// subscription event (created T) is processed the row holds Stripe's latest state and
+/// `last_stripe_event_at = T`; afterwards older subscription events are skipped, same-second
+/// ones fetch the latest state, and invoice/checkout events always fetch — so the final row is
+/// the same for every delivery order (tested over all orders of real flows).
+async fn apply_subscription_event(
+    conn: &mut PgConnection,
+    ctx: &WebhookContext,
+    event: &Event,
+    sub: Subscription,
+) -> Result<Outcome, HandlerError> {
+    lock_object(conn, &sub.id).await?;
+    let stored: Option<Option<OffsetDateTime>> = sqlx::query_scalar(
+        "SELECT last_stripe_event_at FROM user_subscriptions WHERE stripe_subscription_id = $1",
+    )
+    .bind(&sub.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let event_at = unix(event.created);
+    match stored.flatten() {
+        Some(at) if event_at.is_some_and(|e| e < at) => Ok(Outcome {
+            label: "ignored:stale".into(),
+            customer_id: sub.customer.clone(),
+            subscription_id: Some(sub.id.clone()),
+            ..Default::default()
+        }),
+        Some(at) if event_at == Some(at) => {
+            sync_subscription(conn, ctx, event, &sub.id, None, None).await
+        }
+        _ => write_subscription(conn, ctx, event, sub, None, None).await,
     }
 }
 
@@ -150,11 +299,7 @@ async fn sync_subscription(
     failed_invoice: Option<&str>,
 ) -> Result<Outcome, HandlerError> {
     // Serialise every event of this subscription until our transaction ends.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(sub_id)
-        .execute(&mut *conn)
-        .await?;
-
+    lock_object(conn, sub_id).await?;
     let sub = match api::retrieve_subscription(&ctx.stripe, sub_id).await {
         Ok(sub) => sub,
         // A deleted subscription that Stripe no longer serves: the payload is the final state.
@@ -163,7 +308,18 @@ async fn sync_subscription(
             .map_err(|e| HandlerError::Payload(e.to_string()))?,
         Err(e) => return Err(e.into()),
     };
+    write_subscription(conn, ctx, event, sub, user_hint, failed_invoice).await
+}
 
+/// Writes `sub` (Stripe's state, fetched or from a newer event) to its user's row.
+async fn write_subscription(
+    conn: &mut PgConnection,
+    ctx: &WebhookContext,
+    event: &Event,
+    sub: Subscription,
+    user_hint: Option<&str>,
+    failed_invoice: Option<&str>,
+) -> Result<Outcome, HandlerError> {
     let mut outcome = Outcome {
         customer_id: sub.customer.clone(),
         subscription_id: Some(sub.id.clone()),

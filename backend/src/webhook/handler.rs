@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use super::MAX_BODY_BYTES;
 use super::apply::{HandlerError, Outcome, apply_event};
 use super::signature::{self, DEFAULT_TOLERANCE_SECS};
+use crate::alerts::Counted;
 use crate::api::AppState;
 use crate::db::events;
 use crate::error::ApiError;
@@ -49,6 +50,9 @@ pub async fn receive(
         DEFAULT_TOLERANCE_SECS,
     ) {
         tracing::warn!(reason = %e, "webhook rejected: signature verification failed");
+        state
+            .metrics
+            .inc(crate::metrics::WEBHOOK_EVENTS, &["unknown", "rejected"]);
         return Err(ApiError::bad_request(
             "invalid_signature",
             format!("Webhook signature verification failed: {e}."),
@@ -62,6 +66,9 @@ pub async fn receive(
 
     match process(&state, &event, created).await {
         Ok(Processed::Duplicate) => {
+            state
+                .metrics
+                .inc(crate::metrics::WEBHOOK_EVENTS, &[&event.kind, "duplicate"]);
             tracing::info!(
                 event_id = %event.id, event_type = %event.kind, outcome = "duplicate",
                 "stripe webhook"
@@ -70,6 +77,10 @@ pub async fn receive(
         }
         Ok(Processed::Applied(o)) => {
             log_outcome(&event, &o);
+            state
+                .metrics
+                .inc(crate::metrics::WEBHOOK_EVENTS, &[&event.kind, &o.label]);
+            after_commit(&state, &event, &o);
             Ok(Json(json!({"received": true})))
         }
         Err(err) => {
@@ -90,6 +101,12 @@ pub async fn receive(
                 event_id = %event.id, event_type = %event.kind, outcome = "failed",
                 error = %message, "stripe webhook"
             );
+            state
+                .metrics
+                .inc(crate::metrics::WEBHOOK_EVENTS, &[&event.kind, "failed"]);
+            state
+                .alerts
+                .webhook_failed(&event.id, &event.kind, &message);
             Err(ApiError::Internal(format!(
                 "webhook {} failed: {message}",
                 event.id
@@ -136,6 +153,30 @@ async fn process(
     }
 }
 
+/// Counts dispute and fraud-warning events and checks the alert thresholds (in the background,
+/// after the 2xx decision is made).
+fn after_commit(state: &AppState, event: &Event, o: &Outcome) {
+    if o.label != "applied" {
+        return;
+    }
+    let counted = if event.kind.starts_with("charge.dispute.") {
+        state.metrics.inc(crate::metrics::DISPUTES, &[&event.kind]);
+        (event.kind == "charge.dispute.created").then_some(Counted::Disputes)
+    } else if event.kind.starts_with("radar.early_fraud_warning.") {
+        state
+            .metrics
+            .inc(crate::metrics::FRAUD_WARNINGS, &[&event.kind]);
+        (event.kind == "radar.early_fraud_warning.created").then_some(Counted::FraudWarnings)
+    } else {
+        None
+    };
+    if let Some(what) = counted {
+        let alerts = state.alerts.clone();
+        let pool = state.pool.clone();
+        tokio::spawn(async move { alerts.check_threshold(&pool, what).await });
+    }
+}
+
 fn log_outcome(event: &Event, o: &Outcome) {
     tracing::info!(
         event_id = %event.id,
@@ -144,6 +185,8 @@ fn log_outcome(event: &Event, o: &Outcome) {
         user_id = o.user_id.as_deref().unwrap_or(""),
         customer_id = o.customer_id.as_deref().unwrap_or(""),
         subscription_id = o.subscription_id.as_deref().unwrap_or(""),
+        object_id = o.object_id.as_deref().unwrap_or(""),
+        charge_id = o.charge_id.as_deref().unwrap_or(""),
         "stripe webhook"
     );
 }

@@ -114,6 +114,12 @@ pub struct StubState {
     pub fail_posts: AtomicBool,
     pub requests: Mutex<Vec<Recorded>>,
     pub counter: AtomicUsize,
+    /// Charges, disputes and early fraud warnings by id.
+    pub objects: Mutex<HashMap<String, Value>>,
+    /// Stored responses by idempotency key (as Stripe replays them).
+    pub idempotent: Mutex<HashMap<String, Value>>,
+    /// Refunds actually performed (not replays).
+    pub refunds_performed: AtomicUsize,
 }
 
 /// A tiny Stripe stand-in on 127.0.0.1:0.
@@ -130,6 +136,12 @@ impl StripeStub {
             .route("/v1/invoices/{id}", get(get_invoice))
             .route("/v1/customers", post(create_customer))
             .route("/v1/checkout/sessions", post(create_session))
+            .route("/v1/charges/{id}", get(get_object))
+            .route("/v1/radar/early_fraud_warnings/{id}", get(get_object))
+            .route("/v1/disputes/{id}", get(get_object).post(update_dispute))
+            .route("/v1/disputes/{id}/close", post(close_dispute))
+            .route("/v1/refunds", post(create_refund))
+            .route("/v1/billing_portal/sessions", post(create_portal))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -145,6 +157,15 @@ impl StripeStub {
     pub fn put_subscription(&self, sub: Value) {
         let id = sub["id"].as_str().unwrap().to_string();
         self.state.subscriptions.lock().unwrap().insert(id, sub);
+    }
+
+    pub fn put(&self, obj: Value) {
+        let id = obj["id"].as_str().unwrap().to_string();
+        self.state.objects.lock().unwrap().insert(id, obj);
+    }
+
+    pub fn object(&self, id: &str) -> Value {
+        self.state.objects.lock().unwrap()[id].clone()
     }
 
     pub fn fetches(&self) -> usize {
@@ -258,6 +279,202 @@ async fn create_session(
     .into_response()
 }
 
+async fn get_object(State(s): State<Arc<StubState>>, Path(id): Path<String>) -> Response {
+    if s.fail_subscriptions.load(Ordering::SeqCst) {
+        return stripe_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "api_error",
+            "SECRET_STRIPE_TEXT",
+        );
+    }
+    match s.objects.lock().unwrap().get(&id) {
+        Some(v) => Json(v.clone()).into_response(),
+        None => stripe_error(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            "No such object SECRET_STRIPE_TEXT",
+        ),
+    }
+}
+
+/// Stripe's idempotency: the first response for a key is replayed.
+fn replay(s: &StubState, headers: &HeaderMap) -> Option<Response> {
+    let key = headers.get("idempotency-key")?.to_str().ok()?;
+    s.idempotent
+        .lock()
+        .unwrap()
+        .get(key)
+        .map(|v| Json(v.clone()).into_response())
+}
+
+fn remember(s: &StubState, headers: &HeaderMap, v: &Value) {
+    if let Some(key) = headers.get("idempotency-key").and_then(|k| k.to_str().ok()) {
+        s.idempotent
+            .lock()
+            .unwrap()
+            .insert(key.to_string(), v.clone());
+    }
+}
+
+async fn update_dispute(
+    State(s): State<Arc<StubState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    record(&s, &format!("/v1/disputes/{id}"), &headers, form.clone());
+    if let Some(r) = replay(&s, &headers) {
+        return r;
+    }
+    let mut objects = s.objects.lock().unwrap();
+    let Some(d) = objects.get_mut(&id) else {
+        return stripe_error(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            "No such dispute",
+        );
+    };
+    if ["won", "lost"].contains(&d["status"].as_str().unwrap_or("")) {
+        return stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "SECRET_STRIPE_TEXT This dispute is already closed",
+        );
+    }
+    let mut submit = true; // Stripe's default
+    for (k, v) in &form {
+        if let Some(field) = k
+            .strip_prefix("evidence[")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            d["evidence"][field] = json!(v);
+            d["evidence_details"]["has_evidence"] = json!(true);
+        } else if k == "submit" {
+            submit = v == "true";
+        }
+    }
+    if submit {
+        d["status"] = json!("under_review");
+        let n = d["evidence_details"]["submission_count"]
+            .as_i64()
+            .unwrap_or(0);
+        d["evidence_details"]["submission_count"] = json!(n + 1);
+    }
+    let v = d.clone();
+    drop(objects);
+    remember(&s, &headers, &v);
+    Json(v).into_response()
+}
+
+async fn close_dispute(
+    State(s): State<Arc<StubState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    record(&s, &format!("/v1/disputes/{id}/close"), &headers, vec![]);
+    if let Some(r) = replay(&s, &headers) {
+        return r;
+    }
+    let mut objects = s.objects.lock().unwrap();
+    let Some(d) = objects.get_mut(&id) else {
+        return stripe_error(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            "No such dispute",
+        );
+    };
+    d["status"] = json!("lost");
+    let v = d.clone();
+    drop(objects);
+    remember(&s, &headers, &v);
+    Json(v).into_response()
+}
+
+async fn create_refund(
+    State(s): State<Arc<StubState>>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    record(&s, "/v1/refunds", &headers, form.clone());
+    if let Some(r) = replay(&s, &headers) {
+        return r;
+    }
+    let charge = form
+        .iter()
+        .find(|(k, _)| k == "charge")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let mut objects = s.objects.lock().unwrap();
+    let Some(ch) = objects.get_mut(&charge) else {
+        return stripe_error(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            "No such charge",
+        );
+    };
+    if ch["refunded"] == json!(true) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(
+                json!({"error": {"type": "invalid_request_error", "code": "charge_already_refunded",
+                "message": "SECRET_STRIPE_TEXT Charge has already been refunded."}}),
+            ),
+        )
+            .into_response();
+    }
+    ch["refunded"] = json!(true);
+    let n = s.refunds_performed.fetch_add(1, Ordering::SeqCst);
+    let v = json!({"id": format!("re_stub{n}"), "object": "refund", "charge": charge,
+        "amount": ch["amount"], "status": "succeeded"});
+    drop(objects);
+    remember(&s, &headers, &v);
+    Json(v).into_response()
+}
+
+async fn create_portal(
+    State(s): State<Arc<StubState>>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    record(&s, "/v1/billing_portal/sessions", &headers, form);
+    if s.fail_posts.load(Ordering::SeqCst) {
+        return stripe_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "api_error",
+            "SECRET_STRIPE_TEXT",
+        );
+    }
+    let n = s.counter.fetch_add(1, Ordering::SeqCst);
+    Json(
+        json!({"id": format!("bps_stub{n}"), "object": "billing_portal.session",
+        "url": format!("http://stripe.invalid/p/session/test_{n}")}),
+    )
+    .into_response()
+}
+
+/// A charge of `customer`.
+pub fn charge(id: &str, customer: &str, amount: i64) -> Value {
+    json!({"id": id, "object": "charge", "customer": customer, "amount": amount,
+        "currency": "usd", "payment_intent": format!("pi_{id}"), "refunded": false})
+}
+
+/// A dispute on `charge`.
+pub fn dispute(id: &str, charge: &str, status: &str, created: i64) -> Value {
+    json!({"id": id, "object": "dispute", "charge": charge, "payment_intent": format!("pi_{charge}"),
+        "amount": 900, "currency": "usd", "reason": "fraudulent", "status": status,
+        "created": created, "livemode": false, "metadata": {}, "is_charge_refundable": true,
+        "evidence": {"customer_name": null, "uncategorized_text": null},
+        "evidence_details": {"due_by": created + 7 * 86400, "has_evidence": false,
+            "past_due": false, "submission_count": 0}})
+}
+
+/// An early fraud warning on `charge`.
+pub fn efw(id: &str, charge: &str, actionable: bool, created: i64) -> Value {
+    json!({"id": id, "object": "radar.early_fraud_warning", "charge": charge,
+        "payment_intent": format!("pi_{charge}"), "fraud_type": "made_with_stolen_card",
+        "actionable": actionable, "created": created, "livemode": false})
+}
+
 /// The variables of a valid configuration pointing at `db` and `stripe_base`.
 pub fn config_vars(database_url: &str, stripe_base: &str) -> Vec<(String, String)> {
     [
@@ -291,10 +508,20 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn start() -> TestApp {
+        TestApp::start_with(&[]).await
+    }
+
+    /// Starts with extra or replaced variables.
+    pub async fn start_with(overrides: &[(&str, &str)]) -> TestApp {
         billing::stripe::client::install_crypto_provider();
         let db = TestDb::create().await;
         let stub = StripeStub::start().await;
-        let config = billing::Config::from_vars(config_vars(&db.url, &stub.base_url)).unwrap();
+        let mut vars = config_vars(&db.url, &stub.base_url);
+        for (k, v) in overrides {
+            vars.retain(|(n, _)| n != k);
+            vars.push((k.to_string(), v.to_string()));
+        }
+        let config = billing::Config::from_vars(vars).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let backend = billing::start(config, listener).await.unwrap();
         let base_url = format!("http://{}", backend.addr);
@@ -341,6 +568,43 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A request as `token`'s holder with an optional JSON body; returns status and body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
+        let url = format!("{}/api/subscription{path}", self.base_url);
+        let mut req = match method {
+            "GET" => self.http.get(url),
+            _ => self.http.post(url),
+        };
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            headers,
+        )
+    }
+
+    /// Links `user_id` to Stripe customer `customer` as a first checkout would.
+    pub async fn link_customer(&self, user_id: &str, customer: &str) {
+        billing::db::subscriptions::ensure_customer(&self.pool, user_id, None, customer)
+            .await
+            .unwrap();
+    }
+
     pub async fn status(&self, user_id: &str) -> Value {
         self.http
             .get(format!("{}/api/subscription/status", self.base_url))
@@ -380,4 +644,12 @@ pub fn event(id: &str, kind: &str, created: i64, object: Value) -> Value {
     json!({"id": id, "object": "event", "type": kind, "created": created, "livemode": false,
            "api_version": "2026-10-28.endive", "data": {"object": object},
            "pending_webhooks": 1, "request": {"id": null, "idempotency_key": null}})
+}
+
+/// A paid invoice of subscription `sub` (whose state the backend must fetch from Stripe).
+pub fn invoice_of(sub: &Value) -> Value {
+    let id = sub["id"].as_str().unwrap();
+    json!({"id": format!("in_{id}"), "object": "invoice", "status": "paid", "amount_paid": 900,
+        "currency": "usd", "customer": sub["customer"], "billing_reason": "subscription_create",
+        "parent": {"subscription_details": {"subscription": id, "metadata": sub["metadata"]}}})
 }

@@ -1,0 +1,446 @@
+//! Rate limiting (§5), metrics, alerts to a wiremock sink, and the logs (§6): JSON lines with
+//! the webhook fields, and no secret anywhere. All tests of this binary write their logs into
+//! one captured buffer; the secrets scan reads all of it.
+
+mod common;
+
+use std::io::Write;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Every log line of this test binary.
+fn logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer_buf = buf.clone();
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+            .with_current_span(false)
+            .with_writer(move || Capture(writer_buf.clone()))
+            .init();
+        buf
+    })
+    .clone()
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn log_lines() -> Vec<Value> {
+    let text = String::from_utf8_lossy(&logs().lock().unwrap()).to_string();
+    text.lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("log line is not JSON ({e}): {l}"))
+        })
+        .collect()
+}
+
+/// Polls `f` until it holds or 10 s pass.
+async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn checkout_body() -> Value {
+    json!({"tier": "basic", "billing_cycle": "monthly",
+        "success_url": "http://localhost:3000/done", "cancel_url": "http://localhost:3000/cancel"})
+}
+
+#[tokio::test]
+async fn checkout_is_rate_limited_per_user_and_endpoint_with_retry_after() {
+    logs();
+    let app = TestApp::start_with(&[
+        ("CHECKOUT_RATE_LIMIT_PER_MINUTE", "2"),
+        ("PORTAL_RATE_LIMIT_PER_MINUTE", "3"),
+    ])
+    .await;
+    let ana = app.token("user_rl_ana", "ana@example.com");
+    let bo = app.token("user_rl_bo", "bo@example.com");
+    for _ in 0..2 {
+        let (s, b, _) = app
+            .call(
+                "POST",
+                "/create-checkout-session",
+                Some(&ana),
+                Some(checkout_body()),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+    }
+    let (s, b, h) = app
+        .call(
+            "POST",
+            "/create-checkout-session",
+            Some(&ana),
+            Some(checkout_body()),
+        )
+        .await;
+    assert_eq!(s, 429, "{b}");
+    assert_eq!(b["error"]["code"], "rate_limited");
+    let first: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=30).contains(&first), "Retry-After {first}");
+    // Refused attempts do not consume budget: hammering does not push Retry-After out.
+    for _ in 0..20 {
+        let (s, _, _) = app
+            .call(
+                "POST",
+                "/create-checkout-session",
+                Some(&ana),
+                Some(checkout_body()),
+            )
+            .await;
+        assert_eq!(s, 429);
+    }
+    let (_, _, h) = app
+        .call(
+            "POST",
+            "/create-checkout-session",
+            Some(&ana),
+            Some(checkout_body()),
+        )
+        .await;
+    let later: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(later <= first, "Retry-After grew from {first} to {later}");
+    // Another user, and another endpoint of the same user, have their own budgets.
+    let (s, b, _) = app
+        .call(
+            "POST",
+            "/create-checkout-session",
+            Some(&bo),
+            Some(checkout_body()),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b, _) = app
+        .call(
+            "POST",
+            "/create-portal-session",
+            Some(&ana),
+            Some(json!({"return_url": "http://localhost:3000/a"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    // Only 2 sessions were created for Ana: refusals never reached Stripe.
+    let ana_sessions = app
+        .stub
+        .posts("/v1/checkout/sessions")
+        .iter()
+        .filter(|r| r.param("client_reference_id") == Some("user_rl_ana"))
+        .count();
+    assert_eq!(ana_sessions, 2);
+
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        metrics.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.contains(
+            "billing_rate_limited_requests_total{endpoint=\"create-checkout-session\"} 22"
+        ),
+        "{text}"
+    );
+    let line = log_lines()
+        .into_iter()
+        .find(|l| {
+            l["fields"]["message"] == "rate_limited" && l["fields"]["user_id"] == "user_rl_ana"
+        })
+        .expect("a rate_limited log line");
+    assert_eq!(line["fields"]["endpoint"], "create-checkout-session");
+    assert!(
+        line["fields"]["client_addr"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+    assert_eq!(line["level"], "WARN");
+    app.stop().await;
+}
+
+async fn alert_sink() -> MockServer {
+    let sink = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/alerts"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&sink)
+        .await;
+    sink
+}
+
+async fn alerts_of(sink: &MockServer, kind: &str) -> Vec<Value> {
+    sink.received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap())
+        .filter(|b| b["alert"] == kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn webhook_failures_and_dispute_and_efw_bursts_raise_alerts_and_metrics() {
+    logs();
+    let sink = alert_sink().await;
+    let url = format!("{}/alerts", sink.uri());
+    let app = TestApp::start_with(&[
+        ("ALERT_WEBHOOK_URL", &url),
+        ("ALERT_DISPUTE_THRESHOLD", "2"),
+        ("ALERT_EFW_THRESHOLD", "1"),
+        ("ALERT_WINDOW_SECONDS", "600"),
+    ])
+    .await;
+
+    // A failing event → 500 and a Slack-compatible alert naming it.
+    app.stub
+        .state
+        .fail_subscriptions
+        .store(true, Ordering::SeqCst);
+    let sub = subscription("sub_alert", "u_alert", "active", PRICE_BASIC_MONTHLY, 1, 2);
+    let r = app
+        .deliver(&event(
+            "evt_alert_fail",
+            "invoice.paid",
+            now(),
+            invoice_of(&sub),
+        ))
+        .await;
+    assert_eq!(r.status(), 500);
+    app.stub
+        .state
+        .fail_subscriptions
+        .store(false, Ordering::SeqCst);
+    eventually("the failure alert", || async {
+        !alerts_of(&sink, "webhook_failure").await.is_empty()
+    })
+    .await;
+    let a = &alerts_of(&sink, "webhook_failure").await[0];
+    assert!(
+        a["text"].as_str().unwrap().contains("evt_alert_fail"),
+        "{a}"
+    );
+
+    // Two disputes: at the threshold, no alert. The third crosses it: one alert.
+    app.link_customer("u_alert", "cus_u_alert").await;
+    app.stub.put(charge("ch_alert", "cus_u_alert", 900));
+    for i in 0..3 {
+        let id = format!("dp_alert{i}");
+        app.stub
+            .put(dispute(&id, "ch_alert", "needs_response", now()));
+        let r = app
+            .deliver(&event(
+                &format!("evt_dp_alert{i}"),
+                "charge.dispute.created",
+                now(),
+                dispute(&id, "ch_alert", "needs_response", now()),
+            ))
+            .await;
+        assert_eq!(r.status(), 200);
+        if i == 1 {
+            // Give a (wrong) alert the chance to arrive before asserting there is none.
+            eventually("dispute metric", || async {
+                let t = app
+                    .http
+                    .get(format!("{}/metrics", app.base_url))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                t.contains("billing_dispute_events_total{type=\"charge.dispute.created\"} 2")
+            })
+            .await;
+            assert!(alerts_of(&sink, "dispute_threshold").await.is_empty());
+        }
+    }
+    eventually("the dispute alert", || async {
+        alerts_of(&sink, "dispute_threshold").await.len() == 1
+    })
+    .await;
+    assert!(
+        alerts_of(&sink, "dispute_threshold").await[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("3 disputes")
+    );
+
+    for i in 0..2 {
+        let id = format!("issfr_alert{i}");
+        app.stub.put(efw(&id, "ch_alert", true, now()));
+        app.deliver(&event(
+            &format!("evt_efw_alert{i}"),
+            "radar.early_fraud_warning.created",
+            now(),
+            efw(&id, "ch_alert", true, now()),
+        ))
+        .await;
+    }
+    eventually("the EFW alert", || async {
+        alerts_of(&sink, "efw_threshold").await.len() == 1
+    })
+    .await;
+
+    let text = app
+        .http
+        .get(format!("{}/metrics", app.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "billing_webhook_events_total{type=\"invoice.paid\",outcome=\"failed\"} 1",
+        "billing_webhook_events_total{type=\"charge.dispute.created\",outcome=\"applied\"} 3",
+        "billing_early_fraud_warning_events_total{type=\"radar.early_fraud_warning.created\"} 2",
+        "billing_stripe_api_errors_total{kind=\"unavailable\"} 1",
+        "billing_alerts_total{kind=\"webhook_failure\",result=\"sent\"} 1",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+    // The webhook log lines carry event id, type, outcome, user id and Stripe ids.
+    let line = log_lines()
+        .into_iter()
+        .find(|l| {
+            l["fields"]["event_id"] == "evt_dp_alert0" && l["fields"]["message"] == "stripe webhook"
+        })
+        .expect("a webhook log line");
+    assert_eq!(line["fields"]["event_type"], "charge.dispute.created");
+    assert_eq!(line["fields"]["outcome"], "applied");
+    assert_eq!(line["fields"]["user_id"], "u_alert");
+    assert_eq!(line["fields"]["object_id"], "dp_alert0");
+    assert_eq!(line["fields"]["charge_id"], "ch_alert");
+    assert_eq!(line["fields"]["customer_id"], "cus_u_alert");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn no_secret_ever_appears_in_a_log_line() {
+    logs();
+    let app = TestApp::start_with(&[("ADMIN_EMAILS", "ops@example.com")]).await;
+    let token = app.token("user_secrets", "s@example.com");
+    let admin = app.token("admin_secrets", "ops@example.com");
+    // A mix of successes and failures of every kind.
+    app.call(
+        "POST",
+        "/create-checkout-session",
+        Some(&token),
+        Some(checkout_body()),
+    )
+    .await;
+    app.stub.state.fail_posts.store(true, Ordering::SeqCst);
+    app.call(
+        "POST",
+        "/create-checkout-session",
+        Some(&app.token("user_secrets2", "t@example.com")),
+        Some(checkout_body()),
+    )
+    .await;
+    app.stub.state.fail_posts.store(false, Ordering::SeqCst);
+    app.call("GET", "/status", Some("Bearer.garbage.token"), None)
+        .await;
+    app.call("GET", "/disputes", Some(&token), None).await;
+    app.call("GET", "/disputes/dp_missing", Some(&admin), None)
+        .await;
+    let sub = subscription(
+        "sub_secrets",
+        "user_secrets",
+        "active",
+        PRICE_BASIC_MONTHLY,
+        1,
+        2,
+    );
+    app.stub.put_subscription(sub.clone());
+    app.deliver(&event(
+        "evt_secrets_ok",
+        "customer.subscription.updated",
+        now(),
+        sub.clone(),
+    ))
+    .await;
+    app.stub
+        .state
+        .fail_subscriptions
+        .store(true, Ordering::SeqCst);
+    app.deliver(&event(
+        "evt_secrets_fail",
+        "invoice.paid",
+        now(),
+        invoice_of(&sub),
+    ))
+    .await;
+    app.stub
+        .state
+        .fail_subscriptions
+        .store(false, Ordering::SeqCst);
+    // A forged delivery.
+    app.http
+        .post(format!("{}/api/subscription/webhook", app.base_url))
+        .header("stripe-signature", "t=1,v1=deadbeef")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    app.stop().await;
+
+    let text = String::from_utf8_lossy(&logs().lock().unwrap()).to_string();
+    assert!(
+        text.contains("evt_secrets_fail"),
+        "the scan must see this test's logs"
+    );
+    for secret in [
+        "sk_test_backendtests",
+        WEBHOOK_SECRET,
+        JWT_SECRET,
+        token.as_str(),
+        admin.as_str(),
+        "backendtests",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "a log line contains a secret ({})",
+            &secret[..6.min(secret.len())]
+        );
+    }
+    // Every line is JSON.
+    assert!(!log_lines().is_empty());
+}
