@@ -10,9 +10,16 @@ pub struct ApiResponse {
     pub status: u16,
     /// Parsed body.
     pub body: Value,
+    /// Response headers (`Retry-After`, …).
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl ApiResponse {
+    /// A header's value as text, if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
     /// The `error.code` of a JSON error body, if any.
     pub fn error_code(&self) -> Option<&str> {
         self.body["error"]["code"].as_str()
@@ -89,14 +96,20 @@ impl BackendClient {
         match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
+                let headers = response.headers().clone();
                 let text = response.text().await.unwrap_or_default();
                 let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-                ApiResponse { status, body }
+                ApiResponse {
+                    status,
+                    body,
+                    headers,
+                }
             }
             // A connection failure is an answer a step must be able to show, not a panic here.
             Err(e) => ApiResponse {
                 status: 0,
                 body: Value::String(format!("no answer: {e}")),
+                headers: Default::default(),
             },
         }
     }

@@ -83,6 +83,7 @@ impl Environment {
 pub async fn start(target: &Target) -> Result<Arc<Environment>, EnvironmentError> {
     // reqwest and sqlx use rustls with the ring provider; install it once for the process.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::logs::install();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(30))

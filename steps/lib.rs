@@ -12,7 +12,8 @@
 //! - [`definitions`] are the step definitions, one module per domain;
 //! - [`database`] provisions PostgreSQL; [`sim_client`] and [`backend_client`] speak HTTP to the
 //!   simulator and the backend; [`actors`], [`cards`], [`catalog`] and [`eventually`] are the
-//!   small vocabularies the steps share; [`records`] reads what the backend stored.
+//!   small vocabularies the steps share; [`records`] reads what the backend stored, [`logs`]
+//!   what it logged.
 
 pub mod actors;
 pub mod backend_client;
@@ -23,6 +24,7 @@ pub mod database;
 pub mod definitions;
 pub mod environment;
 pub mod eventually;
+pub mod logs;
 pub mod preflight;
 pub mod records;
 pub mod report;

@@ -24,6 +24,22 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("definitions/configuration.rs"),
     ),
     (
+        "steps/definitions/delivery.rs",
+        include_str!("definitions/delivery.rs"),
+    ),
+    (
+        "steps/definitions/disputes.rs",
+        include_str!("definitions/disputes.rs"),
+    ),
+    (
+        "steps/definitions/fraud_warnings.rs",
+        include_str!("definitions/fraud_warnings.rs"),
+    ),
+    (
+        "steps/definitions/monitoring.rs",
+        include_str!("definitions/monitoring.rs"),
+    ),
+    (
         "steps/definitions/people.rs",
         include_str!("definitions/people.rs"),
     ),
@@ -32,8 +48,16 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("definitions/plans.rs"),
     ),
     (
+        "steps/definitions/portal.rs",
+        include_str!("definitions/portal.rs"),
+    ),
+    (
         "steps/definitions/preflight.rs",
         include_str!("definitions/preflight.rs"),
+    ),
+    (
+        "steps/definitions/rate_limits.rs",
+        include_str!("definitions/rate_limits.rs"),
     ),
     (
         "steps/definitions/responses.rs",
@@ -42,6 +66,10 @@ const SOURCES: &[(&str, &str)] = &[
     (
         "steps/definitions/subscription.rs",
         include_str!("definitions/subscription.rs"),
+    ),
+    (
+        "steps/definitions/time.rs",
+        include_str!("definitions/time.rs"),
     ),
     (
         "steps/definitions/webhooks.rs",

@@ -59,6 +59,12 @@ pub struct Rehearsal {
     pub checkouts: BTreeMap<String, CheckoutAttempt>,
     /// The backend's latest answer to a request a step made.
     pub last_response: Option<ApiResponse>,
+    /// Each person's latest burst of requests (rate-limit scenarios).
+    pub bursts: BTreeMap<String, Vec<ApiResponse>>,
+    /// The team's alert channel (a Slack-compatible receiver), when the scenario watches it.
+    pub alert_channel: Option<wiremock::MockServer>,
+    /// Ids and texts a scenario refers back to (`dispute`, `fraud_warning`, `admin`, …).
+    pub notes: BTreeMap<String, String>,
     /// The id of an event the scenario forged (to prove it was not recorded).
     pub forged_event_id: Option<String>,
     /// The deployment `golive preflight` checks in this scenario, when there is one.
@@ -101,6 +107,9 @@ impl Rehearsal {
             plans: None,
             config_overrides: BTreeMap::new(),
             startup_error: None,
+            notes: BTreeMap::new(),
+            alert_channel: None,
+            bursts: BTreeMap::new(),
             backend: None,
             actors: BTreeMap::new(),
             checkouts: BTreeMap::new(),
@@ -166,6 +175,25 @@ impl Rehearsal {
         actor
     }
 
+    /// The simulator's control plane for this scenario's account (moving time, delivery modes,
+    /// the hosted pages' twins). Only a simulator has one.
+    pub fn control(&self) -> stripe_sim::control::client::Control {
+        stripe_sim::control::client::Control::with_client(
+            self.env.http.clone(),
+            &self.env.stripe_api_base,
+            self.stripe.key(),
+        )
+    }
+
+    /// The admin signed in by `… is signed in as an admin`.
+    pub fn admin(&self) -> Actor {
+        let name = self
+            .notes
+            .get("admin")
+            .expect("an admin is signed in first (`Omar from ops is signed in as an admin`)");
+        self.known_actor(name)
+    }
+
     /// The person called `name`; a feature that names someone it never signed in is a mistake.
     pub fn known_actor(&self, name: &str) -> Actor {
         self.actors
@@ -199,6 +227,10 @@ impl Rehearsal {
 
     /// Changes the scenario backend's configuration; it must not be running yet.
     pub fn configure(&mut self, variable: &str, value: &str) {
+        assert!(
+            self.env.shared.is_none(),
+            "this step sets the backend's {variable}, which a run against a shared backend (stripe-test) cannot; tag the scenario @sim-only"
+        );
         assert!(
             self.backend.is_none(),
             "{variable} must be set before the backend starts (put the step before the first use of the backend)"

@@ -29,6 +29,7 @@ async fn admin_signed_in(world: &mut Rehearsal, name: String) {
         }
     };
     world.actor_with_email(&name, &email);
+    world.notes.insert("admin".into(), name);
 }
 
 /// The admin domain of this scenario's backend, set on first use.

@@ -18,7 +18,7 @@ const SUCCESS_PATH: &str = "/billing/success?session_id={CHECKOUT_SESSION_ID}";
 const CANCEL_PATH: &str = "/pricing";
 
 /// The request body the web app sends when a user picks a plan.
-fn checkout_request(tier: &str, cycle: &str) -> Value {
+pub(crate) fn checkout_request(tier: &str, cycle: &str) -> Value {
     json!({
         "tier": tier_key(tier),
         "billing_cycle": cycle,
@@ -176,6 +176,20 @@ async fn has_started_checkout(world: &mut Rehearsal, name: String, tier: String,
     start_checkout(world, &name, &tier, &cycle).await;
 }
 
+/// Starts Checkout as `name` and pays on the hosted page with the card a feature names.
+pub(crate) async fn subscribe_with_card(
+    world: &mut Rehearsal,
+    name: &str,
+    tier: &str,
+    cycle: &str,
+    card: &str,
+) {
+    let number = card_number(card)
+        .unwrap_or_else(|| panic!("unknown test card {card:?}; see steps/cards.rs"));
+    start_checkout(world, name, tier, cycle).await;
+    pay_on_checkout_page(world, name, &number).await;
+}
+
 /// `When Ana subscribes to BASIC monthly and pays with a card that succeeds`.
 #[when(regex = r"^(\w+) subscribes to ([A-Z]+) (monthly|yearly) and pays with (.+)$")]
 async fn subscribes_and_pays(
@@ -185,10 +199,7 @@ async fn subscribes_and_pays(
     cycle: String,
     card: String,
 ) {
-    let number = card_number(&card)
-        .unwrap_or_else(|| panic!("unknown test card {card:?}; see steps/cards.rs"));
-    start_checkout(world, &name, &tier, &cycle).await;
-    pay_on_checkout_page(world, &name, &number).await;
+    subscribe_with_card(world, &name, &tier, &cycle, &card).await;
 }
 
 /// `When Ana asks to subscribe to ENTERPRISE monthly`: the request only; the answer is checked
@@ -450,4 +461,18 @@ async fn different_customers(world: &mut Rehearsal, first: String, second: Strin
         customers[0], customers[1],
         "{first} and {second} share one Stripe customer"
     );
+}
+
+/// `Given Ana pays for BASIC monthly with the card that creates a dispute`: she subscribes and
+/// pays on the Checkout page with that card (history for the dispute and fraud flows).
+#[given(regex = r"^(\w+) pays for ([A-Z]+) (monthly|yearly) with (.+)$")]
+async fn has_paid_with(
+    world: &mut Rehearsal,
+    name: String,
+    tier: String,
+    cycle: String,
+    card: String,
+) {
+    world.actor(&name);
+    subscribe_with_card(world, &name, &tier, &cycle, &card).await;
 }

@@ -6,11 +6,18 @@
 pub mod admin;
 pub mod checkout;
 pub mod configuration;
+pub mod delivery;
+pub mod disputes;
+pub mod fraud_warnings;
+pub mod monitoring;
 pub mod people;
 pub mod plans;
+pub mod portal;
 pub mod preflight;
+pub mod rate_limits;
 pub mod responses;
 pub mod subscription;
+pub mod time;
 pub mod webhooks;
 
 /// `BASIC` → `basic`: how a feature names a tier versus how the backend's mapping keys it.

@@ -1,0 +1,31 @@
+@checklist-7 @sim-only
+Feature: Rate limiting on Checkout
+  "Confirm create-checkout-session applies per-user rate limits. Hitting the endpoint rapidly
+  produces HTTP 429 and a log entry. Logs for rate-limited events are visible in your logging
+  system." (The scenarios set a small limit, so they need a backend of their own: @sim-only.)
+
+  Background:
+    Given the BASIC and PRO monthly plans are on sale
+    And Checkout allows 3 attempts per user per minute
+    And Ana is signed in
+
+  Scenario: A burst of Checkout attempts is stopped with 429 and logged
+    When Ana starts Checkout 4 times in a row
+    Then the first 3 attempts are accepted and the last is refused with HTTP 429 and a Retry-After
+    And the backend logs a "rate_limited" line for Ana
+
+  Scenario: Another user is not affected
+    Given Bruno is signed in
+    When Ana starts Checkout 4 times in a row
+    And Bruno starts Checkout 1 time in a row
+    Then Bruno's attempts are all accepted
+
+  @fault-shared-rate-limit-bucket
+  Scenario: Being limited on Checkout does not block other endpoints
+    When Ana starts Checkout 4 times in a row
+    Then Ana can still see her subscription status
+
+  @fault-rejected-attempts-counted
+  Scenario: Rejected attempts do not extend the lock-out
+    When Ana starts Checkout 10 times in a row
+    Then Ana can start Checkout again as soon as her Retry-After has passed

@@ -1,0 +1,266 @@
+//! Steps of the dispute flow (checklist 6.4 and the Disputes tab of §5): a charge is disputed in
+//! Stripe, the backend records it, and ops list it, open it, stage or submit evidence, or close it.
+
+use cucumber::{given, then, when};
+use serde_json::{Value, json};
+
+use crate::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::world::Rehearsal;
+
+const DISPUTES: &str = "/api/subscription/disputes";
+
+/// The dispute the scenario is about (found when it reached the backend).
+fn dispute_id(world: &Rehearsal) -> String {
+    world
+        .notes
+        .get("dispute")
+        .cloned()
+        .expect("a step like `the dispute has reached the backend` comes first")
+}
+
+/// `Given the dispute has reached the backend`: Stripe's `charge.dispute.created` was applied
+/// and the backend's `disputes` table holds a row for the scenario's disputed charge.
+#[given(regex = r"^the dispute has reached the backend$")]
+async fn dispute_reached_backend(world: &mut Rehearsal) {
+    // This scenario's people only: against a shared backend other scenarios' rows are there too.
+    let users: Vec<String> = world.actors.values().map(|a| a.user_id.clone()).collect();
+    let backend = world.backend().await;
+    let (db, users) = (backend.db(), &users);
+    let id = eventually(DEFAULT_DEADLINE, || async move {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM disputes WHERE user_id = ANY($1) ORDER BY created_at DESC",
+        )
+        .bind(users)
+        .fetch_all(db)
+        .await
+        .map_err(|e| format!("query failed: {e}"))?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| "no row in disputes for this scenario's users yet".to_string())
+    })
+    .await
+    .unwrap_or_else(|seen| panic!("the dispute did not reach the backend: {seen}"));
+    world.notes.insert("dispute".into(), id);
+}
+
+/// `Then he sees Ana's dispute with reason "fraudulent" and status "needs_response"` (in the list
+/// the Disputes tab loaded).
+#[then(
+    regex = r#"^(?:he|she|they) sees? (\w+)'s dispute with reason "([a-z_]+)" and status "([a-z_]+)"$"#
+)]
+async fn sees_dispute_in_list(world: &mut Rehearsal, name: String, reason: String, status: String) {
+    let actor = world.known_actor(&name);
+    let response = world
+        .last_response
+        .as_ref()
+        .expect("the Disputes tab was opened first");
+    assert_eq!(response.status, 200, "the Disputes tab: {response}");
+    let rows = response.body["data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let row = rows
+        .iter()
+        .find(|d| d["user_id"] == actor.user_id.as_str())
+        .unwrap_or_else(|| panic!("no dispute of {name} in the Disputes tab: {response}"));
+    assert_eq!(row["reason"], reason.as_str(), "dispute: {row}");
+    assert_eq!(row["status"], status.as_str(), "dispute: {row}");
+}
+
+/// `When Omar from ops opens the dispute`: the details dialog.
+#[when(regex = r"^(\w+)(?: from ops)? opens the dispute$")]
+async fn opens_dispute(world: &mut Rehearsal, name: String) {
+    let (actor, id) = (world.known_actor(&name), dispute_id(world));
+    let backend = world.backend().await;
+    let response = backend
+        .client
+        .get(&format!("{DISPUTES}/{id}"), Some(&actor.token))
+        .await;
+    world.last_response = Some(response);
+}
+
+/// `Then he sees its amount, reason, status and evidence due date`: the amount is what the
+/// customer paid, as Stripe shows it.
+#[then(regex = r"^(?:he|she|they) sees? its amount, reason, status and evidence due date$")]
+async fn sees_dispute_details(world: &mut Rehearsal) {
+    let id = dispute_id(world);
+    let response = world
+        .last_response
+        .clone()
+        .expect("the dispute was opened first");
+    assert_eq!(response.status, 200, "the dispute's details: {response}");
+    let in_stripe = world
+        .stripe
+        .get(&format!("/v1/disputes/{id}"))
+        .await
+        .unwrap_or_else(|e| panic!("Stripe does not know {id}: {e}"));
+    let shown = &response.body;
+    assert_eq!(
+        shown["amount"], in_stripe["amount"],
+        "amount: {shown} vs Stripe {in_stripe}"
+    );
+    assert_eq!(shown["reason"], in_stripe["reason"], "reason: {shown}");
+    assert_eq!(shown["status"], in_stripe["status"], "status: {shown}");
+    assert!(!shown["due_by"].is_null(), "no evidence due date: {shown}");
+}
+
+async fn post_evidence(world: &mut Rehearsal, name: &str, text: &str, submit: bool) {
+    let (actor, id) = (world.known_actor(name), dispute_id(world));
+    let backend = world.backend().await;
+    let body = json!({"evidence": {"uncategorized_text": text}, "submit": submit});
+    let response = backend
+        .client
+        .post_json(
+            &format!("{DISPUTES}/{id}/evidence"),
+            Some(&actor.token),
+            &body,
+        )
+        .await;
+    assert_eq!(
+        response.status, 200,
+        "{name} could not send the evidence: {response}"
+    );
+    world.last_response = Some(response);
+}
+
+/// `When Omar from ops stages the evidence "…"`: saved on the dispute, not submitted.
+#[when(regex = r#"^(\w+)(?: from ops)? stages the evidence "([^"]+)"$"#)]
+async fn stages_evidence(world: &mut Rehearsal, name: String, text: String) {
+    post_evidence(world, &name, &text, false).await;
+    world.notes.insert("evidence".into(), text);
+}
+
+/// `When Omar from ops submits the evidence "winning_evidence"` (in test mode that text wins
+/// the dispute; `losing_evidence` loses it).
+#[when(regex = r#"^(\w+)(?: from ops)? submits the evidence "([^"]+)"$"#)]
+async fn submits_evidence(world: &mut Rehearsal, name: String, text: String) {
+    post_evidence(world, &name, &text, true).await;
+}
+
+async fn dispute_in_stripe(world: &Rehearsal) -> Value {
+    let id = dispute_id(world);
+    world
+        .stripe
+        .get(&format!("/v1/disputes/{id}"))
+        .await
+        .unwrap_or_else(|e| panic!("Stripe does not know {id}: {e}"))
+}
+
+/// `Then Stripe shows that evidence on the dispute, not yet submitted`.
+#[then(regex = r"^Stripe shows that evidence on the dispute, not yet submitted$")]
+async fn stripe_shows_staged_evidence(world: &mut Rehearsal) {
+    let text = world
+        .notes
+        .get("evidence")
+        .cloned()
+        .expect("evidence was staged first");
+    let dispute = dispute_in_stripe(world).await;
+    assert_eq!(
+        dispute["evidence"]["uncategorized_text"],
+        text.as_str(),
+        "dispute: {dispute}"
+    );
+    assert_eq!(
+        dispute["evidence_details"]["submission_count"], 0,
+        "dispute: {dispute}"
+    );
+}
+
+/// `Then the dispute's status in Stripe is "won"` (waits for Stripe to decide).
+#[then(regex = r#"^the dispute's status in Stripe is "([a-z_]+)"$"#)]
+async fn stripe_dispute_status(world: &mut Rehearsal, status: String) {
+    let id = dispute_id(world);
+    let (stripe, path, wanted) = (&world.stripe, format!("/v1/disputes/{id}"), status.as_str());
+    let path = path.as_str();
+    eventually(DEFAULT_DEADLINE, || async move {
+        let dispute = stripe.get(path).await.map_err(|e| e.to_string())?;
+        if dispute["status"] == wanted {
+            Ok(())
+        } else {
+            Err(format!("status {}", dispute["status"]))
+        }
+    })
+    .await
+    .unwrap_or_else(|seen| panic!("the dispute is not {status} in Stripe: {seen}"));
+}
+
+/// `Then the Disputes tab shows the dispute as "won"` (once Stripe's event is applied).
+#[then(regex = r#"^the Disputes tab shows the dispute as "([a-z_]+)"$"#)]
+async fn tab_shows_dispute_status(world: &mut Rehearsal, status: String) {
+    let id = dispute_id(world);
+    let admin = world.admin();
+    let backend = world.backend().await;
+    let (client, token, wanted) = (&backend.client, admin.token.as_str(), status.as_str());
+    let (id, client) = (id.as_str(), client);
+    eventually(DEFAULT_DEADLINE, || async move {
+        let response = client.get(DISPUTES, Some(token)).await;
+        let rows = response.body["data"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        match rows.iter().find(|d| d["id"] == id) {
+            Some(row) if row["status"] == wanted => Ok(()),
+            Some(row) => Err(format!("status {}", row["status"])),
+            None => Err(format!("not listed: {response}")),
+        }
+    })
+    .await
+    .unwrap_or_else(|seen| {
+        panic!("the Disputes tab does not show the dispute as {status}: {seen}")
+    });
+}
+
+/// `When Omar from ops closes the dispute without confirming`.
+#[when(regex = r"^(\w+)(?: from ops)? closes the dispute without confirming$")]
+async fn closes_without_confirming(world: &mut Rehearsal, name: String) {
+    close_dispute(world, &name, json!({})).await;
+}
+
+/// `When Omar from ops closes the dispute and confirms`: concedes it (it is lost for good).
+#[when(regex = r"^(\w+)(?: from ops)? closes the dispute and confirms$")]
+async fn closes_and_confirms(world: &mut Rehearsal, name: String) {
+    close_dispute(
+        world,
+        &name,
+        json!({"confirm": true, "notes": "conceded after review"}),
+    )
+    .await;
+    let response = world.last_response.as_ref().expect("just sent");
+    assert_eq!(response.status, 200, "closing failed: {response}");
+}
+
+async fn close_dispute(world: &mut Rehearsal, name: &str, body: Value) {
+    let (actor, id) = (world.known_actor(name), dispute_id(world));
+    let backend = world.backend().await;
+    let response = backend
+        .client
+        .post_json(&format!("{DISPUTES}/{id}/close"), Some(&actor.token), &body)
+        .await;
+    world.last_response = Some(response);
+}
+
+/// `Then the dispute's history shows Omar closed it`: who, what and when, in the details.
+#[then(regex = r"^the dispute's history shows (\w+) closed it$")]
+async fn history_shows_close(world: &mut Rehearsal, name: String) {
+    let (actor, id) = (world.known_actor(&name), dispute_id(world));
+    let backend = world.backend().await;
+    let response = backend
+        .client
+        .get(&format!("{DISPUTES}/{id}"), Some(&actor.token))
+        .await;
+    assert_eq!(response.status, 200, "{response}");
+    let actions = response.body["actions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["actor_email"] == actor.email.as_str()
+                && a["action"].as_str().is_some_and(|s| s.contains("close"))
+                && !a["at"].is_null()),
+        "no close by {} in the history: {}",
+        actor.email,
+        response.body["actions"]
+    );
+}

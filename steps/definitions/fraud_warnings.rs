@@ -1,0 +1,249 @@
+//! Steps of the early-fraud-warning flow (checklist 6.5 and the Fraud Warnings tab of §5): the
+//! card issuer flags a charge, the backend records the warning, and ops refund or ignore it.
+
+use cucumber::{given, then, when};
+use serde_json::json;
+
+use crate::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::world::Rehearsal;
+
+const WARNINGS: &str = "/api/subscription/fraud-warnings";
+
+fn warning_id(world: &Rehearsal) -> String {
+    world
+        .notes
+        .get("fraud_warning")
+        .cloned()
+        .expect("a step like `the fraud warning has reached the backend` comes first")
+}
+
+/// `Given the fraud warning has reached the backend`: Stripe's
+/// `radar.early_fraud_warning.created` was applied; the `fraud_warnings` table holds it.
+#[given(regex = r"^the fraud warning has reached the backend$")]
+async fn warning_reached_backend(world: &mut Rehearsal) {
+    // This scenario's people only: against a shared backend other scenarios' rows are there too.
+    let users: Vec<String> = world.actors.values().map(|a| a.user_id.clone()).collect();
+    let backend = world.backend().await;
+    let (db, users) = (backend.db(), &users);
+    let id = eventually(DEFAULT_DEADLINE, || async move {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM fraud_warnings WHERE user_id = ANY($1) ORDER BY created_at DESC",
+        )
+        .bind(users)
+        .fetch_all(db)
+        .await
+        .map_err(|e| format!("query failed: {e}"))?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| "no row in fraud_warnings for this scenario's users yet".to_string())
+    })
+    .await
+    .unwrap_or_else(|seen| panic!("the fraud warning did not reach the backend: {seen}"));
+    world.notes.insert("fraud_warning".into(), id);
+}
+
+/// `When Omar from ops opens the fraud warning`: the details dialog.
+#[when(regex = r"^(\w+)(?: from ops)? opens the fraud warning$")]
+async fn opens_warning(world: &mut Rehearsal, name: String) {
+    let (actor, id) = (world.known_actor(&name), warning_id(world));
+    let backend = world.backend().await;
+    let response = backend
+        .client
+        .get(&format!("{WARNINGS}/{id}"), Some(&actor.token))
+        .await;
+    world.last_response = Some(response);
+}
+
+/// `Then he sees the issuer's fraud type "made_with_stolen_card" and that it is actionable`.
+#[then(
+    regex = r#"^(?:he|she|they) sees? the issuer's fraud type "([a-z_]+)" and that it is (actionable|not actionable)$"#
+)]
+async fn sees_fraud_type(world: &mut Rehearsal, fraud_type: String, actionable: String) {
+    let response = world
+        .last_response
+        .as_ref()
+        .expect("the fraud warning was opened first");
+    assert_eq!(
+        response.status, 200,
+        "the fraud warning's details: {response}"
+    );
+    assert_eq!(
+        response.body["fraud_type"],
+        fraud_type.as_str(),
+        "{response}"
+    );
+    assert_eq!(
+        response.body["actionable"],
+        actionable == "actionable",
+        "{response}"
+    );
+}
+
+/// `When Omar from ops refunds the full amount with the note "card testing pattern"` — the
+/// dialog's "Refund Full Amount" button.
+#[when(regex = r#"^(\w+)(?: from ops)? refunds the full amount with the note "([^"]*)"$"#)]
+async fn refunds(world: &mut Rehearsal, name: String, note: String) {
+    act_on_warning(world, &name, "refund", &note).await;
+}
+
+/// `Given Omar from ops has refunded the full amount`.
+#[given(regex = r"^(\w+)(?: from ops)? has refunded the full amount$")]
+async fn has_refunded(world: &mut Rehearsal, name: String) {
+    act_on_warning(world, &name, "refund", "refunded during the rehearsal").await;
+    let response = world.last_response.as_ref().expect("just sent");
+    assert_eq!(response.status, 200, "the refund failed: {response}");
+}
+
+/// `When Omar from ops marks the fraud warning as ignored with the note "known customer"` — the
+/// "Mark as Ignored" button.
+#[when(
+    regex = r#"^(\w+)(?: from ops)? marks the fraud warning as ignored with the note "([^"]*)"$"#
+)]
+async fn ignores(world: &mut Rehearsal, name: String, note: String) {
+    act_on_warning(world, &name, "ignore", &note).await;
+}
+
+async fn act_on_warning(world: &mut Rehearsal, name: &str, action: &str, note: &str) {
+    let (actor, id) = (world.known_actor(name), warning_id(world));
+    let backend = world.backend().await;
+    let response = backend
+        .client
+        .post_json(
+            &format!("{WARNINGS}/{id}/{action}"),
+            Some(&actor.token),
+            &json!({"notes": note}),
+        )
+        .await;
+    world.last_response = Some(response);
+}
+
+/// The warning as the backend shows it (details), and its charge.
+async fn warning_details(world: &mut Rehearsal) -> serde_json::Value {
+    let (admin, id) = (world.admin(), warning_id(world));
+    let backend = world.backend().await;
+    let response = backend
+        .client
+        .get(&format!("{WARNINGS}/{id}"), Some(&admin.token))
+        .await;
+    assert_eq!(
+        response.status, 200,
+        "the fraud warning's details: {response}"
+    );
+    response.body
+}
+
+/// `Then Stripe shows Ana's charge as fully refunded`.
+#[then(regex = r"^Stripe shows (\w+)'s charge as fully refunded$")]
+async fn charge_refunded(world: &mut Rehearsal, _name: String) {
+    let warning = warning_details(world).await;
+    let charge_id = warning["charge"]
+        .as_str()
+        .expect("the warning names its charge")
+        .to_string();
+    let charge = world
+        .stripe
+        .get(&format!("/v1/charges/{charge_id}"))
+        .await
+        .unwrap_or_else(|e| panic!("Stripe does not know {charge_id}: {e}"));
+    assert_eq!(charge["refunded"], true, "charge: {charge}");
+    assert_eq!(
+        charge["amount_refunded"], charge["amount"],
+        "charge: {charge}"
+    );
+}
+
+/// `Then Stripe shows exactly one refund for Ana's charge` (no double refund).
+#[then(regex = r"^Stripe shows exactly one refund for (\w+)'s charge$")]
+async fn exactly_one_refund(world: &mut Rehearsal, _name: String) {
+    let warning = warning_details(world).await;
+    let charge_id = warning["charge"]
+        .as_str()
+        .expect("the warning names its charge")
+        .to_string();
+    let refunds = world
+        .stripe
+        .get(&format!("/v1/refunds?charge={charge_id}"))
+        .await
+        .unwrap_or_else(|e| panic!("Stripe's refunds of {charge_id}: {e}"));
+    let count = refunds["data"].as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(count, 1, "refunds of {charge_id}: {refunds}");
+}
+
+/// `Then the fraud warning is marked refunded by Omar, with his note and the refund id` — the
+/// refund id is the one Stripe created for the charge.
+#[then(
+    regex = r"^the fraud warning is marked refunded by (\w+), with (?:his|her|their) note and the refund id$"
+)]
+async fn marked_refunded(world: &mut Rehearsal, name: String) {
+    let actor = world.known_actor(&name);
+    let warning = warning_details(world).await;
+    assert_eq!(warning["status"], "refunded", "warning: {warning}");
+    let refund_id = warning["refund_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(refund_id.starts_with("re_"), "no refund id kept: {warning}");
+    let refund = world
+        .stripe
+        .get(&format!("/v1/refunds/{refund_id}"))
+        .await
+        .unwrap_or_else(|e| panic!("Stripe does not know the refund {refund_id}: {e}"));
+    assert_eq!(refund["charge"], warning["charge"], "refund: {refund}");
+    let actions = warning["actions"].as_array().cloned().unwrap_or_default();
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["actor_email"] == actor.email.as_str()
+                && a["action"].as_str().is_some_and(|s| s.contains("refund"))
+                && a["notes"].as_str().is_some_and(|n| !n.is_empty())),
+        "no refund by {} with a note in the history: {}",
+        actor.email,
+        warning["actions"]
+    );
+}
+
+/// `When Stripe sends an update for the fraud warning`: Stripe delivers
+/// `radar.early_fraud_warning.updated` with the warning as it is now (as after a refund).
+#[when(regex = r"^Stripe sends an update for the fraud warning$")]
+async fn stripe_sends_update(world: &mut Rehearsal) {
+    let id = warning_id(world);
+    let warning = world
+        .stripe
+        .get(&format!("/v1/radar/early_fraud_warnings/{id}"))
+        .await
+        .unwrap_or_else(|e| panic!("Stripe does not know {id}: {e}"));
+    world
+        .control()
+        .emit("radar.early_fraud_warning.updated", Some(warning))
+        .await
+        .unwrap_or_else(|e| panic!("the simulator did not send the update: {e}"));
+}
+
+/// `Then the Fraud Warnings tab lists the warning as "ignored"` (once any event is applied).
+#[then(regex = r#"^the Fraud Warnings tab lists the warning as "([a-z_]+)"$"#)]
+async fn tab_lists_warning(world: &mut Rehearsal, status: String) {
+    let (admin, id) = (world.admin(), warning_id(world));
+    let backend = world.backend().await;
+    let (client, token, id, wanted) = (
+        &backend.client,
+        admin.token.as_str(),
+        id.as_str(),
+        status.as_str(),
+    );
+    eventually(DEFAULT_DEADLINE, || async move {
+        let response = client.get(WARNINGS, Some(token)).await;
+        let rows = response.body["data"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        match rows.iter().find(|w| w["id"] == id) {
+            Some(row) if row["status"] == wanted => Ok(()),
+            Some(row) => Err(format!("status {}", row["status"])),
+            None => Err(format!("not listed: {response}")),
+        }
+    })
+    .await
+    .unwrap_or_else(|seen| {
+        panic!("the Fraud Warnings tab does not list the warning as {status}: {seen}")
+    });
+}

@@ -1,0 +1,144 @@
+//! Steps about rate limiting on Checkout (checklist §7): bursts are refused with 429 and a
+//! `Retry-After`, logged, and kept per user and per endpoint.
+
+use std::time::Duration;
+
+use cucumber::{given, then, when};
+
+use super::checkout::checkout_request;
+use crate::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::logs;
+use crate::world::Rehearsal;
+
+const CHECKOUT: &str = "/api/subscription/create-checkout-session";
+
+/// `Given Checkout allows 3 attempts per user per minute` (`CHECKOUT_RATE_LIMIT_PER_MINUTE`).
+#[given(regex = r"^Checkout allows (\d+) attempts per user per minute$")]
+async fn checkout_limit(world: &mut Rehearsal, per_minute: u32) {
+    world.configure("CHECKOUT_RATE_LIMIT_PER_MINUTE", &per_minute.to_string());
+}
+
+/// `When Ana starts Checkout 4 times in a row` (as fast as the app can send them).
+#[when(regex = r"^(\w+) starts Checkout (\d+) times? in a row$")]
+async fn starts_checkout_repeatedly(world: &mut Rehearsal, name: String, times: usize) {
+    let actor = world.known_actor(&name);
+    let backend = world.backend().await;
+    let mut answers = Vec::with_capacity(times);
+    for _ in 0..times {
+        answers.push(
+            backend
+                .client
+                .post_json(
+                    CHECKOUT,
+                    Some(&actor.token),
+                    &checkout_request("BASIC", "monthly"),
+                )
+                .await,
+        );
+    }
+    world.last_response = answers.last().cloned();
+    world.bursts.insert(name, answers);
+}
+
+/// `Then the first 3 attempts are accepted and the last is refused with HTTP 429 and a
+/// Retry-After`.
+#[then(
+    regex = r"^the first (\d+) attempts are accepted and the last is refused with HTTP 429 and a Retry-After$"
+)]
+async fn burst_refused(world: &mut Rehearsal, accepted: usize) {
+    let (name, answers) = world.bursts.iter().next().expect("a burst was sent first");
+    for (i, answer) in answers.iter().take(accepted).enumerate() {
+        assert_eq!(
+            answer.status,
+            200,
+            "{name}'s attempt {} should be accepted: {answer}",
+            i + 1
+        );
+    }
+    let last = answers.last().expect("at least one attempt");
+    assert_eq!(last.status, 429, "{name}'s last attempt: {last}");
+    assert_eq!(last.error_code(), Some("rate_limited"), "{last}");
+    let retry_after: u64 = last
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("429 without a Retry-After in seconds: {:?}", last.headers));
+    assert!(retry_after >= 1, "Retry-After {retry_after}");
+}
+
+/// `Then the backend logs a "rate_limited" line for Ana`: a structured line with her user id.
+#[then(regex = r#"^the backend logs a "([a-z_]+)" line for (\w+)$"#)]
+async fn logs_line_for(world: &mut Rehearsal, what: String, name: String) {
+    let user = world.known_actor(&name).user_id;
+    let (user, what) = (user.as_str(), what.as_str());
+    let line = eventually(DEFAULT_DEADLINE, || async move {
+        logs::lines_with(&[user, what])
+            .into_iter()
+            .next()
+            .ok_or_else(|| "no such line".to_string())
+    })
+    .await
+    .unwrap_or_else(|seen| panic!("the backend logged no {what:?} line for {name}: {seen}"));
+    assert!(
+        line.contains("endpoint") || line.contains("path"),
+        "the line lacks the endpoint: {line}"
+    );
+}
+
+/// `Then Bruno's attempts are all accepted`.
+#[then(regex = r"^(\w+)'s attempts are all accepted$")]
+async fn attempts_accepted(world: &mut Rehearsal, name: String) {
+    let answers = world
+        .bursts
+        .get(&name)
+        .expect("the person sent attempts first");
+    for answer in answers {
+        assert_eq!(answer.status, 200, "{name}'s attempt: {answer}");
+    }
+}
+
+/// `Then Ana can still see her subscription status`: a limit on Checkout is Checkout's alone.
+#[then(regex = r"^(\w+) can still see (?:her|his|their) subscription status$")]
+async fn can_see_status(world: &mut Rehearsal, name: String) {
+    let actor = world.known_actor(&name);
+    let backend = world.backend().await;
+    let shown = backend
+        .client
+        .get("/api/subscription/status", Some(&actor.token))
+        .await;
+    assert_eq!(shown.status, 200, "{name}'s status page: {shown}");
+}
+
+/// `Then Ana can start Checkout again as soon as her Retry-After has passed`: attempts made while
+/// she is refused do not push the moment further away.
+#[then(
+    regex = r"^(\w+) can start Checkout again as soon as (?:her|his|their) Retry-After has passed$"
+)]
+async fn can_start_again(world: &mut Rehearsal, name: String) {
+    let answers = world.bursts.get(&name).expect("a burst was sent first");
+    let first_refusal = answers
+        .iter()
+        .find(|a| a.status == 429)
+        .unwrap_or_else(|| panic!("{name} was never refused"));
+    let retry_after: u64 = first_refusal
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("the 429 carries Retry-After");
+    let actor = world.known_actor(&name);
+    let backend = world.backend().await;
+    let (client, token) = (&backend.client, actor.token.as_str());
+    let deadline = Duration::from_secs(retry_after + 2).max(DEFAULT_DEADLINE);
+    eventually(deadline, || async move {
+        let answer = client
+            .post_json(CHECKOUT, Some(token), &checkout_request("BASIC", "monthly"))
+            .await;
+        if answer.status == 200 {
+            Ok(())
+        } else {
+            Err(answer.to_string())
+        }
+    })
+    .await
+    .unwrap_or_else(|seen| {
+        panic!("{name} is still locked out after her Retry-After ({retry_after} s): {seen}")
+    });
+}
