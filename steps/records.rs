@@ -71,6 +71,36 @@ pub async fn ledger(db: &PgPool) -> Result<Vec<LedgerEntry>, sqlx::Error> {
     .await
 }
 
+/// The newest dispute of any of the given users (`$1`: their ids).
+pub const NEWEST_DISPUTE_OF_USERS: &str =
+    "SELECT id FROM disputes WHERE user_id = ANY($1) ORDER BY created_at DESC LIMIT 1";
+/// The newest early fraud warning of any of the given users (`$1`: their ids).
+pub const NEWEST_FRAUD_WARNING_OF_USERS: &str =
+    "SELECT id FROM fraud_warnings WHERE user_id = ANY($1) ORDER BY created_at DESC LIMIT 1";
+
+/// Waits until `query` (one of the `NEWEST_…_OF_USERS` queries) finds a row for one of the
+/// scenario's people — against a shared backend other scenarios' rows are there too — and
+/// returns its id; on timeout the step fails naming `what` did not reach the backend.
+pub async fn wait_for_newest_of_users(
+    world: &mut crate::world::Rehearsal,
+    query: &'static str,
+    what: &str,
+) -> String {
+    let users: Vec<String> = world.actors.values().map(|a| a.user_id.clone()).collect();
+    let backend = world.backend().await;
+    let (db, users) = (backend.db(), &users);
+    crate::eventually::eventually(crate::eventually::DEFAULT_DEADLINE, || async move {
+        let id: Option<String> = sqlx::query_scalar(query)
+            .bind(users)
+            .fetch_optional(db)
+            .await
+            .map_err(|e| format!("query failed: {e}"))?;
+        id.ok_or_else(|| format!("no row yet for this scenario's users {users:?}"))
+    })
+    .await
+    .unwrap_or_else(|seen| panic!("the {what} did not reach the backend: {seen}"))
+}
+
 /// The ledger as one line per event, for a failing step's message.
 pub fn describe_ledger(entries: &[LedgerEntry]) -> String {
     if entries.is_empty() {

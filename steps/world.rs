@@ -185,6 +185,15 @@ impl Rehearsal {
         )
     }
 
+    /// What a scenario noted under `key`; `step` names the step that notes it, for the message
+    /// when a feature forgot it.
+    pub fn noted(&self, key: &str, step: &str) -> String {
+        self.notes
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| panic!("a step like `{step}` comes first"))
+    }
+
     /// The admin signed in by `… is signed in as an admin`.
     pub fn admin(&self) -> Actor {
         let name = self

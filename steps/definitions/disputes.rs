@@ -5,41 +5,22 @@ use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use crate::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::records;
 use crate::world::Rehearsal;
 
 const DISPUTES: &str = "/api/subscription/disputes";
 
 /// The dispute the scenario is about (found when it reached the backend).
 fn dispute_id(world: &Rehearsal) -> String {
-    world
-        .notes
-        .get("dispute")
-        .cloned()
-        .expect("a step like `the dispute has reached the backend` comes first")
+    world.noted("dispute", "the dispute has reached the backend")
 }
 
 /// `Given the dispute has reached the backend`: Stripe's `charge.dispute.created` was applied
 /// and the backend's `disputes` table holds a row for the scenario's disputed charge.
 #[given(regex = r"^the dispute has reached the backend$")]
 async fn dispute_reached_backend(world: &mut Rehearsal) {
-    // This scenario's people only: against a shared backend other scenarios' rows are there too.
-    let users: Vec<String> = world.actors.values().map(|a| a.user_id.clone()).collect();
-    let backend = world.backend().await;
-    let (db, users) = (backend.db(), &users);
-    let id = eventually(DEFAULT_DEADLINE, || async move {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM disputes WHERE user_id = ANY($1) ORDER BY created_at DESC",
-        )
-        .bind(users)
-        .fetch_all(db)
-        .await
-        .map_err(|e| format!("query failed: {e}"))?;
-        ids.into_iter()
-            .next()
-            .ok_or_else(|| "no row in disputes for this scenario's users yet".to_string())
-    })
-    .await
-    .unwrap_or_else(|seen| panic!("the dispute did not reach the backend: {seen}"));
+    let id =
+        records::wait_for_newest_of_users(world, records::NEWEST_DISPUTE_OF_USERS, "dispute").await;
     world.notes.insert("dispute".into(), id);
 }
 

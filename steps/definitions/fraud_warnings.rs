@@ -5,40 +5,26 @@ use cucumber::{given, then, when};
 use serde_json::json;
 
 use crate::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::records;
 use crate::world::Rehearsal;
 
 const WARNINGS: &str = "/api/subscription/fraud-warnings";
 
+/// The fraud warning the scenario is about (found when it reached the backend).
 fn warning_id(world: &Rehearsal) -> String {
-    world
-        .notes
-        .get("fraud_warning")
-        .cloned()
-        .expect("a step like `the fraud warning has reached the backend` comes first")
+    world.noted("fraud_warning", "the fraud warning has reached the backend")
 }
 
 /// `Given the fraud warning has reached the backend`: Stripe's
 /// `radar.early_fraud_warning.created` was applied; the `fraud_warnings` table holds it.
 #[given(regex = r"^the fraud warning has reached the backend$")]
 async fn warning_reached_backend(world: &mut Rehearsal) {
-    // This scenario's people only: against a shared backend other scenarios' rows are there too.
-    let users: Vec<String> = world.actors.values().map(|a| a.user_id.clone()).collect();
-    let backend = world.backend().await;
-    let (db, users) = (backend.db(), &users);
-    let id = eventually(DEFAULT_DEADLINE, || async move {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM fraud_warnings WHERE user_id = ANY($1) ORDER BY created_at DESC",
-        )
-        .bind(users)
-        .fetch_all(db)
-        .await
-        .map_err(|e| format!("query failed: {e}"))?;
-        ids.into_iter()
-            .next()
-            .ok_or_else(|| "no row in fraud_warnings for this scenario's users yet".to_string())
-    })
-    .await
-    .unwrap_or_else(|seen| panic!("the fraud warning did not reach the backend: {seen}"));
+    let id = records::wait_for_newest_of_users(
+        world,
+        records::NEWEST_FRAUD_WARNING_OF_USERS,
+        "fraud warning",
+    )
+    .await;
     world.notes.insert("fraud_warning".into(), id);
 }
 
