@@ -6,7 +6,7 @@ Feature: New subscription through Stripe Checkout
   stripe_subscription_id; subscription status is ACTIVE."
 
   Background:
-    Given the BASIC and PRO monthly plans are on sale
+    Given the BASIC and PRO monthly and yearly plans are on sale
 
   @smoke @fault-period-not-from-stripe
   Scenario: A user pays for BASIC monthly with a card that succeeds
@@ -17,6 +17,36 @@ Feature: New subscription through Stripe Checkout
     And Ana's subscription is ACTIVE on BASIC monthly
     And Ana's subscription record holds her Stripe customer and subscription ids
     And Ana's billing period is the one Stripe shows for her subscription
+
+  @smoke
+  Scenario Outline: Every plan on sale can be bought: <plan> <cycle>
+    Given Ana is signed in
+    When Ana subscribes to <plan> <cycle> and pays with a card that succeeds
+    Then the backend has processed "checkout.session.completed"
+    And Ana's subscription is ACTIVE on <plan> <cycle>
+    And Ana's billing period is the one Stripe shows for her subscription
+
+    Examples:
+      | plan  | cycle   |
+      | BASIC | yearly  |
+      | PRO   | monthly |
+      | PRO   | yearly  |
+
+  @smoke
+  Scenario: A user who leaves the Checkout page goes back to the app unsubscribed
+    Given Ana is signed in
+    And Ana has started Checkout for BASIC monthly
+    When Ana cancels on the Checkout page
+    Then Ana is sent back to the app's pricing page
+    And Ana has no active paid subscription
+
+  @smoke
+  Scenario: A subscriber cannot buy a second paid subscription
+    Given Ana is signed in
+    And Ana has an active BASIC monthly subscription
+    When Ana asks to subscribe to PRO monthly
+    Then the backend refuses with HTTP 409
+    And Ana's subscription is ACTIVE on BASIC monthly
 
   @sim-only @fault-activated-without-payment
   Scenario: A declined card leaves the user on the free plan

@@ -398,25 +398,6 @@ async fn no_active_subscription(world: &mut Rehearsal, name: String) {
     assert_eq!(shown.body["tier"], "free", "{name}'s status page: {shown}");
 }
 
-#[cfg(test)]
-mod tests {
-    use super::form_action;
-
-    #[test]
-    fn a_form_posts_to_its_action_or_its_own_page() {
-        let page = "http://127.0.0.1:9/c/pay/cs_test_1";
-        assert_eq!(
-            form_action(
-                r#"<form method="post" action="/c/pay/cs_test_1/confirm">"#,
-                page
-            ),
-            "http://127.0.0.1:9/c/pay/cs_test_1/confirm"
-        );
-        assert_eq!(form_action(r#"<form method="post">"#, page), page);
-        assert_eq!(form_action("no form here", page), page);
-    }
-}
-
 /// `When Ana and Ann each start Checkout for BASIC monthly`.
 #[when(regex = r"^(\w+) and (\w+) each start Checkout for ([A-Z]+) (monthly|yearly)$")]
 async fn both_start_checkout(
@@ -475,4 +456,96 @@ async fn has_paid_with(
 ) {
     world.actor(&name);
     subscribe_with_card(world, &name, &tier, &cycle, &card).await;
+}
+
+/// The `href` of the first link on `html` whose text contains `label` (entities decoded).
+fn link_with_text(html: &str, label: &str) -> Option<String> {
+    html.split("<a ").skip(1).find_map(|anchor| {
+        let (tag, rest) = anchor.split_once('>')?;
+        let text = rest.split("</a>").next()?;
+        if !text.contains(label) {
+            return None;
+        }
+        let href = tag.split("href=\"").nth(1)?.split('"').next()?;
+        Some(href.replace("&amp;", "&"))
+    })
+}
+
+/// `When Ana cancels on the Checkout page`: she follows the page's link back to the app.
+#[when(regex = r"^(\w+) cancels on the Checkout page$")]
+async fn cancels_on_checkout_page(world: &mut Rehearsal, name: String) {
+    let mut attempt = world
+        .checkouts
+        .get(&name)
+        .cloned()
+        .expect("Checkout was started first");
+    let page = world
+        .env()
+        .http
+        .get(&attempt.url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("the Checkout page {} did not load: {e}", attempt.url));
+    let html = page.text().await.unwrap_or_default();
+    let back = match link_with_text(&html, "Cancel") {
+        Some(href) => href,
+        // Stripe's own page is a script; its back link goes to the session's cancel_url.
+        None if !matches!(world.env().target, Target::Simulator) => {
+            let session = world
+                .stripe
+                .get(&format!("/v1/checkout/sessions/{}", attempt.session_id))
+                .await
+                .unwrap_or_else(|e| panic!("Stripe does not know the session: {e}"));
+            session["cancel_url"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }
+        None => panic!("the Checkout page has no link to cancel: {html}"),
+    };
+    attempt.redirected_to = Some(back);
+    world.checkouts.insert(name, attempt);
+}
+
+/// `Then Ana is sent back to the app's pricing page` (the cancel URL the app gave).
+#[then(regex = r"^(\w+) is sent back to the app's pricing page$")]
+async fn sent_back_to_pricing(world: &mut Rehearsal, name: String) {
+    let attempt = world
+        .checkouts
+        .get(&name)
+        .expect("Checkout was started first");
+    assert_eq!(
+        attempt.redirected_to.as_deref(),
+        Some(format!("{APP_ORIGIN}{CANCEL_PATH}").as_str()),
+        "where the Checkout page's cancel link leads"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_action;
+
+    #[test]
+    fn links_are_found_by_their_text() {
+        let html = r#"<p><a href="https://app.example/x?a=1&amp;b=2">Cancel and go back</a></p>"#;
+        assert_eq!(
+            super::link_with_text(html, "Cancel").as_deref(),
+            Some("https://app.example/x?a=1&b=2")
+        );
+        assert_eq!(super::link_with_text(html, "Pay"), None);
+    }
+
+    #[test]
+    fn a_form_posts_to_its_action_or_its_own_page() {
+        let page = "http://127.0.0.1:9/c/pay/cs_test_1";
+        assert_eq!(
+            form_action(
+                r#"<form method="post" action="/c/pay/cs_test_1/confirm">"#,
+                page
+            ),
+            "http://127.0.0.1:9/c/pay/cs_test_1/confirm"
+        );
+        assert_eq!(form_action(r#"<form method="post">"#, page), page);
+        assert_eq!(form_action("no form here", page), page);
+    }
 }
