@@ -97,7 +97,11 @@ pub fn complete(
         .get(session_id)
         .cloned()
         .unwrap_or_default();
-    let now = st.now();
+    // A customer on a test clock lives at the clock's time; a new customer joins no clock.
+    let now = match session["customer"].as_str() {
+        Some(id) => st.now_for_customer(id),
+        None => st.now(),
+    };
 
     // Customer.
     let customer = match session["customer"].as_str() {
@@ -127,7 +131,7 @@ pub fn complete(
     // Subscription (incomplete until the first invoice is paid).
     let sub_id = new_id("sub_");
     let invoice_id = new_id("in_");
-    let sub = objects::subscription(&NewSubscription {
+    let mut sub = objects::subscription(&NewSubscription {
         id: &sub_id,
         customer: &customer_id,
         items: &items,
@@ -138,6 +142,8 @@ pub fn complete(
         status: "incomplete",
         now,
     });
+    // A customer's subscriptions and invoices follow the customer's test clock.
+    sub["test_clock"] = customer["test_clock"].clone();
     st.store.put(sub.clone());
     st.emit(&req, "customer.subscription.created", sub.clone(), None);
 
@@ -155,6 +161,7 @@ pub fn complete(
                 .map(str::to_string)
         },
     );
+    invoice["test_clock"] = customer["test_clock"].clone();
     st.store.put(invoice.clone());
     st.emit(&req, "invoice.created", invoice.clone(), None);
     let seq = customer["next_invoice_sequence"].as_i64().unwrap_or(1);

@@ -200,3 +200,30 @@ async fn customers_on_a_clock_renew_with_it_and_not_with_the_account_clock() {
     let (_, cus) = api.get(&format!("/v1/customers/{cus_id}")).await;
     assert_eq!(cus["deleted"], true, "{cus}");
 }
+
+#[tokio::test]
+async fn checkout_for_a_customer_on_a_test_clock_bills_from_the_clocks_time() {
+    let sim = sim().await;
+    let api = Api::new(&sim);
+    // A clock frozen a year ago: the subscription must start then, not at wall-clock time.
+    let t0 = 1_750_000_000;
+    let c = clock(&api, t0).await;
+    let clock_id = c["id"].as_str().expect("id").to_string();
+    let (s, customer) = api
+        .post(
+            "/v1/customers",
+            &[("email", "clock@example.com"), ("test_clock", &clock_id)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{customer}");
+    let customer_id = customer["id"].as_str().expect("id").to_string();
+    let (_, price) = api.price("Clocked", "900").await;
+    let session = api
+        .subscribe(&price, "4242424242424242", Some(&customer_id))
+        .await;
+    let sub_id = session["subscription"].as_str().expect("subscription");
+    let (_, sub) = api.get(&format!("/v1/subscriptions/{sub_id}")).await;
+    assert_eq!(sub["test_clock"], clock_id.as_str(), "{sub}");
+    assert_eq!(sub["items"]["data"][0]["current_period_start"], t0, "{sub}");
+    assert_eq!(sub["created"], t0, "{sub}");
+}
