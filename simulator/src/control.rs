@@ -46,6 +46,10 @@ pub fn router() -> Router<Arc<App>> {
             route(GET, renewal_settings).merge(route(POST, renewal_settings)),
         )
         .route(
+            "/_sim/settings/fraud_type",
+            route(GET, fraud_type_setting).merge(route(POST, fraud_type_setting)),
+        )
+        .route(
             "/_sim/checkout/sessions/{id}/pay",
             route_id(POST, pay_session),
         )
@@ -164,6 +168,26 @@ pub fn advance(c: &Call) -> Result<Value, StripeError> {
     v["previous"] = json!(now);
     v["jobs_run"] = json!(ran.jobs);
     Ok(v)
+}
+
+/// `GET|POST /_sim/settings/fraud_type {fraud_type?}` → `{"object":"sim.fraud_type_setting",
+/// "fraud_type"}`: the `fraud_type` of the early fraud warnings the 5423 card raises in this
+/// account (an empty value restores the default, `made_with_stolen_card`). Stripe documents no
+/// value for test warnings, hence a setting.
+pub fn fraud_type_setting(c: &Call) -> Result<Value, StripeError> {
+    let p = &c.params;
+    p.allow_only(&["fraud_type"])?;
+    let mut st = c.account.lock();
+    if let Some(value) = p.str("fraud_type")? {
+        let chosen = Some(value).filter(|v| !v.is_empty());
+        crate::payments::set_fraud_type(&mut st, chosen)?;
+    }
+    let current = st
+        .payments
+        .fraud_type
+        .clone()
+        .unwrap_or_else(|| crate::payments::DEFAULT_FRAUD_TYPE.to_string());
+    Ok(json!({"object": "sim.fraud_type_setting", "fraud_type": current}))
 }
 
 /// `GET|POST /_sim/settings/renewals {retry_days?: [int], after_final_failure?:

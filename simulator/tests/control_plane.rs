@@ -536,3 +536,32 @@ async fn the_rust_client_reaches_the_control_plane() {
     assert!(ctl.snapshot().await.expect_err("no state").status() == Some(400));
     ctl.reset().await.expect("reset");
 }
+
+#[tokio::test]
+async fn the_fraud_type_of_test_warnings_is_an_account_setting() {
+    let sim = sim().await;
+    let api = Api::new(&sim);
+    let default = api.ok("/_sim/settings/fraud_type", json!({})).await;
+    assert_eq!(default["fraud_type"], "made_with_stolen_card", "{default}");
+    let set = api
+        .ok(
+            "/_sim/settings/fraud_type",
+            json!({"fraud_type": "card_never_received"}),
+        )
+        .await;
+    assert_eq!(set["fraud_type"], "card_never_received");
+    let (s, e) = api
+        .json(
+            "/_sim/settings/fraud_type",
+            json!({"fraud_type": "bad_luck"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["param"], "fraud_type", "{e}");
+
+    let (_, price) = api.price("Flagged", "900").await;
+    api.subscribe(&price, "4000000000005423", None).await;
+    let (_, warnings) = api.get("/v1/radar/early_fraud_warnings").await;
+    let warning = &warnings["data"][0];
+    assert_eq!(warning["fraud_type"], "card_never_received", "{warnings}");
+}
