@@ -1,6 +1,6 @@
-//! The harness's client for the Stripe simulator: Stripe's own API (form bodies, bearer key) plus
-//! the simulator-only control plane under `/_sim/`. Against real Stripe test mode only the
-//! Stripe half applies.
+//! The harness's client for Stripe's own API (form bodies, bearer key): the simulator's, or real
+//! Stripe test mode's. The simulator-only control plane has its own typed client,
+//! `stripe_sim::control::client::Control` (see `Rehearsal::control`).
 
 use serde_json::Value;
 
@@ -111,25 +111,6 @@ impl SimClient {
             endpoint["id"].as_str().unwrap_or_default().to_string(),
             endpoint["secret"].as_str().unwrap_or_default().to_string(),
         ))
-    }
-
-    /// Simulator only: pays an open Checkout session with `card_number`, as the hosted page's
-    /// Pay button does. `Ok` carries `{"redirect_url": …}`; a decline is a 402 card error.
-    pub async fn pay_checkout_session(
-        &self,
-        session_id: &str,
-        card_number: &str,
-    ) -> Result<Value, SimError> {
-        self.post(
-            &format!("/_sim/checkout/sessions/{session_id}/pay"),
-            &[("card_number", card_number.to_string())],
-        )
-        .await
-    }
-
-    /// Simulator only: every webhook delivery attempt of this account, oldest first.
-    pub async fn deliveries(&self) -> Result<Value, SimError> {
-        self.get("/_sim/deliveries").await
     }
 
     fn url(&self, path: &str) -> String {

@@ -185,6 +185,15 @@ impl Rehearsal {
         )
     }
 
+    /// Stripe's delivery log for the scenario's account, as text for a failing step's message.
+    pub async fn delivery_log(&self) -> String {
+        self.control()
+            .deliveries()
+            .await
+            .map(|d| d.to_string())
+            .unwrap_or_else(|e| format!("(delivery log unavailable: {e})"))
+    }
+
     /// What a scenario noted under `key`; `step` names the step that notes it, for the message
     /// when a feature forgot it.
     pub fn noted(&self, key: &str, step: &str) -> String {

@@ -337,3 +337,39 @@ async fn disputes_and_fraud_warnings_from_test_cards_reach_the_admin_routes() {
     );
     stack.finish().await;
 }
+
+#[tokio::test]
+async fn the_disputes_tab_lists_a_dispute_whose_webhook_has_not_arrived() {
+    let mut stack = Stack::start().await;
+    // No endpoint registered: Stripe's events never reach this backend.
+    stack.backend(false, &[]).await;
+    let admin = stack.admin();
+    let cleo = stack.user("Cleo");
+    stack
+        .checkout_and_pay(0, &cleo, "basic", DISPUTE_CARD)
+        .await;
+    let client = stack.b(0).client.clone();
+    let list = client
+        .get("/api/subscription/disputes", Some(&admin.token))
+        .await;
+    assert_eq!(list.status, 200, "{list}");
+    assert_eq!(list.body["stale"], false, "{list}");
+    let rows = list.body["data"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 1, "Stripe's dispute should be listed: {list}");
+    assert_eq!(rows[0]["reason"], "fraudulent");
+    // Cleo's Stripe customer was stored at Checkout, so the dispute is linked to her.
+    assert_eq!(rows[0]["user_id"], cleo.user_id.as_str(), "{list}");
+
+    // With Stripe unreachable the tab still loads, from our records, marked stale.
+    stack
+        .backend(false, &[("STRIPE_API_BASE", "http://127.0.0.1:9")])
+        .await;
+    let stale = stack
+        .b(1)
+        .client
+        .get("/api/subscription/disputes", Some(&admin.token))
+        .await;
+    assert_eq!(stale.status, 200, "{stale}");
+    assert_eq!(stale.body["stale"], true, "{stale}");
+    stack.finish().await;
+}

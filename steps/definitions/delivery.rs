@@ -14,16 +14,6 @@ use crate::records::{self, describe_ledger};
 use crate::target::Target;
 use crate::world::Rehearsal;
 
-/// Stripe's delivery log for the scenario's account, for a failing step's message.
-async fn delivery_log(world: &Rehearsal) -> String {
-    world
-        .stripe
-        .deliveries()
-        .await
-        .map(|d| d.to_string())
-        .unwrap_or_else(|e| format!("(delivery log unavailable: {e})"))
-}
-
 /// `When Stripe sends a test "customer.subscription.updated" event`: as `stripe trigger` does,
 /// Stripe makes the objects the event is about (a customer and a subscription of its own, not
 /// anyone's in the app) through the real flows, and delivers every event they cause. On the
@@ -293,7 +283,7 @@ async fn each_event_once(world: &mut Rehearsal) {
     if let Err(seen) = checked {
         panic!(
             "an event is not recorded exactly once: {seen}\nStripe's delivery log: {}",
-            delivery_log(world).await
+            world.delivery_log().await
         );
     }
 }

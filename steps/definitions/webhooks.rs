@@ -43,12 +43,7 @@ async fn has_processed(world: &mut Rehearsal, event_type: String) {
     })
     .await;
     if let Err(seen) = seen {
-        let deliveries = world
-            .stripe
-            .deliveries()
-            .await
-            .map(|d| d.to_string())
-            .unwrap_or_else(|e| format!("(delivery log unavailable: {e})"));
+        let deliveries = world.delivery_log().await;
         panic!(
             "the backend has not processed {event_type:?}: {seen}\nStripe's delivery log: {deliveries}"
         );

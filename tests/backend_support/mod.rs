@@ -159,10 +159,14 @@ impl Stack {
             .await;
         assert_eq!(r.status, 200, "{r}");
         let session = r.body["session_id"].as_str().unwrap().to_string();
-        self.stripe
-            .pay_checkout_session(&session, card)
-            .await
-            .unwrap_or_else(|e| panic!("paying {session}: {e}"));
+        stripe_sim::control::client::Control::with_client(
+            self.http.clone(),
+            self.stripe.base_url(),
+            self.stripe.key(),
+        )
+        .pay_checkout(&session, card)
+        .await
+        .unwrap_or_else(|e| panic!("paying {session}: {e}"));
         session
     }
 

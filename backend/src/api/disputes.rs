@@ -73,7 +73,7 @@ fn row_json(r: &DisputeRow) -> Value {
     })
 }
 
-/// `GET /disputes`: newest first.
+/// `GET /disputes`: newest first, from Stripe and our records (cursor pagination).
 pub async fn list(
     _admin: AdminUser,
     State(state): State<AppState>,
@@ -82,6 +82,23 @@ pub async fn list(
     let limit = check_limit(q.limit)?;
     if let Some(c) = &q.starting_after {
         check_id(c, PREFIXES)?;
+    }
+    // The first page merges Stripe's newest disputes into our records (one the webhook has
+    // not delivered yet, or missed before the endpoint existed, still shows); later pages and
+    // an unreachable Stripe serve our records, the latter marked stale.
+    let mut stale = false;
+    if q.starting_after.is_none() {
+        match api::list_recent_disputes(&state.stripe, limit).await {
+            Ok(recent) => {
+                for (d, raw) in &recent {
+                    store(&state, d, raw).await?;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "dispute list served from local records");
+                stale = true;
+            }
+        }
     }
     let mut rows = disputes::list(&state.pool, q.starting_after.as_deref(), limit + 1).await?;
     let has_more = rows.len() as i64 > limit;
@@ -95,6 +112,7 @@ pub async fn list(
         "data": rows.iter().map(row_json).collect::<Vec<_>>(),
         "has_more": has_more,
         "next_cursor": next,
+        "stale": stale,
     })))
 }
 

@@ -148,6 +148,25 @@ pub async fn retrieve_dispute(
     Ok((typed, raw))
 }
 
+/// The newest `limit` disputes of the account (Stripe lists newest first), typed and raw.
+pub async fn list_recent_disputes(
+    client: &StripeClient,
+    limit: i64,
+) -> Result<Vec<(Dispute, serde_json::Value)>, StripeError> {
+    let limit = limit.clamp(1, 100).to_string();
+    let page: serde_json::Value = client.get("/v1/disputes", &[("limit", &limit)]).await?;
+    page["data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|raw| {
+            let typed = Dispute::deserialize(&raw).map_err(|e| StripeError::Decode(e.to_string()))?;
+            Ok((typed, raw))
+        })
+        .collect()
+}
+
 /// Retrieves an early fraud warning's current state.
 pub async fn retrieve_early_fraud_warning(
     client: &StripeClient,
