@@ -161,7 +161,8 @@ pub async fn list_recent_disputes(
         .unwrap_or_default()
         .into_iter()
         .map(|raw| {
-            let typed = Dispute::deserialize(&raw).map_err(|e| StripeError::Decode(e.to_string()))?;
+            let typed =
+                Dispute::deserialize(&raw).map_err(|e| StripeError::Decode(e.to_string()))?;
             Ok((typed, raw))
         })
         .collect()
