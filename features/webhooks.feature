@@ -47,6 +47,15 @@ Feature: Stripe webhooks reach the backend, verified and applied once
   Scenario: Events delivered in a shuffled order give the same final state
     Given Stripe delivers the events of each flow in a shuffled order
     When Ana subscribes to BASIC monthly and pays with a card that succeeds
+    And Stripe has delivered every event
+    Then Ana's subscription is ACTIVE on BASIC monthly
+    And Ana's billing period is the one Stripe shows for her subscription
+
+  @sim-only @fault-no-ordering-protection
+  Scenario: Events delivered last first give the same final state
+    Given Stripe delivers the events of each flow last first
+    When Ana subscribes to BASIC monthly and pays with a card that succeeds
+    And Stripe has delivered every event
     Then Ana's subscription is ACTIVE on BASIC monthly
     And Ana's billing period is the one Stripe shows for her subscription
 

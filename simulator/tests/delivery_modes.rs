@@ -90,6 +90,17 @@ async fn shuffled_mode_reorders_within_the_flow_reproducibly() {
 }
 
 #[tokio::test]
+async fn reversed_mode_sends_the_checkout_flow_last_first() {
+    let sim = sim().await;
+    let rcv = receiver().await;
+    let (api, _) = flow(&sim, &rcv, json!({"mode": "reversed"})).await;
+    api.quiesce().await;
+    let mut expected: Vec<String> = CANONICAL.iter().map(|s| s.to_string()).collect();
+    expected.reverse();
+    assert_eq!(rcv.types(), expected);
+}
+
+#[tokio::test]
 async fn duplicated_mode_sends_each_event_twice_and_pending_webhooks_drops_once() {
     let sim = sim().await;
     let rcv = receiver().await;

@@ -139,6 +139,18 @@ async fn delivers_shuffled(world: &mut Rehearsal) {
         .unwrap_or_else(|e| panic!("the simulator refused shuffled delivery: {e}"));
 }
 
+/// `Given Stripe delivers the events of each flow last first`: the adversarial order for a
+/// receiver that lets the last delivery win — the subscription's `created` snapshot (still
+/// `incomplete`) arrives after the `updated` that made it `active`.
+#[given(regex = r"^Stripe delivers the events of each flow last first$")]
+async fn delivers_reversed(world: &mut Rehearsal) {
+    world.backend().await;
+    sim_control(world, "reversed delivery")
+        .delivery_mode(json!({"mode": "reversed"}))
+        .await
+        .unwrap_or_else(|e| panic!("the simulator refused reversed delivery: {e}"));
+}
+
 /// `Given the backend's database is unavailable for the next delivery`: fault injection in
 /// the scenario's database (not history): a trigger on `user_subscriptions` makes the next
 /// delivery's write of a subscription fail once, as a dropped connection or a failover would
@@ -210,6 +222,23 @@ async fn failed_then_succeeded(world: &mut Rehearsal) {
             "Stripe's delivery log shows no failed attempt followed by a successful one: {seen}"
         );
     }
+}
+
+/// `When Stripe has delivered every event`: waits until Stripe owes no delivery (each answered
+/// 2xx, or given up), so what a Then step sees is the final state, not a moment on the way.
+#[when(regex = r"^Stripe has delivered every event$")]
+async fn stripe_has_delivered_everything(world: &mut Rehearsal) {
+    let control = sim_control(world, "waiting for deliveries");
+    let quiet = control
+        .quiesce(DEFAULT_DEADLINE.as_millis() as u64)
+        .await
+        .unwrap_or_else(|e| panic!("the simulator could not wait for its deliveries: {e}"));
+    assert_eq!(
+        quiet["quiescent"],
+        true,
+        "Stripe still owes deliveries after {DEFAULT_DEADLINE:?}: {quiet}\n{}",
+        world.delivery_log().await
+    );
 }
 
 /// `Then each event is recorded once in the backend's ledger`: once Stripe owes no more

@@ -3,6 +3,9 @@
 //! - `canonical` (default): first attempts in emission order;
 //! - `shuffled`: the events of one flow (one API call, one hosted-page action, one due job
 //!   of a clock advance) are sent in a seeded random order;
+//! - `reversed`: the events of one flow are sent last first — the adversarial order for a
+//!   receiver that lets whatever arrives last win (a subscription's `created` snapshot,
+//!   still `incomplete`, lands after the `updated` that made it `active`);
 //! - `duplicated`: each chosen event is sent twice (the copy after the rest of its flow);
 //! - `delayed`: first attempts are held back `delay_ms` after emission (order kept), so
 //!   they arrive after the API response that caused them;
@@ -29,6 +32,8 @@ pub enum DeliveryMode {
     Canonical,
     /// Seeded shuffle within each flow.
     Shuffled,
+    /// Each flow's events last first.
+    Reversed,
     /// Chosen events sent twice.
     Duplicated,
     /// First attempts held back by `delay_ms`.
@@ -45,6 +50,7 @@ impl DeliveryMode {
         Some(match s {
             "canonical" => DeliveryMode::Canonical,
             "shuffled" => DeliveryMode::Shuffled,
+            "reversed" => DeliveryMode::Reversed,
             "duplicated" => DeliveryMode::Duplicated,
             "delayed" => DeliveryMode::Delayed,
             "drop_first" => DeliveryMode::DropFirst,
@@ -57,6 +63,7 @@ impl DeliveryMode {
     pub const NAMES: &'static [&'static str] = &[
         "canonical",
         "shuffled",
+        "reversed",
         "duplicated",
         "delayed",
         "drop_first",
@@ -183,6 +190,13 @@ pub fn plan(
                 rng.shuffle(&mut flow);
                 out.extend(flow.into_iter().map(|job| Planned { job, fault: None }));
             }
+            DeliveryMode::Reversed => {
+                out.extend(
+                    flow.into_iter()
+                        .rev()
+                        .map(|job| Planned { job, fault: None }),
+                );
+            }
             DeliveryMode::Duplicated => {
                 let mut dups = Vec::new();
                 for job in flow {
@@ -272,6 +286,20 @@ mod tests {
             .map(|seed| ids(&plan(batch(), &s, &mut SeededRng::new(seed)).0))
             .collect();
         assert!(orders.len() > 1, "seeds change the order");
+    }
+
+    #[test]
+    fn reversed_sends_each_flow_last_first() {
+        let s = DeliverySettings {
+            mode: DeliveryMode::Reversed,
+            ..Default::default()
+        };
+        let (p, _) = plan(batch(), &s, &mut SeededRng::new(1));
+        let expected: Vec<String> = [4, 3, 2, 1, 0, 7, 6, 5]
+            .iter()
+            .map(|i| format!("evt_{i}"))
+            .collect();
+        assert_eq!(ids(&p), expected);
     }
 
     #[test]
