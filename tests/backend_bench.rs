@@ -157,7 +157,7 @@ async fn bench_webhooks_and_checkout() {
     let processed: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM stripe_events WHERE status = 'processed' AND event_id LIKE 'evt_bench_%'",
     )
-    .fetch_one(&b.db)
+    .fetch_one(b.db())
     .await
     .unwrap();
     assert_eq!(processed as usize, n_events);

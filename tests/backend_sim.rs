@@ -42,7 +42,7 @@ async fn replay_all_orders(
 ) -> Vec<Value> {
     let mut finals = Vec::new();
     for order in permutations(events.len()) {
-        reset(&stack.b(1).db).await;
+        reset(stack.b(1).db()).await;
         for &i in &order {
             let r = stack.deliver(1, &events[i]).await;
             assert_eq!(

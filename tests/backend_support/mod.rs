@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use golive::actors::{Actor, random_suffix};
 use golive::backend_client::{ApiResponse, BackendClient};
+use golive::backend_under_test::{BackendUnderTest, LocalBackendSpec, WebhookRoute};
 use golive::catalog::PlansOnSale;
 use golive::database::TestDatabases;
 use golive::sim_client::SimClient;
@@ -26,13 +27,19 @@ pub struct Stack {
     backends: Vec<Backend>,
 }
 
-/// One backend instance with its own database.
+/// One backend instance with its own database, started the way the features start theirs.
 pub struct Backend {
     pub running: Option<billing::RunningBackend>,
+    pub under_test: BackendUnderTest,
     pub client: BackendClient,
-    pub database: String,
-    pub db: sqlx::PgPool,
     pub webhook_secret: String,
+}
+
+impl Backend {
+    /// The backend's database.
+    pub fn db(&self) -> &sqlx::PgPool {
+        self.under_test.db()
+    }
 }
 
 impl Stack {
@@ -71,59 +78,43 @@ impl Stack {
     /// test delivers them itself, signed with the returned backend's secret).
     pub async fn backend(&mut self, register: bool, overrides: &[(&str, &str)]) -> usize {
         let database = self.databases.create_scenario_database().await.unwrap();
-        let url = self.databases.url_of(&database);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let webhook_secret = if register {
-            self.stripe
-                .create_webhook_endpoint(
-                    &format!("http://{addr}/api/subscription/webhook"),
-                    WEBHOOK_EVENTS,
-                )
-                .await
-                .unwrap()
-                .1
+        let webhook = if register {
+            WebhookRoute::Register {
+                base: format!("http://{addr}"),
+            }
         } else {
-            format!("whsec_replay{}", random_suffix())
+            WebhookRoute::Forwarder {
+                secret: format!("whsec_replay{}", random_suffix()),
+            }
         };
-        let mut vars = BTreeMap::from([
-            ("DATABASE_URL".to_string(), url.clone()),
-            (
-                "STRIPE_SECRET_KEY".to_string(),
-                self.stripe.key().to_string(),
-            ),
-            ("STRIPE_WEBHOOK_SECRET".to_string(), webhook_secret.clone()),
-            (
-                "STRIPE_PLAN_PRICE_MAPPING_TEST".to_string(),
-                self.plans.mapping_json(),
-            ),
-            (
-                "STRIPE_API_BASE".to_string(),
-                self.stripe.base_url().to_string(),
-            ),
-            ("JWT_SECRET".to_string(), self.jwt_secret.clone()),
-            (
-                "ALLOWED_REDIRECT_ORIGINS".to_string(),
-                APP_ORIGIN.to_string(),
-            ),
-            ("ADMIN_EMAILS".to_string(), "ops@golive.test".to_string()),
-        ]);
+        let mut vars =
+            BTreeMap::from([("ADMIN_EMAILS".to_string(), "ops@golive.test".to_string())]);
         for (k, v) in overrides {
             vars.insert(k.to_string(), v.to_string());
         }
-        let config = billing::Config::from_vars(&vars).unwrap();
-        let running = billing::start(config, listener).await.unwrap();
-        let db = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(4)
-            .connect(&url)
-            .await
-            .unwrap();
+        let (under_test, running) = BackendUnderTest::start_local(LocalBackendSpec {
+            stripe: &self.stripe,
+            plans: &self.plans,
+            database_url: self.databases.url_of(&database),
+            database_name: Some(database),
+            listener,
+            webhook,
+            jwt_secret: &self.jwt_secret,
+            overrides: &vars,
+            http: self.http.clone(),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         self.backends.push(Backend {
             running: Some(running),
-            client: BackendClient::new(self.http.clone(), &format!("http://{addr}")),
-            database,
-            db,
-            webhook_secret,
+            client: under_test.client.clone(),
+            webhook_secret: under_test
+                .webhook_secret
+                .clone()
+                .expect("a local backend has a secret"),
+            under_test,
         });
         self.backends.len() - 1
     }
@@ -230,11 +221,13 @@ impl Stack {
     /// Stops every backend, drops their databases, stops the simulator.
     pub async fn finish(mut self) {
         for mut b in self.backends.drain(..) {
-            b.db.close().await;
+            b.under_test.close().await;
             if let Some(r) = b.running.take() {
                 r.shutdown().await;
             }
-            let _ = self.databases.drop_database(&b.database).await;
+            if let Some(database) = &b.under_test.database {
+                let _ = self.databases.drop_database(database).await;
+            }
         }
         self.databases.teardown().await;
         if let Some(sim) = self.sim.take() {
