@@ -217,22 +217,64 @@ impl Authenticator {
         }
     }
 
-    /// Authenticates a request from its headers. Async so key sets fetched over the network
-    /// (JWKS) fit behind the same call.
+    /// Authenticates an API request from its `Authorization: Bearer` header. Async so key
+    /// sets fetched over the network (JWKS) fit behind the same call.
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<AuthUser, AuthError> {
         match self {
-            Authenticator::Disabled => Ok(AuthUser {
-                user_id: header(headers, "x-dev-user-id").unwrap_or_else(|| "dev-user".into()),
-                email: header(headers, "x-dev-user-email"),
-            }),
+            Authenticator::Disabled => Ok(dev_user(headers)),
+            _ => self.verify_token(bearer(headers)?).await,
+        }
+    }
+
+    /// Authenticates a page request: the bearer header when there is one, else the identity
+    /// provider's session token in the [`SESSION_COOKIE`] cookie, as a browser sends it.
+    pub async fn authenticate_page(&self, headers: &HeaderMap) -> Result<AuthUser, AuthError> {
+        match self {
+            Authenticator::Disabled => Ok(dev_user(headers)),
+            _ if headers.contains_key(axum::http::header::AUTHORIZATION) => {
+                self.verify_token(bearer(headers)?).await
+            }
+            _ => {
+                let token = cookie(headers, SESSION_COOKIE).ok_or(AuthError::Missing)?;
+                self.verify_token(token).await
+            }
+        }
+    }
+
+    async fn verify_token(&self, token: &str) -> Result<AuthUser, AuthError> {
+        match self {
+            Authenticator::Disabled => Err(AuthError::Invalid),
             Authenticator::Hs256 { key, validation } => {
-                let token = bearer(headers)?;
                 let data = jsonwebtoken::decode::<Claims>(token, key, validation)
                     .map_err(|_| AuthError::Invalid)?;
                 claims_to_user(data.claims)
             }
-            Authenticator::Rs256(v) => claims_to_user(v.verify(bearer(headers)?).await?),
+            Authenticator::Rs256(v) => claims_to_user(v.verify(token).await?),
         }
+    }
+}
+
+/// The cookie holding the identity provider's session token (Clerk's convention), which the
+/// pages accept in place of a bearer header.
+pub const SESSION_COOKIE: &str = "__session";
+
+/// The value of cookie `name` in the request's `Cookie` headers, if present and non-empty.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().trim_matches('"'))
+        .filter(|v| !v.is_empty())
+}
+
+fn dev_user(headers: &HeaderMap) -> AuthUser {
+    AuthUser {
+        user_id: header(headers, "x-dev-user-id").unwrap_or_else(|| "dev-user".into()),
+        email: header(headers, "x-dev-user-email"),
     }
 }
 
@@ -351,6 +393,34 @@ mod tests {
         let u = auth().authenticate(&headers(&t)).await.unwrap();
         assert_eq!(u.user_id, "user_1");
         assert_eq!(u.email.as_deref(), Some("a@b.c"));
+    }
+
+    #[tokio::test]
+    async fn pages_take_the_session_cookie_and_the_api_does_not() {
+        let t = token(
+            "s3cret",
+            serde_json::json!({"sub": "user_1", "email": "a@b.c", "exp": now() + 60}),
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            "cookie",
+            format!("theme=dark; __session={t}; other=1")
+                .parse()
+                .unwrap(),
+        );
+        let u = auth().authenticate_page(&h).await.unwrap();
+        assert_eq!(u.user_id, "user_1");
+        assert_eq!(auth().authenticate(&h).await, Err(AuthError::Missing));
+        let mut bad = HeaderMap::new();
+        bad.insert("cookie", "__session=garbage".parse().unwrap());
+        assert_eq!(
+            auth().authenticate_page(&bad).await,
+            Err(AuthError::Invalid)
+        );
+        assert_eq!(
+            auth().authenticate_page(&HeaderMap::new()).await,
+            Err(AuthError::Missing)
+        );
     }
 
     #[tokio::test]

@@ -199,6 +199,11 @@ pub struct Config {
     /// `ALLOWED_REDIRECT_ORIGINS`: normalised origins (`https://app.example.com`) that
     /// success/cancel URLs must belong to.
     pub allowed_redirect_origins: Vec<String>,
+    /// `BILLING_PUBLIC_URL`: the origin people reach this backend's pages at
+    /// (`https://billing.example.com`). The pages build their Checkout and portal return URLs
+    /// from it and check form posts' `Origin` against it; it is implicitly an allowed redirect
+    /// origin. Unset: the pages still show, but cannot send anyone to Stripe.
+    pub public_origin: Option<String>,
     /// Rate limits.
     pub rate_limits: RateLimits,
     /// Alerting.
@@ -296,7 +301,13 @@ impl Config {
             || r.get("STRIPE_SECRET_KEY").and_then(StripeMode::of_key) == Some(StripeMode::Live);
         let auth = read_auth(&mut r, live_involved);
         let admin = read_admin(&mut r);
-        let allowed_redirect_origins = read_origins(&mut r);
+        let mut allowed_redirect_origins = read_origins(&mut r);
+        let public_origin = read_public_origin(&mut r);
+        if let Some(o) = &public_origin
+            && !allowed_redirect_origins.contains(o)
+        {
+            allowed_redirect_origins.push(o.clone());
+        }
         let rate_limits = read_rate_limits(&mut r);
         let alerts = read_alerts(&mut r);
 
@@ -337,6 +348,7 @@ impl Config {
                 auth,
                 admin,
                 allowed_redirect_origins,
+                public_origin,
                 rate_limits,
                 alerts,
             }),
@@ -694,6 +706,27 @@ fn read_origins(r: &mut Reader) -> Vec<String> {
         );
     }
     origins
+}
+
+fn read_public_origin(r: &mut Reader) -> Option<String> {
+    let raw = r.get("BILLING_PUBLIC_URL")?.trim().to_string();
+    if raw.is_empty() {
+        return None;
+    }
+    match normalize_origin(&raw) {
+        Some(o) => Some(o),
+        None => {
+            r.problem(
+                "BILLING_PUBLIC_URL",
+                format!(
+                    "`{}` is not an origin (scheme://host[:port], no path)",
+                    raw.chars().take(80).collect::<String>()
+                ),
+                "set it to the address people open the billing pages at, e.g. https://billing.example.com",
+            );
+            None
+        }
+    }
 }
 
 fn is_loopback_url(url: &str) -> bool {

@@ -11,7 +11,9 @@
 //! - [`stripe`]: a thin typed Stripe client (idempotency keys, retries, pinned version).
 //! - [`db`]: pool, migrations (with the plan seed) and small storage functions.
 //! - [`webhook`]: signature verification, the idempotent webhook endpoint, event application.
-//! - [`api`]: the HTTP routes and shared state.
+//! - [`flows`]: what the backend does (Checkout, the portal, admin actions), whoever asks.
+//! - [`api`]: the JSON routes and shared state.
+//! - [`pages`]: the HTML pages people click (pricing, account, the ops dashboard).
 //! - [`ratelimit`]: per-user, per-endpoint limits (429 with `Retry-After`).
 //! - [`metrics`]: Prometheus counters served at `/metrics`.
 //! - [`alerts`]: Slack-compatible alerts to `ALERT_WEBHOOK_URL`.
@@ -26,7 +28,9 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod flows;
 pub mod metrics;
+pub mod pages;
 pub mod plans;
 pub mod ratelimit;
 pub mod stripe;

@@ -1,6 +1,6 @@
-//! `POST /api/subscription/create-checkout-session`: validates the plan and redirect URLs,
-//! refuses a second paid subscription (409), creates or reuses the user's Stripe customer
-//! (found by our stored id, never by e-mail) and creates a subscription Checkout Session.
+//! `POST /api/subscription/create-checkout-session`: the JSON face of
+//! [`crate::flows::checkout::start_checkout`] (plan and redirect URLs validated, 409 for a second
+//! paid subscription, the user's one Stripe customer reused).
 
 use axum::Json;
 use axum::extract::State;
@@ -10,12 +10,9 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::extract::ApiJson;
-use crate::config::url_within_origins;
-use crate::db::subscriptions;
 use crate::error::ApiError;
-use crate::plans::{BillingCycle, PlanKey, Tier};
+use crate::flows::checkout::{CheckoutRequest, start_checkout};
 use crate::ratelimit::{CheckoutLimit, Limited};
-use crate::stripe::api::{self, NewCheckoutSession};
 
 /// The request body.
 #[derive(Debug, Deserialize)]
@@ -30,9 +27,6 @@ pub struct CreateCheckoutSession {
     pub cancel_url: String,
 }
 
-/// The placeholder Stripe replaces with the session id in `success_url`.
-pub const SESSION_PLACEHOLDER: &str = "{CHECKOUT_SESSION_ID}";
-
 /// Creates the session; returns `{url, session_id}`.
 pub async fn create_checkout_session(
     Limited(user, _): Limited<CheckoutLimit>,
@@ -40,118 +34,22 @@ pub async fn create_checkout_session(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateCheckoutSession>,
 ) -> Result<Json<Value>, ApiError> {
-    // Validate.
-    let mapping = &state.config.stripe.price_mapping;
-    let plan_text = format!("{}.{}", req.tier.trim(), req.billing_cycle.trim());
-    let not_for_sale = || {
-        ApiError::bad_request(
-            "unknown_plan",
-            format!("{} is not for sale.", printable(&plan_text)),
-        )
-    };
-    let plan = match (
-        Tier::parse(req.tier.trim()),
-        BillingCycle::parse(req.billing_cycle.trim()),
-    ) {
-        (Some(tier), Some(cycle)) => PlanKey { tier, cycle },
-        _ => return Err(not_for_sale()),
-    };
-    let price_id = mapping.price_for(plan).ok_or_else(not_for_sale)?;
-    let origins = &state.config.allowed_redirect_origins;
-    for (name, url) in [
-        ("success_url", &req.success_url),
-        ("cancel_url", &req.cancel_url),
-    ] {
-        if !url_within_origins(url, origins) {
-            return Err(ApiError::bad_request(
-                "invalid_redirect_url",
-                format!(
-                    "{name} must start with one of the allowed origins: {}.",
-                    origins.join(", ")
-                ),
-            ));
-        }
-    }
-    let success_url = with_session_placeholder(&req.success_url);
-
-    // Act.
-    let existing = subscriptions::get_by_user(&state.pool, &user.user_id).await?;
-    if let Some(row) = &existing
-        && row.is_active
-        && row.plan_tier != Tier::Free.as_str()
-    {
-        return Err(ApiError::Conflict {
-            code: "already_subscribed",
-            message: format!(
-                "You already have an active {} subscription; change it in the billing portal.",
-                row.plan_name
-            ),
-        });
-    }
-    let customer_id = match existing.and_then(|r| r.stripe_customer_id) {
-        Some(id) => id,
-        None => {
-            let customer =
-                api::create_customer(&state.stripe, &user.user_id, user.email.as_deref()).await?;
-            subscriptions::ensure_customer(
-                &state.pool,
-                &user.user_id,
-                user.email.as_deref(),
-                &customer.id,
-            )
-            .await?
-        }
-    };
-    let bucket = attempt_bucket(&headers);
-    let session = api::create_checkout_session(
-        &state.stripe,
-        &NewCheckoutSession {
-            user_id: &user.user_id,
-            customer_id: &customer_id,
-            plan,
-            price_id,
-            success_url: &success_url,
+    let attempt = attempt_bucket(&headers);
+    let started = start_checkout(
+        &state,
+        &user,
+        &CheckoutRequest {
+            tier: &req.tier,
+            billing_cycle: &req.billing_cycle,
+            success_url: &req.success_url,
             cancel_url: &req.cancel_url,
-            attempt_bucket: &bucket,
+            attempt: &attempt,
         },
     )
     .await?;
-    let Some(url) = session.url else {
-        return Err(ApiError::Internal(format!(
-            "checkout session {} has no url",
-            session.id
-        )));
-    };
-    tracing::info!(
-        user_id = %user.user_id, plan = %plan, customer_id = %customer_id,
-        session_id = %session.id, "checkout session created"
-    );
-    Ok(Json(json!({"url": url, "session_id": session.id})))
-}
-
-/// Appends `session_id={CHECKOUT_SESSION_ID}` (before any fragment) unless the URL already
-/// carries the placeholder.
-pub fn with_session_placeholder(url: &str) -> String {
-    if url.contains(SESSION_PLACEHOLDER) {
-        return url.to_string();
-    }
-    let (base, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let sep = if !base.contains('?') {
-        "?"
-    } else if base.ends_with('?') || base.ends_with('&') {
-        ""
-    } else {
-        "&"
-    };
-    let mut out = format!("{base}{sep}session_id={SESSION_PLACEHOLDER}");
-    if let Some(f) = fragment {
-        out.push('#');
-        out.push_str(f);
-    }
-    out
+    Ok(Json(
+        json!({"url": started.url, "session_id": started.session_id}),
+    ))
 }
 
 /// The caller's `Idempotency-Key` header (a client retry of one click), or else the current
@@ -174,28 +72,9 @@ pub fn attempt_bucket(headers: &HeaderMap) -> String {
     format!("m-{minute}")
 }
 
-/// Keeps caller text in messages short and printable.
-fn printable(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).take(64).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholder_is_appended_once() {
-        assert_eq!(
-            with_session_placeholder("https://a.example/ok"),
-            "https://a.example/ok?session_id={CHECKOUT_SESSION_ID}"
-        );
-        assert_eq!(
-            with_session_placeholder("https://a.example/ok?x=1#top"),
-            "https://a.example/ok?x=1&session_id={CHECKOUT_SESSION_ID}#top"
-        );
-        let already = "https://a.example/ok?s={CHECKOUT_SESSION_ID}";
-        assert_eq!(with_session_placeholder(already), already);
-    }
 
     #[test]
     fn bucket_prefers_the_callers_key() {

@@ -91,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         );
     Router::new()
         .nest("/api/subscription", subscription)
+        .merge(crate::pages::router(state.clone()))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .fallback(not_found)

@@ -236,3 +236,39 @@ pub async fn user_by_customer(
     .fetch_optional(db)
     .await
 }
+
+/// A subscriber as the ops dashboard shows them: the subscription row with the e-mail.
+#[derive(Debug, Clone, FromRow)]
+pub struct SubscriberRow {
+    /// The subscription.
+    #[sqlx(flatten)]
+    pub subscription: SubscriptionRow,
+    /// The e-mail the user had when they last checked out.
+    pub email: Option<String>,
+    /// When the row last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+/// Subscribers matching `query` exactly — a user id, an e-mail (any case), a Stripe customer
+/// or subscription id — or, without a query, the most recently changed; at most `limit`.
+pub async fn search(
+    db: impl PgExecutor<'_>,
+    query: Option<&str>,
+    limit: i64,
+) -> Result<Vec<SubscriberRow>, sqlx::Error> {
+    sqlx::query_as::<_, SubscriberRow>(
+        "SELECT s.user_id, p.name AS plan_name, p.tier AS plan_tier, s.billing_cycle,
+            s.status, s.is_active, s.cancel_at_period_end, s.current_period_start,
+            s.current_period_end, s.stripe_customer_id, s.stripe_subscription_id,
+            s.email, s.updated_at
+         FROM user_subscriptions s JOIN subscription_plans p ON p.id = s.plan_id
+         WHERE $1::text IS NULL OR s.user_id = $1 OR lower(s.email) = lower($1)
+            OR s.stripe_customer_id = $1 OR s.stripe_subscription_id = $1
+         ORDER BY s.updated_at DESC, s.id DESC
+         LIMIT $2",
+    )
+    .bind(query)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
