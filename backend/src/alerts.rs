@@ -1,4 +1,4 @@
-//! Alerts (billing-backend.md §6) posted as Slack-compatible JSON (`{"text": …}`) to
+//! Alerts posted as Slack-compatible JSON (`{"text": …}`) to
 //! `ALERT_WEBHOOK_URL`: on every webhook processing failure, and when disputes or early fraud
 //! warnings recorded within the configured window exceed their threshold (at most one such
 //! alert per kind per window). Posting happens in the background and never delays or fails the

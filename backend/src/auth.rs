@@ -1,8 +1,8 @@
-//! Caller authentication: bearer tokens verified into an [`AuthUser`] (`sub` = user id, `email`
-//! claim = e-mail, `exp` checked). RS256 tokens of a Clerk-style identity provider are verified
+//! Caller authentication: bearer tokens (and, for pages, the `__session` cookie) verified into
+//! an [`AuthUser`] (`sub` = user id, `email` claim = e-mail, `exp` checked). RS256 tokens of a Clerk-style identity provider are verified
 //! against its JWKS (`JWKS_URL`, cached, refetched when a token names an unknown `kid`) with the
 //! issuer `JWT_ISSUER`; HS256 with `JWT_SECRET` serves development. [`AdminUser`] adds the
-//! admin rule of billing-backend.md §1 (403 for everyone else).
+//! admin rule (`ADMIN_EMAILS`, `ADMIN_EMAIL_DOMAIN`; 403 for everyone else).
 
 use std::collections::HashMap;
 use std::sync::Arc;

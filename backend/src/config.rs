@@ -1,5 +1,5 @@
-//! Typed configuration read from environment variables and validated once at start-up
-//! (billing-backend.md §1). Every problem is collected, each naming the variable, the problem
+//! Typed configuration read from environment variables and validated once at start-up.
+//! Every problem is collected, each naming the variable, the problem
 //! and the fix, so `billing check-config` can print them all at once. Secrets are wrapped in
 //! [`Secret`] and never printed beyond a short prefix.
 
@@ -116,7 +116,7 @@ pub enum AuthConfig {
     },
 }
 
-/// Per-user, per-endpoint rate limits (billing-backend.md §5), requests per minute.
+/// Per-user, per-endpoint rate limits, requests per minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     /// `CHECKOUT_RATE_LIMIT_PER_MINUTE` (default 10).
@@ -137,7 +137,7 @@ impl Default for RateLimits {
     }
 }
 
-/// Where and when alerts are sent (billing-backend.md §6).
+/// Where and when alerts are sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertConfig {
     /// `ALERT_WEBHOOK_URL`: a Slack-compatible incoming webhook; `None` disables alerts.
@@ -161,7 +161,7 @@ impl Default for AlertConfig {
     }
 }
 
-/// Who is an admin (billing-backend.md §1): an explicit e-mail list and/or an exact domain.
+/// Who is an admin: an explicit e-mail list and/or an exact domain.
 #[derive(Debug, Clone, Default)]
 pub struct AdminConfig {
     /// `ADMIN_EMAILS`: trimmed, lower-cased.

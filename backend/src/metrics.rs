@@ -1,4 +1,4 @@
-//! Prometheus counters (billing-backend.md §6), rendered at `GET /metrics` in the text
+//! Prometheus counters, rendered at `GET /metrics` in the text
 //! exposition format. A tiny registry without a dependency: counters keyed by name and label
 //! values, all declared in [`COUNTERS`] with their help text.
 

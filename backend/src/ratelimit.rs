@@ -1,4 +1,4 @@
-//! Per-user, per-endpoint rate limiting (billing-backend.md §5) with `governor`'s GCRA: each
+//! Per-user, per-endpoint rate limiting with `governor`'s GCRA: each
 //! endpoint has its own keyed limiter (so checkout and the portal never share a bucket), keyed
 //! by user id. A refused attempt does not consume budget (GCRA only advances on acceptance).
 //! Refusals answer 429 with `Retry-After`, log one structured `rate_limited` line and count in

@@ -1,4 +1,4 @@
-//! billing-backend.md §8: the original service's faults, one test each, against a real
+//! The original service's faults, one test each, against a real
 //! PostgreSQL and a Stripe stand-in. Each test fails if its fault came back.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The HTTP API (billing-backend.md §2): shared [`AppState`], the router, and one module per
+//! The HTTP API: shared [`AppState`], the router, and one module per
 //! resource. Every route follows authenticate (401) → authorize (403) → validate (400/422) →
 //! act, and every error is JSON via [`crate::error::ApiError`].
 

@@ -1,4 +1,4 @@
-//! Stripe webhooks (billing-backend.md §4): [`signature`] verifies the raw body, [`handler`]
+//! Stripe webhooks: [`signature`] verifies the raw body, [`handler`]
 //! is the HTTP endpoint with the idempotency ledger and the one-transaction rule, [`apply`]
 //! turns an event into a state change, [`status`] maps Stripe's subscription statuses.
 
