@@ -165,6 +165,14 @@ impl Driver {
         }
     }
 
+    /// Whether [`Driver::stop`] already ran.
+    fn stopped(&self) -> bool {
+        self.child
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+    }
+
     fn exit_status(&self) -> Option<std::process::ExitStatus> {
         let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
         child.as_mut().and_then(|c| c.try_wait().ok().flatten())
@@ -173,12 +181,7 @@ impl Driver {
     /// Asks chromedriver to quit (it closes any browser still open), and kills it if it has not
     /// exited by the deadline. Idempotent.
     pub(crate) async fn stop(&self) {
-        if self
-            .child
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_none()
-        {
+        if self.stopped() {
             return;
         }
         if let Ok(http) = super::http_client() {
@@ -223,9 +226,13 @@ pub(crate) async fn shared() -> Result<&'static Driver, BrowserError> {
             Driver::launch(binaries).await.map_err(|e| e.to_string())
         })
         .await;
-    started
-        .as_ref()
-        .map_err(|reason| BrowserError::Unavailable(reason.clone()))
+    match started {
+        Ok(driver) if driver.stopped() => Err(BrowserError::Unavailable(
+            "the run's chromedriver was already stopped at teardown".to_string(),
+        )),
+        Ok(driver) => Ok(driver),
+        Err(reason) => Err(BrowserError::Unavailable(reason.clone())),
+    }
 }
 
 /// Stops the run's chromedriver, if one was started. Called at the run's teardown; browsers
