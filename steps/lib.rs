@@ -13,11 +13,14 @@
 //! - [`database`] provisions PostgreSQL; [`sim_client`] and [`backend_client`] speak HTTP to the
 //!   simulator and the backend; [`actors`], [`cards`], [`catalog`] and [`eventually`] are the
 //!   small vocabularies the steps share; [`records`] reads what the backend stored, [`logs`]
-//!   what it logged.
+//!   what it logged;
+//! - [`browser`] drives headless Chromium over WebDriver for `@browser` scenarios (one
+//!   chromedriver per run, one browser per scenario).
 
 pub mod actors;
 pub mod backend_client;
 pub mod backend_under_test;
+pub mod browser;
 pub mod cards;
 pub mod catalog;
 pub mod database;

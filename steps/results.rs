@@ -41,6 +41,10 @@ pub struct ScenarioResult {
     pub status: ScenarioStatus,
     /// How long it took, in milliseconds (0 when not run).
     pub duration_ms: u64,
+    /// Files a failed browser scenario left for the reader (its screenshot and page HTML),
+    /// relative to the report folder: `artifacts/<scenario slug>/screenshot.png`.
+    #[serde(default)]
+    pub artifacts: Vec<String>,
 }
 
 impl ScenarioResult {
@@ -94,6 +98,7 @@ mod tests {
             tags: vec!["checklist-6.1".into(), "smoke".into()],
             status,
             duration_ms: ms,
+            artifacts: vec![],
         }
     }
 
@@ -123,6 +128,13 @@ mod tests {
             .map(|r| r.scenario.as_str())
             .collect();
         assert_eq!(names, ["slow", "broken"]);
+    }
+
+    #[test]
+    fn records_saved_before_artifacts_existed_still_load() {
+        let json = r#"{"feature":"f","scenario":"s","tags":[],"status":"passed","duration_ms":3}"#;
+        let loaded: ScenarioResult = serde_json::from_str(json).unwrap();
+        assert!(loaded.artifacts.is_empty());
     }
 
     #[test]

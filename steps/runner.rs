@@ -16,6 +16,7 @@ use cucumber::writer::Stats as _;
 use cucumber::{World as _, WriterExt as _, gherkin, writer};
 use futures::FutureExt as _;
 
+use crate::browser::{self, artifacts, gate};
 use crate::environment;
 use crate::report;
 use crate::results::{self, RunRecord, ScenarioResult, ScenarioStatus};
@@ -131,9 +132,12 @@ pub fn main_with(options: RunOptions) -> ExitCode {
     };
     let started = Instant::now();
     let report_dir = options.report_dir.clone();
+    let artifacts_base = report_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(report::DEFAULT_DIR));
     match runtime.block_on(run(options)) {
         Ok((outcome, results)) => {
-            print_summary(&results, started.elapsed());
+            print_summary(&results, started.elapsed(), &artifacts_base);
             if let Some(dir) = report_dir {
                 let record = RunRecord {
                     finished_at: now_rfc3339(),
@@ -171,7 +175,23 @@ pub fn main_with(options: RunOptions) -> ExitCode {
     }
 }
 
-fn print_summary(results: &[ScenarioResult], wall: std::time::Duration) {
+fn print_summary(
+    results: &[ScenarioResult],
+    wall: std::time::Duration,
+    report_dir: &std::path::Path,
+) {
+    // Listed again here because the hook's lines are lost among the scenarios' output.
+    let with_artifacts: Vec<&ScenarioResult> =
+        results.iter().filter(|r| !r.artifacts.is_empty()).collect();
+    if !with_artifacts.is_empty() {
+        println!("what the browser showed when these scenarios failed:");
+        for result in with_artifacts {
+            println!("  {} — {}:", result.feature, result.scenario);
+            for file in &result.artifacts {
+                println!("    {}", report_dir.join(file).display());
+            }
+        }
+    }
     println!("suite wall time: {:.1} s", wall.as_secs_f64());
     let slowest = results::slowest(results, SLOWEST_SHOWN);
     if !slowest.is_empty() {
@@ -239,23 +259,46 @@ pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), 
         options.name.clone(),
         options.target.clone(),
     );
+    // Looked up once: whether @browser scenarios can run here, and what a missing browser means.
+    let (browsers, browser_policy) = (browser::find_binaries(), gate::Policy::from_env());
+    // A failed browser scenario's screenshot and page go next to the report, even when this run
+    // writes none (`cargo test`), so there is one place to look.
+    let report_dir = options
+        .report_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(report::DEFAULT_DIR));
     let writer = cucumber
         .fail_on_skipped()
-        .after(|feature, rule, scenario, finished, world| {
+        .after(move |feature, rule, scenario, finished, world| {
+            let report_dir = report_dir.clone();
             async move {
                 let duration_ms = world
                     .as_ref()
                     .map(|w| results::millis(w.started.elapsed()))
                     .unwrap_or(0);
+                let status = status_of(finished);
+                let mut saved = Vec::new();
                 if let Some(world) = world {
+                    // Before the world is finished: finishing closes the browser.
+                    if matches!(status, ScenarioStatus::Failed { .. })
+                        && let Some(browser) = world.open_browser()
+                    {
+                        let slug = artifacts::scenario_slug(
+                            &feature.name,
+                            &scenario.name,
+                            scenario.position.line,
+                        );
+                        saved = save_artifacts(browser, &report_dir, &slug, &scenario.name).await;
+                    }
                     world.finish().await;
                 }
                 results::record(ScenarioResult {
                     feature: feature.name.clone(),
                     scenario: scenario.name.clone(),
                     tags: all_tags(feature, rule, scenario),
-                    status: status_of(finished),
+                    status,
                     duration_ms,
+                    artifacts: saved,
                 });
             }
             .boxed_local()
@@ -267,25 +310,65 @@ pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), 
             if !chosen {
                 return false;
             }
-            match target.runs(&scenario_tags) {
-                Ok(()) => true,
-                Err(reason) => {
-                    results::record(ScenarioResult {
-                        feature: feature.name.clone(),
-                        scenario: scenario.name.clone(),
-                        tags: scenario_tags,
-                        status: ScenarioStatus::Skipped { reason },
-                        duration_ms: 0,
-                    });
-                    false
-                }
-            }
+            let status = match target.runs(&scenario_tags) {
+                Err(reason) => ScenarioStatus::Skipped { reason },
+                Ok(()) => match gate::gate(&scenario_tags, &browsers, browser_policy) {
+                    gate::Gate::Run => return true,
+                    gate::Gate::Skip(reason) => ScenarioStatus::Skipped { reason },
+                    gate::Gate::Fail(message) => {
+                        // Not run, so cucumber's output will not show it; say it here.
+                        println!(
+                            "golive: {} — {}: failed without running: {message}",
+                            feature.name, scenario.name
+                        );
+                        ScenarioStatus::Failed {
+                            step: None,
+                            message,
+                        }
+                    }
+                },
+            };
+            results::record(ScenarioResult {
+                feature: feature.name.clone(),
+                scenario: scenario.name.clone(),
+                tags: scenario_tags,
+                status,
+                duration_ms: 0,
+                artifacts: vec![],
+            });
+            false
         })
         .await;
     environment::teardown().await;
+    browser::shutdown().await;
     let results = results::take_all();
     let outcome = Outcome::count(&results, writer.parsing_errors() + writer.hook_errors());
     Ok((outcome, results))
+}
+
+/// Saves a failed scenario's screenshot and page, prints where, and returns the paths relative
+/// to the report folder for its result.
+async fn save_artifacts(
+    browser: &browser::Browser,
+    report_dir: &std::path::Path,
+    slug: &str,
+    scenario: &str,
+) -> Vec<String> {
+    let (saved, problems) = artifacts::save(browser, report_dir, slug).await;
+    for problem in problems {
+        eprintln!("golive: {scenario}: {problem}");
+    }
+    if !saved.is_empty() {
+        let shown: Vec<String> = saved
+            .iter()
+            .map(|file| report_dir.join(file).display().to_string())
+            .collect();
+        println!(
+            "golive: {scenario} failed; the browser showed: {}",
+            shown.join(", ")
+        );
+    }
+    saved
 }
 
 /// A scenario's own tags plus those it inherits from its feature and rule.
@@ -362,6 +445,7 @@ mod tests {
             tags: vec![],
             status: ScenarioStatus::Passed,
             duration_ms: 1,
+            artifacts: vec![],
         };
         let outcome = Outcome::count(&[passed], 2);
         assert_eq!(

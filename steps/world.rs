@@ -9,6 +9,7 @@ use crate::actors::{Actor, random_suffix};
 use crate::backend_client::ApiResponse;
 pub use crate::backend_under_test::{APP_ORIGIN, BackendUnderTest, WEBHOOK_EVENTS};
 use crate::backend_under_test::{LocalBackendSpec, WebhookRoute};
+use crate::browser::Browser;
 use crate::catalog::PlansOnSale;
 use crate::environment::{self, Environment};
 use crate::sim_client::SimClient;
@@ -71,6 +72,8 @@ pub struct Rehearsal {
     pub preflight: Option<crate::definitions::preflight::PreflightScenario>,
     /// When the scenario started, for the summary's slowest scenarios.
     pub started: std::time::Instant,
+    /// The scenario's headless browser, once a step asked for it ([`Rehearsal::browser`]).
+    browser: Option<Browser>,
 }
 
 impl std::fmt::Debug for Rehearsal {
@@ -85,6 +88,7 @@ impl std::fmt::Debug for Rehearsal {
             .field("database", &self.started_backend().map(|b| &b.database))
             .field("actors", &self.actors.keys().collect::<Vec<_>>())
             .field("last_response", &self.last_response)
+            .field("browser_open", &self.browser.is_some())
             .finish()
     }
 }
@@ -117,6 +121,7 @@ impl Rehearsal {
             forged_event_id: None,
             preflight: None,
             started: std::time::Instant::now(),
+            browser: None,
         }
     }
 
@@ -308,8 +313,30 @@ impl Rehearsal {
         }
     }
 
-    /// Stops the scenario's own backend and drops its database.
+    /// The scenario's browser (headless Chromium), started on first use: the run's
+    /// chromedriver starts with the first browser of the run. The error says why there is none
+    /// (not installed: the packages to install; or what chromedriver answered).
+    pub async fn browser(&mut self) -> Result<&Browser, String> {
+        if self.browser.is_none() {
+            let started = Browser::start().await.map_err(|e| e.to_string())?;
+            self.browser = Some(started);
+        }
+        self.browser
+            .as_ref()
+            .ok_or_else(|| "the browser was just started".to_string())
+    }
+
+    /// The scenario's browser if a step started one; the runner saves a failed scenario's
+    /// screenshot and page from it.
+    pub fn open_browser(&self) -> Option<&Browser> {
+        self.browser.as_ref()
+    }
+
+    /// Closes the scenario's browser, stops its own backend and drops its database.
     pub async fn finish(&mut self) {
+        if let Some(browser) = self.browser.take() {
+            browser.close().await;
+        }
         if let Some(preflight) = self.preflight.take() {
             preflight.cleanup(&self.env).await;
         }

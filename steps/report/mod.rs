@@ -433,6 +433,7 @@ mod tests {
             tags: vec![tag.into()],
             status,
             duration_ms: 5,
+            artifacts: vec![],
         }
     }
 
