@@ -105,8 +105,17 @@ impl BackendUnderTest {
             }
             WebhookRoute::Forwarder { secret } => (None, secret.clone()),
         };
+        let address: SocketAddr = spec
+            .listener
+            .local_addr()
+            .map_err(|e| format!("the backend's listener has no address: {e}"))?;
         let mut vars = BTreeMap::from([
             ("DATABASE_URL".to_string(), spec.database_url.clone()),
+            // The backend's own pages are opened at its listening address.
+            (
+                "BILLING_PUBLIC_URL".to_string(),
+                format!("http://{address}"),
+            ),
             (
                 "STRIPE_SECRET_KEY".to_string(),
                 spec.stripe.key().to_string(),
@@ -136,10 +145,6 @@ impl BackendUnderTest {
         }
         let config = billing::Config::from_vars(&vars)
             .map_err(|e| format!("the backend's configuration is invalid:\n{e}"))?;
-        let address: SocketAddr = spec
-            .listener
-            .local_addr()
-            .map_err(|e| format!("the backend's listener has no address: {e}"))?;
         let running = billing::start(config, spec.listener)
             .await
             .map_err(|e| format!("the backend did not start: {e}"))?;

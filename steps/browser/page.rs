@@ -519,6 +519,81 @@ impl Browser {
             .await
     }
 
+    /// The `id` of what has keyboard focus (empty when nothing but the page has focus), for
+    /// keyboard-only steps that must land on one particular control.
+    pub async fn active_element_id(&self) -> Result<String, BrowserError> {
+        let result = self
+            .session
+            .execute(
+                "const e = document.activeElement; return e && e !== document.body ? e.id : '';",
+                vec![],
+            )
+            .await
+            .map(|v| v.as_str().map(str::to_string).unwrap_or_default());
+        self.checked(|| "reading the focused element".to_string(), result)
+            .await
+    }
+
+    /// Ticks the checkbox whose `<label>` says `label` (compared after collapsing whitespace),
+    /// unless it is ticked already; waits until there is one.
+    pub async fn check_labelled(&self, label: &str) -> Result<(), BrowserError> {
+        let wanted = normalise(label);
+        let action = format!("ticking the box labelled {wanted:?}");
+        self.wait(&action, self.timeout, || {
+            let wanted = wanted.clone();
+            async move {
+                let found = self
+                    .session
+                    .execute(FIND_LABELLED, vec![json!(wanted)])
+                    .await?;
+                let Some(element) = found.get("element").and_then(Element::from_value) else {
+                    return Ok(Look::NotYet(format!(
+                        "no label says {wanted:?}; the labels: {}",
+                        quoted(&names_in(&found))
+                    )));
+                };
+                if !self.is_checked(&element).await? {
+                    self.session.click(&element).await?;
+                }
+                if self.is_checked(&element).await? {
+                    Ok(Look::Done(()))
+                } else {
+                    Ok(Look::NotYet(format!(
+                        "{wanted:?} was clicked but is still not ticked"
+                    )))
+                }
+            }
+        })
+        .await
+    }
+
+    /// Whether the button labelled `label` can be pressed (a button inside a disabled
+    /// fieldset cannot); waits until there is one.
+    pub async fn is_button_enabled(&self, label: &str) -> Result<bool, BrowserError> {
+        let wanted = normalise(label);
+        let action = format!("checking whether the button {wanted:?} is enabled");
+        self.wait(&action, self.timeout, || {
+            let wanted = wanted.clone();
+            async move {
+                let found = self
+                    .session
+                    .execute(
+                        FIND_BY_NAME,
+                        vec![json!("button, input[type=submit]"), json!(wanted)],
+                    )
+                    .await?;
+                match found.get("element").and_then(Element::from_value) {
+                    Some(element) => Ok(Look::Done(self.session.is_enabled(&element).await?)),
+                    None => Ok(Look::NotYet(format!(
+                        "no button is labelled {wanted:?}; the buttons shown: {}",
+                        quoted(&names_in(&found))
+                    ))),
+                }
+            }
+        })
+        .await
+    }
+
     /// A PNG screenshot of the window.
     pub async fn screenshot_png(&self) -> Result<Vec<u8>, BrowserError> {
         let result = self.session.screenshot().await.and_then(|encoded| {

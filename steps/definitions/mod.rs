@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod disputes;
 pub mod fraud_warnings;
 pub mod monitoring;
+pub mod pages;
 pub mod people;
 pub mod plans;
 pub mod portal;

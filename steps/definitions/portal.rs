@@ -177,7 +177,7 @@ fn require_simulator(world: &Rehearsal, what: &str) {
 }
 
 /// `name`'s Stripe customer, as the backend recorded it.
-async fn customer_of(world: &mut Rehearsal, name: &str) -> String {
+pub(crate) async fn customer_of(world: &mut Rehearsal, name: &str) -> String {
     let actor = world.known_actor(name);
     let backend = world.backend().await;
     records::subscription_of(backend.db(), &actor.user_id)
@@ -190,21 +190,21 @@ async fn customer_of(world: &mut Rehearsal, name: &str) -> String {
 /// The customer's payment methods as Stripe shows them: her default (`invoice_settings`) and
 /// the one her live subscription names, if it names one (Checkout sets that one).
 #[derive(Debug)]
-struct Cards {
+pub(crate) struct Cards {
     customer_default: Option<String>,
     subscription_default: Option<String>,
 }
 
 impl Cards {
     /// The card Stripe charges for her subscription: the subscription's own, else her default.
-    fn charged(&self) -> Option<&str> {
+    pub(crate) fn charged(&self) -> Option<&str> {
         self.subscription_default
             .as_deref()
             .or(self.customer_default.as_deref())
     }
 }
 
-async fn cards_of(world: &Rehearsal, customer: &str) -> Cards {
+pub(crate) async fn cards_of(world: &Rehearsal, customer: &str) -> Cards {
     let shown = world
         .stripe
         .get(&format!("/v1/customers/{customer}"))
@@ -223,7 +223,7 @@ async fn cards_of(world: &Rehearsal, customer: &str) -> Cards {
 }
 
 /// The last four digits of a payment method's card.
-async fn last4(world: &Rehearsal, payment_method: &str) -> String {
+pub(crate) async fn last4(world: &Rehearsal, payment_method: &str) -> String {
     world
         .stripe
         .get(&format!("/v1/payment_methods/{payment_method}"))

@@ -125,10 +125,10 @@ fn dialog(who: &AdminViewer, w: &WarningDetail) -> Markup {
             form method="post" action={ (action) "/refund" } {
                 (csrf_field(&who.viewer))
                 fieldset disabled[refund_blocked.is_some()] {
-                    legend { "Refund the charge" }
+                    legend { "Refund the charge: " (money(r.amount, r.currency.as_deref())) }
                     input type="checkbox" id="confirm-refund" name="confirm" value="yes" required;
                     " "
-                    label.inline for="confirm-refund" { "I confirm refunding the full amount of " (money(r.amount, r.currency.as_deref())) }
+                    label.inline for="confirm-refund" { "I confirm refunding the full amount" }
                     label for="refund-notes" { "Note for the refund" }
                     input type="text" id="refund-notes" name="notes" required;
                     p { button.danger type="submit" { "Refund Full Amount" } }
