@@ -1,6 +1,6 @@
 //! Where Stripe sends the payer back: `/billing/success?session_id=…` says "confirming your
 //! payment" until the `checkout.session.completed` webhook has made the plan active, then
-//! shows the plan; it refreshes itself every few seconds for about a minute (no script), then
+//! shows the plan; it refreshes itself every second for about a minute (no script), then
 //! says plainly that confirmation is late and what to do. `/billing/cancelled` is where
 //! leaving Checkout lands: nothing was charged.
 
@@ -16,9 +16,9 @@ use crate::db::subscriptions;
 use crate::plans::Tier;
 
 /// Seconds between two looks while the payment is being confirmed.
-pub const REFRESH_SECS: u32 = 2;
+pub const REFRESH_SECS: u32 = 1;
 /// How many looks before the page stops refreshing (about a minute).
-pub const MAX_LOOKS: u32 = 30;
+pub const MAX_LOOKS: u32 = 60;
 
 /// `?session_id=cs_…&look=N`.
 #[derive(Debug, Deserialize)]
