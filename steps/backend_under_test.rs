@@ -36,6 +36,39 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
     "radar.early_fraud_warning.updated",
 ];
 
+/// What a backend deployment here is made of, for [`deployment_vars`].
+pub struct DeploymentVars<'a> {
+    /// Its database.
+    pub database_url: &'a str,
+    /// Where it listens (its pages are opened there).
+    pub address: SocketAddr,
+    /// The Stripe account it sells through.
+    pub stripe: &'a SimClient,
+    /// Its webhook endpoint's signing secret.
+    pub webhook_secret: &'a str,
+    /// The prices it maps.
+    pub plans: &'a PlansOnSale,
+    /// The HS256 secret its users' tokens are signed with.
+    pub jwt_secret: &'a str,
+}
+
+/// The variables a test deployment of the backend has (test mode, HS256 tokens, the app's
+/// origin for redirects, its own address as its public URL).
+pub fn deployment_vars(d: &DeploymentVars<'_>) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("DATABASE_URL".to_string(), d.database_url.to_string()),
+        // The backend's own pages are opened at its listening address.
+        ("BILLING_PUBLIC_URL".to_string(), format!("http://{}", d.address)),
+        ("STRIPE_SECRET_KEY".to_string(), d.stripe.key().to_string()),
+        ("STRIPE_WEBHOOK_SECRET".to_string(), d.webhook_secret.to_string()),
+        ("STRIPE_MODE".to_string(), "test".to_string()),
+        ("STRIPE_PLAN_PRICE_MAPPING_TEST".to_string(), d.plans.mapping_json()),
+        ("STRIPE_API_BASE".to_string(), d.stripe.base_url().to_string()),
+        ("JWT_SECRET".to_string(), d.jwt_secret.to_string()),
+        ("ALLOWED_REDIRECT_ORIGINS".to_string(), APP_ORIGIN.to_string()),
+    ])
+}
+
 /// A backend the steps talk to, and how to look at what it recorded.
 pub struct BackendUnderTest {
     /// HTTP client for its API.
@@ -109,33 +142,14 @@ impl BackendUnderTest {
             .listener
             .local_addr()
             .map_err(|e| format!("the backend's listener has no address: {e}"))?;
-        let mut vars = BTreeMap::from([
-            ("DATABASE_URL".to_string(), spec.database_url.clone()),
-            // The backend's own pages are opened at its listening address.
-            (
-                "BILLING_PUBLIC_URL".to_string(),
-                format!("http://{address}"),
-            ),
-            (
-                "STRIPE_SECRET_KEY".to_string(),
-                spec.stripe.key().to_string(),
-            ),
-            ("STRIPE_WEBHOOK_SECRET".to_string(), webhook_secret.clone()),
-            ("STRIPE_MODE".to_string(), "test".to_string()),
-            (
-                "STRIPE_PLAN_PRICE_MAPPING_TEST".to_string(),
-                spec.plans.mapping_json(),
-            ),
-            (
-                "STRIPE_API_BASE".to_string(),
-                spec.stripe.base_url().to_string(),
-            ),
-            ("JWT_SECRET".to_string(), spec.jwt_secret.to_string()),
-            (
-                "ALLOWED_REDIRECT_ORIGINS".to_string(),
-                APP_ORIGIN.to_string(),
-            ),
-        ]);
+        let mut vars = deployment_vars(&DeploymentVars {
+            database_url: &spec.database_url,
+            address,
+            stripe: spec.stripe,
+            webhook_secret: &webhook_secret,
+            plans: spec.plans,
+            jwt_secret: spec.jwt_secret,
+        });
         for (name, value) in spec.overrides {
             if value.is_empty() {
                 vars.remove(name);
