@@ -10,24 +10,24 @@ Feature: Billing portal (Stripe Customer Portal)
     And Ana is signed in
     And Ana has an active BASIC monthly subscription
 
-  @smoke
+  @smoke @checklist-6.2.1 @checklist-6.2.2 @checklist-6.2.4
   Scenario: A subscriber opens the billing portal and sees her invoices
     When Ana opens the billing portal
     Then the backend gives Ana a billing portal link
     And the billing portal shows Ana's paid invoice for BASIC monthly
 
-  @sim-only
+  @sim-only @checklist-6.2.5
   Scenario: Updating the card in the portal
     When Ana replaces her card in the billing portal with the Visa test card
     Then Stripe shows Ana's new card as her default payment method
 
-  @sim-only
+  @sim-only @checklist-6.2.5
   Scenario: A declined card is refused in the portal
     When Ana tries to replace her card in the billing portal with a card that is declined
     Then the billing portal tells Ana her card was declined
     And Stripe still shows Ana's first card as her default payment method
 
-  @sim-only @fault-cancel-at-period-end-ignored @fault-local-auto-renewal
+  @sim-only @fault-cancel-at-period-end-ignored @fault-local-auto-renewal @checklist-6.2.6 @checklist-6.2.8 @checklist-6.2.9
   Scenario: Cancelling at the end of the period keeps the plan until the period ends
     Given the billing portal cancels subscriptions at the end of the period
     When Ana cancels her subscription in the billing portal
@@ -37,7 +37,7 @@ Feature: Billing portal (Stripe Customer Portal)
     Then the backend has processed "customer.subscription.deleted"
     And Ana's subscription is CANCELLED and not active
 
-  @sim-only
+  @sim-only @checklist-6.2.6 @checklist-6.2.8 @checklist-6.2.9
   Scenario: Cancelling immediately ends the plan at once
     Given the billing portal cancels subscriptions immediately
     When Ana cancels her subscription in the billing portal

@@ -9,7 +9,7 @@ Feature: Disputes
     And Omar from ops is signed in as an admin
     And Ana is signed in
 
-  @smoke
+  @smoke @checklist-5.2.3 @checklist-5.2.4 @checklist-6.4.1 @checklist-6.4.3 @checklist-6.4.4
   Scenario: A disputed payment appears in the Disputes tab with its details
     Given Ana pays for BASIC monthly with the card that creates a dispute
     And the dispute has reached the backend
@@ -26,7 +26,7 @@ Feature: Disputes
     Then Stripe shows that evidence on the dispute, not yet submitted
     And the dispute's status in Stripe is "needs_response"
 
-  @smoke
+  @smoke @checklist-5.2.5 @checklist-6.4.4
   Scenario: Submitting winning evidence wins the dispute
     Given Ana pays for BASIC monthly with the card that creates a dispute
     And the dispute has reached the backend
@@ -34,7 +34,7 @@ Feature: Disputes
     Then the dispute's status in Stripe is "won"
     And the Disputes tab shows the dispute as "won"
 
-  @smoke
+  @smoke @checklist-5.2.6
   Scenario: Closing a dispute concedes it, and only with confirmation
     Given Ana pays for BASIC monthly with the card that creates a dispute
     And the dispute has reached the backend
@@ -45,7 +45,7 @@ Feature: Disputes
     Then the dispute's status in Stripe is "lost"
     And the dispute's history shows Omar closed it
 
-  @smoke
+  @smoke @checklist-5.2.3
   Scenario: An inquiry is listed with its warning status
     Given Ana pays for BASIC monthly with the card that creates an inquiry
     And the dispute has reached the backend

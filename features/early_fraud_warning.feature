@@ -12,7 +12,7 @@ Feature: Early fraud warnings
     And Ana pays for BASIC monthly with the card that triggers an early fraud warning
     And the fraud warning has reached the backend
 
-  @smoke
+  @smoke @checklist-5.3.4 @checklist-5.3.5 @checklist-5.3.6 @checklist-5.3.8 @checklist-6.5.1 @checklist-6.5.4 @checklist-6.5.5
   Scenario: Ops refunds a charge flagged by the card issuer
     When Omar from ops opens the fraud warning
     Then he sees the issuer's fraud type "made_with_stolen_card" and that it is actionable
@@ -20,7 +20,7 @@ Feature: Early fraud warnings
     Then Stripe shows Ana's charge as fully refunded
     And the fraud warning is marked refunded by Omar, with his note and the refund id
 
-  @smoke
+  @smoke @checklist-5.3.2 @checklist-5.3.6 @checklist-5.3.9 @checklist-6.5.3
   Scenario: Ops marks a warning as ignored
     When Omar from ops marks the fraud warning as ignored with the note "known customer"
     Then the Fraud Warnings tab lists the warning as "ignored"
@@ -32,7 +32,7 @@ Feature: Early fraud warnings
     Then the backend has processed "radar.early_fraud_warning.updated"
     And the Fraud Warnings tab lists the warning as "refunded"
 
-  @smoke @fault-ignore-overwrites-refunded
+  @smoke @fault-ignore-overwrites-refunded @checklist-5.3.8
   Scenario: A refunded warning cannot be ignored or refunded again
     Given Omar from ops has refunded the full amount
     When Omar from ops marks the fraud warning as ignored with the note "oops"

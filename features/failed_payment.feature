@@ -9,6 +9,7 @@ Feature: Failed renewal payment
     And Ana has an active BASIC monthly subscription
     And Ana has replaced her card in the billing portal with the card that fails on renewal (4000 0000 0000 0341)
 
+  @checklist-6.3.1 @checklist-6.3.2 @checklist-6.3.4 @checklist-6.3.5
   Scenario: A renewal charged to a failing card leaves the user PAST_DUE
     When a month passes
     Then the backend has processed "invoice.payment_failed"

@@ -8,7 +8,7 @@ Feature: New subscription through Stripe Checkout
   Background:
     Given the BASIC and PRO monthly and yearly plans are on sale
 
-  @smoke @fault-period-not-from-stripe
+  @smoke @fault-period-not-from-stripe @checklist-6.1.3 @checklist-6.1.4 @checklist-6.1.5 @checklist-6.1.7 @checklist-6.1.8 @checklist-6.1.9
   Scenario: A user pays for BASIC monthly with a card that succeeds
     Given Ana is signed in
     When Ana subscribes to BASIC monthly and pays with a card that succeeds
@@ -18,7 +18,7 @@ Feature: New subscription through Stripe Checkout
     And Ana's subscription record holds her Stripe customer and subscription ids
     And Ana's billing period is the one Stripe shows for her subscription
 
-  @smoke
+  @smoke @checklist-2.2.4 @checklist-6.1.7 @checklist-6.1.9
   Scenario Outline: Every plan on sale can be bought: <plan> <cycle>
     Given Ana is signed in
     When Ana subscribes to <plan> <cycle> and pays with a card that succeeds
@@ -48,7 +48,7 @@ Feature: New subscription through Stripe Checkout
     Then the backend refuses with HTTP 409
     And Ana's subscription is ACTIVE on BASIC monthly
 
-  @sim-only @fault-activated-without-payment
+  @sim-only @fault-activated-without-payment @checklist-6.1.4
   Scenario: A declined card leaves the user on the free plan
     Given Ana is signed in
     When Ana subscribes to BASIC monthly and pays with a card that is declined

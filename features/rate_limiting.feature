@@ -9,11 +9,13 @@ Feature: Rate limiting on Checkout
     And Checkout allows 3 attempts per user per minute
     And Ana is signed in
 
+  @checklist-7.1.1 @checklist-7.1.2 @checklist-7.2.1
   Scenario: A burst of Checkout attempts is stopped with 429 and logged
     When Ana starts Checkout 4 times in a row
     Then the first 3 attempts are accepted and the last is refused with HTTP 429 and a Retry-After
     And the backend logs a "rate_limited" line for Ana
 
+  @checklist-7.1.1
   Scenario: Another user is not affected
     Given Bruno is signed in
     When Ana starts Checkout 4 times in a row

@@ -8,7 +8,7 @@ Feature: Stripe webhooks reach the backend, verified and applied once
     Given the BASIC and PRO monthly plans are on sale
     And Ana is signed in
 
-  @smoke @fault-webhook-needs-bearer-token
+  @smoke @fault-webhook-needs-bearer-token @checklist-4.3.1 @checklist-4.4.1
   Scenario: A test event sent by Stripe is verified and handled
     When Stripe sends a test "customer.subscription.updated" event
     Then the backend has processed "customer.subscription.updated"
@@ -66,7 +66,7 @@ Feature: Stripe webhooks reach the backend, verified and applied once
     Then Stripe's delivery log shows a failed attempt followed by a successful one
     And Ana's subscription is ACTIVE on BASIC monthly
 
-  @sim-only @fault-missing-secret-200
+  @sim-only @fault-missing-secret-200 @checklist-1.2.2
   Scenario: Without a webhook secret the backend refuses to start rather than drop events
     Given the deployment has no STRIPE_WEBHOOK_SECRET
     When the backend starts

@@ -58,14 +58,29 @@ pub fn deployment_vars(d: &DeploymentVars<'_>) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("DATABASE_URL".to_string(), d.database_url.to_string()),
         // The backend's own pages are opened at its listening address.
-        ("BILLING_PUBLIC_URL".to_string(), format!("http://{}", d.address)),
+        (
+            "BILLING_PUBLIC_URL".to_string(),
+            format!("http://{}", d.address),
+        ),
         ("STRIPE_SECRET_KEY".to_string(), d.stripe.key().to_string()),
-        ("STRIPE_WEBHOOK_SECRET".to_string(), d.webhook_secret.to_string()),
+        (
+            "STRIPE_WEBHOOK_SECRET".to_string(),
+            d.webhook_secret.to_string(),
+        ),
         ("STRIPE_MODE".to_string(), "test".to_string()),
-        ("STRIPE_PLAN_PRICE_MAPPING_TEST".to_string(), d.plans.mapping_json()),
-        ("STRIPE_API_BASE".to_string(), d.stripe.base_url().to_string()),
+        (
+            "STRIPE_PLAN_PRICE_MAPPING_TEST".to_string(),
+            d.plans.mapping_json(),
+        ),
+        (
+            "STRIPE_API_BASE".to_string(),
+            d.stripe.base_url().to_string(),
+        ),
         ("JWT_SECRET".to_string(), d.jwt_secret.to_string()),
-        ("ALLOWED_REDIRECT_ORIGINS".to_string(), APP_ORIGIN.to_string()),
+        (
+            "ALLOWED_REDIRECT_ORIGINS".to_string(),
+            APP_ORIGIN.to_string(),
+        ),
     ])
 }
 

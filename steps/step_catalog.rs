@@ -40,6 +40,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("definitions/monitoring.rs"),
     ),
     (
+        "steps/definitions/pages.rs",
+        include_str!("definitions/pages.rs"),
+    ),
+    (
         "steps/definitions/people.rs",
         include_str!("definitions/people.rs"),
     ),
