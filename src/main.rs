@@ -31,6 +31,26 @@ enum Command {
     Report(ReportArgs),
     /// Check a deployment (environment, Stripe account, database) against checklist §1–4 and §9.
     Preflight(PreflightArgs),
+    /// Chaos soak: run seeded flows twice, once while deliveries are dropped, duplicated,
+    /// delayed and reordered and the backend is killed, and compare the final tables.
+    Soak(SoakArgs),
+}
+
+#[derive(clap::Args)]
+struct SoakArgs {
+    /// Users, each with a flow (subscribe, renew, fail, cancel, dispute, fraud warning); about
+    /// nine events each.
+    #[arg(long, default_value_t = 120)]
+    flows: usize,
+    /// Seed of the flows and the fault schedule (the same seed replays the same soak).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Times the backend is killed and restarted during the faulty run.
+    #[arg(long, default_value_t = 4)]
+    restarts: usize,
+    /// Users acting at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
 }
 
 #[derive(clap::Args)]
@@ -203,6 +223,16 @@ fn main() -> ExitCode {
     let args = match cli.command {
         Some(Command::Run(args)) => args,
         Some(Command::Report(args)) => return report(args),
+        Some(Command::Soak(args)) => {
+            let options = golive::soak::SoakOptions {
+                flows: args.flows.max(1),
+                seed: args.seed,
+                restarts: args.restarts,
+                concurrency: args.concurrency.max(1),
+                ..golive::soak::SoakOptions::default()
+            };
+            return golive::soak::main_with(&options);
+        }
         Some(Command::Preflight(args)) => {
             let options = golive::preflight::Options {
                 env: match args.env_file {

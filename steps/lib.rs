@@ -34,6 +34,7 @@ pub mod report;
 pub mod results;
 pub mod runner;
 pub mod sim_client;
+pub mod soak;
 pub mod step_catalog;
 pub mod target;
 pub mod world;
