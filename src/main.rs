@@ -86,6 +86,12 @@ struct ReportArgs {
     /// A checklist file to use instead of the built-in one (a newer checklist version).
     #[arg(long, value_name = "FILE")]
     checklist: Option<PathBuf>,
+    /// Join the runs saved in these folders (one per shard) into one report in --dir.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    merge: Vec<PathBuf>,
+    /// With --merge: also write the joined JUnit XML here [default: DIR/junit.xml].
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -108,6 +114,10 @@ struct RunArgs {
     /// Start no new scenario after the first failure.
     #[arg(long)]
     fail_fast: bool,
+    /// Run only slice I of N of the selected scenarios (e.g. 2/4), for CI runners working in
+    /// parallel; each shard saves its run, and `golive report --merge` joins them.
+    #[arg(long, value_name = "I/N", value_parser = golive::shard::Shard::parse)]
+    shard: Option<golive::shard::Shard>,
     /// Where to save the run and write the checklist report.
     #[arg(long, value_name = "DIR", default_value = golive::report::DEFAULT_DIR)]
     report_dir: PathBuf,
@@ -150,6 +160,7 @@ impl Default for RunArgs {
             concurrency: DEFAULT_CONCURRENCY,
             junit: None,
             fail_fast: false,
+            shard: None,
             report_dir: PathBuf::from(golive::report::DEFAULT_DIR),
             no_report: false,
             target: TargetName::Sim,
@@ -174,7 +185,37 @@ fn report(args: ReportArgs) -> ExitCode {
         None => Checklist::embedded(),
     };
     let run_file = args.dir.join(report::RUN_FILE);
-    let run = if run_file.exists() {
+    let run = if !args.merge.is_empty() {
+        let merged = match report::merge::merge(&args.merge) {
+            Ok(merged) => merged,
+            Err(e) => {
+                eprintln!("golive: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = merged.save(&run_file) {
+            eprintln!(
+                "golive: cannot save the joined run in {}: {e}",
+                run_file.display()
+            );
+            return ExitCode::FAILURE;
+        }
+        let junit = args
+            .junit
+            .clone()
+            .unwrap_or_else(|| args.dir.join("junit.xml"));
+        if let Err(e) = std::fs::write(&junit, report::junit::junit_xml(&merged.scenarios)) {
+            eprintln!("golive: cannot write {}: {e}", junit.display());
+            return ExitCode::FAILURE;
+        }
+        println!(
+            "joined {} shard runs: {} (JUnit: {})",
+            args.merge.len(),
+            merged.summary,
+            junit.display()
+        );
+        Some(merged)
+    } else if run_file.exists() {
         match golive::results::RunRecord::load(&run_file) {
             Ok(run) => Some(run),
             Err(e) => {
@@ -280,5 +321,6 @@ fn main() -> ExitCode {
         fail_fast: args.fail_fast,
         report_dir: (!args.no_report).then_some(args.report_dir),
         target,
+        shard: args.shard,
     })
 }

@@ -3,6 +3,8 @@
 //!
 //! How the parts fit:
 //! - [`runner`] finds the features, runs them with cucumber and prints the closing count;
+//!   [`shard`] picks a run's deterministic slice for CI runners (`--shard I/N`);
+//! - [`soak`] is the chaos soak (`golive soak`): the same flows with and without faults;
 //! - [`environment`] holds what one run shares: the database server and its migrated template,
 //!   the in-process simulator, the token-signing secret; [`target`] says where the run takes
 //!   place (the simulator, or Stripe test mode with a local or staging backend);
@@ -33,6 +35,7 @@ pub mod records;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod shard;
 pub mod sim_client;
 pub mod soak;
 pub mod step_catalog;

@@ -155,6 +155,9 @@ pub struct RunRecord {
     pub wall_ms: u64,
     /// Every scenario's result.
     pub scenarios: Vec<ScenarioResult>,
+    /// The slice of the suite this run was (`2/4`), when it was one of several.
+    #[serde(default)]
+    pub shard: Option<String>,
 }
 
 impl RunRecord {

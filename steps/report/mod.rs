@@ -11,8 +11,11 @@
 //!
 //! The checklist is data (`fixtures/checklist.json`), so a new checklist version is a data
 //! change; [`evaluate`] joins it with a run's results; `render` writes Markdown, a
-//! self-contained HTML page and JSON.
+//! self-contained HTML page and JSON; [`merge`] joins the runs of several shards and
+//! [`junit`] writes their JUnit XML.
 
+pub mod junit;
+pub mod merge;
 pub(crate) mod render;
 
 #[cfg(test)]
@@ -927,6 +930,7 @@ mod tests {
                 &["checklist-6.1", "checklist-6.1.8"],
                 ScenarioStatus::Passed,
             )],
+            shard: None,
         };
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(

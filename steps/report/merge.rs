@@ -1,0 +1,112 @@
+//! `golive report --merge DIR…`: joins the runs that shards of one suite saved (each shard's
+//! `last-run.json`) into one run, so one checklist report and one JUnit file cover them all.
+
+use std::path::{Path, PathBuf};
+
+use super::RUN_FILE;
+use crate::results::RunRecord;
+use crate::runner::Outcome;
+
+/// Reads `dir/last-run.json` of every folder and joins them: every scenario once (a scenario
+/// found in two shards is an error: the shards were not of one suite), the latest finish time,
+/// the slowest shard's wall time, and the closing line recounted.
+pub fn merge(dirs: &[PathBuf]) -> Result<RunRecord, String> {
+    if dirs.is_empty() {
+        return Err("--merge needs at least one folder holding a shard's last-run.json".into());
+    }
+    let mut records = Vec::new();
+    for dir in dirs {
+        records.push((dir.clone(), RunRecord::load(&dir.join(RUN_FILE))?));
+    }
+    join(records)
+}
+
+fn join(records: Vec<(PathBuf, RunRecord)>) -> Result<RunRecord, String> {
+    let mut seen: std::collections::BTreeMap<(String, String, String), PathBuf> =
+        Default::default();
+    let mut merged = RunRecord {
+        finished_at: String::new(),
+        summary: String::new(),
+        wall_ms: 0,
+        scenarios: Vec::new(),
+        shard: None,
+    };
+    for (dir, record) in records {
+        for s in &record.scenarios {
+            // Outline examples share a name: the tags tell them apart.
+            let key = (s.feature.clone(), s.scenario.clone(), s.tags.join(" "));
+            if let Some(other) = seen.insert(key, dir.clone())
+                && other != dir
+            {
+                return Err(format!(
+                    "{} — {} is in both {} and {}: were they shards of the same run?",
+                    s.feature,
+                    s.scenario,
+                    shown(&other),
+                    shown(&dir)
+                ));
+            }
+        }
+        merged.finished_at = merged.finished_at.max(record.finished_at);
+        merged.wall_ms = merged.wall_ms.max(record.wall_ms);
+        merged.scenarios.extend(record.scenarios);
+    }
+    merged.summary = Outcome::count(&merged.scenarios, 0).line();
+    Ok(merged)
+}
+
+fn shown(dir: &Path) -> String {
+    dir.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{ScenarioResult, ScenarioStatus};
+
+    fn record(finished: &str, wall: u64, scenarios: &[(&str, ScenarioStatus)]) -> RunRecord {
+        RunRecord {
+            finished_at: finished.into(),
+            summary: String::new(),
+            wall_ms: wall,
+            scenarios: scenarios
+                .iter()
+                .map(|(name, status)| ScenarioResult {
+                    feature: "F".into(),
+                    scenario: name.to_string(),
+                    tags: vec![],
+                    status: status.clone(),
+                    duration_ms: 1,
+                    artifacts: vec![],
+                })
+                .collect(),
+            shard: Some("1/2".into()),
+        }
+    }
+
+    #[test]
+    fn shards_join_into_one_run_and_overlaps_are_refused() {
+        let failed = ScenarioStatus::Failed {
+            step: None,
+            message: "x".into(),
+        };
+        let a = record(
+            "2026-12-01T10:00:00Z",
+            30,
+            &[("one", ScenarioStatus::Passed)],
+        );
+        let b = record(
+            "2026-12-01T10:05:00Z",
+            20,
+            &[("two", failed.clone()), ("three", ScenarioStatus::Passed)],
+        );
+        let merged = join(vec![("a".into(), a.clone()), ("b".into(), b)]).unwrap();
+        assert_eq!(merged.scenarios.len(), 3);
+        assert_eq!(merged.summary, "scenarios: 2 passed, 1 failed, 0 skipped");
+        assert_eq!(merged.finished_at, "2026-12-01T10:05:00Z");
+        assert_eq!(merged.wall_ms, 30);
+        let overlap = join(vec![("a".into(), a.clone()), ("c".into(), a)]).unwrap_err();
+        assert!(overlap.contains("F — one is in both a and c"), "{overlap}");
+        assert!(merge(&[]).is_err());
+    }
+}
