@@ -217,13 +217,37 @@ pub fn save(app: &App, path: &Path) -> std::io::Result<usize> {
         .collect();
     let n = accounts.len();
     let doc = json!({"stripe_sim_snapshot": VERSION, "saved_at": crate::clock::wall_now(), "accounts": accounts});
-    let tmp = path.with_extension("tmp");
-    std::fs::write(
-        &tmp,
-        serde_json::to_vec(&doc).map_err(std::io::Error::other)?,
-    )?;
-    std::fs::rename(&tmp, path)?;
+    let bytes = serde_json::to_vec(&doc).map_err(std::io::Error::other)?;
+    write_atomically(path, &bytes)?;
     Ok(n)
+}
+
+/// Replaces `path` with `bytes` so that a crash at any moment leaves either the previous
+/// snapshot or the new one, whole: a temporary file of its own in the same folder, flushed to
+/// disk, renamed over the old one, then the folder flushed so the rename itself survives.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "snapshot".into());
+    let tmp = path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return written;
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// Loads `path` into `app` (nothing if the file does not exist). Restarts webhook workers
@@ -282,6 +306,26 @@ pub fn load(app: &Arc<App>, path: &Path) -> std::io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snapshot_replaces_the_old_one_whole_and_leaves_no_temporary_file() {
+        let dir = std::env::temp_dir().join(format!("stripe-sim-snap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("state.json");
+        write_atomically(&path, b"{\"old\":1}").unwrap();
+        write_atomically(&path, b"{\"new\":2}").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"{\"new\":2}");
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["state.json"]);
+        // A folder that cannot be written keeps the old snapshot intact.
+        assert!(write_atomically(&dir.join("missing/state.json"), b"x").is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"{\"new\":2}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn behaviours_round_trip() {
