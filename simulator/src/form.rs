@@ -4,6 +4,13 @@
 //! `expand[0]=x` sets an index (both forms are sent by real SDKs); brackets may arrive
 //! percent-encoded. The result is a JSON object whose leaves are strings: handlers convert
 //! integers and booleans themselves so they can name the parameter in errors.
+//!
+//! Decoding is strict, as Stripe's is: instead of guessing what a broken body meant, it is
+//! refused with a 400 `invalid_request_error` when it has an invalid or truncated percent
+//! escape (`%zz`, `a=%`, `a=%4`), bytes that are not UTF-8 once decoded (`%ff`), a NUL byte
+//! (raw or `%00`), a parameter without a name (`=x`) or unbalanced brackets (`a[b`, `a]b`).
+//! `+` is a space, an empty value is an empty string, a name without `=` has an empty value,
+//! and empty pieces (`a=1&&b=2`, a trailing `&`) are skipped.
 
 use std::collections::BTreeMap;
 
@@ -36,14 +43,130 @@ enum Seg {
 /// Parses an `application/x-www-form-urlencoded` body or query string into a JSON object.
 pub fn parse(input: &[u8]) -> Result<Value, StripeError> {
     let mut root: Vec<(String, Node)> = Vec::new();
-    for (key, value) in form_urlencoded::parse(input) {
-        if key.is_empty() {
-            continue;
-        }
+    for (key, value) in pairs(input) {
+        let (key, value) = (key?, value?);
         let (base, segs) = split_key(&key)?;
-        insert_map(&mut root, base, &segs, value.into_owned(), &key)?;
+        insert_map(&mut root, base, &segs, value, &key)?;
     }
     Ok(Value::Object(finish_map(root)))
+}
+
+/// Splits `input` at `&` and decodes each `name=value` piece strictly; empty pieces are skipped.
+fn pairs(
+    input: &[u8],
+) -> impl Iterator<Item = (Result<String, StripeError>, Result<String, StripeError>)> {
+    input
+        .split(|b| *b == b'&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (name, value) = match piece.iter().position(|b| *b == b'=') {
+                Some(i) => (&piece[..i], &piece[i + 1..]),
+                None => (piece, &b""[..]),
+            };
+            let name = if name.is_empty() {
+                Err(malformed(
+                    piece,
+                    "a parameter has no name. Every parameter needs a name before its `=`",
+                ))
+            } else {
+                decode(name, piece)
+            };
+            // The name's error is reported first; the value is only decoded when it is needed.
+            let value = match name {
+                Ok(_) => decode(value, piece),
+                Err(_) => Ok(String::new()),
+            };
+            (name, value)
+        })
+}
+
+/// Percent-decodes one name or value (`+` is a space) into UTF-8 text without NUL bytes.
+fn decode(raw: &[u8], piece: &[u8]) -> Result<String, StripeError> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = raw.get(i + 1).and_then(|b| hex_digit(*b));
+                let lo = raw.get(i + 2).and_then(|b| hex_digit(*b));
+                match (hi, lo) {
+                    (Some(h), Some(l)) => {
+                        out.push((h << 4) | l);
+                        i += 2;
+                    }
+                    _ if raw.len() - i < 3
+                        && raw[i + 1..].iter().all(|b| hex_digit(*b).is_some()) =>
+                    {
+                        return Err(malformed(
+                            piece,
+                            "a percent escape is truncated: `%` must be followed by two hexadecimal digits (send a literal `%` as `%25`)",
+                        ));
+                    }
+                    _ => {
+                        let end = (i + 3).min(raw.len());
+                        return Err(malformed(
+                            piece,
+                            &format!(
+                                "`{}` is not a valid percent escape: `%` must be followed by two hexadecimal digits (send a literal `%` as `%25`)",
+                                shown(&raw[i..end])
+                            ),
+                        ));
+                    }
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    let text = String::from_utf8(out).map_err(|_| {
+        malformed(
+            piece,
+            "it is not valid UTF-8 once percent-decoded. Encode text as UTF-8 before percent-encoding it",
+        )
+    })?;
+    if text.contains('\0') {
+        return Err(malformed(
+            piece,
+            "it contains a NUL byte (`%00`), which is not accepted",
+        ));
+    }
+    Ok(text)
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Longest excerpt of the offending piece quoted in an error message.
+const SHOWN_MAX: usize = 40;
+
+/// A printable excerpt of raw input: printable ASCII as is, other bytes as `\xNN`.
+fn shown(raw: &[u8]) -> String {
+    let mut s = String::new();
+    for &b in raw.iter().take(SHOWN_MAX) {
+        if b.is_ascii_graphic() || b == b' ' {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    if raw.len() > SHOWN_MAX {
+        s.push('…');
+    }
+    s
+}
+
+fn malformed(piece: &[u8], why: &str) -> StripeError {
+    StripeError::bad_request(format!(
+        "Invalid application/x-www-form-urlencoded parameter `{}`: {why}.",
+        shown(piece)
+    ))
 }
 
 /// Renders a parsed key path back in bracket notation (`a`, `b`, 0 → `a[b][0]`).
@@ -268,13 +391,71 @@ mod tests {
         }
     }
 
+    /// Malformed encodings Stripe refuses with a 400 instead of guessing what was meant.
+    const MALFORMED: [(&[u8], &str); 16] = [
+        (b"a=%zz", "percent"),
+        (b"a=%", "percent"),
+        (b"a=%4", "percent"),
+        (b"a=1&b=x%4", "percent"),
+        (b"a%=1", "percent"),
+        (b"a=%ff", "UTF-8"),
+        (b"a=%c3%28", "UTF-8"),
+        (b"a=\xff", "UTF-8"),
+        (b"a=%00", "NUL"),
+        (b"a=x\x00y", "NUL"),
+        (b"a%00b=1", "NUL"),
+        (b"=x", "no name"),
+        (b"a=1&=x", "no name"),
+        (b"=", "no name"),
+        (b"[a]=1", "brackets"),
+        (b"a[b=1", "brackets"),
+    ];
+
+    #[test]
+    fn malformed_encodings_are_400_with_a_clear_message() {
+        let more: [(&[u8], &str); 3] = [
+            (b"a]b=1", "brackets"),
+            (b"%5Ba%5D=1", "brackets"),
+            (b"a%5Bb=1", "brackets"),
+        ];
+        for (bad, word) in MALFORMED.iter().chain(more.iter()) {
+            let shown = String::from_utf8_lossy(bad);
+            let err = parse(bad).expect_err(&shown);
+            assert_eq!(err.status(), axum::http::StatusCode::BAD_REQUEST, "{shown}");
+            let body = err.body();
+            assert_eq!(body["error"]["type"], "invalid_request_error", "{shown}");
+            let msg = body["error"]["message"].as_str().expect("message");
+            assert!(msg.contains(word), "{shown}: {msg}");
+            assert!(!msg.contains('\0'), "{shown}: {msg}");
+        }
+    }
+
+    #[test]
+    fn what_sdks_send_still_parses() {
+        assert_eq!(p("a=x+y&b=%2B1"), json!({"a":"x y","b":"+1"}));
+        assert_eq!(p("a=%E2%82%AC%25"), json!({"a":"€%"}));
+        assert_eq!(
+            p("a%5Bb%5D=1&a%5Bc%5D%5Bd%5D=2"),
+            json!({"a":{"b":"1","c":{"d":"2"}}})
+        );
+        assert_eq!(p("a=&b=x=y"), json!({"a":"","b":"x=y"}));
+        assert_eq!(p("a=1&"), json!({"a":"1"}));
+        assert_eq!(
+            p("metadata[k%20x]=%5B%5D"),
+            json!({"metadata":{"k x":"[]"}})
+        );
+        assert_eq!(p("a=é"), json!({"a":"é"}));
+    }
+
     #[test]
     fn never_panics_on_noise() {
-        let samples: [&[u8]; 6] = [
+        let samples: [&[u8]; 8] = [
             b"%",
             b"%ZZ=%",
             b"a[%5D=1",
             b"\xff\xfe=\x00",
+            b"%%%%",
+            b"&=&=&",
             b"=x",
             b"a[][][]=1",
         ];

@@ -999,3 +999,155 @@ async fn expiring_a_session() {
     assert_eq!(items["data"][0]["amount_total"], 2000);
     sim.shutdown().await;
 }
+
+/// Sends `body` (raw bytes) to `url` as a form post and returns status, content type and text.
+async fn raw_post(
+    http: &reqwest::Client,
+    url: &str,
+    key: Option<&str>,
+    body: &[u8],
+) -> (u16, String, String) {
+    let mut req = http
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_vec());
+    if let Some(k) = key {
+        req = req.bearer_auth(k);
+    }
+    let r = req.send().await.expect("post");
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (status, ct, r.text().await.expect("text"))
+}
+
+#[tokio::test]
+async fn malformed_form_encodings_are_stripe_shaped_400s() {
+    let sim = sim().await;
+    let http = client();
+    let api = Api {
+        http: http.clone(),
+        base: sim.base_url.clone(),
+        key: key(),
+    };
+    let bad: [&[u8]; 13] = [
+        b"description=%zz",
+        b"description=%",
+        b"description=%4",
+        b"description=%ff",
+        b"description=\xff",
+        b"description=%00",
+        b"description=a\x00b",
+        b"=x",
+        b"description=a&=x",
+        b"[a]=1",
+        b"a[b=1",
+        b"a]b=1",
+        b"metadata%5Bk=1",
+    ];
+    for body in bad {
+        let shown = String::from_utf8_lossy(body);
+        // API body, the control plane's form bodies.
+        for path in ["/v1/customers", "/_sim/clock/advance"] {
+            let url = format!("{}{path}", sim.base_url);
+            let (status, ct, text) = raw_post(&http, &url, Some(&api.key), body).await;
+            assert_eq!(status, 400, "{path} {shown:?}: {text}");
+            assert!(ct.starts_with("application/json"), "{path} {shown:?}: {ct}");
+            let v: Value = serde_json::from_str(&text).expect("JSON error");
+            assert_eq!(v["error"]["type"], "invalid_request_error", "{shown:?}");
+            assert!(
+                v["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty())
+            );
+        }
+    }
+    // Query strings of GET requests go through the same decoder.
+    for q in [
+        "email=%zz",
+        "email=%",
+        "email=%ff",
+        "email=%00",
+        "=x",
+        "a[b=1",
+    ] {
+        let (s, v) = api.get(&format!("/v1/customers?{q}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {v}");
+        assert_eq!(v["error"]["type"], "invalid_request_error", "{q}: {v}");
+    }
+    // What the SDKs send keeps working.
+    let (s, c) = api
+        .post(
+            "/v1/customers",
+            &[
+                ("email", "a+b@example.com"),
+                ("metadata[k x]", "50%"),
+                ("name", ""),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(c["email"], "a+b@example.com");
+    assert_eq!(c["metadata"]["k x"], "50%");
+    let url = format!("{}/v1/customers", sim.base_url);
+    let (status, _, text) = raw_post(
+        &http,
+        &url,
+        Some(&api.key),
+        b"description=x+y&metadata%5Ba%5D=1&expand%5B%5D=default_source&expand[1]=test_clock",
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let c: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(c["description"], "x y");
+    assert_eq!(c["metadata"]["a"], "1");
+    let (s, v) = api
+        .get("/v1/customers?limit=1&expand%5B%5D=data.test_clock")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // The hosted pages answer their HTML error page with a 400.
+    let session_id = setup_session(&api).await;
+    let page_url = format!("{}/c/pay/{session_id}", sim.base_url);
+    let (s, customer) = api
+        .post("/v1/customers", &[("email", "p@example.com")])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, portal) = api
+        .post(
+            "/v1/billing_portal/sessions",
+            &[
+                ("customer", customer["id"].as_str().expect("id")),
+                ("return_url", "https://app.example/account"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{portal}");
+    let portal_url = format!("{}/cancel", portal["url"].as_str().expect("url"));
+    for body in [
+        &b"card_number=%zz"[..],
+        b"card_number=%ff",
+        b"=4242",
+        b"a[b=1",
+    ] {
+        for url in [&page_url, &portal_url] {
+            let (status, ct, text) = raw_post(&http, url, None, body).await;
+            let shown = String::from_utf8_lossy(body);
+            assert_eq!(status, 400, "{url} {shown:?}: {text}");
+            assert!(ct.starts_with("text/html"), "{url} {shown:?}: {ct}");
+            assert!(
+                text.contains("<html") || text.contains("<!DOCTYPE"),
+                "{text}"
+            );
+        }
+    }
+    let (_, session) = api
+        .get(&format!("/v1/checkout/sessions/{session_id}"))
+        .await;
+    assert_eq!(session["status"], "open");
+    sim.shutdown().await;
+}
