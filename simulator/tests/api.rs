@@ -1248,6 +1248,11 @@ async fn half_sent_request_head_is_cut_off_after_the_header_timeout() {
         closed.is_some(),
         "a half-sent head is still open after {waited:?}"
     );
+    assert_eq!(
+        closed.as_deref(),
+        Some(&b""[..]),
+        "closed without an answer"
+    );
     assert!(
         waited >= header - Duration::from_millis(50),
         "closed too early: {waited:?}"
