@@ -210,7 +210,7 @@ def main():
     check(ev.api_version == "2026-10-28.endive", "event api_version")
     check(stripe.Event.retrieve(ev.id).type == "invoice.paid", "event retrieve")
 
-    # Test clocks (issue 4 routes), when present.
+    # Test clocks, when present.
     clock = stripe.test_helpers.TestClock.create(frozen_time=1_800_000_000, name="c")
     check(clock.status == "ready", "clock create")
     tc_cus = stripe.Customer.create(email="t@example.com", test_clock=clock.id)

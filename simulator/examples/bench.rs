@@ -1,4 +1,4 @@
-//! Speed and size of the simulator, measured over loopback (issue 3, item 7).
+//! Speed and size of the simulator, measured over loopback.
 //!
 //! ```sh
 //! cargo run -p stripe-sim --release --example bench            # full run

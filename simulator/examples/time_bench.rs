@@ -1,4 +1,4 @@
-//! Bench for issue 4 (run in release mode):
+//! Bench of webhook delivery and clock advances (run in release mode):
 //! `cargo run --release -p stripe-sim --example time_bench [-- EVENTS SUBSCRIPTIONS]`
 //!
 //! 1. webhook deliveries per second to a trivial local receiver (one endpoint, and four);
@@ -237,7 +237,7 @@ async fn main() {
     .await
     .expect("start");
     println!(
-        "stripe-sim bench (issue 4), {} CPU(s)",
+        "stripe-sim time bench, {} CPU(s)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     deliveries(&sim, events, 1).await;

@@ -48,7 +48,7 @@ pub struct SessionSubscriptionData {
 pub struct AccountState {
     /// All Stripe objects.
     pub store: Store,
-    /// Seconds added to the wall clock (issue 4 advances it).
+    /// Seconds added to the wall clock (`/_sim/clock/advance` moves it).
     pub clock_offset: i64,
     /// `whsec_…` per webhook endpoint id; never part of the endpoint object after creation.
     pub webhook_secrets: HashMap<String, String>,
@@ -62,9 +62,9 @@ pub struct AccountState {
     pub pm_behaviour: HashMap<String, Behaviour>,
     /// Control-plane payment settings (EFW `fraud_type`, per-customer fail/succeed).
     pub payments: crate::payments::PaymentSettings,
-    /// Simulated time: the "now" of the job being run, renewal settings (issue 4).
+    /// Simulated time: the "now" of the job being run, renewal settings.
     pub time: crate::time::TimeState,
-    /// Webhook delivery mode, outstanding deliveries, rolled secrets (issue 4).
+    /// Webhook delivery mode, outstanding deliveries, rolled secrets.
     pub delivery: crate::webhooks::DeliveryState,
 }
 

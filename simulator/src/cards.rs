@@ -1,9 +1,9 @@
-//! Stripe's test cards (stripe-behaviour.md §4): card numbers, `pm_card_*` payment methods and
+//! Stripe's test cards: card numbers, `pm_card_*` payment methods and
 //! `tok_*` tokens mapped to what happens when they are attached or charged.
 //!
-//! Issue 2 acts only on "succeeds" versus "declined at checkout"; the behaviour is recorded per
-//! payment method (see `AccountState::pm_behaviour`) so later issues can add disputes, early
-//! fraud warnings and failing renewals without changing this table.
+//! The behaviour is recorded per payment method (see `AccountState::pm_behaviour`), so later
+//! charges, disputes, early fraud warnings and failing renewals follow the card that was
+//! attached.
 
 use crate::error::StripeError;
 
@@ -159,7 +159,7 @@ const fn card(
     }
 }
 
-/// The table of §4.
+/// The test cards, as in the README's Payments table.
 pub const TEST_CARDS: &[TestCard] = &[
     card(
         "4242424242424242",

@@ -1,7 +1,7 @@
 //! Completing a Checkout Session in `mode=subscription` (the hosted page's "Pay" and its
 //! `/_sim` twin): on a good card, create the customer (if none), payment method,
-//! subscription, invoice, payment intent and charge and emit the canonical event sequence of
-//! stripe-behaviour.md §5, each event carrying the object as it was at that moment. On a
+//! subscription, invoice, payment intent and charge and emit the canonical event sequence
+//! (see the README), each event carrying the object as it was at that moment. On a
 //! declined card nothing is created and the session stays open.
 
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! Time: the wall clock in Unix seconds and calendar arithmetic for billing intervals.
 //!
-//! Each account reads time through its own offset (see `account.rs`) so issue 4 can advance
-//! it; the arithmetic here is pure so it is easy to test.
+//! Each account reads time through its own offset (see `account.rs`) so the control plane
+//! and test clocks can advance it; the arithmetic here is pure so it is easy to test.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

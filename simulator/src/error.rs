@@ -80,6 +80,12 @@ pub enum StripeError {
         /// Explanation.
         message: String,
     },
+    /// 408: the request body did not arrive in time (a slow or stalled client).
+    #[error("{message}")]
+    RequestTimeout {
+        /// Explanation.
+        message: String,
+    },
     /// 413: request body too large.
     #[error("{message}")]
     PayloadTooLarge {
@@ -158,6 +164,7 @@ impl StripeError {
                 StatusCode::NOT_FOUND
             }
             StripeError::Conflict { .. } => StatusCode::CONFLICT,
+            StripeError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             StripeError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             StripeError::Api { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -218,7 +225,9 @@ impl StripeError {
             StripeError::UnrecognizedUrl { .. } => ("invalid_request_error", None, None),
             StripeError::Idempotency { .. } => ("idempotency_error", None, None),
             StripeError::Conflict { .. } => ("invalid_request_error", Some("lock_timeout"), None),
-            StripeError::PayloadTooLarge { .. } => ("invalid_request_error", None, None),
+            StripeError::RequestTimeout { .. } | StripeError::PayloadTooLarge { .. } => {
+                ("invalid_request_error", None, None)
+            }
             StripeError::Api { .. } => ("api_error", None, None),
             StripeError::Decorated { .. } => ("api_error", None, None),
         };

@@ -1,4 +1,4 @@
-//! Idempotency keys (stripe-behaviour.md §2): the first response to a POST with an
+//! Idempotency keys: the first response to a POST with an
 //! `Idempotency-Key` is stored and replayed for the same key and parameters; a different
 //! endpoint or different parameters is a 400 `idempotency_error`; a request still running
 //! with the same key is a 409; keys expire after 24 h.

@@ -14,7 +14,8 @@
 //!   [`checkout_flow`] (paying a session), [`cards`] (test cards), [`payments`] (every
 //!   charge, refund, dispute and early fraud warning, with test-card behaviour), [`clock`];
 //! - delivery: [`webhooks`] (signing and per-endpoint queues);
-//! - people and tests: [`hosted`] (the Checkout page), [`control`] (`/_sim/…` routes).
+//! - people and tests: [`hosted`] (the Checkout page), [`control`] (`/_sim/…` routes);
+//! - the server loop: [`server`] (header, body and idle timeouts, the connection limit).
 
 #![recursion_limit = "256"]
 #![warn(missing_docs)]
@@ -37,6 +38,7 @@ pub mod params;
 pub mod payments;
 pub mod pipeline;
 pub mod request;
+pub mod server;
 pub mod snapshot;
 pub mod store;
 pub mod time;
@@ -73,6 +75,20 @@ pub struct SimOptions {
     /// Snapshot file (`--state FILE`): loaded at start, written at shutdown and by
     /// `POST /_sim/snapshot`. `None` (default) keeps everything in memory only.
     pub state_file: Option<std::path::PathBuf>,
+    /// Time a client has to send a complete request head (request line and headers), counted
+    /// from the moment the server starts waiting for one: after accepting the connection, or
+    /// after the previous response on a kept-alive one (default 10 s).
+    pub header_read_timeout: Option<Duration>,
+    /// Time a client has to send a whole request body, counted from the end of its head
+    /// (default 30 s). A slower body is answered 408 and the connection closed.
+    pub body_read_timeout: Option<Duration>,
+    /// A connection with no request in progress on which nothing is read or written for this
+    /// long is closed (default 5 s): idle keep-alive connections, and clients that stop
+    /// reading a response.
+    pub idle_timeout: Option<Duration>,
+    /// Most connections served at once (default 512). Further connections wait in the
+    /// listen backlog, unanswered, until a served one closes.
+    pub max_connections: Option<usize>,
 }
 
 /// A running simulator.
@@ -88,7 +104,8 @@ pub struct RunningSimulator {
 }
 
 impl RunningSimulator {
-    /// Stops accepting requests, finishes in-flight ones, stops webhook workers.
+    /// Stops accepting requests, closes idle connections, finishes in-flight requests, stops
+    /// webhook workers.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.server.await;
@@ -122,6 +139,10 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            server::read_body,
+        ))
         .layer(axum::middleware::from_fn(request::request_id))
         .with_state(app)
 }
@@ -151,6 +172,7 @@ pub async fn start(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(std::io::Error::other)?;
+    let limits = server::Limits::from_options(&options)?;
     let (tx, rx) = watch::channel(false);
     let app = Arc::new(App::new(base_url.clone(), options, http, rx.clone()));
     if let Some(path) = &app.options.state_file {
@@ -158,17 +180,7 @@ pub async fn start(
         tracing::info!(path = %path.display(), accounts = n, "state loaded");
     }
     let router = router(app.clone());
-    let mut stop = rx;
-    let server = tokio::spawn(async move {
-        let result = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|v| *v).await;
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "stripe-sim server stopped with an error");
-        }
-    });
+    let server = tokio::spawn(server::serve(listener, router, limits, rx));
     tracing::info!(%base_url, "stripe-sim listening");
     Ok(RunningSimulator {
         base_url,

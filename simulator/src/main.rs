@@ -19,6 +19,26 @@ struct Args {
     /// Webhook retry schedule: `fast` (0.2 s … 5 s, default) or `stripe` (minutes to hours).
     #[arg(long, env = "STRIPE_SIM_WEBHOOK_RETRIES", default_value = "fast")]
     webhook_retries: String,
+    /// Seconds a client has to send a complete request head (line and headers).
+    #[arg(long, env = "STRIPE_SIM_HEADER_READ_TIMEOUT", default_value = "10", value_parser = seconds)]
+    header_read_timeout: std::time::Duration,
+    /// Seconds a client has to send a whole request body, after its head (slower: 408).
+    #[arg(long, env = "STRIPE_SIM_BODY_READ_TIMEOUT", default_value = "30", value_parser = seconds)]
+    body_read_timeout: std::time::Duration,
+    /// Seconds a connection may sit with nothing moving and no request being handled.
+    #[arg(long, env = "STRIPE_SIM_IDLE_TIMEOUT", default_value = "5", value_parser = seconds)]
+    idle_timeout: std::time::Duration,
+    /// Connections served at once; more wait in the listen backlog until one closes.
+    #[arg(long, env = "STRIPE_SIM_MAX_CONNECTIONS", default_value_t = stripe_sim::server::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+}
+
+/// Parses a positive number of seconds (`10`, `0.5`).
+fn seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 => std::time::Duration::try_from_secs_f64(v).map_err(|e| e.to_string()),
+        _ => Err(format!("expected a positive number of seconds, not {s:?}")),
+    }
 }
 
 #[tokio::main]
@@ -52,6 +72,10 @@ async fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::FAILURE;
             }
         },
+        header_read_timeout: Some(args.header_read_timeout),
+        body_read_timeout: Some(args.body_read_timeout),
+        idle_timeout: Some(args.idle_timeout),
+        max_connections: Some(args.max_connections),
         ..Default::default()
     };
     let sim = match stripe_sim::start(listener, options).await {

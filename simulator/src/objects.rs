@@ -1,7 +1,7 @@
-//! Builders for the billing objects (API version `2026-10-28.endive` shapes, after
-//! fixtures3.json): payment method, subscription and its items, invoice and its lines,
-//! payment intent, charge. Pure functions of their inputs so Checkout (issue 2) and the
-//! subscriptions API and renewals (issues 3–4) build identical shapes.
+//! Builders for the billing objects (API version `2026-10-28.endive` shapes, after Stripe's
+//! own example objects): payment method, subscription and its items, invoice and its lines,
+//! payment intent, charge. Pure functions of their inputs so Checkout, the subscriptions API
+//! and renewals build identical shapes.
 
 use serde_json::{Value, json};
 

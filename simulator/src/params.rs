@@ -7,7 +7,7 @@ use crate::error::StripeError;
 
 /// Longest string Stripe accepts for most fields.
 pub const MAX_STRING: usize = 5000;
-/// Metadata limits (stripe-behaviour.md §1).
+/// Metadata limits (Stripe's: 50 keys, keys up to 40 and values up to 500 characters).
 pub const METADATA_MAX_KEYS: usize = 50;
 /// Longest metadata key.
 pub const METADATA_MAX_KEY_LEN: usize = 40;

@@ -1,4 +1,4 @@
-//! Issue 3 over HTTP: payment intents with test cards, refunds, disputes, early fraud
+//! Payments over HTTP: payment intents with test cards, refunds, disputes, early fraud
 //! warnings, subscriptions with `payment_behavior`, invoices pay/void, the billing portal,
 //! and a fuzz pass over every route.
 

@@ -1,4 +1,4 @@
-//! Compatibility proof (issue 3, item 5): Stripe's official Python SDK, pointed at the
+//! Compatibility proof: Stripe's official Python SDK, pointed at the
 //! simulator by `stripe.api_base`, runs `simulator/compat/stripe_python_compat.py`
 //! (create / retrieve / list / update per resource, card errors, idempotency).
 //!

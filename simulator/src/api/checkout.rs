@@ -16,7 +16,7 @@ pub const MIN_TTL: i64 = 30 * 60;
 
 /// Expires an open session whose `expires_at` has passed (→ `checkout.session.expired`,
 /// an automatic event). Called lazily whenever a session is read or paid, so advancing the
-/// account clock (issue 4) expires sessions without a background task.
+/// account clock expires sessions without a background task.
 pub fn expire_if_due(st: &mut AccountState, id: &str) {
     let now = st.now();
     let Some(session) = st.store.get_kind("checkout.session", id) else {
@@ -79,7 +79,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
     )?;
     let mode = p.required("mode")?;
     if mode != "subscription" {
-        // Guess: payment and setup modes are valid on Stripe but not simulated yet (issue 3).
+        // Guess: payment and setup modes are valid on Stripe but not simulated yet.
         return Err(StripeError::invalid(
             "mode",
             format!("Invalid mode: '{mode}'. The simulator supports mode=subscription."),

@@ -166,7 +166,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
         }
     }
     // A customer joins a test clock only at creation; the clock objects belong to
-    // `time/` (issue 4) and live in the store as `test_helpers.test_clock`.
+    // `time/` and live in the store as `test_helpers.test_clock`.
     let clock = p.nonempty("test_clock")?;
     let clock_time = match clock {
         Some(id) => Some(

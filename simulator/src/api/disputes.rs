@@ -1,7 +1,7 @@
 //! `/v1/disputes` (list by `charge` / `payment_intent`, retrieve, update `evidence[…]` with
 //! `submit` defaulting to true, `close`) and `/v1/radar/early_fraud_warnings` (list, retrieve).
 //!
-//! Test-mode outcome (stripe-behaviour.md §4): submitted evidence whose `uncategorized_text`
+//! Test-mode outcome (Stripe's documented test evidence): submitted evidence whose `uncategorized_text`
 //! is `winning_evidence` closes the dispute as `won`, `losing_evidence` as `lost`, each with
 //! `charge.dispute.closed`. The API answers with the dispute as submitted (`under_review`),
 //! as Stripe does; the closing follows at once and is visible on retrieve and in events.

@@ -1,6 +1,5 @@
 //! The Customer Portal's actions, shared by the hosted page (`/p/session/{bps_id}`) and its
-//! JSON twin under `/_sim/portal/sessions/{bps_id}/…`, with the events of
-//! stripe-behaviour.md §5:
+//! JSON twin under `/_sim/portal/sessions/{bps_id}/…`, with these events:
 //!
 //! - cancel at period end → `customer.subscription.updated` (`cancel_at_period_end`,
 //!   `cancel_at`, `canceled_at`, `cancellation_details.reason=cancellation_requested`; status

@@ -1,6 +1,6 @@
-//! Simulated time (issue 4): each account has its own clock (the wall clock plus an offset,
+//! Simulated time: each account has its own clock (the wall clock plus an offset,
 //! `AccountState::clock_offset`), and Stripe test clocks (`clock_…`) give the customers
-//! created on them a clock of their own (stripe-behaviour.md §6).
+//! created on them a clock of their own.
 //!
 //! Advancing a clock runs everything that falls due, in time order ([`scheduler`]):
 //! renewals and their invoices, payment retries, trials ending, subscriptions ending at

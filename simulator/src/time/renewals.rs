@@ -1,4 +1,4 @@
-//! The due jobs of a clock advance (stripe-behaviour.md §5, "Renewal"):
+//! The due jobs of a clock advance:
 //!
 //! - **renew** at the end of a period (or trial): the items' periods roll →
 //!   `customer.subscription.updated`; a draft invoice (`billing_reason=subscription_cycle`,

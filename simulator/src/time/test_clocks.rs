@@ -1,4 +1,4 @@
-//! `/v1/test_helpers/test_clocks` (stripe-behaviour.md §6): create, retrieve, list, delete,
+//! `/v1/test_helpers/test_clocks`: create, retrieve, list, delete,
 //! advance. A customer joins a clock only at creation (`test_clock=clock_…`); its
 //! subscriptions and invoices then follow that clock, and advancing it runs what falls due
 //! for them, in time order, with events stamped at the clock's simulated instants.
