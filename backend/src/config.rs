@@ -117,7 +117,7 @@ pub enum AuthConfig {
 }
 
 /// Per-user, per-endpoint rate limits, requests per minute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimits {
     /// `CHECKOUT_RATE_LIMIT_PER_MINUTE` (default 10).
     pub checkout_per_minute: u32,
@@ -125,6 +125,9 @@ pub struct RateLimits {
     pub portal_per_minute: u32,
     /// `ADMIN_RATE_LIMIT_PER_MINUTE` (default 120): each admin write endpoint.
     pub admin_per_minute: u32,
+    /// `REDIS_URL` (`redis://host:6379/0`): budgets shared by every replica.
+    /// Unset: each process keeps its own (right for a single instance only).
+    pub redis_url: Option<String>,
 }
 
 impl Default for RateLimits {
@@ -133,6 +136,7 @@ impl Default for RateLimits {
             checkout_per_minute: 10,
             portal_per_minute: 10,
             admin_per_minute: 120,
+            redis_url: None,
         }
     }
 }
@@ -774,7 +778,32 @@ fn read_rate_limits(r: &mut Reader) -> RateLimits {
             d.admin_per_minute.into(),
             100_000,
         ) as u32,
+        redis_url: read_redis_url(r),
     }
+}
+
+fn read_redis_url(r: &mut Reader) -> Option<String> {
+    let url = r.get("REDIS_URL")?.trim().to_string();
+    if url.is_empty() {
+        return None;
+    }
+    if url.starts_with("rediss://") {
+        r.problem(
+            "REDIS_URL",
+            "asks for TLS (rediss://), which this build does not speak",
+            "reach Redis over a private network or a TLS-terminating proxy with redis://HOST:PORT/DB",
+        );
+        return None;
+    }
+    if !url.starts_with("redis://") || redis::Client::open(url.as_str()).is_err() {
+        r.problem(
+            "REDIS_URL",
+            "is not a Redis URL",
+            "set it to redis://HOST:PORT/DB, or unset it to keep budgets per process",
+        );
+        return None;
+    }
+    Some(url)
 }
 
 fn read_alerts(r: &mut Reader) -> AlertConfig {

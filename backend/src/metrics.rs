@@ -21,6 +21,9 @@ pub const STRIPE_ERRORS: &str = "billing_stripe_api_errors_total";
 pub const ALERTS: &str = "billing_alerts_total";
 /// Admin actions on disputes and fraud warnings, by `action`.
 pub const ADMIN_ACTIONS: &str = "billing_admin_actions_total";
+/// Rate-limit checks the shared store (Redis) could not answer, so this process's own budget
+/// decided, by `endpoint`.
+pub const RATE_LIMIT_STORE_ERRORS: &str = "billing_rate_limit_store_errors_total";
 
 /// Every counter with its help text and label names.
 pub const COUNTERS: &[(&str, &str, &[&str])] = &[
@@ -50,6 +53,11 @@ pub const COUNTERS: &[(&str, &str, &[&str])] = &[
         ADMIN_ACTIONS,
         "Admin actions on disputes and early fraud warnings.",
         &["action"],
+    ),
+    (
+        RATE_LIMIT_STORE_ERRORS,
+        "Rate-limit checks decided by the process's own budget because Redis did not answer.",
+        &["endpoint"],
     ),
 ];
 

@@ -1,8 +1,17 @@
-//! Per-user, per-endpoint rate limiting with `governor`'s GCRA: each
-//! endpoint has its own keyed limiter (so checkout and the portal never share a bucket), keyed
-//! by user id. A refused attempt does not consume budget (GCRA only advances on acceptance).
-//! Refusals answer 429 with `Retry-After`, log one structured `rate_limited` line and count in
+//! Per-user, per-endpoint rate limiting with a GCRA: each endpoint has its own budget per user
+//! (so checkout and the portal never share one): a burst of n, then one attempt back every
+//! 60/n seconds. A refused attempt does not consume budget. Refusals answer 429 with
+//! `Retry-After`, log one structured `rate_limited` line and count in
 //! `billing_rate_limited_requests_total`.
+//!
+//! With `REDIS_URL` the budgets live in Redis ([`shared`]), so replicas behind a load balancer
+//! share them. When Redis does not answer (within 250 ms), this process's own budget decides —
+//! the backend keeps selling and keeps limiting, each replica on its own until Redis is back —
+//! and the fallback is logged (`rate_limit_store_unavailable`) and counted
+//! (`billing_rate_limit_store_errors_total`). Without `REDIS_URL` the process's own budget is
+//! the only one: right for a single instance.
+
+pub mod shared;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -17,7 +26,7 @@ use crate::api::AppState;
 use crate::auth::AuthUser;
 use crate::config::RateLimits;
 use crate::error::ApiError;
-use crate::metrics::{Metrics, RATE_LIMITED};
+use crate::metrics::{Metrics, RATE_LIMIT_STORE_ERRORS, RATE_LIMITED};
 
 /// A rate-limited endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,12 +50,15 @@ impl Endpoint {
     }
 }
 
-/// One keyed limiter per endpoint.
+/// One budget per endpoint and user: in Redis when configured, else (and as the fallback) in
+/// this process.
 pub struct Limiters {
     checkout: DefaultKeyedRateLimiter<String>,
     portal: DefaultKeyedRateLimiter<String>,
     admin: DefaultKeyedRateLimiter<String>,
     clock: DefaultClock,
+    quotas: RateLimits,
+    shared: Option<shared::SharedBudgets>,
 }
 
 impl std::fmt::Debug for Limiters {
@@ -60,18 +72,67 @@ fn per_minute(n: u32) -> Quota {
 }
 
 impl Limiters {
-    /// Limiters with the configured quotas (n per minute, bursts of n).
+    /// Limiters with the configured quotas (n per minute, bursts of n), shared through Redis
+    /// when `limits.redis_url` is set.
     pub fn new(limits: &RateLimits) -> Limiters {
+        let shared = limits.redis_url.as_deref().and_then(|url| {
+            shared::SharedBudgets::new(url)
+                .inspect_err(
+                    |e| tracing::error!(error = %e, "REDIS_URL unusable; budgets per process"),
+                )
+                .ok()
+        });
         Limiters {
             checkout: RateLimiter::keyed(per_minute(limits.checkout_per_minute)),
             portal: RateLimiter::keyed(per_minute(limits.portal_per_minute)),
             admin: RateLimiter::keyed(per_minute(limits.admin_per_minute)),
             clock: DefaultClock::default(),
+            quotas: limits.clone(),
+            shared,
         }
     }
 
-    /// Takes one unit of `user_id`'s budget at `endpoint`, or says how long to wait.
-    pub fn check(&self, endpoint: Endpoint, user_id: &str) -> Result<(), Duration> {
+    /// Whether budgets are shared between replicas (Redis configured).
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
+    /// Takes one unit of `user_id`'s budget at `endpoint`, or says how long to wait: from
+    /// Redis when configured, else — or when Redis does not answer — from this process.
+    pub async fn check(
+        &self,
+        metrics: &Metrics,
+        endpoint: Endpoint,
+        user_id: &str,
+    ) -> Result<(), Duration> {
+        if let Some(store) = &self.shared {
+            let per_minute = match endpoint {
+                Endpoint::Checkout => self.quotas.checkout_per_minute,
+                Endpoint::Portal => self.quotas.portal_per_minute,
+                Endpoint::AdminWrite => self.quotas.admin_per_minute,
+            };
+            let key = format!("billing:ratelimit:{}:{user_id}", endpoint.as_str());
+            match store.take(&key, per_minute).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(wait)) => return Err(wait),
+                Err(e) => {
+                    metrics.inc(RATE_LIMIT_STORE_ERRORS, &[endpoint.as_str()]);
+                    if !matches!(e, shared::StoreError::BackingOff) {
+                        tracing::warn!(
+                            event = "rate_limit_store_unavailable",
+                            endpoint = endpoint.as_str(),
+                            error = %e,
+                            "Redis did not answer; this process's own budget decides"
+                        );
+                    }
+                }
+            }
+        }
+        self.check_local(endpoint, user_id)
+    }
+
+    /// Takes one unit of this process's own budget.
+    fn check_local(&self, endpoint: Endpoint, user_id: &str) -> Result<(), Duration> {
         let limiter = match endpoint {
             Endpoint::Checkout => &self.checkout,
             Endpoint::Portal => &self.portal,
@@ -93,14 +154,14 @@ pub fn retry_after_secs(wait: Duration) -> u64 {
 }
 
 /// Refuses (429) when over budget; logs and counts the refusal.
-pub fn enforce(
+pub async fn enforce(
     limiters: &Limiters,
     metrics: &Metrics,
     endpoint: Endpoint,
     user_id: &str,
     client: Option<SocketAddr>,
 ) -> Result<(), ApiError> {
-    match limiters.check(endpoint, user_id) {
+    match limiters.check(metrics, endpoint, user_id).await {
         Ok(()) => Ok(()),
         Err(wait) => {
             let retry_after = retry_after_secs(wait);
@@ -159,7 +220,8 @@ impl<E: LimitedEndpoint> FromRequestParts<AppState> for Limited<E> {
             E::ENDPOINT,
             &user.user_id,
             client_addr(parts),
-        )?;
+        )
+        .await?;
         Ok(Limited(user, std::marker::PhantomData))
     }
 }
@@ -176,28 +238,114 @@ pub fn client_addr(parts: &Parts) -> Option<SocketAddr> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn budgets_are_per_user_and_per_endpoint_and_refusals_are_free() {
-        let l = Limiters::new(&RateLimits {
-            checkout_per_minute: 2,
-            portal_per_minute: 2,
-            admin_per_minute: 2,
-        });
-        assert!(l.check(Endpoint::Checkout, "a").is_ok());
-        assert!(l.check(Endpoint::Checkout, "a").is_ok());
-        let wait = l.check(Endpoint::Checkout, "a").unwrap_err();
-        assert!(wait <= Duration::from_secs(30) && wait > Duration::ZERO);
-        // Other user, other endpoint: own budgets.
-        assert!(l.check(Endpoint::Checkout, "b").is_ok());
-        assert!(l.check(Endpoint::Portal, "a").is_ok());
-        // Refused attempts do not push the wait further out.
-        let w1 = l.check(Endpoint::Checkout, "a").unwrap_err();
-        for _ in 0..50 {
-            let _ = l.check(Endpoint::Checkout, "a");
+    fn limits(n: u32, redis_url: Option<&str>) -> RateLimits {
+        RateLimits {
+            checkout_per_minute: n,
+            portal_per_minute: n,
+            admin_per_minute: n,
+            redis_url: redis_url.map(str::to_string),
         }
-        let w2 = l.check(Endpoint::Checkout, "a").unwrap_err();
+    }
+
+    /// The Redis the tests use (`REDIS_URL`, default the local one CI starts).
+    fn redis_url() -> String {
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
+    }
+
+    fn user() -> String {
+        format!("user_{}", rand::random::<u64>())
+    }
+
+    /// The GCRA's promises, for one limiter: a burst of n, per user and per endpoint, and
+    /// refusals that do not push the wait further out.
+    async fn keeps_its_promises(l: &Limiters, m: &Metrics) {
+        let (a, b) = (user(), user());
+        assert!(l.check(m, Endpoint::Checkout, &a).await.is_ok());
+        assert!(l.check(m, Endpoint::Checkout, &a).await.is_ok());
+        let wait = l.check(m, Endpoint::Checkout, &a).await.unwrap_err();
+        assert!(
+            wait <= Duration::from_secs(30) && wait > Duration::from_secs(25),
+            "{wait:?}"
+        );
+        // Other user, other endpoint: own budgets.
+        assert!(l.check(m, Endpoint::Checkout, &b).await.is_ok());
+        assert!(l.check(m, Endpoint::Portal, &a).await.is_ok());
+        // Refused attempts do not push the wait further out.
+        let w1 = l.check(m, Endpoint::Checkout, &a).await.unwrap_err();
+        for _ in 0..50 {
+            let _ = l.check(m, Endpoint::Checkout, &a).await;
+        }
+        let w2 = l.check(m, Endpoint::Checkout, &a).await.unwrap_err();
         assert!(w2 <= w1, "{w2:?} > {w1:?}");
+    }
+
+    #[tokio::test]
+    async fn the_process_budget_keeps_its_promises() {
+        let m = Metrics::default();
+        keeps_its_promises(&Limiters::new(&limits(2, None)), &m).await;
         assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
         assert_eq!(retry_after_secs(Duration::from_millis(29_001)), 30);
+    }
+
+    #[tokio::test]
+    async fn the_redis_budget_keeps_the_same_promises() {
+        let m = Metrics::default();
+        let l = Limiters::new(&limits(2, Some(&redis_url())));
+        assert!(l.is_shared());
+        keeps_its_promises(&l, &m).await;
+        assert!(
+            !m.render()
+                .contains("billing_rate_limit_store_errors_total{"),
+            "Redis at {} did not answer (start it: redis-server --daemonize yes): {}",
+            redis_url(),
+            m.render()
+        );
+    }
+
+    #[tokio::test]
+    async fn replicas_on_one_redis_share_one_budget() {
+        let m = Metrics::default();
+        let (one, two) = (
+            Limiters::new(&limits(3, Some(&redis_url()))),
+            Limiters::new(&limits(3, Some(&redis_url()))),
+        );
+        let u = user();
+        // Alternating replicas: three attempts in all, not three each.
+        assert!(one.check(&m, Endpoint::Checkout, &u).await.is_ok());
+        assert!(two.check(&m, Endpoint::Checkout, &u).await.is_ok());
+        assert!(one.check(&m, Endpoint::Checkout, &u).await.is_ok());
+        assert!(two.check(&m, Endpoint::Checkout, &u).await.is_err());
+        assert!(one.check(&m, Endpoint::Checkout, &u).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_redis_leaves_the_process_budget_in_charge_and_says_so() {
+        // A port nothing listens on.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("redis://{}/0", closed.local_addr().unwrap());
+        drop(closed);
+        let m = Metrics::default();
+        let l = Limiters::new(&limits(2, Some(&url)));
+        let u = user();
+        let started = std::time::Instant::now();
+        assert!(l.check(&m, Endpoint::Checkout, &u).await.is_ok());
+        assert!(l.check(&m, Endpoint::Checkout, &u).await.is_ok());
+        assert!(
+            l.check(&m, Endpoint::Checkout, &u).await.is_err(),
+            "still limited"
+        );
+        assert!(
+            m.render().contains(
+                "billing_rate_limit_store_errors_total{endpoint=\"create-checkout-session\"} 3"
+            ),
+            "{}",
+            m.render()
+        );
+        // The first check found Redis down; the others skipped it without waiting.
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

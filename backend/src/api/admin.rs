@@ -33,7 +33,8 @@ impl FromRequestParts<AppState> for AdminWriter {
             Endpoint::AdminWrite,
             &admin.user_id,
             client_addr(parts),
-        )?;
+        )
+        .await?;
         Ok(AdminWriter(admin))
     }
 }

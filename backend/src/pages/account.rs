@@ -92,7 +92,8 @@ pub async fn billing_portal(
             Endpoint::Portal,
             &viewer.user.user_id,
             client,
-        )?;
+        )
+        .await?;
         let Some(public) = &state.config.public_origin else {
             return Err(ApiError::Unavailable(
                 "BILLING_PUBLIC_URL is not set, so the pages cannot open the billing portal".into(),

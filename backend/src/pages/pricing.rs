@@ -136,7 +136,8 @@ pub async fn checkout(
             Endpoint::Checkout,
             &viewer.user.user_id,
             client,
-        )?;
+        )
+        .await?;
         let Some(public) = &state.config.public_origin else {
             return Err(ApiError::Unavailable(
                 "BILLING_PUBLIC_URL is not set, so the pages cannot send anyone to Checkout".into(),

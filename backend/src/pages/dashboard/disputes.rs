@@ -220,7 +220,8 @@ pub async fn evidence(
             Endpoint::AdminWrite,
             &who.admin.user_id,
             client,
-        )?;
+        )
+        .await?;
         disputes::evidence(&state, &who.admin, &id, &fields, submit, &notes)
             .await
             .map(|_| ())
@@ -255,7 +256,8 @@ pub async fn close(
             Endpoint::AdminWrite,
             &who.admin.user_id,
             client,
-        )?;
+        )
+        .await?;
         if !confirmed {
             return Err(crate::error::ApiError::bad_request(
                 "confirmation_required",

@@ -173,7 +173,8 @@ async fn act(
             Endpoint::AdminWrite,
             &who.admin.user_id,
             client,
-        )?;
+        )
+        .await?;
         if !confirmed {
             return Err(ApiError::bad_request(
                 "confirmation_required",
