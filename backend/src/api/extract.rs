@@ -37,7 +37,7 @@ fn map_rejection(r: &JsonRejection) -> ApiError {
             "invalid_json",
             "Expected a JSON body with Content-Type: application/json.",
         ),
-        JsonRejection::BytesRejection(_) => ApiError::PayloadTooLarge,
+        JsonRejection::BytesRejection(e) => ApiError::body_unreadable(e),
         _ => ApiError::bad_request("invalid_json", "The request body is not valid JSON."),
     }
 }

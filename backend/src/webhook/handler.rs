@@ -36,7 +36,7 @@ pub async fn receive(
     }
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| ApiError::PayloadTooLarge)?;
+        .map_err(|e| ApiError::body_unreadable(&e))?;
 
     let sig_header = headers
         .get("stripe-signature")
