@@ -123,7 +123,10 @@ pub async fn start(
         alerts: Arc::new(alerts::Alerter::new(config.alerts.clone(), metrics.clone())),
         metrics,
         pool: pool.clone(),
-        auth: Arc::new(Authenticator::from_config(&config.auth)),
+        auth: Arc::new(
+            Authenticator::from_config(&config.auth)
+                .with_max_lifetime(config.jwt_max_lifetime_secs),
+        ),
         webhook: Arc::new(WebhookContext {
             stripe: stripe.clone(),
             mapping: config.stripe.price_mapping.clone(),
