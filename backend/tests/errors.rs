@@ -115,3 +115,73 @@ async fn every_api_route_answers_bad_queries_and_paths_in_json() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn redirect_urls_stripe_would_refuse_are_400_before_anything_is_created() {
+    let app = TestApp::start().await;
+    let token = app.token("user_urls", "urls@example.com");
+    let long = format!("http://localhost:3000/{}", "a".repeat(5000));
+    for (success, cancel) in [
+        (
+            "http://localhost:3000/ok?x=\"1\"",
+            "http://localhost:3000/c",
+        ),
+        ("http://localhost:3000/o k", "http://localhost:3000/c"),
+        ("http://localhost:3000/ok", "http://localhost:3000/<c>"),
+        (
+            "http://localhost:3000/ok?q=caf\u{e9}",
+            "http://localhost:3000/c",
+        ),
+        (long.as_str(), "http://localhost:3000/c"),
+    ] {
+        let (s, b, _) = app
+            .call(
+                "POST",
+                "/create-checkout-session",
+                Some(&token),
+                Some(json!({"tier": "basic", "billing_cycle": "monthly",
+                    "success_url": success, "cancel_url": cancel})),
+            )
+            .await;
+        assert_eq!(s, 400, "{success} / {cancel}: {b}");
+        assert_eq!(b["error"]["code"], "invalid_redirect_url");
+    }
+    let (s, b, _) = app
+        .call(
+            "POST",
+            "/create-portal-session",
+            Some(&token),
+            Some(json!({"return_url": "http://localhost:3000/back?a=<b>"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("invalid_redirect_url"))
+    );
+    assert!(app.stub.posts("/v1/customers").is_empty());
+    assert!(app.stub.posts("/v1/checkout/sessions").is_empty());
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM user_subscriptions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+
+    // An upper-case scheme and host are normalised, not refused.
+    let (s, b, _) = app
+        .call(
+            "POST",
+            "/create-checkout-session",
+            Some(&token),
+            Some(json!({"tier": "basic", "billing_cycle": "monthly",
+                "success_url": "HTTP://LOCALHOST:3000/Done", "cancel_url": "Http://Localhost:3000/c"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let sent = &app.stub.posts("/v1/checkout/sessions")[0];
+    assert_eq!(
+        sent.param("success_url"),
+        Some("http://localhost:3000/Done?session_id={CHECKOUT_SESSION_ID}")
+    );
+    assert_eq!(sent.param("cancel_url"), Some("http://localhost:3000/c"));
+    app.stop().await;
+}

@@ -2,9 +2,9 @@
 //! (409), creates or reuses the user's Stripe customer (found by our stored id, never by
 //! e-mail) and creates a subscription Checkout Session.
 
+use super::validate::check_redirect_url;
 use crate::api::AppState;
 use crate::auth::AuthUser;
-use crate::config::url_within_origins;
 use crate::db::subscriptions;
 use crate::error::ApiError;
 use crate::plans::{BillingCycle, PlanKey, Tier};
@@ -60,21 +60,11 @@ pub async fn start_checkout(
     };
     let price_id = mapping.price_for(plan).ok_or_else(not_for_sale)?;
     let origins = &state.config.allowed_redirect_origins;
-    for (name, url) in [
-        ("success_url", req.success_url),
-        ("cancel_url", req.cancel_url),
-    ] {
-        if !url_within_origins(url, origins) {
-            return Err(ApiError::bad_request(
-                "invalid_redirect_url",
-                format!(
-                    "{name} must start with one of the allowed origins: {}.",
-                    origins.join(", ")
-                ),
-            ));
-        }
-    }
-    let success_url = with_session_placeholder(req.success_url);
+    // Checked as Stripe checks them, before a customer or a row is created.
+    let success_url = check_redirect_url("success_url", req.success_url, origins)?;
+    let success_url = with_session_placeholder(&success_url);
+    let success_url = check_redirect_url("success_url", &success_url, origins)?;
+    let cancel_url = check_redirect_url("cancel_url", req.cancel_url, origins)?;
 
     let existing = subscriptions::get_by_user(&state.pool, &user.user_id).await?;
     if let Some(row) = &existing
@@ -111,7 +101,7 @@ pub async fn start_checkout(
             plan,
             price_id,
             success_url: &success_url,
-            cancel_url: req.cancel_url,
+            cancel_url: &cancel_url,
             attempt_bucket: req.attempt,
         },
     )
