@@ -11,7 +11,7 @@ use super::render::{
 };
 use super::session::{CheckedForm, ClientAddr, PageBody, Viewer};
 use crate::api::AppState;
-use crate::api::checkout::attempt_bucket;
+use crate::api::checkout::portal_key;
 use crate::db::subscriptions;
 use crate::error::ApiError;
 use crate::flows::portal::open_portal;
@@ -101,7 +101,7 @@ pub async fn billing_portal(
             &state,
             &viewer.user,
             &format!("{public}/account"),
-            &attempt_bucket(&headers),
+            &portal_key(&headers),
         )
         .await
     }

@@ -14,7 +14,7 @@ use super::render::{
 };
 use super::session::{CheckedForm, ClientAddr, PageBody, PageQuery, Viewer};
 use crate::api::AppState;
-use crate::api::checkout::attempt_bucket;
+use crate::api::checkout::caller_key;
 use crate::db::{plans, subscriptions};
 use crate::error::ApiError;
 use crate::flows::checkout::{CheckoutRequest, start_checkout};
@@ -151,7 +151,7 @@ pub async fn checkout(
                 billing_cycle: &cycle_text,
                 success_url: &success_url,
                 cancel_url: &cancel_url,
-                attempt: &attempt_bucket(&headers),
+                caller_key: caller_key(&headers).as_deref(),
             },
         )
         .await
