@@ -83,6 +83,35 @@ pub async fn receive(
             after_commit(&state, &event, &o);
             Ok(Json(json!({"received": true})))
         }
+        Err(err) if err.is_permanent() => {
+            let message = err.to_string();
+            if let Err(db_err) = events::record_unprocessable(
+                &state.pool,
+                &event.id,
+                &event.kind,
+                created,
+                event.livemode,
+                &message,
+            )
+            .await
+            {
+                // Not recorded: answer 500 so Stripe retries and the record is attempted again.
+                tracing::error!(event_id = %event.id, error = %db_err, "could not record an unprocessable webhook");
+                return Err(ApiError::Database(db_err));
+            }
+            tracing::error!(
+                event_id = %event.id, event_type = %event.kind, outcome = "unprocessable",
+                error = %message, "stripe webhook"
+            );
+            state.metrics.inc(
+                crate::metrics::WEBHOOK_EVENTS,
+                &[&event.kind, "unprocessable"],
+            );
+            state
+                .alerts
+                .webhook_unprocessable(&event.id, &event.kind, &message);
+            Ok(Json(json!({"received": true, "unprocessable": true})))
+        }
         Err(err) => {
             let message = err.to_string();
             if let Err(db_err) = events::record_failure(
