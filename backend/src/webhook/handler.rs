@@ -59,9 +59,7 @@ pub async fn receive(
         ));
     }
 
-    let event: Event = serde_json::from_slice(&bytes).map_err(|_| {
-        ApiError::bad_request("invalid_payload", "The webhook body is not a Stripe event.")
-    })?;
+    let event = decode_event(&bytes)?;
     let created = OffsetDateTime::from_unix_timestamp(event.created).ok();
 
     match process(&state, &event, created).await {
@@ -142,6 +140,13 @@ pub async fn receive(
             )))
         }
     }
+}
+
+/// Decodes a verified webhook body into an event; anything else is 400 `invalid_payload`.
+pub fn decode_event(bytes: &[u8]) -> Result<Event, ApiError> {
+    serde_json::from_slice(bytes).map_err(|_| {
+        ApiError::bad_request("invalid_payload", "The webhook body is not a Stripe event.")
+    })
 }
 
 enum Processed {
