@@ -56,6 +56,15 @@ impl Alerter {
         self.post("webhook_failure", text);
     }
 
+    /// A webhook event can never apply (answered 2xx, so Stripe will not retry it).
+    pub fn webhook_unprocessable(&self, event_id: &str, event_type: &str, error: &str) {
+        let text = format!(
+            ":warning: Stripe webhook event {event_id} ({event_type}) can never apply: {}. It was answered 2xx so Stripe stops retrying; fix the cause (e.g. the price mapping) and resend it from the Dashboard. See stripe_events (status unprocessable).",
+            error.chars().take(300).collect::<String>()
+        );
+        self.post("webhook_unprocessable", text);
+    }
+
     /// Counts recent rows of `what` and alerts when the count exceeds its threshold.
     pub async fn check_threshold(&self, pool: &PgPool, what: Counted) {
         if self.config.webhook_url.is_none() {

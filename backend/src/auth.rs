@@ -1,5 +1,6 @@
 //! Caller authentication: bearer tokens (and, for pages, the `__session` cookie) verified into
-//! an [`AuthUser`] (`sub` = user id, `email` claim = e-mail, `exp` checked). RS256 tokens of a Clerk-style identity provider are verified
+//! an [`AuthUser`] (`sub` = user id, `email` claim = e-mail; `exp` and `nbf` checked with a
+//! 30 s leeway, `iat` never in the future, and a lifetime of at most `JWT_MAX_LIFETIME_SECS`). RS256 tokens of a Clerk-style identity provider are verified
 //! against its JWKS (`JWKS_URL`, cached, refetched when a token names an unknown `kid`) with the
 //! issuer `JWT_ISSUER`; HS256 with `JWT_SECRET` serves development. [`AdminUser`] adds the
 //! admin rule (`ADMIN_EMAILS`, `ADMIN_EMAIL_DOMAIN`; 403 for everyone else).
@@ -59,6 +60,50 @@ struct Claims {
     sub: String,
     #[serde(default)]
     email: Option<String>,
+    /// Checked by `jsonwebtoken` (required); read again for the lifetime rule.
+    exp: f64,
+    /// Issued-at; optional, but never in the future and never long before `exp`.
+    #[serde(default)]
+    iat: Option<f64>,
+}
+
+/// Clock skew allowed on `exp`, `nbf` and `iat`, in seconds.
+pub const LEEWAY_SECS: u64 = 30;
+
+/// The default longest lifetime (`exp - iat`) of a token: 24 hours. Clerk's session tokens
+/// live 60 s; development tokens an hour or so.
+pub const DEFAULT_MAX_LIFETIME_SECS: u64 = 86_400;
+
+/// The checks `jsonwebtoken` does not make: `iat` not in the future (beyond the leeway), and a
+/// lifetime of at most `max_lifetime` — `exp - iat`, or for a token without `iat`, the time it
+/// has left (`exp - now`), so a token without `iat` cannot outlive the rule either.
+fn check_times(c: &Claims, now: i64, max_lifetime: u64) -> Result<(), AuthError> {
+    let leeway = LEEWAY_SECS as f64;
+    let now = now as f64;
+    if !c.exp.is_finite() {
+        return Err(AuthError::Invalid);
+    }
+    let lifetime = match c.iat {
+        Some(iat) if !iat.is_finite() || iat > now + leeway => return Err(AuthError::Invalid),
+        Some(iat) => c.exp - iat,
+        None => c.exp - now,
+    };
+    if lifetime > max_lifetime as f64 + leeway {
+        return Err(AuthError::Invalid);
+    }
+    Ok(())
+}
+
+fn validation(alg: Algorithm, required: &[&str]) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.set_required_spec_claims(required);
+    validation.leeway = LEEWAY_SECS;
+    validation.validate_nbf = true;
+    validation
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 /// Verifies callers according to the configuration.
@@ -70,8 +115,10 @@ pub enum Authenticator {
     Hs256 {
         /// The key.
         key: DecodingKey,
-        /// Algorithm pinned to HS256; `exp` required.
+        /// Algorithm pinned to HS256; `exp` required, `nbf` checked.
         validation: Box<Validation>,
+        /// The longest `exp - iat` accepted.
+        max_lifetime: u64,
     },
     /// RS256 tokens verified against a JWKS.
     Rs256(Box<JwksVerifier>),
@@ -86,6 +133,7 @@ pub struct JwksVerifier {
     url: String,
     http: reqwest::Client,
     validation: Validation,
+    max_lifetime: u64,
     keys: tokio::sync::RwLock<HashMap<String, DecodingKey>>,
     /// Serialises refetches (single flight) and remembers kids a refetch did not find.
     refresh: tokio::sync::Mutex<HashMap<String, Instant>>,
@@ -95,13 +143,12 @@ impl JwksVerifier {
     /// A verifier for `jwks_url`, accepting only tokens issued by `issuer`.
     pub fn new(jwks_url: &str, issuer: &str) -> JwksVerifier {
         crate::stripe::client::install_crypto_provider();
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.set_required_spec_claims(&["exp", "sub", "iss"]);
+        let mut validation = validation(Algorithm::RS256, &["exp", "sub", "iss"]);
         validation.set_issuer(&[issuer]);
         // Clerk session tokens carry `azp`, not `aud`.
         validation.validate_aud = false;
-        validation.leeway = 30;
         JwksVerifier {
+            max_lifetime: DEFAULT_MAX_LIFETIME_SECS,
             url: jwks_url.to_string(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
@@ -120,11 +167,11 @@ impl JwksVerifier {
         }
         let kid = header.kid.ok_or(AuthError::Invalid)?;
         if let Some(key) = self.keys.read().await.get(&kid) {
-            return decode_with(token, key, &self.validation);
+            return decode_with(token, key, &self.validation, self.max_lifetime);
         }
         self.refetch_for(&kid).await?;
         match self.keys.read().await.get(&kid) {
-            Some(key) => decode_with(token, key, &self.validation),
+            Some(key) => decode_with(token, key, &self.validation, self.max_lifetime),
             None => Err(AuthError::Invalid),
         }
     }
@@ -181,10 +228,17 @@ impl JwksVerifier {
     }
 }
 
-fn decode_with(token: &str, key: &DecodingKey, v: &Validation) -> Result<Claims, AuthError> {
-    jsonwebtoken::decode::<Claims>(token, key, v)
+fn decode_with(
+    token: &str,
+    key: &DecodingKey,
+    v: &Validation,
+    max_lifetime: u64,
+) -> Result<Claims, AuthError> {
+    let claims = jsonwebtoken::decode::<Claims>(token, key, v)
         .map(|d| d.claims)
-        .map_err(|_| AuthError::Invalid)
+        .map_err(|_| AuthError::Invalid)?;
+    check_times(&claims, unix_now(), max_lifetime)?;
+    Ok(claims)
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -202,19 +256,25 @@ impl Authenticator {
     pub fn from_config(config: &AuthConfig) -> Authenticator {
         match config {
             AuthConfig::Disabled => Authenticator::Disabled,
-            AuthConfig::Hs256 { secret } => {
-                let mut validation = Validation::new(Algorithm::HS256);
-                validation.set_required_spec_claims(&["exp", "sub"]);
-                validation.leeway = 30;
-                Authenticator::Hs256 {
-                    key: DecodingKey::from_secret(secret.expose().as_bytes()),
-                    validation: Box::new(validation),
-                }
-            }
+            AuthConfig::Hs256 { secret } => Authenticator::Hs256 {
+                key: DecodingKey::from_secret(secret.expose().as_bytes()),
+                validation: Box::new(validation(Algorithm::HS256, &["exp", "sub"])),
+                max_lifetime: DEFAULT_MAX_LIFETIME_SECS,
+            },
             AuthConfig::Rs256 { jwks_url, issuer } => {
                 Authenticator::Rs256(Box::new(JwksVerifier::new(jwks_url, issuer)))
             }
         }
+    }
+
+    /// Sets the longest token lifetime accepted (`JWT_MAX_LIFETIME_SECS`).
+    pub fn with_max_lifetime(mut self, secs: u64) -> Authenticator {
+        match &mut self {
+            Authenticator::Disabled => {}
+            Authenticator::Hs256 { max_lifetime, .. } => *max_lifetime = secs,
+            Authenticator::Rs256(v) => v.max_lifetime = secs,
+        }
+        self
     }
 
     /// Authenticates an API request from its `Authorization: Bearer` header. Async so key
@@ -244,11 +304,11 @@ impl Authenticator {
     async fn verify_token(&self, token: &str) -> Result<AuthUser, AuthError> {
         match self {
             Authenticator::Disabled => Err(AuthError::Invalid),
-            Authenticator::Hs256 { key, validation } => {
-                let data = jsonwebtoken::decode::<Claims>(token, key, validation)
-                    .map_err(|_| AuthError::Invalid)?;
-                claims_to_user(data.claims)
-            }
+            Authenticator::Hs256 {
+                key,
+                validation,
+                max_lifetime,
+            } => claims_to_user(decode_with(token, key, validation, *max_lifetime)?),
             Authenticator::Rs256(v) => claims_to_user(v.verify(token).await?),
         }
     }
@@ -421,6 +481,99 @@ mod tests {
             auth().authenticate_page(&HeaderMap::new()).await,
             Err(AuthError::Missing)
         );
+    }
+
+    #[tokio::test]
+    async fn not_before_is_enforced_with_the_leeway() {
+        let a = auth();
+        let t = |nbf: i64| {
+            token(
+                "s3cret",
+                serde_json::json!({"sub": "u", "exp": now() + 600, "nbf": nbf}),
+            )
+        };
+        assert_eq!(
+            a.authenticate(&headers(&t(now() + 120))).await,
+            Err(AuthError::Invalid)
+        );
+        assert!(a.authenticate(&headers(&t(now() + 20))).await.is_ok());
+        assert!(a.authenticate(&headers(&t(now() - 60))).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn issued_at_in_the_future_is_refused() {
+        let a = auth();
+        let t = |iat: i64| {
+            token(
+                "s3cret",
+                serde_json::json!({"sub": "u", "exp": now() + 600, "iat": iat}),
+            )
+        };
+        assert_eq!(
+            a.authenticate(&headers(&t(now() + 120))).await,
+            Err(AuthError::Invalid)
+        );
+        assert!(a.authenticate(&headers(&t(now() + 20))).await.is_ok());
+        assert!(a.authenticate(&headers(&t(now()))).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn lifetime_is_capped_with_and_without_iat() {
+        let a = auth().with_max_lifetime(3600);
+        let n = now();
+        // The harness's tokens: iat now, one hour.
+        let hour = token(
+            "s3cret",
+            serde_json::json!({"sub": "u", "iat": n, "exp": n + 3600}),
+        );
+        assert!(a.authenticate(&headers(&hour)).await.is_ok());
+        let long = token(
+            "s3cret",
+            serde_json::json!({"sub": "u", "iat": n, "exp": n + 7200}),
+        );
+        assert_eq!(
+            a.authenticate(&headers(&long)).await,
+            Err(AuthError::Invalid)
+        );
+        // Issued long ago with a far expiry: the lifetime counts, not the time left.
+        let old = token(
+            "s3cret",
+            serde_json::json!({"sub": "u", "iat": n - 7000, "exp": n + 600}),
+        );
+        assert_eq!(
+            a.authenticate(&headers(&old)).await,
+            Err(AuthError::Invalid)
+        );
+        // Without iat, the time left must be within the cap.
+        let no_iat_far = token("s3cret", serde_json::json!({"sub": "u", "exp": n + 7200}));
+        assert_eq!(
+            a.authenticate(&headers(&no_iat_far)).await,
+            Err(AuthError::Invalid)
+        );
+        let no_iat_near = token("s3cret", serde_json::json!({"sub": "u", "exp": n + 600}));
+        assert!(a.authenticate(&headers(&no_iat_near)).await.is_ok());
+        // The default cap is 24 h.
+        let day = token(
+            "s3cret",
+            serde_json::json!({"sub": "u", "iat": n, "exp": n + 2 * 86_400}),
+        );
+        assert_eq!(
+            auth().authenticate(&headers(&day)).await,
+            Err(AuthError::Invalid)
+        );
+    }
+
+    #[test]
+    fn time_rules_refuse_non_finite_claims() {
+        let c = |exp: f64, iat: Option<f64>| Claims {
+            sub: "u".into(),
+            email: None,
+            exp,
+            iat,
+        };
+        assert!(check_times(&c(f64::INFINITY, None), 0, 60).is_err());
+        assert!(check_times(&c(30.0, Some(f64::NAN)), 0, 60).is_err());
+        assert!(check_times(&c(30.0, Some(0.0)), 0, 60).is_ok());
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::plans::PriceMapping;
+use crate::server::ServerLimits;
 
 /// A secret value (API key, webhook secret, JWT secret). `Debug` and `Display` show only its
 /// kind prefix, so it can't leak through logs or error messages by accident.
@@ -212,6 +213,10 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Alerting.
     pub alerts: AlertConfig,
+    /// Connection limits of the HTTP server.
+    pub server: ServerLimits,
+    /// `JWT_MAX_LIFETIME_SECS`: the longest `exp - iat` a bearer token may have (default 24 h).
+    pub jwt_max_lifetime_secs: u64,
 }
 
 /// One configuration problem: which variable, what is wrong, how to fix it.
@@ -314,6 +319,9 @@ impl Config {
         }
         let rate_limits = read_rate_limits(&mut r);
         let alerts = read_alerts(&mut r);
+        let server = read_server_limits(&mut r);
+        let jwt_max_lifetime_secs =
+            read_positive(&mut r, "JWT_MAX_LIFETIME_SECS", 86_400, 30 * 86_400);
 
         if !r.problems.is_empty() {
             return Err(ConfigError {
@@ -355,6 +363,8 @@ impl Config {
                 public_origin,
                 rate_limits,
                 alerts,
+                server,
+                jwt_max_lifetime_secs,
             }),
             _ => Err(ConfigError {
                 problems: vec![ConfigProblem {
@@ -832,6 +842,29 @@ fn read_alerts(r: &mut Reader) -> AlertConfig {
     }
 }
 
+fn read_server_limits(r: &mut Reader) -> ServerLimits {
+    let d = ServerLimits::default();
+    let secs = |r: &mut Reader, name: &str, default: std::time::Duration, max: u64| {
+        std::time::Duration::from_secs(read_positive(r, name, default.as_secs(), max))
+    };
+    ServerLimits {
+        header_read: secs(r, "BILLING_HEADER_READ_TIMEOUT_SECS", d.header_read, 600),
+        body_read: secs(r, "BILLING_BODY_READ_TIMEOUT_SECS", d.body_read, 3600),
+        keep_alive_idle: secs(
+            r,
+            "BILLING_KEEP_ALIVE_TIMEOUT_SECS",
+            d.keep_alive_idle,
+            3600,
+        ),
+        max_connections: read_positive(
+            r,
+            "BILLING_MAX_CONNECTIONS",
+            d.max_connections as u64,
+            1_000_000,
+        ) as usize,
+    }
+}
+
 /// Normalises `scheme://host[:port]` (a trailing `/` allowed) to lower case; `None` if it is not
 /// an http(s) origin.
 pub fn normalize_origin(s: &str) -> Option<String> {
@@ -1103,6 +1136,38 @@ mod tests {
         assert!(has(&ps, "CHECKOUT_RATE_LIMIT_PER_MINUTE", "whole number"));
         assert!(has(&ps, "ALERT_WEBHOOK_URL", "http"));
         assert!(has(&ps, "ALERT_EFW_THRESHOLD", "whole number"));
+    }
+
+    #[test]
+    fn server_limits_have_defaults_and_are_checked() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.server, ServerLimits::default());
+        assert_eq!(c.server.header_read.as_secs(), 10);
+        assert_eq!(c.server.max_connections, 1024);
+        assert_eq!(c.jwt_max_lifetime_secs, 86_400);
+        let c = with(&[
+            ("BILLING_HEADER_READ_TIMEOUT_SECS", Some("2")),
+            ("BILLING_MAX_CONNECTIONS", Some("16")),
+        ])
+        .unwrap();
+        assert_eq!(c.server.header_read.as_secs(), 2);
+        assert_eq!(c.server.max_connections, 16);
+        let ps = problems(&[
+            ("BILLING_HEADER_READ_TIMEOUT_SECS", Some("0")),
+            ("BILLING_BODY_READ_TIMEOUT_SECS", Some("10s")),
+            ("BILLING_KEEP_ALIVE_TIMEOUT_SECS", Some("-1")),
+            ("BILLING_MAX_CONNECTIONS", Some("lots")),
+            ("JWT_MAX_LIFETIME_SECS", Some("0")),
+        ]);
+        for v in [
+            "BILLING_HEADER_READ_TIMEOUT_SECS",
+            "BILLING_BODY_READ_TIMEOUT_SECS",
+            "BILLING_KEEP_ALIVE_TIMEOUT_SECS",
+            "BILLING_MAX_CONNECTIONS",
+            "JWT_MAX_LIFETIME_SECS",
+        ] {
+            assert!(has(&ps, v, "whole number"), "{v}: {ps:?}");
+        }
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub enum ApiError {
     /// 413: body over the limit.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 408: the body did not arrive within the body read timeout.
+    #[error("request body timeout")]
+    RequestTimeout,
     /// 502: Stripe failed; details logged only.
     #[error("stripe: {0}")]
     Stripe(#[from] StripeError),
@@ -77,6 +80,16 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The error for a request body that could not be read: 408 when it came too slowly,
+    /// else 413 (over the size limit, or the connection failed while reading).
+    pub fn body_unreadable(err: &(dyn std::error::Error + 'static)) -> ApiError {
+        if crate::server::is_body_timeout(err) {
+            ApiError::RequestTimeout
+        } else {
+            ApiError::PayloadTooLarge
+        }
+    }
+
     /// A 400 with `code` and `message`.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::BadRequest {
@@ -96,6 +109,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Stripe(e) if e.is_unavailable() => {
                 (StatusCode::BAD_GATEWAY, "stripe_unavailable")
@@ -119,6 +133,7 @@ impl ApiError {
             | ApiError::Conflict { message, .. } => message.clone(),
             ApiError::MethodNotAllowed => "Method not allowed for this path.".into(),
             ApiError::PayloadTooLarge => "The request body is too large.".into(),
+            ApiError::RequestTimeout => "The request body did not arrive in time.".into(),
             ApiError::RateLimited { retry_after_secs } => {
                 format!("Too many requests; try again in {retry_after_secs} s.")
             }

@@ -17,6 +17,7 @@
 //! - [`ratelimit`]: per-user, per-endpoint limits (429 with `Retry-After`).
 //! - [`metrics`]: Prometheus counters served at `/metrics`.
 //! - [`alerts`]: Slack-compatible alerts to `ALERT_WEBHOOK_URL`.
+//! - [`server`]: the accept loop with header, body and idle timeouts and a connection limit.
 //!
 //! [`start`] runs the service on a listener; [`migrate`] prepares a database.
 
@@ -33,6 +34,7 @@ pub mod metrics;
 pub mod pages;
 pub mod plans;
 pub mod ratelimit;
+pub mod server;
 pub mod stripe;
 pub mod webhook;
 
@@ -121,7 +123,10 @@ pub async fn start(
         alerts: Arc::new(alerts::Alerter::new(config.alerts.clone(), metrics.clone())),
         metrics,
         pool: pool.clone(),
-        auth: Arc::new(Authenticator::from_config(&config.auth)),
+        auth: Arc::new(
+            Authenticator::from_config(&config.auth)
+                .with_max_lifetime(config.jwt_max_lifetime_secs),
+        ),
         webhook: Arc::new(WebhookContext {
             stripe: stripe.clone(),
             mapping: config.stripe.price_mapping.clone(),
@@ -130,18 +135,12 @@ pub async fn start(
         stripe,
         config: Arc::new(config),
     };
+    let limits = state.config.server;
     let app = api::router(state);
     let (tx, rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = rx.await;
-        })
-        .await
-    });
+    let server = tokio::spawn(server::serve(listener, app, limits, async {
+        let _ = rx.await;
+    }));
     tracing::info!(%addr, "billing backend listening");
     Ok(RunningBackend {
         addr,

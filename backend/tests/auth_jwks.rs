@@ -121,6 +121,37 @@ async fn issuer_expiry_signature_and_algorithm_are_checked() {
 }
 
 #[tokio::test]
+async fn rs256_time_claims_nbf_iat_and_lifetime_are_checked() {
+    let server = jwks_server(vec![jwk("a", "kid-a")], 1).await;
+    let auth = authenticator(&server).with_max_lifetime(3600);
+    let with = |changes: Value| {
+        let mut c = claims("u", ISSUER, 60);
+        for (k, v) in changes.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        sign("a", "kid-a", c)
+    };
+    let n = now();
+    // A Clerk-style session token: 60 s, iat now, nbf a little in the past.
+    let ok = with(json!({"nbf": n - 10}));
+    assert!(auth.authenticate(&headers(&ok)).await.is_ok());
+    for bad in [
+        json!({"nbf": n + 300}),
+        json!({"iat": n + 300}),
+        json!({"iat": n, "exp": n + 7200}),
+        json!({"iat": null, "exp": n + 7200}),
+    ] {
+        let t = with(bad.clone());
+        assert_eq!(
+            auth.authenticate(&headers(&t)).await,
+            Err(AuthError::Invalid),
+            "{bad}"
+        );
+    }
+    server.verify().await;
+}
+
+#[tokio::test]
 async fn an_unknown_kid_refetches_the_key_set_once() {
     let server = MockServer::start().await;
     // First the provider serves key a only; after rotation it serves a and b.

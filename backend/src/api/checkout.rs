@@ -34,7 +34,7 @@ pub async fn create_checkout_session(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateCheckoutSession>,
 ) -> Result<Json<Value>, ApiError> {
-    let attempt = attempt_bucket(&headers);
+    let caller_key = caller_key(&headers);
     let started = start_checkout(
         &state,
         &user,
@@ -43,7 +43,7 @@ pub async fn create_checkout_session(
             billing_cycle: &req.billing_cycle,
             success_url: &req.success_url,
             cancel_url: &req.cancel_url,
-            attempt: &attempt,
+            caller_key: caller_key.as_deref(),
         },
     )
     .await?;
@@ -52,10 +52,11 @@ pub async fn create_checkout_session(
     ))
 }
 
-/// The caller's `Idempotency-Key` header (a client retry of one click), or else the current
-/// minute: repeats within a minute reuse one Checkout Session.
-pub fn attempt_bucket(headers: &HeaderMap) -> String {
-    if let Some(k) = headers
+/// The caller's `Idempotency-Key` header (a client retry of one click), sanitised, as `k-…`;
+/// `None` without one — then the user's attempt sequence decides (see
+/// [`crate::flows::checkout`]).
+pub fn caller_key(headers: &HeaderMap) -> Option<String> {
+    headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(|k| {
@@ -65,11 +66,16 @@ pub fn attempt_bucket(headers: &HeaderMap) -> String {
                 .collect::<String>()
         })
         .filter(|k| !k.is_empty())
-    {
-        return format!("k-{k}");
-    }
-    let minute = time::OffsetDateTime::now_utc().unix_timestamp() / 60;
-    format!("m-{minute}")
+        .map(|k| format!("k-{k}"))
+}
+
+/// A key for one portal request: the caller's, or a fresh random one.
+pub fn portal_key(headers: &HeaderMap) -> String {
+    caller_key(headers).unwrap_or_else(|| {
+        let mut bytes = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        format!("r-{}", hex::encode(bytes))
+    })
 }
 
 #[cfg(test)]
@@ -77,10 +83,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bucket_prefers_the_callers_key() {
+    fn keys_prefer_the_callers_and_never_the_clock() {
         let mut h = HeaderMap::new();
-        assert!(attempt_bucket(&h).starts_with("m-"));
+        assert_eq!(caller_key(&h), None);
+        assert_ne!(portal_key(&h), portal_key(&h));
         h.insert("idempotency-key", "abc-123/../x".parse().unwrap());
-        assert_eq!(attempt_bucket(&h), "k-abc-123x");
+        assert_eq!(caller_key(&h).as_deref(), Some("k-abc-123x"));
+        assert_eq!(portal_key(&h), "k-abc-123x");
     }
 }

@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::admin::{AdminWriter, history_json, ts};
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::AdminUser;
 use crate::db::disputes::DisputeRow;
 use crate::error::ApiError;
@@ -42,7 +42,7 @@ fn row_json(r: &DisputeRow) -> Value {
 pub async fn list(
     _admin: AdminUser,
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let page = disputes::list(&state, q.starting_after.as_deref(), q.limit).await?;
     Ok(Json(json!({
@@ -57,7 +57,7 @@ pub async fn list(
 pub async fn detail(
     _admin: AdminUser,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let d = disputes::detail(&state, &id).await?;
     let mut body = row_json(&d.row);
@@ -83,7 +83,7 @@ pub struct EvidenceRequest {
 pub async fn evidence(
     AdminWriter(admin): AdminWriter,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<EvidenceRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let row =
@@ -106,7 +106,7 @@ pub struct CloseRequest {
 pub async fn close(
     AdminWriter(admin): AdminWriter,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<CloseRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let row = disputes::close(&state, &admin, &id, req.confirm, &req.notes).await?;

@@ -2,12 +2,13 @@
 //! (newest first), detail with the action history, refund the charge and ignore.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::admin::{AdminWriter, OptionalJson, history_json, ts};
+use super::extract::{ApiPath, ApiQuery};
 use crate::auth::AdminUser;
 use crate::db::fraud::FraudWarningRow;
 use crate::error::ApiError;
@@ -44,7 +45,7 @@ fn detail_json(d: &WarningDetail) -> Value {
 pub async fn list(
     _admin: AdminUser,
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let status = fraud::parse_status(q.status.as_deref())?;
     let page = fraud::list(&state, status, q.starting_after.as_deref(), q.limit).await?;
@@ -59,7 +60,7 @@ pub async fn list(
 pub async fn detail(
     _admin: AdminUser,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(detail_json(&fraud::detail(&state, &id).await?)))
 }
@@ -76,7 +77,7 @@ pub struct ActionRequest {
 pub async fn refund(
     AdminWriter(admin): AdminWriter,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     OptionalJson(req): OptionalJson<ActionRequest>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(detail_json(
@@ -88,7 +89,7 @@ pub async fn refund(
 pub async fn ignore(
     AdminWriter(admin): AdminWriter,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     OptionalJson(req): OptionalJson<ActionRequest>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(detail_json(

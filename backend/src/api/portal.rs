@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::checkout::attempt_bucket;
+use super::checkout::portal_key;
 use super::extract::ApiJson;
 use crate::error::ApiError;
 use crate::flows::portal::open_portal;
@@ -28,6 +28,6 @@ pub async fn create_portal_session(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreatePortalSession>,
 ) -> Result<Json<Value>, ApiError> {
-    let url = open_portal(&state, &user, &req.return_url, &attempt_bucket(&headers)).await?;
+    let url = open_portal(&state, &user, &req.return_url, &portal_key(&headers)).await?;
     Ok(Json(json!({ "url": url })))
 }

@@ -143,3 +143,24 @@ pub async fn exists(db: impl PgExecutor<'_>, id: &str) -> Result<bool, sqlx::Err
         .fetch_one(db)
         .await
 }
+
+/// One dispute, locked for this transaction (admin actions serialise on it).
+pub async fn lock(conn: &mut PgConnection, id: &str) -> Result<Option<DisputeRow>, sqlx::Error> {
+    sqlx::query_as::<_, DisputeRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM disputes WHERE id = $1 FOR UPDATE"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The next number in the dispute's sequence of admin actions (call with the row locked; a
+/// rolled-back action gives its number back, so a retry of it reuses its idempotency key).
+pub async fn next_action_seq(conn: &mut PgConnection, id: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>(
+        "UPDATE disputes SET action_seq = action_seq + 1 WHERE id = $1 RETURNING action_seq",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}

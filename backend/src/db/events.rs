@@ -11,6 +11,8 @@ pub const PROCESSING: &str = "processing";
 pub const PROCESSED: &str = "processed";
 /// Ledger status: the handler failed; Stripe will retry.
 pub const FAILED: &str = "failed";
+/// Ledger status: the event can never apply; answered 2xx so Stripe stops retrying.
+pub const UNPROCESSABLE: &str = "unprocessable";
 
 /// A ledger row.
 #[derive(Debug, Clone, FromRow)]
@@ -86,6 +88,35 @@ pub async fn record_failure(
          VALUES ($1, $2, 'failed', 1, $5, $3, $4)
          ON CONFLICT (event_id) DO UPDATE
          SET status = 'failed', attempts = stripe_events.attempts + 1,
+             last_error = EXCLUDED.last_error, updated_at = now()
+         WHERE stripe_events.status <> 'processed'",
+    )
+    .bind(event_id)
+    .bind(kind)
+    .bind(created)
+    .bind(livemode)
+    .bind(error)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records that the event can never apply (after the processing transaction rolled back): the
+/// status `unprocessable`, the reason, one more attempt. A later delivery is tried again (a
+/// fixed price mapping may make it apply).
+pub async fn record_unprocessable(
+    db: impl PgExecutor<'_>,
+    event_id: &str,
+    kind: &str,
+    created: Option<OffsetDateTime>,
+    livemode: bool,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO stripe_events (event_id, type, status, attempts, last_error, event_created_at, livemode)
+         VALUES ($1, $2, 'unprocessable', 1, $5, $3, $4)
+         ON CONFLICT (event_id) DO UPDATE
+         SET status = 'unprocessable', attempts = stripe_events.attempts + 1,
              last_error = EXCLUDED.last_error, updated_at = now()
          WHERE stripe_events.status <> 'processed'",
     )

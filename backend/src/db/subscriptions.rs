@@ -272,3 +272,51 @@ pub async fn search(
     .fetch_all(db)
     .await
 }
+
+/// The user's last Checkout attempt, read with the user's row locked: the attempt number, the
+/// session it produced and that session's parameter fingerprint.
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct CheckoutAttempt {
+    /// How many attempts were started (the number in the idempotency key).
+    pub checkout_attempt: i64,
+    /// `cs_…` of the last attempt.
+    pub last_checkout_session_id: Option<String>,
+    /// A hash of the last attempt's customer, price and URLs.
+    pub last_checkout_fingerprint: Option<String>,
+}
+
+/// Locks the user's row (created by [`ensure_customer`]) and reads their last attempt.
+pub async fn lock_checkout_attempt(
+    conn: &mut PgConnection,
+    user_id: &str,
+) -> Result<Option<CheckoutAttempt>, sqlx::Error> {
+    sqlx::query_as::<_, CheckoutAttempt>(
+        "SELECT checkout_attempt, last_checkout_session_id, last_checkout_fingerprint
+         FROM user_subscriptions WHERE user_id = $1 FOR UPDATE",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Records the attempt `attempt` and the session it produced.
+pub async fn record_checkout_attempt(
+    conn: &mut PgConnection,
+    user_id: &str,
+    attempt: i64,
+    session_id: &str,
+    fingerprint: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE user_subscriptions SET checkout_attempt = $2, last_checkout_session_id = $3,
+             last_checkout_fingerprint = $4, updated_at = now()
+         WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .bind(attempt)
+    .bind(session_id)
+    .bind(fingerprint)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

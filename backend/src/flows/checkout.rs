@@ -2,13 +2,14 @@
 //! (409), creates or reuses the user's Stripe customer (found by our stored id, never by
 //! e-mail) and creates a subscription Checkout Session.
 
+use super::validate::check_redirect_url;
 use crate::api::AppState;
 use crate::auth::AuthUser;
-use crate::config::url_within_origins;
 use crate::db::subscriptions;
 use crate::error::ApiError;
 use crate::plans::{BillingCycle, PlanKey, Tier};
 use crate::stripe::api::{self, NewCheckoutSession};
+use crate::stripe::types::CheckoutSession;
 
 /// The placeholder Stripe replaces with the session id in `success_url`.
 pub const SESSION_PLACEHOLDER: &str = "{CHECKOUT_SESSION_ID}";
@@ -24,8 +25,8 @@ pub struct CheckoutRequest<'a> {
     pub success_url: &'a str,
     /// Where Stripe sends the payer who leaves Checkout.
     pub cancel_url: &'a str,
-    /// Which attempt this is (the idempotency bucket of the Stripe call).
-    pub attempt: &'a str,
+    /// The caller's `Idempotency-Key` (`k-…`), if it sent one.
+    pub caller_key: Option<&'a str>,
 }
 
 /// A Checkout Session to send the payer to.
@@ -60,21 +61,11 @@ pub async fn start_checkout(
     };
     let price_id = mapping.price_for(plan).ok_or_else(not_for_sale)?;
     let origins = &state.config.allowed_redirect_origins;
-    for (name, url) in [
-        ("success_url", req.success_url),
-        ("cancel_url", req.cancel_url),
-    ] {
-        if !url_within_origins(url, origins) {
-            return Err(ApiError::bad_request(
-                "invalid_redirect_url",
-                format!(
-                    "{name} must start with one of the allowed origins: {}.",
-                    origins.join(", ")
-                ),
-            ));
-        }
-    }
-    let success_url = with_session_placeholder(req.success_url);
+    // Checked as Stripe checks them, before a customer or a row is created.
+    let success_url = check_redirect_url("success_url", req.success_url, origins)?;
+    let success_url = with_session_placeholder(&success_url);
+    let success_url = check_redirect_url("success_url", &success_url, origins)?;
+    let cancel_url = check_redirect_url("cancel_url", req.cancel_url, origins)?;
 
     let existing = subscriptions::get_by_user(&state.pool, &user.user_id).await?;
     if let Some(row) = &existing
@@ -103,19 +94,19 @@ pub async fn start_checkout(
             .await?
         }
     };
-    let session = api::create_checkout_session(
-        &state.stripe,
-        &NewCheckoutSession {
-            user_id: &user.user_id,
-            customer_id: &customer_id,
-            plan,
-            price_id,
-            success_url: &success_url,
-            cancel_url: req.cancel_url,
-            attempt_bucket: req.attempt,
-        },
-    )
-    .await?;
+    let params = NewCheckoutSession {
+        user_id: &user.user_id,
+        customer_id: &customer_id,
+        plan,
+        price_id,
+        success_url: &success_url,
+        cancel_url: &cancel_url,
+        attempt_bucket: req.caller_key.unwrap_or(""),
+    };
+    let session = match req.caller_key {
+        Some(_) => api::create_checkout_session(&state.stripe, &params).await?,
+        None => create_in_attempt_sequence(state, &user.user_id, params).await?,
+    };
     let Some(url) = session.url else {
         return Err(ApiError::Internal(format!(
             "checkout session {} has no url",
@@ -130,6 +121,49 @@ pub async fn start_checkout(
         url,
         session_id: session.id,
     })
+}
+
+/// Creates the session as the user's current attempt or a new one, under the user's row lock:
+/// the last attempt is reused (same key, so Stripe answers its session again) while Stripe says
+/// its session is still `open` and it had the same customer, price and URLs; otherwise — it
+/// completed, expired, or asked for something else — the attempt number moves on and Stripe
+/// creates a new session. A double click therefore makes one session, and paying, leaving and
+/// coming back later makes a fresh one.
+async fn create_in_attempt_sequence(
+    state: &AppState,
+    user_id: &str,
+    mut params: NewCheckoutSession<'_>,
+) -> Result<CheckoutSession, ApiError> {
+    let fingerprint = api::checkout_fingerprint(&params);
+    let mut tx = state.pool.begin().await?;
+    let last = subscriptions::lock_checkout_attempt(&mut tx, user_id)
+        .await?
+        .unwrap_or_default();
+    let reusable = match (
+        &last.last_checkout_session_id,
+        &last.last_checkout_fingerprint,
+    ) {
+        (Some(id), Some(fp)) if *fp == fingerprint && last.checkout_attempt > 0 => {
+            match api::retrieve_checkout_session(&state.stripe, id).await {
+                Ok(s) => s.status.as_deref() == Some("open"),
+                Err(e) if e.is_not_found() => false,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => false,
+    };
+    let attempt = if reusable {
+        last.checkout_attempt
+    } else {
+        last.checkout_attempt + 1
+    };
+    let bucket = format!("a{attempt}");
+    params.attempt_bucket = &bucket;
+    let session = api::create_checkout_session(&state.stripe, &params).await?;
+    subscriptions::record_checkout_attempt(&mut tx, user_id, attempt, &session.id, &fingerprint)
+        .await?;
+    tx.commit().await?;
+    Ok(session)
 }
 
 /// Appends `session_id={CHECKOUT_SESSION_ID}` (before any fragment) unless the URL already

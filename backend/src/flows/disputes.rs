@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
+use sqlx::PgConnection;
 
 use super::validate::{check_id, check_limit, check_notes};
 use crate::api::AppState;
@@ -100,8 +101,9 @@ pub async fn list(
     if starting_after.is_none() {
         match api::list_recent_disputes(&state.stripe, limit).await {
             Ok(recent) => {
+                let mut conn = state.pool.acquire().await?;
                 for (d, raw) in &recent {
-                    store(state, d, raw).await?;
+                    store(state, &mut conn, d, raw).await?;
                 }
             }
             Err(e) => {
@@ -126,9 +128,14 @@ pub async fn list(
     })
 }
 
-/// Refreshes our record from Stripe's current dispute (keeping the linked user).
-async fn store(state: &AppState, d: &Dispute, raw: &Value) -> Result<(), ApiError> {
-    let mut conn = state.pool.acquire().await?;
+/// Refreshes our record from Stripe's current dispute (keeping the linked user), on `conn` —
+/// the caller's transaction when it holds the row lock.
+async fn store(
+    state: &AppState,
+    conn: &mut PgConnection,
+    d: &Dispute,
+    raw: &Value,
+) -> Result<(), ApiError> {
     let user = match d.charge.as_deref() {
         Some(ch) => match disputes::get(&mut *conn, &d.id).await? {
             Some(r) if r.user_id.is_some() => r.user_id,
@@ -142,8 +149,35 @@ async fn store(state: &AppState, d: &Dispute, raw: &Value) -> Result<(), ApiErro
         },
         None => None,
     };
-    disputes::upsert(&mut conn, d, raw, user.as_deref(), None).await?;
+    disputes::upsert(conn, d, raw, user.as_deref(), None).await?;
     Ok(())
+}
+
+/// Locks the dispute's row in `tx`, first recording it from Stripe if we have never seen it.
+async fn lock_dispute(
+    state: &AppState,
+    tx: &mut PgConnection,
+    id: &str,
+) -> Result<DisputeRow, ApiError> {
+    if let Some(row) = disputes::lock(&mut *tx, id).await? {
+        return Ok(row);
+    }
+    let (d, raw) = api::retrieve_dispute(&state.stripe, id)
+        .await
+        .map_err(|e| {
+            if e.is_not_found() {
+                not_found()
+            } else {
+                e.into()
+            }
+        })?;
+    store(state, &mut *tx, &d, &raw).await?;
+    disputes::lock(&mut *tx, id).await?.ok_or_else(not_found)
+}
+
+/// Stripe's statuses of a dispute that is over: nothing more can be changed.
+pub fn is_closed(status: &str) -> bool {
+    matches!(status, "won" | "lost" | "warning_closed")
 }
 
 /// One dispute: Stripe's current state merged into our record, with the history.
@@ -151,7 +185,8 @@ pub async fn detail(state: &AppState, id: &str) -> Result<DisputeDetail, ApiErro
     check_id(id, PREFIXES)?;
     let stale = match api::retrieve_dispute(&state.stripe, id).await {
         Ok((d, raw)) => {
-            store(state, &d, &raw).await?;
+            let mut conn = state.pool.acquire().await?;
+            store(state, &mut conn, &d, &raw).await?;
             false
         }
         Err(e) if e.is_not_found() => return Err(not_found()),
@@ -230,7 +265,13 @@ pub async fn evidence(
             message: "Give at least one evidence field to stage.".into(),
         });
     }
-    let d = api::update_dispute_evidence(&state.stripe, id, &fields, submit)
+    // Each stage or submit is its own operation: the key is the dispute's next action number,
+    // taken under its row lock (with the content, so a retry after a failure that changed the
+    // evidence is not refused as a reused key). X, Y, X leaves X at Stripe.
+    let mut tx = state.pool.begin().await?;
+    lock_dispute(state, &mut tx, id).await?;
+    let seq = disputes::next_action_seq(&mut tx, id).await?;
+    let d = api::update_dispute_evidence(&state.stripe, id, seq, &fields, submit)
         .await
         .map_err(dispute_conflict)?;
     let (d, raw) = match api::retrieve_dispute(&state.stripe, &d.id).await {
@@ -240,7 +281,7 @@ pub async fn evidence(
             (d, raw)
         }
     };
-    store(state, &d, &raw).await?;
+    store(state, &mut tx, &d, &raw).await?;
     let action = if submit {
         "submit_evidence"
     } else {
@@ -248,21 +289,23 @@ pub async fn evidence(
     };
     let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
     actions::record(
-        &state.pool,
+        &mut *tx,
         "dispute",
         id,
         &admin.email,
         action,
         notes.as_deref(),
-        &json!({"fields": keys, "status_after": d.status}),
+        &json!({"fields": keys, "status_after": d.status, "sequence": seq}),
     )
     .await?;
+    tx.commit().await?;
     state.metrics.inc(ADMIN_ACTIONS, &[action]);
     tracing::info!(admin = %admin.email, dispute_id = %id, action, "dispute action");
     disputes::get(&state.pool, id).await?.ok_or_else(not_found)
 }
 
 /// Closes (concedes) the dispute; `confirm` must be true (else 400), since it cannot be undone.
+/// Closing a dispute that is already over answers its current state and records nothing.
 pub async fn close(
     state: &AppState,
     admin: &AdminUser,
@@ -278,6 +321,13 @@ pub async fn close(
             "Closing concedes the dispute and cannot be undone; send {\"confirm\": true}.",
         ));
     }
+    // Concurrent closes serialise on the row lock; once closed, a repeat answers the current
+    // state without calling Stripe or recording anything.
+    let mut tx = state.pool.begin().await?;
+    let row = lock_dispute(state, &mut tx, id).await?;
+    if is_closed(&row.status) {
+        return Ok(row);
+    }
     let d = api::close_dispute(&state.stripe, id)
         .await
         .map_err(dispute_conflict)?;
@@ -288,17 +338,18 @@ pub async fn close(
             (d, raw)
         }
     };
-    store(state, &d, &raw).await?;
+    store(state, &mut tx, &d, &raw).await?;
     actions::record(
-        &state.pool,
+        &mut *tx,
         "dispute",
         id,
         &admin.email,
         "close",
         notes.as_deref(),
-        &json!({"status_after": d.status}),
+        &json!({"status_before": row.status, "status_after": d.status}),
     )
     .await?;
+    tx.commit().await?;
     state.metrics.inc(ADMIN_ACTIONS, &["close"]);
     tracing::info!(admin = %admin.email, dispute_id = %id, action = "close", "dispute action");
     disputes::get(&state.pool, id).await?.ok_or_else(not_found)

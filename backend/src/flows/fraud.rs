@@ -1,7 +1,8 @@
 //! Admin work on Radar early fraud warnings: the list by internal status (newest first), one
 //! warning with its history, refunding the charge (an idempotency key per warning, the refund
-//! id kept, 409 when already refunded) and ignoring (409 when refunded). Actions serialise on
-//! the warning's row lock, so a refund and an ignore racing each other cannot both win.
+//! id kept, 409 when already refunded) and ignoring (409 when refunded; a repeat answers the
+//! current state). Actions serialise on the warning's row lock, so a refund and an ignore
+//! racing each other cannot both win, and an action is recorded only when it changed something.
 
 use serde_json::json;
 
@@ -144,7 +145,8 @@ pub async fn refund(
     detail(state, id).await
 }
 
-/// Marks the warning ignored (an admin decided not to act); refused once refunded.
+/// Marks the warning ignored (an admin decided not to act); refused once refunded. Ignoring an
+/// ignored warning answers its current state and records nothing.
 pub async fn ignore(
     state: &AppState,
     admin: &AdminUser,
@@ -155,6 +157,12 @@ pub async fn ignore(
     let notes = check_notes(notes)?;
     let mut tx = state.pool.begin().await?;
     let row = fraud::lock(&mut tx, id).await?.ok_or_else(not_found)?;
+    if row.status == IGNORED {
+        // Already ignored (a repeat, or a concurrent ignore that won the lock): nothing changes,
+        // so nothing is recorded.
+        drop(tx);
+        return detail(state, id).await;
+    }
     if row.status == REFUNDED || !fraud::mark_ignored(&mut tx, id).await? {
         return Err(ApiError::Conflict {
             code: "already_refunded",

@@ -1,9 +1,9 @@
 //! Opening the Customer Portal for the caller's Stripe customer; 404 `no_billing_profile` when
 //! the caller has none (never a 500).
 
+use super::validate::check_redirect_url;
 use crate::api::AppState;
 use crate::auth::AuthUser;
-use crate::config::url_within_origins;
 use crate::db::subscriptions;
 use crate::error::ApiError;
 use crate::stripe::api;
@@ -15,16 +15,11 @@ pub async fn open_portal(
     return_url: &str,
     attempt: &str,
 ) -> Result<String, ApiError> {
-    let origins = &state.config.allowed_redirect_origins;
-    if !url_within_origins(return_url, origins) {
-        return Err(ApiError::bad_request(
-            "invalid_redirect_url",
-            format!(
-                "return_url must start with one of the allowed origins: {}.",
-                origins.join(", ")
-            ),
-        ));
-    }
+    let return_url = &check_redirect_url(
+        "return_url",
+        return_url,
+        &state.config.allowed_redirect_origins,
+    )?;
     let customer = subscriptions::get_by_user(&state.pool, &user.user_id)
         .await?
         .and_then(|r| r.stripe_customer_id);

@@ -1,7 +1,6 @@
 //! `/account`: the signed-in user's plan, status and current period, with a "Manage billing"
 //! button that opens the Stripe Customer Portal (`POST /account/billing-portal`, 303 to it).
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -10,9 +9,9 @@ use maud::{Markup, html};
 use super::render::{
     Message, PageError, csrf_field, date, error_text, message, page, with_error_status,
 };
-use super::session::{CheckedForm, ClientAddr, Viewer};
+use super::session::{CheckedForm, ClientAddr, PageBody, Viewer};
 use crate::api::AppState;
-use crate::api::checkout::attempt_bucket;
+use crate::api::checkout::portal_key;
 use crate::db::subscriptions;
 use crate::error::ApiError;
 use crate::flows::portal::open_portal;
@@ -82,7 +81,7 @@ pub async fn billing_portal(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
-    body: Bytes,
+    PageBody(body): PageBody,
 ) -> Result<Response, PageError> {
     CheckedForm::check(&state, &headers, &viewer, &body)?;
     let result = async {
@@ -103,7 +102,7 @@ pub async fn billing_portal(
             &state,
             &viewer.user,
             &format!("{public}/account"),
-            &attempt_bucket(&headers),
+            &portal_key(&headers),
         )
         .await
     }

@@ -4,13 +4,13 @@
 //! says plainly that confirmation is late and what to do. `/billing/cancelled` is where
 //! leaving Checkout lands: nothing was charged.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;
 
 use super::render::{PageError, date, page};
-use super::session::Viewer;
+use super::session::{PageQuery, Viewer};
 use crate::api::AppState;
 use crate::db::subscriptions;
 use crate::plans::Tier;
@@ -33,7 +33,7 @@ pub struct SuccessQuery {
 pub async fn success(
     viewer: Viewer,
     State(state): State<AppState>,
-    Query(q): Query<SuccessQuery>,
+    PageQuery(q): PageQuery<SuccessQuery>,
 ) -> Result<Response, PageError> {
     let session_id = q.session_id.filter(|s| {
         s.starts_with("cs_")

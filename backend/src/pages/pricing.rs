@@ -3,8 +3,7 @@
 //! sends the browser to it. A subscriber sees their current plan; refusals (409 already
 //! subscribed, 429 with the wait, a plan not for sale) are shown as sentences.
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
@@ -13,9 +12,9 @@ use serde::Deserialize;
 use super::render::{
     Message, PageError, csrf_field, error_text, message, money, page, with_error_status,
 };
-use super::session::{CheckedForm, ClientAddr, Viewer};
+use super::session::{CheckedForm, ClientAddr, PageBody, PageQuery, Viewer};
 use crate::api::AppState;
-use crate::api::checkout::attempt_bucket;
+use crate::api::checkout::caller_key;
 use crate::db::{plans, subscriptions};
 use crate::error::ApiError;
 use crate::flows::checkout::{CheckoutRequest, start_checkout};
@@ -38,7 +37,7 @@ fn cycle_of(q: Option<&str>) -> BillingCycle {
 pub async fn show(
     viewer: Viewer,
     State(state): State<AppState>,
-    Query(q): Query<PricingQuery>,
+    PageQuery(q): PageQuery<PricingQuery>,
 ) -> Result<Response, PageError> {
     let cycle = cycle_of(q.cycle.as_deref());
     Ok(Html(render(&state, &viewer, cycle, &None).await?.into_string()).into_response())
@@ -124,7 +123,7 @@ pub async fn checkout(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
-    body: Bytes,
+    PageBody(body): PageBody,
 ) -> Result<Response, PageError> {
     let form = CheckedForm::check(&state, &headers, &viewer, &body)?;
     let cycle_text = form.get("cycle").unwrap_or("monthly").to_string();
@@ -153,7 +152,7 @@ pub async fn checkout(
                 billing_cycle: &cycle_text,
                 success_url: &success_url,
                 cancel_url: &cancel_url,
-                attempt: &attempt_bucket(&headers),
+                caller_key: caller_key(&headers).as_deref(),
             },
         )
         .await

@@ -21,8 +21,10 @@ use rand::RngCore;
 
 use super::render::PageError;
 use crate::api::AppState;
+use crate::api::extract::{ApiPath, ApiQuery};
 use crate::auth::{AdminUser, AuthError, AuthUser, Authenticator, cookie};
 use crate::config::AdminConfig;
+use crate::error::ApiError;
 
 /// The cookie holding the form token.
 pub const CSRF_COOKIE: &str = "golive_csrf";
@@ -205,5 +207,54 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(ClientAddr(crate::ratelimit::client_addr(parts)))
+    }
+}
+
+/// Query parameters of a page; a malformed query is the HTML 400 page, never plain text.
+#[derive(Debug, Clone)]
+pub struct PageQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PageQuery<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiQuery(v) = ApiQuery::<T>::from_request_parts(parts, state).await?;
+        Ok(PageQuery(v))
+    }
+}
+
+/// Path parameters of a page; an undecodable segment is the HTML 400 page.
+#[derive(Debug, Clone)]
+pub struct PagePath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PagePath<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiPath(v) = ApiPath::<T>::from_request_parts(parts, state).await?;
+        Ok(PagePath(v))
+    }
+}
+
+/// A form post's raw body; too large (413) or too slow (408) is an HTML page.
+#[derive(Debug, Clone)]
+pub struct PageBody(pub Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for PageBody {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        <Bytes as axum::extract::FromRequest<S>>::from_request(req, state)
+            .await
+            .map(PageBody)
+            .map_err(|e| PageError::Api(ApiError::body_unreadable(&e)))
     }
 }

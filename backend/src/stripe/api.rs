@@ -1,6 +1,7 @@
 //! The Stripe operations the backend performs, with idempotency keys derived from the
-//! business operation (so a retried request — by our client, or by the caller within the same
-//! time bucket — reuses the key and Stripe performs it once).
+//! operation's identity and sequence — a dispute's action number, a user's checkout attempt, a
+//! warning's refund — never from the clock, so a retry of one operation reuses its key and
+//! Stripe performs it once, while a new operation gets a new key.
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -28,7 +29,8 @@ pub struct NewCheckoutSession<'a> {
     pub success_url: &'a str,
     /// Where Stripe redirects on cancel.
     pub cancel_url: &'a str,
-    /// Distinguishes genuinely new attempts; requests within one bucket share the key.
+    /// Which attempt this is (`k-…` the caller's `Idempotency-Key`, `a{n}` the user's n-th
+    /// attempt); requests of one attempt share the key.
     pub attempt_bucket: &'a str,
 }
 
@@ -75,18 +77,32 @@ pub async fn create_checkout_session(
         .await
 }
 
-/// `checkout:{user}:{plan}:{hash of customer, price and URLs}:{bucket}`: the same request
-/// repeated within a bucket (a double click, a proxy retry) yields the same session; a different
-/// plan, URL or customer yields a different key, so Stripe never sees a key reused with other
-/// parameters.
+/// `checkout:{user}:{plan}:{fingerprint}:{attempt}`: the same request repeated within an
+/// attempt (a double click, a proxy retry) yields the same session; a different plan, URL or
+/// customer yields a different key, so Stripe never sees a key reused with other parameters.
 pub fn checkout_idempotency_key(p: &NewCheckoutSession<'_>) -> String {
     format!(
         "checkout:{}:{}:{}:{}",
         key_part(p.user_id),
         p.plan,
-        short_hash(&[p.customer_id, p.price_id, p.success_url, p.cancel_url]),
+        checkout_fingerprint(p),
         p.attempt_bucket
     )
+}
+
+/// A hash of what makes two Checkout requests the same: customer, price and URLs.
+pub fn checkout_fingerprint(p: &NewCheckoutSession<'_>) -> String {
+    short_hash(&[p.customer_id, p.price_id, p.success_url, p.cancel_url])
+}
+
+/// Retrieves a Checkout Session (to know whether it is still `open`).
+pub async fn retrieve_checkout_session(
+    client: &StripeClient,
+    id: &str,
+) -> Result<CheckoutSession, StripeError> {
+    client
+        .get(&format!("/v1/checkout/sessions/{}", path_segment(id)), &[])
+        .await
 }
 
 /// Retrieves a subscription (the current state, whatever order events arrive in).
@@ -106,13 +122,14 @@ pub async fn retrieve_invoice(client: &StripeClient, id: &str) -> Result<Invoice
         .await
 }
 
-/// Creates a Customer Portal session for `customer_id`. Repeats within one attempt bucket
-/// (a double click) share the idempotency key.
+/// Creates a Customer Portal session for `customer_id`. `attempt` is the caller's
+/// `Idempotency-Key` or a fresh key per request: each request is its own session (a portal
+/// session moves no money), and only our client's retries of it share the key.
 pub async fn create_portal_session(
     client: &StripeClient,
     customer_id: &str,
     return_url: &str,
-    attempt_bucket: &str,
+    attempt: &str,
 ) -> Result<PortalSession, StripeError> {
     let form: Form = vec![
         ("customer".into(), customer_id.into()),
@@ -122,7 +139,7 @@ pub async fn create_portal_session(
         "portal:{}:{}:{}",
         key_part(customer_id),
         short_hash(&[return_url]),
-        attempt_bucket
+        attempt
     );
     client
         .post("/v1/billing_portal/sessions", &form, &key)
@@ -181,11 +198,14 @@ pub async fn retrieve_early_fraud_warning(
         .await
 }
 
-/// Stages (`submit=false`) or submits evidence on a dispute. The key is derived from the
-/// dispute, the evidence and the submit flag, so a retried identical request is applied once.
+/// Stages (`submit=false`) or submits evidence on a dispute as the dispute's action number
+/// `seq`. The key is the dispute, `seq`, the flag and a hash of the evidence: our client's
+/// retries share it (Stripe applies the update once), while every new action — even one
+/// repeating earlier evidence — has its own.
 pub async fn update_dispute_evidence(
     client: &StripeClient,
     id: &str,
+    seq: i64,
     evidence: &[(String, String)],
     submit: bool,
 ) -> Result<Dispute, StripeError> {
@@ -200,7 +220,7 @@ pub async fn update_dispute_evidence(
         parts.push(v);
     }
     let key = format!(
-        "dispute-evidence:{}:{}:{}",
+        "dispute-evidence:{}:{}:{seq}:{}",
         path_segment(id),
         if submit { "submit" } else { "stage" },
         short_hash(&parts)

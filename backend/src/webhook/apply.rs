@@ -78,6 +78,20 @@ pub enum HandlerError {
     UnknownPrice(String),
 }
 
+impl HandlerError {
+    /// Whether the event can never apply, however often it is retried: Stripe does not know
+    /// an object it names (404 on re-reading it), its payload lacks what its type must carry,
+    /// or its price is not in our mapping. Everything else (the database, Stripe unreachable,
+    /// 429 or 5xx) is transient.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            HandlerError::Stripe(e) => e.is_not_found(),
+            HandlerError::Payload(_) | HandlerError::UnknownPrice(_) => true,
+            HandlerError::Database(_) => false,
+        }
+    }
+}
+
 /// Applies `event`; the caller owns the transaction and the ledger.
 pub async fn apply_event(
     conn: &mut PgConnection,

@@ -36,7 +36,7 @@ pub async fn receive(
     }
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| ApiError::PayloadTooLarge)?;
+        .map_err(|e| ApiError::body_unreadable(&e))?;
 
     let sig_header = headers
         .get("stripe-signature")
@@ -59,9 +59,7 @@ pub async fn receive(
         ));
     }
 
-    let event: Event = serde_json::from_slice(&bytes).map_err(|_| {
-        ApiError::bad_request("invalid_payload", "The webhook body is not a Stripe event.")
-    })?;
+    let event = decode_event(&bytes)?;
     let created = OffsetDateTime::from_unix_timestamp(event.created).ok();
 
     match process(&state, &event, created).await {
@@ -82,6 +80,35 @@ pub async fn receive(
                 .inc(crate::metrics::WEBHOOK_EVENTS, &[&event.kind, &o.label]);
             after_commit(&state, &event, &o);
             Ok(Json(json!({"received": true})))
+        }
+        Err(err) if err.is_permanent() => {
+            let message = err.to_string();
+            if let Err(db_err) = events::record_unprocessable(
+                &state.pool,
+                &event.id,
+                &event.kind,
+                created,
+                event.livemode,
+                &message,
+            )
+            .await
+            {
+                // Not recorded: answer 500 so Stripe retries and the record is attempted again.
+                tracing::error!(event_id = %event.id, error = %db_err, "could not record an unprocessable webhook");
+                return Err(ApiError::Database(db_err));
+            }
+            tracing::error!(
+                event_id = %event.id, event_type = %event.kind, outcome = "unprocessable",
+                error = %message, "stripe webhook"
+            );
+            state.metrics.inc(
+                crate::metrics::WEBHOOK_EVENTS,
+                &[&event.kind, "unprocessable"],
+            );
+            state
+                .alerts
+                .webhook_unprocessable(&event.id, &event.kind, &message);
+            Ok(Json(json!({"received": true, "unprocessable": true})))
         }
         Err(err) => {
             let message = err.to_string();
@@ -113,6 +140,13 @@ pub async fn receive(
             )))
         }
     }
+}
+
+/// Decodes a verified webhook body into an event; anything else is 400 `invalid_payload`.
+pub fn decode_event(bytes: &[u8]) -> Result<Event, ApiError> {
+    serde_json::from_slice(bytes).map_err(|_| {
+        ApiError::bad_request("invalid_payload", "The webhook body is not a Stripe event.")
+    })
 }
 
 enum Processed {

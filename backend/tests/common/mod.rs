@@ -136,6 +136,7 @@ impl StripeStub {
             .route("/v1/invoices/{id}", get(get_invoice))
             .route("/v1/customers", post(create_customer))
             .route("/v1/checkout/sessions", post(create_session))
+            .route("/v1/checkout/sessions/{id}", get(get_object))
             .route("/v1/charges/{id}", get(get_object))
             .route("/v1/radar/early_fraud_warnings/{id}", get(get_object))
             .route("/v1/disputes/{id}", get(get_object).post(update_dispute))
@@ -162,6 +163,16 @@ impl StripeStub {
     pub fn put(&self, obj: Value) {
         let id = obj["id"].as_str().unwrap().to_string();
         self.state.objects.lock().unwrap().insert(id, obj);
+    }
+
+    /// Moves a Checkout Session to `status` (`complete`, `expired`), as paying or waiting would.
+    pub fn set_session_status(&self, id: &str, status: &str) {
+        let mut objects = self.state.objects.lock().unwrap();
+        let s = objects.get_mut(id).expect("no such session");
+        s["status"] = json!(status);
+        if status != "open" {
+            s["url"] = Value::Null;
+        }
     }
 
     pub fn object(&self, id: &str) -> Value {
@@ -270,13 +281,16 @@ async fn create_session(
             "SECRET_STRIPE_TEXT",
         );
     }
+    if let Some(r) = replay(&s, &headers) {
+        return r;
+    }
     let n = s.counter.fetch_add(1, Ordering::SeqCst);
     let id = format!("cs_test_stub{n}");
-    Json(
-        json!({"id": id, "object": "checkout.session", "mode": "subscription",
-        "status": "open", "url": format!("http://stripe.invalid/c/pay/{id}")}),
-    )
-    .into_response()
+    let v = json!({"id": id, "object": "checkout.session", "mode": "subscription",
+        "status": "open", "url": format!("http://stripe.invalid/c/pay/{id}")});
+    s.objects.lock().unwrap().insert(id, v.clone());
+    remember(&s, &headers, &v);
+    Json(v).into_response()
 }
 
 async fn get_object(State(s): State<Arc<StubState>>, Path(id): Path<String>) -> Response {

@@ -4,8 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -18,7 +17,7 @@ use crate::flows::disputes::{self, EVIDENCE_FIELDS};
 use crate::pages::render::{
     Message, PageError, csrf_field, date, error_text, message, money, with_error_status,
 };
-use crate::pages::session::{AdminViewer, CheckedForm, ClientAddr};
+use crate::pages::session::{AdminViewer, CheckedForm, ClientAddr, PageBody, PagePath};
 use crate::ratelimit::{Endpoint, enforce};
 
 /// The fields shown first; the rest sit under "More evidence fields".
@@ -197,9 +196,9 @@ pub async fn evidence(
     who: AdminViewer,
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    PageBody(body): PageBody,
 ) -> Result<Response, PageError> {
     let form = CheckedForm::check(&state, &headers, &who.viewer, &body)?;
     let submit = form.get("action") == Some("submit");
@@ -242,9 +241,9 @@ pub async fn close(
     who: AdminViewer,
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    PageBody(body): PageBody,
 ) -> Result<Response, PageError> {
     let form = CheckedForm::check(&state, &headers, &who.viewer, &body)?;
     let confirmed = form.get("confirm") == Some("yes");

@@ -4,8 +4,7 @@
 //! Full Amount" and "Mark as Ignored" — each asking for a confirmation and a note, and
 //! disabled with the reason when it is not allowed.
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -18,7 +17,7 @@ use crate::flows::fraud::{self, WarningDetail};
 use crate::pages::render::{
     Message, PageError, csrf_field, date_time, error_text, message, money, with_error_status,
 };
-use crate::pages::session::{AdminViewer, CheckedForm, ClientAddr};
+use crate::pages::session::{AdminViewer, CheckedForm, ClientAddr, PageBody, PagePath};
 use crate::ratelimit::{Endpoint, enforce};
 
 const FILTERS: &[(&str, &str)] = &[
@@ -160,7 +159,7 @@ async fn act(
     client: Option<std::net::SocketAddr>,
     id: String,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Bytes,
     refund: bool,
 ) -> Result<Response, PageError> {
     let form = CheckedForm::check(&state, &headers, &who.viewer, &body)?;
@@ -231,9 +230,9 @@ pub async fn refund(
     who: AdminViewer,
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    PageBody(body): PageBody,
 ) -> Result<Response, PageError> {
     act(state, who, client, id, headers, body, true).await
 }
@@ -243,9 +242,9 @@ pub async fn ignore(
     who: AdminViewer,
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    PageBody(body): PageBody,
 ) -> Result<Response, PageError> {
     act(state, who, client, id, headers, body, false).await
 }

@@ -10,13 +10,13 @@ pub mod fraud;
 pub mod guide;
 pub mod subscriptions;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::render::{Message, PageError, page};
-use super::session::AdminViewer;
+use super::session::{AdminViewer, PageQuery};
 use crate::api::AppState;
 use crate::db::actions::ActionRow;
 
@@ -80,7 +80,7 @@ impl Tab {
 pub async fn show(
     who: AdminViewer,
     State(state): State<AppState>,
-    Query(q): Query<DashboardQuery>,
+    PageQuery(q): PageQuery<DashboardQuery>,
 ) -> Result<Response, PageError> {
     let tab = Tab::parse(q.tab.as_deref());
     let notice = q

@@ -1,0 +1,212 @@
+//! Idempotency from the operation's identity and sequence: evidence staged X, Y, then X again
+//! ends with X at Stripe; concurrent or repeated closes and ignores write one audit row; a
+//! double click makes one Checkout Session, a new attempt after it completed makes another.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const ADMIN_VARS: &[(&str, &str)] = &[("ADMIN_EMAILS", "ops@example.com")];
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+async fn actions(app: &TestApp, subject: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT action FROM admin_actions WHERE subject_id = $1 ORDER BY id")
+        .bind(subject)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn open_dispute(app: &TestApp, id: &str, charge_id: &str) {
+    app.link_customer("u1", "cus_u1").await;
+    app.stub.put(charge(charge_id, "cus_u1", 900));
+    let d = dispute(id, charge_id, "needs_response", now() - 60);
+    app.stub.put(d.clone());
+    let r = app
+        .deliver(&event(
+            &format!("evt_{id}"),
+            "charge.dispute.created",
+            now() - 60,
+            d,
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn staging_x_then_y_then_x_leaves_x_at_stripe() {
+    let app = TestApp::start_with(ADMIN_VARS).await;
+    let admin = app.token("admin", "ops@example.com");
+    open_dispute(&app, "dp_xyx", "ch_xyx").await;
+    for text in ["X", "Y", "X"] {
+        let (s, d, _) = app
+            .call(
+                "POST",
+                "/disputes/dp_xyx/evidence",
+                Some(&admin),
+                Some(json!({"evidence": {"uncategorized_text": text}, "submit": false})),
+            )
+            .await;
+        assert_eq!(s, 200, "{d}");
+        assert_eq!(d["evidence"]["uncategorized_text"], text);
+    }
+    assert_eq!(
+        app.stub.object("dp_xyx")["evidence"]["uncategorized_text"],
+        "X"
+    );
+    let keys: Vec<String> = app
+        .stub
+        .posts("/v1/disputes/dp_xyx")
+        .into_iter()
+        .filter_map(|r| r.idempotency_key)
+        .collect();
+    assert_eq!(keys.len(), 3);
+    assert_ne!(keys[0], keys[2], "the third stage reused the first key");
+    assert_eq!(
+        actions(&app, "dp_xyx").await,
+        ["stage_evidence", "stage_evidence", "stage_evidence"]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn twenty_concurrent_closes_record_one_close() {
+    let app = TestApp::start_with(ADMIN_VARS).await;
+    let admin = app.token("admin", "ops@example.com");
+    open_dispute(&app, "dp_close", "ch_close").await;
+    let calls = (0..20).map(|_| {
+        app.call(
+            "POST",
+            "/disputes/dp_close/close",
+            Some(&admin),
+            Some(json!({"confirm": true})),
+        )
+    });
+    for (s, d, _) in futures::future::join_all(calls).await {
+        assert_eq!(s, 200, "{d}");
+        assert_eq!(d["status"], "lost");
+    }
+    assert_eq!(actions(&app, "dp_close").await, ["close"]);
+    assert_eq!(app.stub.posts("/v1/disputes/dp_close/close").len(), 1);
+    // And once more, later: the current state, nothing recorded.
+    let (s, d, _) = app
+        .call(
+            "POST",
+            "/disputes/dp_close/close",
+            Some(&admin),
+            Some(json!({"confirm": true})),
+        )
+        .await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("lost")));
+    assert_eq!(actions(&app, "dp_close").await, ["close"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ignoring_twice_or_concurrently_records_one_ignore() {
+    let app = TestApp::start_with(ADMIN_VARS).await;
+    let admin = app.token("admin", "ops@example.com");
+    app.link_customer("u1", "cus_u1").await;
+    app.stub.put(charge("ch_ig", "cus_u1", 900));
+    let w = efw("issfr_ig", "ch_ig", true, now() - 60);
+    app.stub.put(w.clone());
+    let r = app
+        .deliver(&event(
+            "evt_ig",
+            "radar.early_fraud_warning.created",
+            now() - 60,
+            w,
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    let calls = (0..20).map(|_| {
+        app.call(
+            "POST",
+            "/fraud-warnings/issfr_ig/ignore",
+            Some(&admin),
+            Some(json!({"notes": "fine"})),
+        )
+    });
+    for (s, w, _) in futures::future::join_all(calls).await {
+        assert_eq!((s, w["status"].as_str()), (200, Some("ignored")), "{w}");
+    }
+    let (s, w, _) = app
+        .call(
+            "POST",
+            "/fraud-warnings/issfr_ig/ignore",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!((s, w["status"].as_str()), (200, Some("ignored")));
+    assert_eq!(actions(&app, "issfr_ig").await, ["ignore"]);
+    app.stop().await;
+}
+
+fn checkout_body() -> Value {
+    json!({"tier": "basic", "billing_cycle": "monthly",
+        "success_url": "http://localhost:3000/ok", "cancel_url": "http://localhost:3000/c"})
+}
+
+#[tokio::test]
+async fn a_double_click_makes_one_session_and_a_later_attempt_a_new_one() {
+    let app = TestApp::start().await;
+    let token = app.token("user_cs", "cs@example.com");
+    let calls = (0..2).map(|_| {
+        app.call(
+            "POST",
+            "/create-checkout-session",
+            Some(&token),
+            Some(checkout_body()),
+        )
+    });
+    let answers = futures::future::join_all(calls).await;
+    let ids: Vec<String> = answers
+        .iter()
+        .map(|(s, b, _)| {
+            assert_eq!(*s, 200, "{b}");
+            b["session_id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(ids[0], ids[1], "a double click made two sessions");
+    // Again while the session is open: still the same.
+    let (_, b, _) = app
+        .call(
+            "POST",
+            "/create-checkout-session",
+            Some(&token),
+            Some(checkout_body()),
+        )
+        .await;
+    assert_eq!(b["session_id"], ids[0].as_str());
+
+    // The payer finished (or the session expired): the next attempt is a new session.
+    app.stub.set_session_status(&ids[0], "complete");
+    let (s, b, _) = app
+        .call(
+            "POST",
+            "/create-checkout-session",
+            Some(&token),
+            Some(checkout_body()),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let second = b["session_id"].as_str().unwrap().to_string();
+    assert_ne!(second, ids[0], "a completed session was handed out again");
+    app.stub.set_session_status(&second, "expired");
+    let (_, b, _) = app
+        .call(
+            "POST",
+            "/create-checkout-session",
+            Some(&token),
+            Some(checkout_body()),
+        )
+        .await;
+    assert_ne!(b["session_id"], second.as_str());
+    assert_ne!(b["session_id"], ids[0].as_str());
+    app.stop().await;
+}
