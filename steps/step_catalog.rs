@@ -64,6 +64,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("definitions/rate_limits.rs"),
     ),
     (
+        "steps/definitions/replicas.rs",
+        include_str!("definitions/replicas.rs"),
+    ),
+    (
         "steps/definitions/responses.rs",
         include_str!("definitions/responses.rs"),
     ),

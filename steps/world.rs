@@ -54,6 +54,8 @@ pub struct Rehearsal {
     /// Why the backend refused to start, when a step tried to start a misconfigured one.
     pub startup_error: Option<String>,
     backend: Option<OwnBackend>,
+    /// More replicas of the backend on the same database (replica scenarios).
+    replicas: Vec<OwnBackend>,
     /// People by the name the feature gives them.
     pub actors: BTreeMap<String, Actor>,
     /// Each person's latest Checkout attempt.
@@ -115,6 +117,7 @@ impl Rehearsal {
             alert_channel: None,
             bursts: BTreeMap::new(),
             backend: None,
+            replicas: Vec::new(),
             actors: BTreeMap::new(),
             checkouts: BTreeMap::new(),
             last_response: None,
@@ -313,6 +316,52 @@ impl Rehearsal {
         }
     }
 
+    /// Starts another replica of the scenario's backend: the same configuration and database,
+    /// its own address and its own webhook endpoint (so Stripe delivers every event to both).
+    pub async fn start_replica(&mut self) -> &BackendUnderTest {
+        let env = self.env.clone();
+        let database = self
+            .backend()
+            .await
+            .database
+            .clone()
+            .expect("replicas share the scenario's own database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("no port for the replica: {e}"));
+        let address = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        let overrides = self.config_overrides.clone();
+        let plans = self.plans().await.clone();
+        let (backend, running) = BackendUnderTest::start_local(LocalBackendSpec {
+            stripe: &self.stripe,
+            plans: &plans,
+            database_url: env.databases().url_of(&database),
+            // The first replica's database: dropped with it, not with this one.
+            database_name: None,
+            listener,
+            webhook: WebhookRoute::Register {
+                base: format!("http://{address}"),
+            },
+            jwt_secret: &env.jwt_secret,
+            overrides: &overrides,
+            http: env.http.clone(),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("the second replica did not start: {e}"));
+        self.replicas.push(OwnBackend { backend, running });
+        &self.replicas.last().expect("just pushed").backend
+    }
+
+    /// Every running replica of the scenario's backend, the first one first.
+    pub fn replicas(&self) -> Vec<&BackendUnderTest> {
+        self.started_backend()
+            .into_iter()
+            .chain(self.replicas.iter().map(|r| &r.backend))
+            .collect()
+    }
+
     /// The scenario's browser (headless Chromium), started on first use: the run's
     /// chromedriver starts with the first browser of the run. The error says why there is none
     /// (not installed: the packages to install; or what chromedriver answered).
@@ -339,6 +388,10 @@ impl Rehearsal {
         }
         if let Some(preflight) = self.preflight.take() {
             preflight.cleanup(&self.env).await;
+        }
+        for replica in self.replicas.drain(..) {
+            replica.backend.close().await;
+            replica.running.shutdown().await;
         }
         if let Some(own) = self.backend.take() {
             own.backend.close().await;

@@ -1,12 +1,11 @@
 //! Alerts posted as Slack-compatible JSON (`{"text": …}`) to
 //! `ALERT_WEBHOOK_URL`: on every webhook processing failure, and when disputes or early fraud
 //! warnings recorded within the configured window exceed their threshold (at most one such
-//! alert per kind per window). Posting happens in the background and never delays or fails the
+//! alert per kind per window, across every replica: the window is claimed in PostgreSQL). Posting happens in the background and never delays or fails the
 //! request that triggered it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
 use sqlx::PgPool;
@@ -20,7 +19,6 @@ pub struct Alerter {
     config: AlertConfig,
     http: reqwest::Client,
     metrics: Arc<Metrics>,
-    last_threshold_alert: Mutex<HashMap<&'static str, Instant>>,
 }
 
 /// What a threshold alert counts.
@@ -43,7 +41,6 @@ impl Alerter {
                 .build()
                 .unwrap_or_default(),
             metrics,
-            last_threshold_alert: Mutex::new(HashMap::new()),
         }
     }
 
@@ -101,16 +98,14 @@ impl Alerter {
         if count <= i64::from(threshold) {
             return;
         }
-        {
-            let window = Duration::from_secs(self.config.window_secs);
-            let mut last = self
-                .last_threshold_alert
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            if last.get(kind).is_some_and(|t| t.elapsed() < window) {
+        match claim_window(pool, kind, self.config.window_secs).await {
+            Ok(true) => {}
+            // Another replica (or an earlier check) alerted within this window.
+            Ok(false) => return,
+            Err(e) => {
+                tracing::error!(error = %e, alert = kind, "claiming the alert window failed");
                 return;
             }
-            last.insert(kind, Instant::now());
         }
         let text = format!(
             ":warning: {count} {label} in the last {} s (threshold {threshold}).",
@@ -146,4 +141,20 @@ impl Alerter {
             metrics.inc(ALERTS, &[kind, result]);
         });
     }
+}
+
+/// Claims the current window for `kind`: true for exactly one caller per window, whichever
+/// replica it runs in (one conditional upsert, atomic in PostgreSQL).
+async fn claim_window(pool: &PgPool, kind: &str, window_secs: u64) -> Result<bool, sqlx::Error> {
+    let claimed: Option<String> = sqlx::query_scalar(
+        "INSERT INTO alert_windows (kind, last_sent_at) VALUES ($1, now())
+         ON CONFLICT (kind) DO UPDATE SET last_sent_at = EXCLUDED.last_sent_at
+             WHERE alert_windows.last_sent_at <= now() - make_interval(secs => $2)
+         RETURNING kind",
+    )
+    .bind(kind)
+    .bind(window_secs as f64)
+    .fetch_optional(pool)
+    .await?;
+    Ok(claimed.is_some())
 }

@@ -16,6 +16,7 @@ pub mod plans;
 pub mod portal;
 pub mod preflight;
 pub mod rate_limits;
+pub mod replicas;
 pub mod responses;
 pub mod subscription;
 pub mod time;
