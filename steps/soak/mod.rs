@@ -38,7 +38,9 @@ use snapshot::Snapshot;
 /// How long one call to the backend keeps being retried while it is down or restarting.
 const CALL_DEADLINE: Duration = Duration::from_secs(60);
 /// How long the soak waits for the simulator to have delivered everything.
-const QUIESCE_DEADLINE: Duration = Duration::from_secs(180);
+const QUIESCE_DEADLINE: Duration = Duration::from_secs(600);
+/// One wait of the simulator's quiescence call: shorter than the HTTP client's timeout.
+const QUIESCE_STEP_MS: u64 = 10_000;
 const POLL: Duration = Duration::from_millis(25);
 /// Stripe's test card that attaches but fails every charge.
 const FAILS_ON_RENEWAL: &str = "4000000000000341";
@@ -608,7 +610,7 @@ impl Run {
         loop {
             let q = self
                 .control
-                .quiesce(30_000)
+                .quiesce(QUIESCE_STEP_MS)
                 .await
                 .map_err(|e| format!("quiescence: {e}"))?;
             if q["quiescent"] == true {
