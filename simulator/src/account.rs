@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::cards::Behaviour;
-use crate::clock::wall_now;
 use crate::idempotency::IdempotencyStore;
 use crate::ids::new_id;
 use crate::store::Store;
+use crate::time::clock::wall_now;
 use crate::webhooks::delivery::{DeliveryJob, DeliveryRecord};
 
 /// The `request` block of an event: which API call caused it.
@@ -80,7 +80,20 @@ impl AccountState {
     /// The time of `customer`'s clock: its test clock's `frozen_time` when it has one,
     /// otherwise the account's [`now`](Self::now).
     pub fn now_for_customer(&self, customer: &str) -> i64 {
-        crate::time::customer_now(self, customer)
+        if let Some(t) = self.time.now_override {
+            return t;
+        }
+        self.customer_clock(customer)
+            .and_then(|clock| self.store.get_kind("test_helpers.test_clock", clock))
+            .and_then(|c| c["frozen_time"].as_i64())
+            .unwrap_or_else(|| self.now())
+    }
+
+    /// The test clock `customer` was created on, if any.
+    pub fn customer_clock(&self, customer: &str) -> Option<&str> {
+        self.store
+            .get_kind("customer", customer)
+            .and_then(|c| c["test_clock"].as_str())
     }
 
     /// Records an event, stores it, and queues it to every enabled endpoint that subscribes

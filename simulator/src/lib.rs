@@ -25,7 +25,6 @@ pub mod api;
 pub mod app;
 pub mod cards;
 pub mod checkout_flow;
-pub mod clock;
 pub mod control;
 pub mod error;
 pub mod expand;
@@ -38,6 +37,7 @@ pub mod params;
 pub mod payments;
 pub mod pipeline;
 pub mod request;
+pub mod routes;
 pub mod server;
 pub mod snapshot;
 pub mod store;
@@ -52,7 +52,6 @@ use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::Method;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -129,14 +128,7 @@ impl RunningSimulator {
 /// Builds the whole HTTP router over shared state (useful for embedding).
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .merge(api::router())
-        .merge(control::router())
-        .merge(time::router())
-        .merge(hosted::portal_page::router())
-        .route(
-            "/c/pay/{id}",
-            get(hosted::checkout_page::show).post(hosted::checkout_page::pay),
-        )
+        .merge(routes::table())
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)
         .layer(axum::middleware::from_fn_with_state(

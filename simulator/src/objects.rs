@@ -6,8 +6,8 @@
 use serde_json::{Value, json};
 
 use crate::cards::ResolvedCard;
-use crate::clock::{Interval, add_interval, year_of};
 use crate::ids::{new_id, random_base62};
+use crate::time::clock::{Interval, add_interval, year_of};
 
 /// A card payment method attached to `customer`.
 pub fn payment_method(

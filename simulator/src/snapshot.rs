@@ -216,7 +216,7 @@ pub fn save(app: &App, path: &Path) -> std::io::Result<usize> {
         .map(|(key, a)| account_to(key, &a.lock()))
         .collect();
     let n = accounts.len();
-    let doc = json!({"stripe_sim_snapshot": VERSION, "saved_at": crate::clock::wall_now(), "accounts": accounts});
+    let doc = json!({"stripe_sim_snapshot": VERSION, "saved_at": crate::time::clock::wall_now(), "accounts": accounts});
     let bytes = serde_json::to_vec(&doc).map_err(std::io::Error::other)?;
     write_atomically(path, &bytes)?;
     Ok(n)

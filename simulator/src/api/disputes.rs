@@ -1,5 +1,5 @@
 //! `/v1/disputes` (list by `charge` / `payment_intent`, retrieve, update `evidence[…]` with
-//! `submit` defaulting to true, `close`) and `/v1/radar/early_fraud_warnings` (list, retrieve).
+//! `submit` defaulting to true, `close`).
 //!
 //! Test-mode outcome (Stripe's documented test evidence): submitted evidence whose `uncategorized_text`
 //! is `winning_evidence` closes the dispute as `won`, `losing_evidence` as `lost`, each with
@@ -177,19 +177,4 @@ pub fn close(c: &Call) -> Result<Value, StripeError> {
         "lost"
     };
     Ok(close_as(&mut st, &c.request, old, status))
-}
-
-/// `GET /v1/radar/early_fraud_warnings/{id}`
-pub fn retrieve_efw(c: &Call) -> Result<Value, StripeError> {
-    retrieve_kind(c, "radar.early_fraud_warning")
-}
-
-/// `GET /v1/radar/early_fraud_warnings` (filters: `charge`, `payment_intent`)
-pub fn list_efw(c: &Call) -> Result<Value, StripeError> {
-    list_kind(
-        c,
-        "radar.early_fraud_warning",
-        "/v1/radar/early_fraud_warnings",
-        &[("charge", "charge"), ("payment_intent", "payment_intent")],
-    )
 }

@@ -3,11 +3,11 @@
 use serde_json::{Value, json};
 
 use crate::api::{field_matches, list_kind, previous_attributes, retrieve_kind};
-use crate::clock::Interval;
 use crate::error::StripeError;
 use crate::ids::new_id;
 use crate::pipeline::Call;
 use crate::store::{LIST_PARAMS, ListParams};
+use crate::time::clock::Interval;
 
 const CREATE_PARAMS: &[&str] = &[
     "currency",

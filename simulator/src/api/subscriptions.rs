@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
-use crate::api::{billing, previous_attributes, retrieve_kind};
+use crate::api::{invoices, previous_attributes, retrieve_kind};
 use crate::error::StripeError;
 use crate::ids::new_id;
 use crate::objects::{self, NewSubscription};
@@ -277,13 +277,13 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
     }
     st.store.put(invoice.clone());
     st.emit(&c.request, "invoice.created", invoice.clone(), None);
-    billing::finalize(&mut st, &c.request, &invoice_id);
+    invoices::finalize(&mut st, &c.request, &invoice_id);
     let mut follow = None;
     if total == 0 {
-        billing::mark_paid(&mut st, &c.request, &invoice_id, now);
+        invoices::mark_paid(&mut st, &c.request, &invoice_id, now);
     } else if charge_now {
         let pm = pm.unwrap_or_default();
-        let (_, payment) = billing::charge_invoice(&mut st, &c.request, &invoice_id, &pm)?;
+        let (_, payment) = invoices::charge_invoice(&mut st, &c.request, &invoice_id, &pm)?;
         follow = payment;
     } else {
         // default_incomplete: a payment intent awaiting confirmation by the client.

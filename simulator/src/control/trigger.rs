@@ -16,12 +16,12 @@
 
 use serde_json::{Value, json};
 
+use crate::api::test_clocks;
 use crate::api::{checkout, disputes, prices, products, refunds, subscriptions};
 use crate::checkout_flow::{PaymentInput, complete};
 use crate::error::StripeError;
 use crate::params::Params;
 use crate::pipeline::{Call, Handler};
-use crate::time::test_clocks;
 
 /// Event types `/_sim/trigger` knows.
 pub const TRIGGERS: &[&str] = &[

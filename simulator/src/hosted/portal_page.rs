@@ -6,28 +6,19 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use serde_json::Value;
 
 use crate::app::App;
-use crate::clock::date_of;
 use crate::error::StripeError;
 use crate::form;
 use crate::hosted::html::{escape, page, safe_href};
 use crate::hosted::portal;
 use crate::objects::money;
-
-/// The portal page routes.
-pub fn router() -> Router<Arc<App>> {
-    Router::new()
-        .route("/p/session/{id}", get(show))
-        .route("/p/session/{id}/{action}", post(act))
-}
+use crate::time::clock::date_of;
 
 fn not_found() -> Response {
     (

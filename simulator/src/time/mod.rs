@@ -6,20 +6,13 @@
 //! renewals and their invoices, payment retries, trials ending, subscriptions ending at
 //! period end, checkout sessions expiring ([`renewals`]). Each due job runs with the
 //! account's "now" set to its own instant, so objects and events carry simulated times.
-//! [`test_clocks`] serves `/v1/test_helpers/test_clocks`.
 
+pub mod clock;
 pub mod renewals;
 pub mod scheduler;
-pub mod test_clocks;
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-
-use axum::Router;
 use serde::Serialize;
-
-use crate::account::AccountState;
-use crate::app::App;
+use std::collections::{HashMap, HashSet};
 
 /// What happens to a subscription when the last payment retry of an invoice fails
 /// (Stripe's "Manage failed payments" setting).
@@ -85,27 +78,4 @@ pub struct TimeState {
     pub upcoming_sent: HashMap<String, i64>,
     /// The payment intent of each renewal invoice, confirmed again by retries.
     pub invoice_payment_intents: HashMap<String, String>,
-}
-
-/// The test clock `customer` was created on, if any.
-pub fn customer_clock<'a>(st: &'a AccountState, customer: &str) -> Option<&'a str> {
-    st.store
-        .get_kind("customer", customer)
-        .and_then(|c| c["test_clock"].as_str())
-}
-
-/// `customer`'s time: its test clock's `frozen_time`, or the account's now.
-pub fn customer_now(st: &AccountState, customer: &str) -> i64 {
-    if let Some(t) = st.time.now_override {
-        return t;
-    }
-    customer_clock(st, customer)
-        .and_then(|clock| st.store.get_kind(test_clocks::KIND, clock))
-        .and_then(|c| c["frozen_time"].as_i64())
-        .unwrap_or_else(|| st.now())
-}
-
-/// The `/v1/test_helpers/test_clocks` routes.
-pub fn router() -> Router<Arc<App>> {
-    test_clocks::router()
 }

@@ -64,7 +64,7 @@ fn customer_in_domain(st: &AccountState, customer: &Value, clock: Option<&str>) 
         Value::Object(o) => o.get("id").and_then(Value::as_str).unwrap_or_default(),
         _ => return clock.is_none(),
     };
-    crate::time::customer_clock(st, id) == clock
+    st.customer_clock(id) == clock
 }
 
 /// The earliest `current_period_end` of a subscription's items.
@@ -250,7 +250,7 @@ pub fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ran {
 /// everything due on the way.
 pub fn advance_account(st: &mut AccountState, to: i64) -> Ran {
     let ran = run_due(st, None, to);
-    st.clock_offset = to - crate::clock::wall_now();
+    st.clock_offset = to - crate::time::clock::wall_now();
     st.delivery.new_flow();
     ran
 }

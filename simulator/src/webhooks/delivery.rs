@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::account::{Account, AccountState, EventRequest};
 use crate::app::App;
-use crate::clock::wall_now;
+use crate::time::clock::wall_now;
 use crate::webhooks::modes::{self, DeliveryMode, Fault, SeededRng};
 use crate::webhooks::signing;
 

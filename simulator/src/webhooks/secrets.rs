@@ -4,9 +4,9 @@
 //! (the async-stripe crate only checks the last).
 
 use crate::account::AccountState;
-use crate::clock::wall_now;
 use crate::error::StripeError;
 use crate::ids::random_base62;
+use crate::time::clock::wall_now;
 use crate::webhooks::RolledSecret;
 
 /// Default window during which the previous secret keeps signing (Stripe lets the user

@@ -8,19 +8,14 @@
 //! sent the work is done, the stored clock is `ready` and `test_helpers.test_clock.ready`
 //! has been emitted, so a client polling for `ready` sees it at once.
 
-use std::sync::Arc;
-
-use axum::Router;
-use axum::routing::MethodFilter;
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::api::list_kind;
-use crate::app::App;
-use crate::clock::{Interval, add_interval};
 use crate::error::StripeError;
 use crate::ids::new_id;
-use crate::pipeline::{Call, route, route_id};
+use crate::pipeline::Call;
+use crate::time::clock::{Interval, add_interval};
 use crate::time::scheduler;
 
 /// The object type of a test clock.
@@ -29,23 +24,6 @@ pub const KIND: &str = "test_helpers.test_clock";
 pub const LIFETIME: i64 = 30 * 86_400;
 /// Latest `frozen_time` accepted (year 2100); an arbitrary guard against overflow.
 pub const MAX_FROZEN_TIME: i64 = 4_102_444_800;
-
-/// The test clock routes.
-pub fn router() -> Router<Arc<App>> {
-    Router::new()
-        .route(
-            "/v1/test_helpers/test_clocks",
-            route(MethodFilter::POST, create).merge(route(MethodFilter::GET, list)),
-        )
-        .route(
-            "/v1/test_helpers/test_clocks/{id}",
-            route_id(MethodFilter::GET, retrieve).merge(route_id(MethodFilter::DELETE, delete)),
-        )
-        .route(
-            "/v1/test_helpers/test_clocks/{id}/advance",
-            route_id(MethodFilter::POST, advance),
-        )
-}
 
 fn frozen_time(c: &Call) -> Result<i64, StripeError> {
     let t = c
@@ -197,7 +175,7 @@ pub fn advance_limit(st: &AccountState, clock: &str, frozen: i64) -> Option<(i64
         .filter(|s| {
             s["customer"]
                 .as_str()
-                .is_some_and(|cu| crate::time::customer_clock(st, cu) == Some(clock))
+                .is_some_and(|cu| st.customer_clock(cu) == Some(clock))
         })
         .flat_map(|s| {
             s["items"]["data"]

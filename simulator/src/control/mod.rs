@@ -11,11 +11,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{MethodFilter, get, post};
+
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
@@ -25,76 +24,12 @@ use crate::error::StripeError;
 use crate::hosted::portal;
 use crate::params::Params;
 use crate::payments;
-use crate::pipeline::{Call, route, route_id};
+use crate::pipeline::Call;
 use crate::request::ApiRequest;
 use crate::time::{FinalFailure, scheduler};
 use crate::webhooks::delivery::{self, DEFAULT_RETRY_SCHEDULE, STRIPE_RETRY_SCHEDULE};
 use crate::webhooks::modes::DeliveryMode;
 use crate::webhooks::{log, secrets};
-
-const GET: MethodFilter = MethodFilter::GET;
-const POST: MethodFilter = MethodFilter::POST;
-
-/// All `/_sim` routes.
-pub fn router() -> Router<Arc<App>> {
-    Router::new()
-        .route("/_sim/reset", route(POST, reset))
-        .route("/_sim/clock", route(GET, clock))
-        .route("/_sim/clock/advance", route(POST, advance))
-        .route(
-            "/_sim/settings/renewals",
-            route(GET, renewal_settings).merge(route(POST, renewal_settings)),
-        )
-        .route(
-            "/_sim/settings/fraud_type",
-            route(GET, fraud_type_setting).merge(route(POST, fraud_type_setting)),
-        )
-        .route(
-            "/_sim/checkout/sessions/{id}/pay",
-            route_id(POST, pay_session),
-        )
-        .route(
-            "/_sim/checkout/sessions/{id}/decline",
-            route_id(POST, decline_session),
-        )
-        .route("/_sim/portal/sessions/{id}", route_id(GET, portal_view))
-        .route(
-            "/_sim/portal/sessions/{id}/cancel",
-            route_id(POST, portal_cancel),
-        )
-        .route(
-            "/_sim/portal/sessions/{id}/update_card",
-            route_id(POST, portal_update_card),
-        )
-        .route(
-            "/_sim/portal/sessions/{id}/switch_plan",
-            route_id(POST, portal_switch_plan),
-        )
-        .route("/_sim/charges/{id}/dispute", route_id(POST, dispute))
-        .route(
-            "/_sim/charges/{id}/early_fraud_warning",
-            route_id(POST, early_fraud_warning),
-        )
-        .route(
-            "/_sim/customers/{id}/payments",
-            route_id(POST, customer_payments),
-        )
-        .route("/_sim/trigger", route(POST, trigger::trigger))
-        .route("/_sim/emit", route(POST, emit))
-        .route(
-            "/_sim/delivery_mode",
-            route(GET, delivery_mode).merge(route(POST, delivery_mode)),
-        )
-        .route(
-            "/_sim/webhook_endpoints/{id}/roll_secret",
-            route_id(POST, roll_secret),
-        )
-        .route("/_sim/deliveries", route(GET, deliveries))
-        .route("/_sim/deliveries/summary", route(GET, deliveries_summary))
-        .route("/_sim/deliveries.html", get(deliveries_page))
-        .route("/_sim/quiesce", post(quiesce))
-        .route("/_sim/snapshot", route(POST, snapshot))
-}
 
 /// `POST /_sim/reset` → `{"object":"sim.reset","reset":true}`: forgets every object,
 /// event, endpoint, idempotency key, delivery record and setting of the account and puts
@@ -160,7 +95,7 @@ pub fn advance(c: &Call) -> Result<Value, StripeError> {
             ),
         ));
     }
-    if to > crate::time::test_clocks::MAX_FROZEN_TIME {
+    if to > crate::api::test_clocks::MAX_FROZEN_TIME {
         return Err(StripeError::invalid("to", "Too far in the future."));
     }
     let ran = scheduler::advance_account(&mut st, to);
