@@ -61,7 +61,7 @@ pub struct AccountState {
     /// Test-card behaviour per payment method id (for later charges, disputes, EFWs).
     pub pm_behaviour: HashMap<String, Behaviour>,
     /// Control-plane payment settings (EFW `fraud_type`, per-customer fail/succeed).
-    pub payments: crate::payments::PaymentSettings,
+    pub payments: crate::engine::payments::PaymentSettings,
     /// Simulated time: the "now" of the job being run, renewal settings.
     pub time: crate::time::TimeState,
     /// Webhook delivery mode, outstanding deliveries, rolled secrets.

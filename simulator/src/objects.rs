@@ -3,7 +3,7 @@
 //! payment intent, charge. Pure functions of their inputs so Checkout, the subscriptions API
 //! and renewals build identical shapes.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::cards::ResolvedCard;
 use crate::ids::{new_id, random_base62};
@@ -124,27 +124,40 @@ pub struct NewSubscription<'a> {
     pub now: i64,
 }
 
+/// A subscription item (no metadata) for `price` × `quantity` over `period`
+/// (start, end) — the one place items are built, at creation and when an update adds one.
+pub fn subscription_item(
+    subscription: &str,
+    price: &Value,
+    quantity: i64,
+    period: (Value, Value),
+    now: i64,
+) -> Value {
+    json!({
+        "id": new_id("si_"),
+        "object": "subscription_item",
+        "billing_thresholds": null,
+        "created": now,
+        "current_period_end": period.1,
+        "current_period_start": period.0,
+        "discounts": [],
+        "metadata": {},
+        "plan": plan_of(price),
+        "price": price,
+        "quantity": quantity,
+        "subscription": subscription,
+        "tax_rates": [],
+    })
+}
+
 /// A subscription with its items and their periods.
 pub fn subscription(s: &NewSubscription<'_>) -> Value {
     let items: Vec<Value> = s
         .items
         .iter()
         .map(|(price, qty)| {
-            json!({
-                "id": new_id("si_"),
-                "object": "subscription_item",
-                "billing_thresholds": null,
-                "created": s.now,
-                "current_period_end": period_end(price, s.now),
-                "current_period_start": s.now,
-                "discounts": [],
-                "metadata": {},
-                "plan": plan_of(price),
-                "price": price,
-                "quantity": qty,
-                "subscription": s.id,
-                "tax_rates": [],
-            })
+            let period = (json!(s.now), json!(period_end(price, s.now)));
+            subscription_item(s.id, price, *qty, period, s.now)
         })
         .collect();
     let currency = s
@@ -525,9 +538,38 @@ pub fn money(amount: i64, currency: &str) -> String {
     }
 }
 
+/// Old values of the top-level keys that differ between `old` and `new`
+/// (`previous_attributes` of `*.updated` events).
+pub fn previous_attributes(old: &Value, new: &Value) -> Value {
+    let mut prev = Map::new();
+    if let (Value::Object(o), Value::Object(n)) = (old, new) {
+        for (k, v) in o {
+            if n.get(k) != Some(v) {
+                prev.insert(k.clone(), v.clone());
+            }
+        }
+        for k in n.keys() {
+            if !o.contains_key(k) {
+                prev.insert(k.clone(), Value::Null);
+            }
+        }
+    }
+    Value::Object(prev)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn previous_attributes_lists_changed_keys() {
+        let old = json!({"a": 1, "b": {"x": 1}, "c": 3});
+        let new = json!({"a": 1, "b": {"x": 2}, "c": 3, "d": 4});
+        assert_eq!(
+            previous_attributes(&old, &new),
+            json!({"b": {"x": 1}, "d": null})
+        );
+    }
 
     #[test]
     fn money_formats() {

@@ -56,7 +56,7 @@ fn behaviour_from(v: &Value) -> Option<Behaviour> {
         }
         "attach_ok_charge_fails" => Behaviour::AttachOkChargeFails,
         "dispute" => {
-            let reason = crate::payments::DISPUTE_REASONS
+            let reason = crate::engine::disputes::DISPUTE_REASONS
                 .iter()
                 .find(|r| **r == v["reason"].as_str().unwrap_or_default())?;
             Behaviour::Dispute {

@@ -1,12 +1,13 @@
 //! `/v1/invoices`: retrieve, list, pay (`payment_method`, or the subscription's / customer's
-//! default; `paid_out_of_band`), void. Charging goes through `payments.rs`.
+//! default; `paid_out_of_band`), void. Paying runs `engine::invoices::collect`, the code that
+//! Checkout, subscription creation, renewals and retries run too.
 
 use serde_json::{Value, json};
 
-use crate::account::{AccountState, EventRequest};
-use crate::api::{list_kind, payment_methods, retrieve_kind};
+use crate::api::{list_kind, retrieve_kind};
+use crate::engine::invoices::{self, Collection};
+use crate::engine::{follow_up, payment_methods};
 use crate::error::StripeError;
-use crate::payments::{self, Payment, PaymentRequest};
 use crate::pipeline::Call;
 
 /// `GET /v1/invoices/{id}`
@@ -35,146 +36,6 @@ pub fn list(c: &Call) -> Result<Value, StripeError> {
             ("collection_method", "collection_method"),
         ],
     )
-}
-
-/// Finalizes a draft invoice (number, `open`) → `invoice.finalized`.
-pub fn finalize(st: &mut AccountState, req: &EventRequest, invoice_id: &str) -> Value {
-    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
-        return Value::Null;
-    };
-    if invoice["status"] != "draft" {
-        return invoice;
-    }
-    let customer_id = invoice["customer"].as_str().unwrap_or_default().to_string();
-    let now = st.now_for_customer(&customer_id);
-    let (seq, prefix) = st
-        .store
-        .get_kind("customer", &customer_id)
-        .map(|c| {
-            (
-                c["next_invoice_sequence"].as_i64().unwrap_or(1),
-                c["invoice_prefix"].as_str().unwrap_or("SIM").to_string(),
-            )
-        })
-        .unwrap_or((1, "SIM".into()));
-    invoice["status"] = json!("open");
-    invoice["number"] = json!(format!("{prefix}-{seq:04}"));
-    invoice["effective_at"] = json!(now);
-    invoice["status_transitions"]["finalized_at"] = json!(now);
-    st.store.put(invoice.clone());
-    if let Some(c) = st.store.get_kind_mut("customer", &customer_id) {
-        c["next_invoice_sequence"] = json!(seq + 1);
-    }
-    st.emit(req, "invoice.finalized", invoice.clone(), None);
-    invoice
-}
-
-/// The payment method an invoice is charged with: the given one, else the subscription's
-/// default, else the customer's `invoice_settings.default_payment_method`.
-pub fn invoice_payment_method(st: &AccountState, invoice: &Value) -> Option<String> {
-    if let Some(pm) = invoice["default_payment_method"].as_str() {
-        return Some(pm.to_string());
-    }
-    if let Some(sub) = invoice["subscription"]
-        .as_str()
-        .and_then(|s| st.store.get_kind("subscription", s))
-        && let Some(pm) = sub["default_payment_method"].as_str()
-    {
-        return Some(pm.to_string());
-    }
-    st.store
-        .get_kind("customer", invoice["customer"].as_str().unwrap_or_default())
-        .and_then(|c| c["invoice_settings"]["default_payment_method"].as_str())
-        .map(str::to_string)
-}
-
-/// Marks an open invoice paid (`invoice.paid` + `invoice.payment_succeeded`) and activates
-/// its subscription if it was `incomplete`, `past_due` or `unpaid`
-/// (`customer.subscription.updated`).
-pub fn mark_paid(st: &mut AccountState, req: &EventRequest, invoice_id: &str, now: i64) -> Value {
-    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
-        return Value::Null;
-    };
-    let due = invoice["amount_due"].as_i64().unwrap_or(0);
-    invoice["status"] = json!("paid");
-    invoice["amount_paid"] = json!(due);
-    invoice["amount_remaining"] = json!(0);
-    invoice["attempted"] = json!(true);
-    invoice["attempt_count"] = json!(invoice["attempt_count"].as_i64().unwrap_or(0) + 1);
-    invoice["auto_advance"] = json!(false);
-    invoice["next_payment_attempt"] = Value::Null;
-    invoice["status_transitions"]["paid_at"] = json!(now);
-    invoice["webhooks_delivered_at"] = json!(now);
-    st.store.put(invoice.clone());
-    st.emit(req, "invoice.paid", invoice.clone(), None);
-    st.emit(req, "invoice.payment_succeeded", invoice.clone(), None);
-    if let Some(sub_id) = invoice["subscription"].as_str()
-        && let Some(old) = st.store.get_kind("subscription", sub_id).cloned()
-        && matches!(
-            old["status"].as_str(),
-            Some("incomplete" | "past_due" | "unpaid")
-        )
-    {
-        let mut new = old.clone();
-        new["status"] = json!("active");
-        st.store.put(new.clone());
-        st.emit(
-            req,
-            "customer.subscription.updated",
-            new,
-            Some(json!({"status": old["status"]})),
-        );
-    }
-    invoice
-}
-
-/// Charges an open (or draft: finalized first) invoice with `pm`: on success the invoice is
-/// paid (see [`mark_paid`]); on failure `attempt_count` grows and `invoice.payment_failed`
-/// is emitted. The caller runs [`payments::follow_up`] after its own events.
-pub fn charge_invoice(
-    st: &mut AccountState,
-    req: &EventRequest,
-    invoice_id: &str,
-    pm: &str,
-) -> Result<(Value, Option<Payment>), StripeError> {
-    let invoice = finalize(st, req, invoice_id);
-    let customer = invoice["customer"].as_str().unwrap_or_default().to_string();
-    let now = st.now_for_customer(&customer);
-    let amount = invoice["amount_due"].as_i64().unwrap_or(0);
-    if amount == 0 {
-        return Ok((mark_paid(st, req, invoice_id, now), None));
-    }
-    let description = match invoice["billing_reason"].as_str() {
-        Some("subscription_create") => "Subscription creation",
-        Some("subscription_cycle") => "Subscription update",
-        _ => "Invoice payment",
-    };
-    let payment = payments::charge(
-        st,
-        req,
-        &PaymentRequest {
-            amount,
-            currency: invoice["currency"].as_str().unwrap_or("usd"),
-            customer: Some(&customer),
-            payment_method: pm,
-            description: Some(description),
-            metadata: json!({}),
-            now,
-        },
-    )?;
-    if payment.succeeded() {
-        return Ok((mark_paid(st, req, invoice_id, now), Some(payment)));
-    }
-    let mut inv = st
-        .store
-        .get_kind("invoice", invoice_id)
-        .cloned()
-        .unwrap_or(invoice);
-    inv["attempted"] = json!(true);
-    inv["attempt_count"] = json!(inv["attempt_count"].as_i64().unwrap_or(0) + 1);
-    st.store.put(inv.clone());
-    st.emit(req, "invoice.payment_failed", inv.clone(), None);
-    Ok((inv, Some(payment)))
 }
 
 /// `POST /v1/invoices/{id}/pay` `{payment_method?, paid_out_of_band?}`
@@ -215,10 +76,7 @@ pub fn pay(c: &Call) -> Result<Value, StripeError> {
         _ => {}
     }
     if p.bool("paid_out_of_band")? == Some(true) {
-        finalize(&mut st, &c.request, c.id());
-        let customer = invoice["customer"].as_str().unwrap_or_default().to_string();
-        let now = st.now_for_customer(&customer);
-        let mut inv = mark_paid(&mut st, &c.request, c.id(), now);
+        let mut inv = invoices::pay_out_of_band(&mut st, &c.request, c.id());
         inv["paid_out_of_band"] = json!(true);
         return Ok(inv);
     }
@@ -228,7 +86,7 @@ pub fn pay(c: &Call) -> Result<Value, StripeError> {
                 .map_err(|_| StripeError::missing_param("PaymentMethod", pm, "payment_method"))?;
             obj["id"].as_str().unwrap_or_default().to_string()
         }
-        None => invoice_payment_method(&st, &invoice).ok_or_else(|| {
+        None => invoices::payment_method_of(&st, &invoice).ok_or_else(|| {
             StripeError::InvalidRequest {
                 code: Some("invoice_no_customer_line_items"),
                 param: Some("payment_method".into()),
@@ -236,14 +94,20 @@ pub fn pay(c: &Call) -> Result<Value, StripeError> {
             }
         })?,
     };
-    let (inv, payment) = charge_invoice(&mut st, &c.request, c.id(), &pm)?;
-    if let Some(payment) = payment {
+    let attempt = invoices::collect(
+        &mut st,
+        &c.request,
+        c.id(),
+        Some(&pm),
+        Collection::OnRequest,
+    )?;
+    if let Some(payment) = attempt.payment {
         if let Some(err) = payment.error.clone() {
             return Err(err);
         }
-        payments::follow_up(&mut st, &payment);
+        follow_up::run(&mut st, &payment);
     }
-    Ok(inv)
+    Ok(attempt.invoice)
 }
 
 /// `POST /v1/invoices/{id}/void` → `invoice.voided`
@@ -265,13 +129,5 @@ pub fn void(c: &Call) -> Result<Value, StripeError> {
             ),
         });
     }
-    let now = st.now_for_customer(old["customer"].as_str().unwrap_or_default());
-    let mut new = old.clone();
-    new["status"] = json!("void");
-    new["auto_advance"] = json!(false);
-    new["next_payment_attempt"] = Value::Null;
-    new["status_transitions"]["voided_at"] = json!(now);
-    st.store.put(new.clone());
-    st.emit(&c.request, "invoice.voided", new.clone(), None);
-    Ok(new)
+    Ok(invoices::void(&mut st, &c.request, old))
 }

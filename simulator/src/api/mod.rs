@@ -18,7 +18,7 @@ pub mod subscriptions;
 pub mod test_clocks;
 pub mod webhook_endpoints;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::StripeError;
 use crate::pipeline::Call;
@@ -74,39 +74,10 @@ pub fn field_matches(o: &Value, field: &str, want: &str) -> bool {
     }
 }
 
-/// Old values of the top-level keys that differ between `old` and `new`
-/// (`previous_attributes` of `*.updated` events).
-pub fn previous_attributes(old: &Value, new: &Value) -> Value {
-    let mut prev = Map::new();
-    if let (Value::Object(o), Value::Object(n)) = (old, new) {
-        for (k, v) in o {
-            if n.get(k) != Some(v) {
-                prev.insert(k.clone(), v.clone());
-            }
-        }
-        for k in n.keys() {
-            if !o.contains_key(k) {
-                prev.insert(k.clone(), Value::Null);
-            }
-        }
-    }
-    Value::Object(prev)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn previous_attributes_lists_changed_keys() {
-        let old = json!({"a": 1, "b": {"x": 1}, "c": 3});
-        let new = json!({"a": 1, "b": {"x": 2}, "c": 3, "d": 4});
-        assert_eq!(
-            previous_attributes(&old, &new),
-            json!({"b": {"x": 1}, "d": null})
-        );
-    }
 
     #[test]
     fn field_matching() {

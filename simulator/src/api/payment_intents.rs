@@ -4,10 +4,12 @@
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
-use crate::api::{list_kind, payment_methods, retrieve_kind};
+use crate::api::{list_kind, retrieve_kind};
+use crate::engine::follow_up;
+use crate::engine::payment_methods;
+use crate::engine::payments::{self, PaymentRequest};
 use crate::error::StripeError;
 use crate::params::Params;
-use crate::payments::{self, PaymentRequest};
 use crate::pipeline::Call;
 
 /// `GET /v1/payment_intents/{id}`
@@ -166,7 +168,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
     if let Some(err) = payment.error.clone() {
         return Err(err);
     }
-    payments::follow_up(&mut st, &payment);
+    follow_up::run(&mut st, &payment);
     Ok(payment.payment_intent)
 }
 
@@ -283,7 +285,7 @@ pub fn confirm(c: &Call) -> Result<Value, StripeError> {
     if let Some(err) = payment.error.clone() {
         return Err(err);
     }
-    payments::follow_up(&mut st, &payment);
+    follow_up::run(&mut st, &payment);
     Ok(payment.payment_intent)
 }
 

@@ -8,9 +8,10 @@
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
-use crate::api::{list_kind, previous_attributes, retrieve_kind};
+use crate::api::{list_kind, retrieve_kind};
 use crate::error::StripeError;
 use crate::ids::new_id;
+use crate::objects::previous_attributes;
 use crate::params::Params;
 use crate::pipeline::Call;
 

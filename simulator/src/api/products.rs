@@ -2,9 +2,11 @@
 
 use serde_json::{Value, json};
 
-use crate::api::{list_kind, previous_attributes, retrieve_kind};
+use crate::api::{list_kind, retrieve_kind};
+use crate::engine::catalog;
 use crate::error::StripeError;
 use crate::ids::new_id;
+use crate::objects::previous_attributes;
 use crate::pipeline::Call;
 
 const CREATE_PARAMS: &[&str] = &[
@@ -53,30 +55,23 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
         Some(id) => id.to_string(),
         None => new_id("prod_"),
     };
-    let now = st.now();
-    let obj = json!({
-        "id": id,
-        "object": "product",
-        "active": p.bool("active")?.unwrap_or(true),
-        "created": now,
-        "default_price": null,
-        "description": p.nonempty("description")?,
-        "images": images,
-        "livemode": false,
-        "marketing_features": [],
-        "metadata": metadata,
-        "name": name,
-        "package_dimensions": null,
-        "shippable": p.bool("shippable")?,
-        "statement_descriptor": p.nonempty("statement_descriptor")?,
-        "tax_code": p.nonempty("tax_code")?,
-        "type": "service",
-        "unit_label": p.nonempty("unit_label")?,
-        "updated": now,
-        "url": p.nonempty("url")?,
-    });
-    st.store.put(obj.clone());
-    st.emit(&c.request, "product.created", obj.clone(), None);
+    let obj = catalog::create_product(
+        &mut st,
+        &c.request,
+        catalog::NewProduct {
+            id,
+            name,
+            active: p.bool("active")?.unwrap_or(true),
+            description: p.nonempty("description")?,
+            images,
+            metadata,
+            shippable: p.bool("shippable")?,
+            statement_descriptor: p.nonempty("statement_descriptor")?,
+            tax_code: p.nonempty("tax_code")?,
+            unit_label: p.nonempty("unit_label")?,
+            url: p.nonempty("url")?,
+        },
+    );
     Ok(obj)
 }
 

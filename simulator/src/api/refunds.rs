@@ -4,9 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::api::{list_kind, previous_attributes, retrieve_kind};
+use crate::api::{list_kind, retrieve_kind};
+use crate::engine::refunds;
 use crate::error::StripeError;
-use crate::payments;
+use crate::objects::previous_attributes;
 use crate::pipeline::Call;
 
 const REASONS: &[&str] = &["duplicate", "fraudulent", "requested_by_customer"];
@@ -85,7 +86,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
     if st.store.get_kind("charge", &charge_id).is_none() {
         return Err(StripeError::missing_param("charge", charge_id, param));
     }
-    payments::refund(&mut st, &c.request, &charge_id, amount, reason, metadata)
+    refunds::refund(&mut st, &c.request, &charge_id, amount, reason, metadata)
 }
 
 /// `GET /v1/refunds/{id}`

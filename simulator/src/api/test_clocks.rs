@@ -8,22 +8,12 @@
 //! sent the work is done, the stored clock is `ready` and `test_helpers.test_clock.ready`
 //! has been emitted, so a client polling for `ready` sees it at once.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::account::{AccountState, EventRequest};
 use crate::api::list_kind;
+use crate::engine::test_clocks::{self, KIND, MAX_FROZEN_TIME};
 use crate::error::StripeError;
-use crate::ids::new_id;
 use crate::pipeline::Call;
-use crate::time::clock::{Interval, add_interval};
-use crate::time::scheduler;
-
-/// The object type of a test clock.
-pub const KIND: &str = "test_helpers.test_clock";
-/// How long a clock lives (Stripe deletes clocks 30 days after creation).
-pub const LIFETIME: i64 = 30 * 86_400;
-/// Latest `frozen_time` accepted (year 2100); an arbitrary guard against overflow.
-pub const MAX_FROZEN_TIME: i64 = 4_102_444_800;
 
 fn frozen_time(c: &Call) -> Result<i64, StripeError> {
     let t = c
@@ -59,26 +49,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
         ));
     }
     let mut st = c.account.lock();
-    let now = st.now();
-    let clock = json!({
-        "id": new_id("clock_"),
-        "object": KIND,
-        "created": now,
-        "deletes_after": now + LIFETIME,
-        "frozen_time": frozen,
-        "livemode": false,
-        "name": name,
-        "status": "ready",
-        "status_details": {},
-    });
-    st.store.put(clock.clone());
-    st.emit(
-        &c.request,
-        "test_helpers.test_clock.created",
-        clock.clone(),
-        None,
-    );
-    Ok(clock)
+    Ok(test_clocks::create(&mut st, &c.request, frozen, name))
 }
 
 /// `GET /v1/test_helpers/test_clocks/{id}`
@@ -108,95 +79,7 @@ pub fn delete(c: &Call) -> Result<Value, StripeError> {
         .get_kind(KIND, c.id())
         .cloned()
         .ok_or_else(|| missing(c.id()))?;
-    let customers: Vec<String> = st
-        .store
-        .ids_of("customer")
-        .filter(|id| {
-            st.store
-                .get(id)
-                .is_some_and(|cu| cu["test_clock"] == c.id() && cu["deleted"] != true)
-        })
-        .cloned()
-        .collect();
-    let subs: Vec<String> = st
-        .store
-        .ids_of("subscription")
-        .filter(|id| {
-            st.store.get(id).is_some_and(|s| {
-                s["customer"]
-                    .as_str()
-                    .is_some_and(|cu| customers.iter().any(|x| x == cu))
-            })
-        })
-        .cloned()
-        .collect();
-    for s in subs {
-        st.store.remove(&s);
-    }
-    for cu in customers {
-        st.store
-            .put(json!({"id": cu, "object": "customer", "deleted": true}));
-    }
-    st.store.remove(c.id());
-    st.time.deleted_clocks.insert(c.id().to_string());
-    st.emit(&c.request, "test_helpers.test_clock.deleted", clock, None);
-    Ok(json!({"id": c.id(), "object": KIND, "deleted": true}))
-}
-
-/// Approximate length of a recurring price's interval in seconds (to find the shortest).
-fn interval_secs(price: &Value) -> Option<(i64, Interval, i64)> {
-    let interval = Interval::parse(price["recurring"]["interval"].as_str()?)?;
-    let count = price["recurring"]["interval_count"]
-        .as_i64()
-        .unwrap_or(1)
-        .max(1);
-    let unit = match interval {
-        Interval::Day => 86_400,
-        Interval::Week => 7 * 86_400,
-        Interval::Month => 30 * 86_400,
-        Interval::Year => 365 * 86_400,
-    };
-    Some((unit * count, interval, count))
-}
-
-/// The latest `frozen_time` a clock may advance to: two intervals of its shortest live
-/// subscription past its current time (`None` = no subscription, no limit).
-pub fn advance_limit(st: &AccountState, clock: &str, frozen: i64) -> Option<(i64, String)> {
-    let shortest = st
-        .store
-        .ids_of("subscription")
-        .filter_map(|id| st.store.get(id))
-        .filter(|s| {
-            !matches!(
-                s["status"].as_str(),
-                Some("canceled" | "incomplete_expired")
-            )
-        })
-        .filter(|s| {
-            s["customer"]
-                .as_str()
-                .is_some_and(|cu| st.customer_clock(cu) == Some(clock))
-        })
-        .flat_map(|s| {
-            s["items"]["data"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|i| interval_secs(&i["price"]))
-        })
-        .min_by_key(|(secs, _, _)| *secs)?;
-    let (_, interval, count) = shortest;
-    let name = format!(
-        "{count} {}",
-        match interval {
-            Interval::Day => "day",
-            Interval::Week => "week",
-            Interval::Month => "month",
-            Interval::Year => "year",
-        }
-    );
-    Some((add_interval(frozen, interval, 2 * count), name))
+    Ok(test_clocks::delete(&mut st, &c.request, clock))
 }
 
 /// `POST /v1/test_helpers/test_clocks/{id}/advance {frozen_time}`
@@ -236,7 +119,7 @@ pub fn advance(c: &Call) -> Result<Value, StripeError> {
             ),
         ));
     }
-    if let Some((limit, interval)) = advance_limit(&st, c.id(), frozen)
+    if let Some((limit, interval)) = test_clocks::advance_limit(&st, c.id(), frozen)
         && target > limit
     {
         return Err(StripeError::invalid(
@@ -246,28 +129,5 @@ pub fn advance(c: &Call) -> Result<Value, StripeError> {
             ),
         ));
     }
-    let mut advancing = clock.clone();
-    advancing["status"] = json!("advancing");
-    advancing["status_details"] = json!({"advancing": {"target_frozen_time": target}});
-    st.store.put(advancing.clone());
-    st.emit(
-        &c.request,
-        "test_helpers.test_clock.advancing",
-        advancing.clone(),
-        Some(json!({"status": "ready", "status_details": {}})),
-    );
-    scheduler::run_due(&mut st, Some(c.id()), target);
-    let mut ready = advancing.clone();
-    ready["status"] = json!("ready");
-    ready["status_details"] = json!({});
-    ready["frozen_time"] = json!(target);
-    st.store.put(ready.clone());
-    st.delivery.new_flow();
-    st.emit(
-        &EventRequest::default(),
-        "test_helpers.test_clock.ready",
-        ready,
-        Some(json!({"status": "advancing", "frozen_time": frozen})),
-    );
-    Ok(advancing)
+    Ok(test_clocks::advance(&mut st, &c.request, clock, target))
 }

@@ -19,14 +19,15 @@ use serde_json::{Value, json};
 
 use crate::account::AccountState;
 use crate::app::App;
-use crate::checkout_flow::{PaymentInput, complete};
+use crate::engine::checkout::{PaymentInput, complete};
+use crate::engine::portal;
+use crate::engine::scheduler;
+use crate::engine::{disputes, payments, radar};
 use crate::error::StripeError;
-use crate::hosted::portal;
 use crate::params::Params;
-use crate::payments;
 use crate::pipeline::Call;
 use crate::request::ApiRequest;
-use crate::time::{FinalFailure, scheduler};
+use crate::time::FinalFailure;
 use crate::webhooks::delivery::{self, DEFAULT_RETRY_SCHEDULE, STRIPE_RETRY_SCHEDULE};
 use crate::webhooks::modes::DeliveryMode;
 use crate::webhooks::{log, secrets};
@@ -95,7 +96,7 @@ pub fn advance(c: &Call) -> Result<Value, StripeError> {
             ),
         ));
     }
-    if to > crate::api::test_clocks::MAX_FROZEN_TIME {
+    if to > crate::engine::test_clocks::MAX_FROZEN_TIME {
         return Err(StripeError::invalid("to", "Too far in the future."));
     }
     let ran = scheduler::advance_account(&mut st, to);
@@ -115,13 +116,13 @@ pub fn fraud_type_setting(c: &Call) -> Result<Value, StripeError> {
     let mut st = c.account.lock();
     if let Some(value) = p.str("fraud_type")? {
         let chosen = Some(value).filter(|v| !v.is_empty());
-        crate::payments::set_fraud_type(&mut st, chosen)?;
+        radar::set_fraud_type(&mut st, chosen)?;
     }
     let current = st
         .payments
         .fraud_type
         .clone()
-        .unwrap_or_else(|| crate::payments::DEFAULT_FRAUD_TYPE.to_string());
+        .unwrap_or_else(|| radar::DEFAULT_FRAUD_TYPE.to_string());
     Ok(json!({"object": "sim.fraud_type_setting", "fraud_type": current}))
 }
 
@@ -301,7 +302,7 @@ pub fn dispute(c: &Call) -> Result<Value, StripeError> {
         return Err(StripeError::missing("charge", c.id()));
     }
     st.delivery.new_flow();
-    payments::create_dispute(&mut st, c.id(), reason, inquiry)
+    disputes::create(&mut st, c.id(), reason, inquiry)
 }
 
 /// `POST /_sim/charges/{id}/early_fraud_warning {fraud_type?}` → the warning
@@ -317,9 +318,9 @@ pub fn early_fraud_warning(c: &Call) -> Result<Value, StripeError> {
         .nonempty("fraud_type")?
         .map(str::to_string)
         .or_else(|| st.payments.fraud_type.clone())
-        .unwrap_or_else(|| payments::DEFAULT_FRAUD_TYPE.to_string());
+        .unwrap_or_else(|| radar::DEFAULT_FRAUD_TYPE.to_string());
     st.delivery.new_flow();
-    payments::create_early_fraud_warning(&mut st, c.id(), &fraud_type)
+    radar::create(&mut st, c.id(), &fraud_type)
 }
 
 /// `POST /_sim/customers/{id}/payments {next_payments: fail|succeed|card}` →

@@ -2,14 +2,12 @@
 //! `AccountState::clock_offset`), and Stripe test clocks (`clock_…`) give the customers
 //! created on them a clock of their own.
 //!
-//! Advancing a clock runs everything that falls due, in time order ([`scheduler`]):
-//! renewals and their invoices, payment retries, trials ending, subscriptions ending at
-//! period end, checkout sessions expiring ([`renewals`]). Each due job runs with the
-//! account's "now" set to its own instant, so objects and events carry simulated times.
+//! This module is the clock itself: the wall clock and calendar arithmetic ([`clock`]) and
+//! the per-account time settings and bookkeeping ([`TimeState`]). It depends on nothing
+//! else in the crate. Advancing a clock runs what falls due, which is billing work and so
+//! lives in the domain layer (`engine/scheduler.rs`, `engine/renewals.rs`).
 
 pub mod clock;
-pub mod renewals;
-pub mod scheduler;
 
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};

@@ -17,7 +17,7 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use crate::account::AccountState;
-use crate::time::renewals;
+use crate::engine::renewals;
 
 /// Something that falls due at an instant.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

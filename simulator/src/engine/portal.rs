@@ -17,10 +17,11 @@
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
-use crate::api::{payment_methods, previous_attributes};
 use crate::cards::{self, Behaviour, Decline};
+use crate::engine::payment_methods;
 use crate::error::StripeError;
 use crate::objects;
+use crate::objects::previous_attributes;
 
 const LIVE: &[&str] = &["active", "trialing", "past_due", "unpaid", "incomplete"];
 
@@ -199,7 +200,7 @@ pub fn cancel(
                 return Ok(old);
             }
             new["cancel_at_period_end"] = json!(true);
-            new["cancel_at"] = json!(crate::time::scheduler::period_end(&old));
+            new["cancel_at"] = json!(crate::engine::scheduler::period_end(&old));
             emit_sub_update(st, &old, &new);
         }
         "immediately" => {
