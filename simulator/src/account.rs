@@ -1,19 +1,22 @@
 //! One simulated Stripe account (one API key): its objects, clock, events, webhook secrets,
-//! delivery queues and logs. Everything is behind short-lived std mutexes, never held across
-//! an `.await`.
+//! outbox and delivery log. Everything is behind short-lived std mutexes, never held across
+//! an `.await`. Releasing the state lock with events in the outbox wakes delivery.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 use crate::cards::Behaviour;
 use crate::idempotency::IdempotencyStore;
 use crate::ids::new_id;
+use crate::outbox::{DeliveryRecord, DeliveryState, OutboxEvent};
+use crate::secrets::WebhookSecrets;
 use crate::store::Store;
+use crate::time::TimeState;
 use crate::time::clock::wall_now;
-use crate::webhooks::delivery::{DeliveryJob, DeliveryRecord};
 
 /// The `request` block of an event: which API call caused it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,6 +46,16 @@ pub struct SessionSubscriptionData {
     pub description: Option<String>,
 }
 
+/// Per-account payment settings changed through the control plane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentSettings {
+    /// `fraud_type` for test early fraud warnings (`None` = the default of `radar.rs`).
+    pub fraud_type: Option<String>,
+    /// Per customer id: `true` = their next payments fail (generic decline) whatever the
+    /// card, `false` = they succeed whatever the card. Absent = the card decides.
+    pub customer_override: HashMap<String, bool>,
+}
+
 /// The mutable state of an account.
 #[derive(Debug, Default)]
 pub struct AccountState {
@@ -50,10 +63,8 @@ pub struct AccountState {
     pub store: Store,
     /// Seconds added to the wall clock (`/_sim/clock/advance` moves it).
     pub clock_offset: i64,
-    /// `whsec_…` per webhook endpoint id; never part of the endpoint object after creation.
-    pub webhook_secrets: HashMap<String, String>,
-    /// Delivery queue per webhook endpoint id (a worker task drains each in order).
-    pub endpoint_queues: HashMap<String, mpsc::UnboundedSender<DeliveryJob>>,
+    /// Every webhook endpoint's signing secrets, current and rolled.
+    pub secrets: WebhookSecrets,
     /// Line items per checkout session id.
     pub session_items: HashMap<String, Vec<SessionItem>>,
     /// `subscription_data` per checkout session id.
@@ -61,11 +72,11 @@ pub struct AccountState {
     /// Test-card behaviour per payment method id (for later charges, disputes, EFWs).
     pub pm_behaviour: HashMap<String, Behaviour>,
     /// Control-plane payment settings (EFW `fraud_type`, per-customer fail/succeed).
-    pub payments: crate::engine::payments::PaymentSettings,
+    pub payments: PaymentSettings,
     /// Simulated time: the "now" of the job being run, renewal settings.
-    pub time: crate::time::TimeState,
-    /// Webhook delivery mode, outstanding deliveries, rolled secrets.
-    pub delivery: crate::webhooks::DeliveryState,
+    pub time: TimeState,
+    /// The outbox, the delivery mode and the deliveries still owed.
+    pub delivery: DeliveryState,
 }
 
 impl AccountState {
@@ -96,8 +107,8 @@ impl AccountState {
             .and_then(|c| c["test_clock"].as_str())
     }
 
-    /// Records an event, stores it, and queues it to every enabled endpoint that subscribes
-    /// to its type, in emission order. Returns the event id.
+    /// Records an event, stores it, and appends it to the outbox for every enabled endpoint
+    /// that subscribes to its type, in emission order. Returns the event id.
     pub fn emit(
         &mut self,
         request: &EventRequest,
@@ -108,7 +119,6 @@ impl AccountState {
         let targets: Vec<String> = self
             .store
             .ids_of("webhook_endpoint")
-            .filter(|id| self.endpoint_queues.contains_key(*id))
             .filter(|id| {
                 self.store
                     .get_kind("webhook_endpoint", id)
@@ -133,7 +143,22 @@ impl AccountState {
             "type": event_type,
         });
         // Serialized (once) only when some endpoint wants it.
-        crate::webhooks::delivery::enqueue(self, request, &id, event_type, &event, &targets);
+        if !targets.is_empty() {
+            let flow = request
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("auto_{}", self.delivery.flow_seq));
+            self.delivery.outstanding += targets.len();
+            self.delivery.outbox.push(OutboxEvent {
+                event_id: id.clone(),
+                event_type: event_type.to_string(),
+                targets,
+                body: Arc::from(event.to_string()),
+                flow,
+                epoch: self.delivery.epoch,
+                emitted_at: Instant::now(),
+            });
+        }
         self.store.put(event);
         id
     }
@@ -166,6 +191,36 @@ pub struct Account {
     pub idempotency: Mutex<IdempotencyStore>,
     /// Every delivery attempt, oldest first.
     pub deliveries: Mutex<Vec<DeliveryRecord>>,
+    /// Signalled when the state lock is released with events in the outbox.
+    pub outbox_ready: Arc<Notify>,
+}
+
+/// The locked state of an account. Dropping it with events in the outbox wakes delivery.
+#[derive(Debug)]
+pub struct StateGuard<'a> {
+    guard: MutexGuard<'a, AccountState>,
+    outbox_ready: &'a Notify,
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = AccountState;
+    fn deref(&self) -> &AccountState {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut AccountState {
+        &mut self.guard
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        if !self.guard.delivery.outbox.is_empty() {
+            self.outbox_ready.notify_one();
+        }
+    }
 }
 
 impl Account {
@@ -176,13 +231,17 @@ impl Account {
             state: Mutex::new(AccountState::default()),
             idempotency: Mutex::new(IdempotencyStore::default()),
             deliveries: Mutex::new(Vec::new()),
+            outbox_ready: Arc::new(Notify::new()),
         }
     }
 
     /// Locks the state. A poisoned lock (a panic elsewhere) is recovered rather than
     /// turning every later request into a 500.
-    pub fn lock(&self) -> std::sync::MutexGuard<'_, AccountState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    pub fn lock(&self) -> StateGuard<'_> {
+        StateGuard {
+            guard: self.state.lock().unwrap_or_else(|e| e.into_inner()),
+            outbox_ready: &self.outbox_ready,
+        }
     }
 }
 
@@ -208,11 +267,9 @@ mod tests {
     }
 
     #[test]
-    fn emit_queues_in_order_and_counts_pending() {
+    fn emit_appends_to_the_outbox_in_order_and_counts_pending() {
         let mut st = AccountState::default();
         st.store.put(json!({"id": "we_1", "object": "webhook_endpoint", "status": "enabled", "enabled_events": ["*"]}));
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        st.endpoint_queues.insert("we_1".into(), tx);
         let a = st.emit(
             &EventRequest::default(),
             "customer.created",
@@ -225,8 +282,15 @@ mod tests {
             json!({"id": "cus_1"}),
             Some(json!({"email": null})),
         );
-        assert_eq!(rx.try_recv().map(|j| j.event_id).ok(), Some(a.clone()));
-        assert_eq!(rx.try_recv().map(|j| j.event_id).ok(), Some(b.clone()));
+        let owed: Vec<String> = st
+            .delivery
+            .outbox
+            .drain()
+            .into_iter()
+            .map(|e| e.event_id)
+            .collect();
+        assert_eq!(owed, [a.clone(), b.clone()]);
+        assert_eq!(st.delivery.outstanding, 2);
         let ev = st.store.get_kind("event", &b).expect("stored");
         assert_eq!(ev["pending_webhooks"], 1);
         assert_eq!(ev["data"]["previous_attributes"]["email"], Value::Null);

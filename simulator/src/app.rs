@@ -2,7 +2,7 @@
 //! session index used by the hosted page, the HTTP client for webhooks, the shutdown signal.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
 use tokio::sync::watch;
 
@@ -22,7 +22,13 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
     accounts: RwLock<HashMap<String, Arc<Account>>>,
     sessions: Mutex<HashMap<String, Arc<Account>>>,
+    /// Run for every new account (webhook delivery starts its dispatcher there), with the
+    /// app itself; set once at start-up so this module need not know about delivery.
+    on_new_account: OnceLock<(Weak<App>, NewAccountHook)>,
 }
+
+/// What [`App::on_new_account`] runs.
+pub type NewAccountHook = fn(Arc<App>, &Arc<Account>);
 
 impl App {
     /// Builds the state.
@@ -39,6 +45,7 @@ impl App {
             shutdown,
             accounts: RwLock::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
+            on_new_account: OnceLock::new(),
         }
     }
 
@@ -53,9 +60,27 @@ impl App {
             return a.clone();
         }
         let mut w = self.accounts.write().unwrap_or_else(|e| e.into_inner());
-        w.entry(key.to_string())
-            .or_insert_with(|| Arc::new(Account::new()))
-            .clone()
+        let mut created = false;
+        let account = w
+            .entry(key.to_string())
+            .or_insert_with(|| {
+                created = true;
+                Arc::new(Account::new())
+            })
+            .clone();
+        drop(w);
+        if created
+            && let Some((app, hook)) = self.on_new_account.get()
+            && let Some(app) = app.upgrade()
+        {
+            hook(app, &account);
+        }
+        account
+    }
+
+    /// Sets what runs for every account created from now on (once; later calls are ignored).
+    pub fn on_new_account(self: &Arc<Self>, hook: NewAccountHook) {
+        let _ = self.on_new_account.set((Arc::downgrade(self), hook));
     }
 
     /// Every account with its API key (for snapshots).

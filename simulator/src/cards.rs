@@ -26,7 +26,8 @@ pub enum Decline {
     ProcessingError,
     /// `incorrect_number`
     IncorrectNumber,
-    /// Blocked by Radar. Guess [M]: code `card_declined`, decline_code `fraudulent`.
+    /// Blocked by Radar: code `card_declined`, decline_code `fraudulent` (a guess, see
+    /// `simulator/docs/guesses.md`).
     RadarBlock,
 }
 

@@ -33,10 +33,12 @@ pub mod hosted;
 pub mod idempotency;
 pub mod ids;
 pub mod objects;
+pub mod outbox;
 pub mod params;
 pub mod pipeline;
 pub mod request;
 pub mod routes;
+pub mod secrets;
 pub mod server;
 pub mod snapshot;
 pub mod store;
@@ -166,6 +168,8 @@ pub async fn start(
     let limits = server::Limits::from_options(&options)?;
     let (tx, rx) = watch::channel(false);
     let app = Arc::new(App::new(base_url.clone(), options, http, rx.clone()));
+    // Each account's outbox is drained by webhook delivery from the account's creation on.
+    app.on_new_account(webhooks::delivery::start);
     if let Some(path) = &app.options.state_file {
         let n = snapshot::load(&app, path)?;
         tracing::info!(path = %path.display(), accounts = n, "state loaded");

@@ -101,6 +101,24 @@ pub fn period_end(price: &Value, start: i64) -> i64 {
     add_interval(start, interval, count)
 }
 
+/// The earliest `current_period_end` of a subscription's items.
+pub fn subscription_period_end(sub: &Value) -> Option<i64> {
+    sub["items"]["data"]
+        .as_array()?
+        .iter()
+        .filter_map(|i| i["current_period_end"].as_i64())
+        .min()
+}
+
+/// The start of a subscription's current period.
+pub fn subscription_period_start(sub: &Value) -> Option<i64> {
+    sub["items"]["data"]
+        .as_array()?
+        .iter()
+        .filter_map(|i| i["current_period_start"].as_i64())
+        .min()
+}
+
 /// Inputs of a new subscription.
 #[derive(Debug, Clone)]
 pub struct NewSubscription<'a> {

@@ -75,7 +75,6 @@ impl Api {
     }
 }
 
-
 fn id(v: &Value) -> String {
     v["id"]
         .as_str()

@@ -173,8 +173,8 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/payment_intents/{id}` (amount, currency, customer, description, metadata,
-/// payment_method while not yet succeeded or canceled). Guess [M]: Stripe sends no event for
-/// a plain update, so none is emitted.
+/// payment_method while not yet succeeded or canceled). Stripe documents no event for a
+/// plain update, so none is emitted (a guess, see `simulator/docs/guesses.md`).
 pub fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[

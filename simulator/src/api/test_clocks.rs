@@ -88,7 +88,8 @@ pub fn advance(c: &Call) -> Result<Value, StripeError> {
     let target = frozen_time(c)?;
     let mut st = c.account.lock();
     if st.time.deleted_clocks.contains(c.id()) {
-        // Guess [L]: Stripe refuses to advance a deleted clock; the exact message is ours.
+        // Stripe refuses to advance a deleted clock; the code and message are ours (a guess,
+        // see `simulator/docs/guesses.md`).
         return Err(StripeError::InvalidRequest {
             code: Some("test_clock_deleted"),
             param: None,

@@ -2,16 +2,15 @@
 //! update (`url`, `enabled_events`, `disabled`, …), delete, list. Each endpoint gets its own
 //! ordered delivery queue.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 
 use crate::api::{list_kind, retrieve_kind};
+use crate::engine::webhook_endpoints;
 use crate::error::StripeError;
-use crate::ids::{new_id, random_base62};
+use crate::ids::new_id;
 use crate::params::Params;
 use crate::pipeline::Call;
-use crate::webhooks::delivery::spawn_worker;
+use crate::secrets::DEFAULT_ROLL_WINDOW_SECS;
 
 const CREATE_PARAMS: &[&str] = &[
     "url",
@@ -31,8 +30,8 @@ const UPDATE_PARAMS: &[&str] = &[
     "secret_expires_in",
 ];
 
-/// Event types an endpoint may subscribe to (the ones this simulator emits now or in the
-/// planned issues, plus common neighbours). Unknown types are refused, as on Stripe.
+/// Event types an endpoint may subscribe to (the ones this simulator emits, plus common
+/// neighbours a receiver may already list). Unknown types are refused, as on Stripe.
 pub const KNOWN_EVENT_TYPES: &[&str] = &[
     "charge.captured",
     "charge.dispute.closed",
@@ -170,7 +169,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
     let events = enabled_events(p, true)?.unwrap_or_default();
     let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
     let id = new_id("we_");
-    let secret = format!("whsec_{}", random_base62(32));
+    let secret = webhook_endpoints::new_secret();
     let obj = json!({
         "id": id,
         "object": "webhook_endpoint",
@@ -184,11 +183,9 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
         "status": "enabled",
         "url": url,
     });
-    let queue = spawn_worker(c.app.clone(), Arc::downgrade(&c.account), id.clone());
     let mut st = c.account.lock();
     st.store.put(obj.clone());
-    st.webhook_secrets.insert(id.clone(), secret.clone());
-    st.endpoint_queues.insert(id, queue);
+    st.secrets.set(&id, secret.clone());
     let mut shown = obj;
     shown["secret"] = json!(secret);
     Ok(shown)
@@ -236,8 +233,8 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
         Some(secret) => {
             let window = p
                 .int("secret_expires_in")?
-                .unwrap_or(crate::webhooks::secrets::DEFAULT_ROLL_WINDOW_SECS);
-            Some(crate::webhooks::secrets::roll(
+                .unwrap_or(DEFAULT_ROLL_WINDOW_SECS);
+            Some(webhook_endpoints::roll_secret(
                 &mut st,
                 c.id(),
                 Some(secret),
@@ -262,9 +259,8 @@ pub fn delete(c: &Call) -> Result<Value, StripeError> {
         return Err(StripeError::missing("webhook_endpoint", c.id()));
     }
     st.store.remove(c.id());
-    st.webhook_secrets.remove(c.id());
-    // Dropping the sender ends the endpoint's worker once its queue is drained.
-    st.endpoint_queues.remove(c.id());
+    // Delivery ends the endpoint's worker once its queue is drained.
+    st.secrets.remove(c.id());
     Ok(json!({"id": c.id(), "object": "webhook_endpoint", "deleted": true}))
 }
 

@@ -22,15 +22,17 @@ use crate::app::App;
 use crate::engine::checkout::{PaymentInput, complete};
 use crate::engine::portal;
 use crate::engine::scheduler;
+use crate::engine::webhook_endpoints;
 use crate::engine::{disputes, payments, radar};
 use crate::error::StripeError;
+use crate::outbox::DeliveryMode;
 use crate::params::Params;
 use crate::pipeline::Call;
 use crate::request::ApiRequest;
+use crate::secrets::DEFAULT_ROLL_WINDOW_SECS;
 use crate::time::FinalFailure;
 use crate::webhooks::delivery::{self, DEFAULT_RETRY_SCHEDULE, STRIPE_RETRY_SCHEDULE};
-use crate::webhooks::modes::DeliveryMode;
-use crate::webhooks::{log, secrets};
+use crate::webhooks::log;
 
 /// `POST /_sim/reset` → `{"object":"sim.reset","reset":true}`: forgets every object,
 /// event, endpoint, idempotency key, delivery record and setting of the account and puts
@@ -487,11 +489,9 @@ pub fn delivery_mode(c: &Call) -> Result<Value, StripeError> {
 pub fn roll_secret(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["secret", "expires_in"])?;
-    let window = p
-        .int("expires_in")?
-        .unwrap_or(secrets::DEFAULT_ROLL_WINDOW_SECS);
+    let window = p.int("expires_in")?.unwrap_or(DEFAULT_ROLL_WINDOW_SECS);
     let mut st = c.account.lock();
-    let r = secrets::roll(&mut st, c.id(), p.nonempty("secret")?, window)?;
+    let r = webhook_endpoints::roll_secret(&mut st, c.id(), p.nonempty("secret")?, window)?;
     Ok(json!({
         "object": "sim.secret_roll",
         "id": c.id(),

@@ -202,7 +202,7 @@ pub fn trigger(c: &Call) -> Result<Value, StripeError> {
                 let end = st
                     .store
                     .get_kind("subscription", &s.subscription)
-                    .and_then(crate::engine::scheduler::period_end)
+                    .and_then(crate::objects::subscription_period_end)
                     .unwrap_or(now);
                 end + st.time.settings.finalize_after_secs + 1
             };

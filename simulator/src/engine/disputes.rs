@@ -62,7 +62,8 @@ pub const EVIDENCE_FIELDS: &[&str] = &[
 
 /// Opens a dispute on a succeeded charge (`dp_…`, status `needs_response`, or
 /// `warning_needs_response` for an inquiry): marks the charge `disputed`, emits
-/// `charge.dispute.created` (+ `charge.dispute.funds_withdrawn` unless an inquiry [M]), and
+/// `charge.dispute.created` (+ `charge.dispute.funds_withdrawn` unless an inquiry — a guess, see
+/// `simulator/docs/guesses.md`), and
 /// makes an early fraud warning on the charge non-actionable
 /// (`radar.early_fraud_warning.updated`). Automatic events.
 pub fn create(

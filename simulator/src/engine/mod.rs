@@ -23,3 +23,4 @@ pub mod renewals;
 pub mod scheduler;
 pub mod subscriptions;
 pub mod test_clocks;
+pub mod webhook_endpoints;

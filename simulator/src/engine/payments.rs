@@ -22,24 +22,12 @@
 //! Events are recorded with the [`EventRequest`] given (automatic events pass
 //! `EventRequest::default()`, i.e. `request.id: null`).
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::cards::{Behaviour, Decline};
 use crate::error::StripeError;
 use crate::objects;
-
-/// Per-account payment settings changed through the control plane.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PaymentSettings {
-    /// `fraud_type` for test early fraud warnings (`None` = the default of `radar.rs`).
-    pub fraud_type: Option<String>,
-    /// Per customer id: `true` = their next payments fail (generic decline) whatever the
-    /// card, `false` = they succeed whatever the card. Absent = the card decides.
-    pub customer_override: HashMap<String, bool>,
-}
 
 /// What to charge.
 #[derive(Debug, Clone)]

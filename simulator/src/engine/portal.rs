@@ -6,7 +6,8 @@
 //!   stays `active`); cancel immediately → `customer.subscription.deleted`. The mode comes
 //!   from the portal configuration (`features.subscription_cancel.mode`);
 //! - update card → `payment_method.attached` + `customer.updated` (new
-//!   `invoice_settings.default_payment_method`); declining test cards are refused. Guess [L]:
+//!   `invoice_settings.default_payment_method`); declining test cards are refused. A guess
+//!   (`simulator/docs/guesses.md`):
 //!   subscriptions that name their own `default_payment_method` get the new card too
 //!   (`customer.subscription.updated`), so renewals and retries charge it;
 //! - switch plan between the configuration's prices (`features.subscription_update.products`)
@@ -200,7 +201,7 @@ pub fn cancel(
                 return Ok(old);
             }
             new["cancel_at_period_end"] = json!(true);
-            new["cancel_at"] = json!(crate::engine::scheduler::period_end(&old));
+            new["cancel_at"] = json!(crate::objects::subscription_period_end(&old));
             emit_sub_update(st, &old, &new);
         }
         "immediately" => {

@@ -9,7 +9,8 @@ use crate::error::StripeError;
 use crate::ids::new_id;
 
 /// The `fraud_type` of early fraud warnings raised by 4000000000005423 unless an account
-/// sets another (undocumented by Stripe [L]).
+/// sets another. Stripe does not document the test card's `fraud_type`; this default is a
+/// guess (see `simulator/docs/guesses.md`).
 pub const DEFAULT_FRAUD_TYPE: &str = "made_with_stolen_card";
 
 /// The `fraud_type` values Stripe documents.

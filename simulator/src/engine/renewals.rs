@@ -23,12 +23,42 @@ use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::engine::invoices::{self, Collection};
-use crate::engine::scheduler::{Job, Touched, period_start};
 use crate::engine::{follow_up, subscriptions};
 use crate::ids::new_id;
 use crate::objects;
-use crate::objects::previous_attributes;
+use crate::objects::{
+    previous_attributes, subscription_period_end as period_end,
+    subscription_period_start as period_start,
+};
 use crate::time::FinalFailure;
+
+/// Something that falls due at an instant.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Job {
+    /// `customer.subscription.trial_will_end`, three days before `trial_end`.
+    TrialWillEnd(String),
+    /// `invoice.upcoming`, three days before a renewal.
+    Upcoming(String),
+    /// A subscription reaches `cancel_at` (`cancel_at_period_end`) → deleted.
+    EndSubscription(String),
+    /// A subscription reaches the end of its period (or trial) → next period, draft invoice.
+    Renew(String),
+    /// A draft renewal invoice is finalized and charged.
+    Finalize(String),
+    /// An open invoice's `next_payment_attempt`.
+    Retry(String),
+    /// An open checkout session reaches `expires_at`.
+    ExpireSession(String),
+}
+
+/// Objects a job changed (asked again for their next job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touched {
+    /// `sub_…`
+    Subscription(String),
+    /// `in_…`
+    Invoice(String),
+}
 
 /// Runs one due job at `at` (the account's now is already `at`).
 pub fn run(st: &mut AccountState, job: &Job, at: i64) -> Vec<Touched> {
@@ -83,7 +113,7 @@ fn upcoming(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
     let Some(sub) = st.store.get_kind("subscription", sub_id).cloned() else {
         return Vec::new();
     };
-    let Some(end) = crate::engine::scheduler::period_end(&sub) else {
+    let Some(end) = period_end(&sub) else {
         return Vec::new();
     };
     st.time.upcoming_sent.insert(sub_id.to_string(), end);

@@ -17,35 +17,10 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use crate::account::AccountState;
-use crate::engine::renewals;
-
-/// Something that falls due at an instant.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Job {
-    /// `customer.subscription.trial_will_end`, three days before `trial_end`.
-    TrialWillEnd(String),
-    /// `invoice.upcoming`, three days before a renewal.
-    Upcoming(String),
-    /// A subscription reaches `cancel_at` (`cancel_at_period_end`) → deleted.
-    EndSubscription(String),
-    /// A subscription reaches the end of its period (or trial) → next period, draft invoice.
-    Renew(String),
-    /// A draft renewal invoice is finalized and charged.
-    Finalize(String),
-    /// An open invoice's `next_payment_attempt`.
-    Retry(String),
-    /// An open checkout session reaches `expires_at`.
-    ExpireSession(String),
-}
-
-/// Objects a job changed (asked again for their next job).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Touched {
-    /// `sub_…`
-    Subscription(String),
-    /// `in_…`
-    Invoice(String),
-}
+use crate::engine::renewals::{self, Job, Touched};
+use crate::objects::{
+    subscription_period_end as period_end, subscription_period_start as period_start,
+};
 
 /// What an advance did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,24 +40,6 @@ fn customer_in_domain(st: &AccountState, customer: &Value, clock: Option<&str>) 
         _ => return clock.is_none(),
     };
     st.customer_clock(id) == clock
-}
-
-/// The earliest `current_period_end` of a subscription's items.
-pub fn period_end(sub: &Value) -> Option<i64> {
-    sub["items"]["data"]
-        .as_array()?
-        .iter()
-        .filter_map(|i| i["current_period_end"].as_i64())
-        .min()
-}
-
-/// The start of a subscription's current period.
-pub fn period_start(sub: &Value) -> Option<i64> {
-    sub["items"]["data"]
-        .as_array()?
-        .iter()
-        .filter_map(|i| i["current_period_start"].as_i64())
-        .min()
 }
 
 /// The next jobs of a subscription.

@@ -89,7 +89,7 @@ fn render(app: &App, id: &str, notice: Option<&str>, error: Option<&str>) -> Opt
     for sub in &subs {
         let sub_id = sub["id"].as_str().unwrap_or_default();
         let price = &sub["items"]["data"][0]["price"];
-        let end = crate::engine::scheduler::period_end(sub).unwrap_or(0);
+        let end = crate::objects::subscription_period_end(sub).unwrap_or(0);
         body.push_str(&format!(
             "<section aria-label=\"Subscription {sid}\">\n<p><strong>{label}</strong> <span class=\"status\">({status})</span></p>\n",
             sid = escape(sub_id),

@@ -43,7 +43,7 @@ impl FinalFailure {
 pub struct RenewalSettings {
     /// Days between a failed attempt and the next retry, one entry per retry. Default
     /// `[1, 2, 4]`: three retries within seven days of the first attempt (Stripe's smart
-    /// retries are configurable; this default is the issue's).
+    /// retries are configurable; this default is the simulator's own choice).
     pub retry_days: Vec<i64>,
     /// What the last failed retry does to the subscription.
     pub after_final_failure: FinalFailure,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::account::Account;
 use crate::hosted::html::{escape, page};
-use crate::webhooks::delivery::DeliveryRecord;
+use crate::outbox::DeliveryRecord;
 
 /// The delivery of one event to one endpoint, over all its attempts.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -1,19 +1,11 @@
-//! Rolling an endpoint's signing secret the way Stripe's dashboard does: a new `whsec_…`
-//! becomes current at once; the previous one stays valid for a window, during which every
-//! delivery carries two `v1=` signatures — the old secret's first, the current one last
-//! (the async-stripe crate only checks the last).
+//! Webhook endpoints' secrets: the first one at creation, rolling, forgetting them on
+//! deletion. The secrets themselves live in `secrets.rs`; delivery reads them from there.
 
 use crate::account::AccountState;
 use crate::error::StripeError;
 use crate::ids::random_base62;
+use crate::secrets::MAX_ROLL_WINDOW_SECS;
 use crate::time::clock::wall_now;
-use crate::webhooks::RolledSecret;
-
-/// Default window during which the previous secret keeps signing (Stripe lets the user
-/// choose up to 24 h; one hour is this simulator's default).
-pub const DEFAULT_ROLL_WINDOW_SECS: i64 = 3600;
-/// Longest window Stripe offers.
-pub const MAX_ROLL_WINDOW_SECS: i64 = 24 * 3600;
 
 /// The outcome of a roll.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,9 +16,14 @@ pub struct Rolled {
     pub previous_expires_at: Option<i64>,
 }
 
+/// A fresh `whsec_…`.
+pub fn new_secret() -> String {
+    format!("whsec_{}", random_base62(32))
+}
+
 /// Replaces `endpoint`'s secret with `new_secret` (or a fresh one) and keeps the old one
 /// valid for `window_secs` (0 = stop using it now).
-pub fn roll(
+pub fn roll_secret(
     st: &mut AccountState,
     endpoint: &str,
     new_secret: Option<&str>,
@@ -51,28 +48,11 @@ pub fn roll(
                 "A webhook secret must start with whsec_ and have at least 4 more characters.",
             ));
         }
-        None => format!("whsec_{}", random_base62(32)),
+        None => self::new_secret(),
     };
-    let now = wall_now();
-    let old = st
-        .webhook_secrets
-        .insert(endpoint.to_string(), secret.clone());
-    let rolled = st
-        .delivery
-        .rolled_secrets
-        .entry(endpoint.to_string())
-        .or_default();
-    rolled.retain(|r| r.expires_at > now);
-    let previous_expires_at = match old {
-        Some(old) if window_secs > 0 && old != secret => {
-            rolled.push(RolledSecret {
-                secret: old,
-                expires_at: now + window_secs,
-            });
-            Some(now + window_secs)
-        }
-        _ => None,
-    };
+    let previous_expires_at = st
+        .secrets
+        .roll(endpoint, secret.clone(), window_secs, wall_now());
     Ok(Rolled {
         secret,
         previous_expires_at,
@@ -89,21 +69,21 @@ mod tests {
         let mut st = AccountState::default();
         st.store
             .put(json!({"id": "we_1", "object": "webhook_endpoint"}));
-        st.webhook_secrets
-            .insert("we_1".into(), "whsec_old_secret".into());
-        let r = roll(&mut st, "we_1", Some("whsec_new_secret"), 60).expect("roll");
+        st.secrets.set("we_1", "whsec_old_secret".into());
+        let r = roll_secret(&mut st, "we_1", Some("whsec_new_secret"), 60).expect("roll");
         assert_eq!(r.secret, "whsec_new_secret");
         assert!(r.previous_expires_at.is_some());
-        assert_eq!(st.webhook_secrets["we_1"], "whsec_new_secret");
+        assert_eq!(st.secrets.current["we_1"], "whsec_new_secret");
+        assert_eq!(st.secrets.rolled["we_1"][0].secret, "whsec_old_secret");
         assert_eq!(
-            st.delivery.rolled_secrets["we_1"][0].secret,
-            "whsec_old_secret"
+            st.secrets.signing("we_1", wall_now()),
+            ["whsec_old_secret", "whsec_new_secret"]
         );
-        let r = roll(&mut st, "we_1", None, 0).expect("roll now");
+        let r = roll_secret(&mut st, "we_1", None, 0).expect("roll now");
         assert_eq!(r.previous_expires_at, None);
         assert!(r.secret.starts_with("whsec_"));
-        assert!(roll(&mut st, "we_x", None, 0).is_err());
-        assert!(roll(&mut st, "we_1", Some("nope"), 0).is_err());
-        assert!(roll(&mut st, "we_1", None, MAX_ROLL_WINDOW_SECS + 1).is_err());
+        assert!(roll_secret(&mut st, "we_x", None, 0).is_err());
+        assert!(roll_secret(&mut st, "we_1", Some("nope"), 0).is_err());
+        assert!(roll_secret(&mut st, "we_1", None, MAX_ROLL_WINDOW_SECS + 1).is_err());
     }
 }
