@@ -20,68 +20,68 @@ use crate::time::clock::wall_now;
 
 /// The `request` block of an event: which API call caused it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EventRequest {
+pub(crate) struct EventRequest {
     /// `req_…` of the API call, `None` for automatic events.
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// The call's `Idempotency-Key`, if any.
-    pub idempotency_key: Option<String>,
+    pub(crate) idempotency_key: Option<String>,
 }
 
 /// A line item of a checkout session (kept simulator-side; Stripe exposes it via
 /// `GET /v1/checkout/sessions/:id/line_items`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionItem {
+pub(crate) struct SessionItem {
     /// The price id.
-    pub price: String,
+    pub(crate) price: String,
     /// Quantity ≥ 1.
-    pub quantity: i64,
+    pub(crate) quantity: i64,
 }
 
 /// `subscription_data` given at checkout session creation, applied at completion.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SessionSubscriptionData {
+pub(crate) struct SessionSubscriptionData {
     /// `subscription_data[metadata]`
-    pub metadata: Value,
+    pub(crate) metadata: Value,
     /// `subscription_data[description]`
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 /// Per-account payment settings changed through the control plane.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PaymentSettings {
+pub(crate) struct PaymentSettings {
     /// `fraud_type` for test early fraud warnings (`None` = the default of `radar.rs`).
-    pub fraud_type: Option<String>,
+    pub(crate) fraud_type: Option<String>,
     /// Per customer id: `true` = their next payments fail (generic decline) whatever the
     /// card, `false` = they succeed whatever the card. Absent = the card decides.
-    pub customer_override: HashMap<String, bool>,
+    pub(crate) customer_override: HashMap<String, bool>,
 }
 
 /// The mutable state of an account.
 #[derive(Debug, Default)]
-pub struct AccountState {
+pub(crate) struct AccountState {
     /// All Stripe objects.
-    pub store: Store,
+    pub(crate) store: Store,
     /// Seconds added to the wall clock (`/_sim/clock/advance` moves it).
-    pub clock_offset: i64,
+    pub(crate) clock_offset: i64,
     /// Every webhook endpoint's signing secrets, current and rolled.
-    pub secrets: WebhookSecrets,
+    pub(crate) secrets: WebhookSecrets,
     /// Line items per checkout session id.
-    pub session_items: HashMap<String, Vec<SessionItem>>,
+    pub(crate) session_items: HashMap<String, Vec<SessionItem>>,
     /// `subscription_data` per checkout session id.
-    pub session_subscription_data: HashMap<String, SessionSubscriptionData>,
+    pub(crate) session_subscription_data: HashMap<String, SessionSubscriptionData>,
     /// Test-card behaviour per payment method id (for later charges, disputes, EFWs).
-    pub pm_behaviour: HashMap<String, Behaviour>,
+    pub(crate) pm_behaviour: HashMap<String, Behaviour>,
     /// Control-plane payment settings (EFW `fraud_type`, per-customer fail/succeed).
-    pub payments: PaymentSettings,
+    pub(crate) payments: PaymentSettings,
     /// Simulated time: the "now" of the job being run, renewal settings.
-    pub time: TimeState,
+    pub(crate) time: TimeState,
     /// The outbox, the delivery mode and the deliveries still owed.
-    pub delivery: DeliveryState,
+    pub(crate) delivery: DeliveryState,
 }
 
 impl AccountState {
     /// The account's current time in Unix seconds.
-    pub fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         // While time advances, each due job runs at its own simulated instant.
         self.time
             .now_override
@@ -90,7 +90,7 @@ impl AccountState {
 
     /// The time of `customer`'s clock: its test clock's `frozen_time` when it has one,
     /// otherwise the account's [`now`](Self::now).
-    pub fn now_for_customer(&self, customer: &str) -> i64 {
+    pub(crate) fn now_for_customer(&self, customer: &str) -> i64 {
         if let Some(t) = self.time.now_override {
             return t;
         }
@@ -101,7 +101,7 @@ impl AccountState {
     }
 
     /// The test clock `customer` was created on, if any.
-    pub fn customer_clock(&self, customer: &str) -> Option<&str> {
+    pub(crate) fn customer_clock(&self, customer: &str) -> Option<&str> {
         self.store
             .get_kind("customer", customer)
             .and_then(|c| c["test_clock"].as_str())
@@ -109,7 +109,7 @@ impl AccountState {
 
     /// Records an event, stores it, and appends it to the outbox for every enabled endpoint
     /// that subscribes to its type, in emission order. Returns the event id.
-    pub fn emit(
+    pub(crate) fn emit(
         &mut self,
         request: &EventRequest,
         event_type: &str,
@@ -164,7 +164,7 @@ impl AccountState {
     }
 
     /// Decrements an event's `pending_webhooks` after a successful delivery.
-    pub fn delivered(&mut self, event_id: &str) {
+    pub(crate) fn delivered(&mut self, event_id: &str) {
         if let Some(ev) = self.store.get_kind_mut("event", event_id) {
             let n = ev["pending_webhooks"].as_i64().unwrap_or(0);
             ev["pending_webhooks"] = json!((n - 1).max(0));
@@ -173,7 +173,7 @@ impl AccountState {
 }
 
 /// Whether a webhook endpoint object is enabled and subscribed to `event_type`.
-pub fn endpoint_wants(endpoint: &Value, event_type: &str) -> bool {
+pub(crate) fn endpoint_wants(endpoint: &Value, event_type: &str) -> bool {
     endpoint["status"] == "enabled"
         && endpoint["enabled_events"]
             .as_array()
@@ -182,22 +182,22 @@ pub fn endpoint_wants(endpoint: &Value, event_type: &str) -> bool {
 
 /// An account: state, idempotency records and the webhook delivery log.
 #[derive(Debug)]
-pub struct Account {
+pub(crate) struct Account {
     /// `acct_…`, for logs.
-    pub id: String,
+    pub(crate) id: String,
     /// Objects, clock, endpoints.
-    pub state: Mutex<AccountState>,
+    pub(crate) state: Mutex<AccountState>,
     /// Idempotency keys and their stored responses.
-    pub idempotency: Mutex<IdempotencyStore>,
+    pub(crate) idempotency: Mutex<IdempotencyStore>,
     /// Every delivery attempt, oldest first.
-    pub deliveries: Mutex<Vec<DeliveryRecord>>,
+    pub(crate) deliveries: Mutex<Vec<DeliveryRecord>>,
     /// Signalled when the state lock is released with events in the outbox.
-    pub outbox_ready: Arc<Notify>,
+    pub(crate) outbox_ready: Arc<Notify>,
 }
 
 /// The locked state of an account. Dropping it with events in the outbox wakes delivery.
 #[derive(Debug)]
-pub struct StateGuard<'a> {
+pub(crate) struct StateGuard<'a> {
     guard: MutexGuard<'a, AccountState>,
     outbox_ready: &'a Notify,
 }
@@ -225,7 +225,7 @@ impl Drop for StateGuard<'_> {
 
 impl Account {
     /// A fresh, empty account.
-    pub fn new() -> Account {
+    pub(crate) fn new() -> Account {
         Account {
             id: new_id("acct_"),
             state: Mutex::new(AccountState::default()),
@@ -237,7 +237,7 @@ impl Account {
 
     /// Locks the state. A poisoned lock (a panic elsewhere) is recovered rather than
     /// turning every later request into a 500.
-    pub fn lock(&self) -> StateGuard<'_> {
+    pub(crate) fn lock(&self) -> StateGuard<'_> {
         StateGuard {
             guard: self.state.lock().unwrap_or_else(|e| e.into_inner()),
             outbox_ready: &self.outbox_ready,

@@ -20,9 +20,9 @@ use crate::error::StripeError;
 
 /// Highest array index accepted (`items[1000]` is refused) so a tiny body cannot make the
 /// parser allocate a huge array.
-pub const MAX_INDEX: usize = 999;
+pub(crate) const MAX_INDEX: usize = 999;
 /// Deepest nesting accepted (Stripe's own limit is lower in practice).
-pub const MAX_DEPTH: usize = 10;
+pub(crate) const MAX_DEPTH: usize = 10;
 
 /// A node while the tree is being built: arrays stay sparse until the end.
 #[derive(Debug)]
@@ -167,21 +167,6 @@ fn malformed(piece: &[u8], why: &str) -> StripeError {
         "Invalid application/x-www-form-urlencoded parameter `{}`: {why}.",
         shown(piece)
     ))
-}
-
-/// Renders a parsed key path back in bracket notation (`a`, `b`, 0 → `a[b][0]`).
-pub fn bracket_path(parts: &[&str]) -> String {
-    let mut s = String::new();
-    for (i, p) in parts.iter().enumerate() {
-        if i == 0 {
-            s.push_str(p);
-        } else {
-            s.push('[');
-            s.push_str(p);
-            s.push(']');
-        }
-    }
-    s
 }
 
 fn split_key(key: &str) -> Result<(String, Vec<Seg>), StripeError> {
@@ -475,15 +460,6 @@ mod tests {
             }
             let _ = parse(&buf);
         }
-    }
-
-    #[test]
-    fn bracket_path_renders() {
-        assert_eq!(
-            bracket_path(&["line_items", "0", "price"]),
-            "line_items[0][price]"
-        );
-        assert_eq!(bracket_path(&["name"]), "name");
     }
 }
 

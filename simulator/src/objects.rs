@@ -10,7 +10,7 @@ use crate::ids::{new_id, random_base62};
 use crate::time::clock::{Interval, add_interval, year_of};
 
 /// A card payment method attached to `customer`.
-pub fn payment_method(
+pub(crate) fn payment_method(
     card: &ResolvedCard,
     customer: Option<&str>,
     email: Option<&str>,
@@ -67,7 +67,7 @@ fn fingerprint(number: &str) -> String {
 }
 
 /// The legacy `plan` view of a recurring price, as subscription items still carry it.
-pub fn plan_of(price: &Value) -> Value {
+pub(crate) fn plan_of(price: &Value) -> Value {
     json!({
         "id": price["id"],
         "object": "plan",
@@ -92,7 +92,7 @@ pub fn plan_of(price: &Value) -> Value {
 }
 
 /// The end of the period that starts at `start` for a recurring `price`.
-pub fn period_end(price: &Value, start: i64) -> i64 {
+pub(crate) fn period_end(price: &Value, start: i64) -> i64 {
     let interval = price["recurring"]["interval"]
         .as_str()
         .and_then(Interval::parse)
@@ -102,7 +102,7 @@ pub fn period_end(price: &Value, start: i64) -> i64 {
 }
 
 /// The earliest `current_period_end` of a subscription's items.
-pub fn subscription_period_end(sub: &Value) -> Option<i64> {
+pub(crate) fn subscription_period_end(sub: &Value) -> Option<i64> {
     sub["items"]["data"]
         .as_array()?
         .iter()
@@ -111,7 +111,7 @@ pub fn subscription_period_end(sub: &Value) -> Option<i64> {
 }
 
 /// The start of a subscription's current period.
-pub fn subscription_period_start(sub: &Value) -> Option<i64> {
+pub(crate) fn subscription_period_start(sub: &Value) -> Option<i64> {
     sub["items"]["data"]
         .as_array()?
         .iter()
@@ -121,30 +121,30 @@ pub fn subscription_period_start(sub: &Value) -> Option<i64> {
 
 /// Inputs of a new subscription.
 #[derive(Debug, Clone)]
-pub struct NewSubscription<'a> {
+pub(crate) struct NewSubscription<'a> {
     /// `sub_…` (chosen by the caller so the invoice can refer to it first).
-    pub id: &'a str,
+    pub(crate) id: &'a str,
     /// `cus_…`
-    pub customer: &'a str,
+    pub(crate) customer: &'a str,
     /// (price object, quantity) per item.
-    pub items: &'a [(Value, i64)],
+    pub(crate) items: &'a [(Value, i64)],
     /// `pm_…`
-    pub default_payment_method: Option<&'a str>,
+    pub(crate) default_payment_method: Option<&'a str>,
     /// `in_…` of the first invoice.
-    pub latest_invoice: Option<&'a str>,
+    pub(crate) latest_invoice: Option<&'a str>,
     /// Subscription metadata.
-    pub metadata: Value,
+    pub(crate) metadata: Value,
     /// Subscription description.
-    pub description: Option<&'a str>,
+    pub(crate) description: Option<&'a str>,
     /// Status (`incomplete` until the first invoice is paid).
-    pub status: &'a str,
+    pub(crate) status: &'a str,
     /// Current time; the first period starts here.
-    pub now: i64,
+    pub(crate) now: i64,
 }
 
 /// A subscription item (no metadata) for `price` × `quantity` over `period`
 /// (start, end) — the one place items are built, at creation and when an update adds one.
-pub fn subscription_item(
+pub(crate) fn subscription_item(
     subscription: &str,
     price: &Value,
     quantity: i64,
@@ -169,7 +169,7 @@ pub fn subscription_item(
 }
 
 /// A subscription with its items and their periods.
-pub fn subscription(s: &NewSubscription<'_>) -> Value {
+pub(crate) fn subscription(s: &NewSubscription<'_>) -> Value {
     let items: Vec<Value> = s
         .items
         .iter()
@@ -245,7 +245,7 @@ pub fn subscription(s: &NewSubscription<'_>) -> Value {
 /// A draft invoice for `subscription` (`billing_reason` such as `subscription_create`),
 /// one line per subscription item, covering the items' current periods. `product_name`
 /// looks up a product's name for the line descriptions ("1 × Basic (at $20.00 / month)").
-pub fn subscription_invoice(
+pub(crate) fn subscription_invoice(
     id: &str,
     subscription: &Value,
     customer: &Value,
@@ -399,7 +399,7 @@ pub fn subscription_invoice(
 }
 
 /// A payment intent for an invoice.
-pub fn payment_intent(
+pub(crate) fn payment_intent(
     amount: i64,
     currency: &Value,
     customer: &str,
@@ -454,7 +454,7 @@ pub fn payment_intent(
 }
 
 /// A successful card charge for a payment intent.
-pub fn charge(pi: &Value, pm: &Value, now: i64) -> Value {
+pub(crate) fn charge(pi: &Value, pm: &Value, now: i64) -> Value {
     let id = new_id("ch_");
     json!({
         "id": id,
@@ -536,7 +536,7 @@ pub fn charge(pi: &Value, pm: &Value, now: i64) -> Value {
 
 /// Formats minor units for people: `2000, "usd"` → `$20.00`, `1500, "eur"` → `15.00 EUR`.
 /// Zero-decimal currencies (jpy, krw, …) have no fraction.
-pub fn money(amount: i64, currency: &str) -> String {
+pub(crate) fn money(amount: i64, currency: &str) -> String {
     const ZERO_DECIMAL: &[&str] = &[
         "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
         "xaf", "xof", "xpf",
@@ -558,7 +558,7 @@ pub fn money(amount: i64, currency: &str) -> String {
 
 /// Old values of the top-level keys that differ between `old` and `new`
 /// (`previous_attributes` of `*.updated` events).
-pub fn previous_attributes(old: &Value, new: &Value) -> Value {
+pub(crate) fn previous_attributes(old: &Value, new: &Value) -> Value {
     let mut prev = Map::new();
     if let (Value::Object(o), Value::Object(n)) = (old, new) {
         for (k, v) in o {

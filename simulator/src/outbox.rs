@@ -11,42 +11,42 @@ use serde::Serialize;
 
 /// One event owed to the endpoints that subscribed to its type when it was emitted.
 #[derive(Debug, Clone)]
-pub struct OutboxEvent {
+pub(crate) struct OutboxEvent {
     /// `evt_…`
-    pub event_id: String,
+    pub(crate) event_id: String,
     /// `invoice.paid`, …
-    pub event_type: String,
+    pub(crate) event_type: String,
     /// `we_…` of each endpoint owed the event.
-    pub targets: Vec<String>,
+    pub(crate) targets: Vec<String>,
     /// The event JSON exactly as it will be sent (same bytes on every attempt).
-    pub body: Arc<str>,
+    pub(crate) body: Arc<str>,
     /// The flow the event belongs to (the API request id, or `auto_N`).
-    pub flow: String,
+    pub(crate) flow: String,
     /// The delivery epoch when emitted (a reset starts a new one).
-    pub epoch: u64,
+    pub(crate) epoch: u64,
     /// When it was emitted (the `delayed` mode counts from here).
-    pub emitted_at: Instant,
+    pub(crate) emitted_at: Instant,
 }
 
 /// Events not yet taken by delivery, oldest first.
 #[derive(Debug, Default)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     pending: Vec<OutboxEvent>,
 }
 
 impl Outbox {
     /// Appends an event.
-    pub fn push(&mut self, event: OutboxEvent) {
+    pub(crate) fn push(&mut self, event: OutboxEvent) {
         self.pending.push(event);
     }
 
     /// Whether nothing is waiting.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.pending.is_empty()
     }
 
     /// Takes every waiting event, oldest first.
-    pub fn drain(&mut self) -> Vec<OutboxEvent> {
+    pub(crate) fn drain(&mut self) -> Vec<OutboxEvent> {
         std::mem::take(&mut self.pending)
     }
 }
@@ -54,7 +54,7 @@ impl Outbox {
 /// How first attempts are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum DeliveryMode {
+pub(crate) enum DeliveryMode {
     /// Emission order.
     #[default]
     Canonical,
@@ -74,7 +74,7 @@ pub enum DeliveryMode {
 
 impl DeliveryMode {
     /// Parses a mode name.
-    pub fn parse(s: &str) -> Option<DeliveryMode> {
+    pub(crate) fn parse(s: &str) -> Option<DeliveryMode> {
         Some(match s {
             "canonical" => DeliveryMode::Canonical,
             "shuffled" => DeliveryMode::Shuffled,
@@ -88,7 +88,7 @@ impl DeliveryMode {
     }
 
     /// All mode names.
-    pub const NAMES: &'static [&'static str] = &[
+    pub(crate) const NAMES: &'static [&'static str] = &[
         "canonical",
         "shuffled",
         "reversed",
@@ -101,20 +101,20 @@ impl DeliveryMode {
 
 /// Per-account delivery settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeliverySettings {
+pub(crate) struct DeliverySettings {
     /// The mode.
-    pub mode: DeliveryMode,
+    pub(crate) mode: DeliveryMode,
     /// Seed of the mode's random choices.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Share of events picked by `duplicated`, `drop_first`, `fail_first` (0–1).
-    pub rate: f64,
+    pub(crate) rate: f64,
     /// Hold-back of the `delayed` mode.
-    pub delay_ms: u64,
+    pub(crate) delay_ms: u64,
     /// Retry delays overriding the simulator's (`None` = `SimOptions::retry_schedule`).
     #[serde(skip)]
-    pub retry_schedule: Option<Vec<Duration>>,
+    pub(crate) retry_schedule: Option<Vec<Duration>>,
     /// Bumped on every change so workers reseed.
-    pub generation: u64,
+    pub(crate) generation: u64,
 }
 
 impl Default for DeliverySettings {
@@ -132,60 +132,60 @@ impl Default for DeliverySettings {
 
 /// The delivery side of an account: settings, the outbox, and what is still owed.
 #[derive(Debug, Default)]
-pub struct DeliveryState {
+pub(crate) struct DeliveryState {
     /// Events emitted and not yet taken by delivery.
-    pub outbox: Outbox,
+    pub(crate) outbox: Outbox,
     /// Mode, seed, retry schedule.
-    pub settings: DeliverySettings,
+    pub(crate) settings: DeliverySettings,
     /// Deliveries (event × endpoint, including injected duplicates) queued, in flight or
     /// waiting for a retry. Quiescence waits for zero.
-    pub outstanding: usize,
+    pub(crate) outstanding: usize,
     /// Bumped by a reset so late completions of an old generation are not counted.
-    pub epoch: u64,
+    pub(crate) epoch: u64,
     /// Sequence of automatic flows: events of one API call share its request id; automatic
     /// events (clock advances, hosted pages) share `auto_{flow_seq}` until it is bumped.
-    pub flow_seq: u64,
+    pub(crate) flow_seq: u64,
     /// (event id, endpoint id) whose retries were exhausted.
-    pub given_up: HashSet<(String, String)>,
+    pub(crate) given_up: HashSet<(String, String)>,
 }
 
 impl DeliveryState {
     /// Starts a new flow of automatic events (for the "shuffled within a flow" mode).
-    pub fn new_flow(&mut self) {
+    pub(crate) fn new_flow(&mut self) {
         self.flow_seq += 1;
     }
 }
 
 /// One delivery attempt, as shown by `GET /_sim/deliveries`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct DeliveryRecord {
+pub(crate) struct DeliveryRecord {
     /// `evt_…`
-    pub event_id: String,
+    pub(crate) event_id: String,
     /// Event type.
-    pub event_type: String,
+    pub(crate) event_type: String,
     /// `we_…`
-    pub endpoint_id: String,
+    pub(crate) endpoint_id: String,
     /// 1 for the first attempt.
-    pub attempt: u32,
+    pub(crate) attempt: u32,
     /// HTTP status, `None` when no response arrived.
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// Connection error or timeout, if any.
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
     /// Time to the response.
-    pub latency_ms: u64,
+    pub(crate) latency_ms: u64,
     /// Start of the response body.
-    pub response_snippet: String,
+    pub(crate) response_snippet: String,
     /// Unix seconds (wall clock) of the attempt.
-    pub delivered_at: i64,
+    pub(crate) delivered_at: i64,
     /// What the fault injector did, if anything (`drop_first`, `fail_first`).
-    pub fault: Option<String>,
+    pub(crate) fault: Option<String>,
     /// Whether this is an injected duplicate (`duplicated` mode).
-    pub duplicate: bool,
+    pub(crate) duplicate: bool,
 }
 
 impl DeliveryRecord {
     /// Whether the attempt succeeded (any 2xx, and no injected fault).
-    pub fn succeeded(&self) -> bool {
+    pub(crate) fn succeeded(&self) -> bool {
         self.error.is_none() && self.status.is_some_and(|s| (200..300).contains(&s))
     }
 }

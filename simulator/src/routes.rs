@@ -22,7 +22,7 @@ const POST: MethodFilter = MethodFilter::POST;
 const DELETE: MethodFilter = MethodFilter::DELETE;
 
 /// All routes (the fallback for unknown ones is added by the caller).
-pub fn table() -> Router<Arc<App>> {
+pub(crate) fn table() -> Router<Arc<App>> {
     Router::new()
         .route(
             "/v1/products",

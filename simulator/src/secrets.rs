@@ -9,43 +9,43 @@ use std::collections::HashMap;
 
 /// Default window during which the previous secret keeps signing (Stripe lets the user
 /// choose up to 24 h; one hour is this simulator's default).
-pub const DEFAULT_ROLL_WINDOW_SECS: i64 = 3600;
+pub(crate) const DEFAULT_ROLL_WINDOW_SECS: i64 = 3600;
 /// Longest window Stripe offers.
-pub const MAX_ROLL_WINDOW_SECS: i64 = 24 * 3600;
+pub(crate) const MAX_ROLL_WINDOW_SECS: i64 = 24 * 3600;
 
 /// A previous secret of an endpoint that stays valid until `expires_at` (wall clock).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RolledSecret {
+pub(crate) struct RolledSecret {
     /// The old `whsec_…`.
-    pub secret: String,
+    pub(crate) secret: String,
     /// Unix seconds (wall clock) after which it is no longer used to sign.
-    pub expires_at: i64,
+    pub(crate) expires_at: i64,
 }
 
 /// Every endpoint's secrets.
 #[derive(Debug, Default)]
-pub struct WebhookSecrets {
+pub(crate) struct WebhookSecrets {
     /// The current secret per endpoint id; never part of the endpoint object after creation.
-    pub current: HashMap<String, String>,
+    pub(crate) current: HashMap<String, String>,
     /// Previous secrets per endpoint id, oldest first (not kept in snapshots).
-    pub rolled: HashMap<String, Vec<RolledSecret>>,
+    pub(crate) rolled: HashMap<String, Vec<RolledSecret>>,
 }
 
 impl WebhookSecrets {
     /// Sets the first secret of a new endpoint.
-    pub fn set(&mut self, endpoint: &str, secret: String) {
+    pub(crate) fn set(&mut self, endpoint: &str, secret: String) {
         self.current.insert(endpoint.to_string(), secret);
     }
 
     /// Forgets a deleted endpoint's secrets.
-    pub fn remove(&mut self, endpoint: &str) {
+    pub(crate) fn remove(&mut self, endpoint: &str) {
         self.current.remove(endpoint);
         self.rolled.remove(endpoint);
     }
 
     /// Makes `secret` current; the previous one keeps signing until `now + window_secs`
     /// (not at all when 0). Returns when the previous one stops, if it goes on.
-    pub fn roll(
+    pub(crate) fn roll(
         &mut self,
         endpoint: &str,
         secret: String,
@@ -69,7 +69,7 @@ impl WebhookSecrets {
 
     /// The secrets that sign a delivery at `now`: rolled ones still in their window first,
     /// the current one last. Empty when the endpoint has no secret.
-    pub fn signing(&self, endpoint: &str, now: i64) -> Vec<String> {
+    pub(crate) fn signing(&self, endpoint: &str, now: i64) -> Vec<String> {
         let Some(current) = self.current.get(endpoint) else {
             return Vec::new();
         };

@@ -20,7 +20,7 @@ use crate::outbox::DeliveryMode;
 use crate::time::FinalFailure;
 
 /// Snapshot format version.
-pub const VERSION: i64 = 1;
+pub(crate) const VERSION: i64 = 1;
 
 const DECLINES: &[(Decline, &str)] = &[
     (Decline::Generic, "generic"),
@@ -209,7 +209,7 @@ fn account_from(path: &Path, v: &Value, st: &mut AccountState) -> std::io::Resul
 }
 
 /// Writes every account to `path` atomically. Returns the number of accounts.
-pub fn save(app: &App, path: &Path) -> std::io::Result<usize> {
+pub(crate) fn save(app: &App, path: &Path) -> std::io::Result<usize> {
     let accounts: Vec<Value> = app
         .accounts()
         .iter()
@@ -252,7 +252,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Loads `path` into `app` (nothing if the file does not exist). Restarts webhook workers
 /// and re-indexes hosted-page sessions. Returns the number of accounts loaded.
-pub fn load(app: &Arc<App>, path: &Path) -> std::io::Result<usize> {
+pub(crate) fn load(app: &Arc<App>, path: &Path) -> std::io::Result<usize> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),

@@ -8,12 +8,12 @@ use crate::error::StripeError;
 use crate::pipeline::Call;
 
 /// `GET /v1/charges/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "charge")
 }
 
 /// `GET /v1/charges` (filters: `customer`, `payment_intent`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "charge",

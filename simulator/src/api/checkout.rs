@@ -42,7 +42,7 @@ fn check_redirect_url(param: &str, url: &str) -> Result<(), StripeError> {
 }
 
 /// `POST /v1/checkout/sessions`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     p.allow_only_under(
@@ -212,14 +212,14 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/checkout/sessions/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     checkout::expire_if_due(&mut c.account.lock(), c.id());
     retrieve_kind(c, "checkout.session")
 }
 
 /// `GET /v1/checkout/sessions` (filters: `customer`, `status`, `subscription`,
 /// `payment_intent`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "checkout.session",
@@ -234,7 +234,7 @@ pub fn list(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/checkout/sessions/{id}/expire` → `checkout.session.expired`
-pub fn expire(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn expire(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     checkout::expire_if_due(&mut st, c.id());
@@ -253,7 +253,7 @@ pub fn expire(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/checkout/sessions/{id}/line_items`
-pub fn line_items(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn line_items(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(crate::store::LIST_PARAMS)?;
     let st = c.account.lock();
     if st.store.get_kind("checkout.session", c.id()).is_none() {

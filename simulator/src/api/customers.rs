@@ -63,7 +63,7 @@ fn check_default_pm(st: &AccountState, customer: &str, pm: &str) -> Result<(), S
 }
 
 /// `POST /v1/customers`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     p.allow_only_under("invoice_settings", &["default_payment_method"])?;
@@ -146,7 +146,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/customers/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     c.account
         .lock()
@@ -157,7 +157,7 @@ pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/customers/{id}`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(UPDATE_PARAMS)?;
     let mut st = c.account.lock();
@@ -195,7 +195,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `DELETE /v1/customers/{id}`
-pub fn delete(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn delete(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     let old = st
@@ -208,7 +208,7 @@ pub fn delete(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/customers/{id}/payment_methods` (filter: `type`)
-pub fn list_payment_methods(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list_payment_methods(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     let mut allowed = crate::store::LIST_PARAMS.to_vec();
     allowed.extend(["type", "allow_redisplay"]);
@@ -232,7 +232,7 @@ pub fn list_payment_methods(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/customers` (filters: `email`, `test_clock`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "customer",

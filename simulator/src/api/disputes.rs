@@ -15,12 +15,12 @@ use crate::error::StripeError;
 use crate::pipeline::Call;
 
 /// `GET /v1/disputes/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "dispute")
 }
 
 /// `GET /v1/disputes` (filters: `charge`, `payment_intent`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "dispute",
@@ -37,7 +37,7 @@ fn load(st: &AccountState, id: &str) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/disputes/{id}` `{evidence[…], metadata, submit}` → `charge.dispute.updated`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["evidence", "metadata", "submit"])?;
     let mut evidence_keys = EVIDENCE_FIELDS.to_vec();
@@ -110,7 +110,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /v1/disputes/{id}/close`: concede → `lost` (`warning_closed` for an inquiry),
 /// `charge.dispute.closed`. Irreversible.
-pub fn close(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn close(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     let old = load(&st, c.id())?;

@@ -11,12 +11,12 @@ use crate::error::StripeError;
 use crate::pipeline::Call;
 
 /// `GET /v1/invoices/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "invoice")
 }
 
 /// `GET /v1/invoices` (filters: `customer`, `subscription`, `status`, `collection_method`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     if let Some(s) = c.params.nonempty("status")?
         && !["draft", "open", "paid", "uncollectible", "void"].contains(&s)
     {
@@ -39,7 +39,7 @@ pub fn list(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/invoices/{id}/pay` `{payment_method?, paid_out_of_band?}`
-pub fn pay(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn pay(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "payment_method",
@@ -111,7 +111,7 @@ pub fn pay(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/invoices/{id}/void` → `invoice.voided`
-pub fn void(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn void(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     let old = st

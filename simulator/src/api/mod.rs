@@ -1,22 +1,22 @@
 //! The Stripe-shaped `/v1` API: one file per Stripe resource, named after it. Handlers parse
 //! and check parameters, then call the domain layer; the routes are in `routes.rs`.
 
-pub mod charges;
-pub mod checkout;
-pub mod customers;
-pub mod disputes;
-pub mod events;
-pub mod invoices;
-pub mod payment_intents;
-pub mod payment_methods;
-pub mod portal;
-pub mod prices;
-pub mod products;
-pub mod radar;
-pub mod refunds;
-pub mod subscriptions;
-pub mod test_clocks;
-pub mod webhook_endpoints;
+pub(crate) mod charges;
+pub(crate) mod checkout;
+pub(crate) mod customers;
+pub(crate) mod disputes;
+pub(crate) mod events;
+pub(crate) mod invoices;
+pub(crate) mod payment_intents;
+pub(crate) mod payment_methods;
+pub(crate) mod portal;
+pub(crate) mod prices;
+pub(crate) mod products;
+pub(crate) mod radar;
+pub(crate) mod refunds;
+pub(crate) mod subscriptions;
+pub(crate) mod test_clocks;
+pub(crate) mod webhook_endpoints;
 
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ use crate::pipeline::Call;
 use crate::store::{ListParams, kind_name};
 
 /// Retrieves an object of `kind` named by the path id, or 404.
-pub fn retrieve_kind(c: &Call, kind: &str) -> Result<Value, StripeError> {
+pub(crate) fn retrieve_kind(c: &Call, kind: &str) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     c.account
         .lock()
@@ -36,7 +36,7 @@ pub fn retrieve_kind(c: &Call, kind: &str) -> Result<Value, StripeError> {
 }
 
 /// Lists objects of `kind`: `filters` are (parameter, field) pairs compared for equality.
-pub fn list_kind(
+pub(crate) fn list_kind(
     c: &Call,
     kind: &str,
     url: &str,
@@ -60,7 +60,7 @@ pub fn list_kind(
 
 /// Compares a (possibly dotted) field of `o` with a filter string; booleans compare as
 /// `true`/`false`, expanded objects by their id.
-pub fn field_matches(o: &Value, field: &str, want: &str) -> bool {
+pub(crate) fn field_matches(o: &Value, field: &str, want: &str) -> bool {
     let mut cur = o;
     for seg in field.split('.') {
         cur = &cur[seg];

@@ -13,12 +13,12 @@ use crate::params::Params;
 use crate::pipeline::Call;
 
 /// `GET /v1/payment_intents/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "payment_intent")
 }
 
 /// `GET /v1/payment_intents` (filter: `customer`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "payment_intent",
@@ -91,7 +91,7 @@ fn payment_method_param(
 
 /// `POST /v1/payment_intents` (`confirm=true` charges at once; a decline is a 402 whose
 /// body names the `charge` and `payment_intent`)
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(PI_CREATE)?;
     let amount = p
@@ -175,7 +175,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 /// `POST /v1/payment_intents/{id}` (amount, currency, customer, description, metadata,
 /// payment_method while not yet succeeded or canceled). Stripe documents no event for a
 /// plain update, so none is emitted (a guess, see `simulator/docs/guesses.md`).
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "amount",
@@ -247,7 +247,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/payment_intents/{id}/confirm` `{payment_method?}`
-pub fn confirm(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn confirm(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "payment_method",
@@ -290,7 +290,7 @@ pub fn confirm(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/payment_intents/{id}/cancel` `{cancellation_reason?}` → `payment_intent.canceled`
-pub fn cancel(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn cancel(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["cancellation_reason"])?;
     let reason = p.nonempty("cancellation_reason")?;

@@ -12,7 +12,7 @@ use crate::pipeline::Call;
 const CREATE_PARAMS: &[&str] = &["type", "card", "billing_details", "metadata"];
 
 /// `POST /v1/payment_methods`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     p.allow_only_under("card", &["number", "exp_month", "exp_year", "cvc", "token"])?;
@@ -49,13 +49,13 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/payment_methods/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     payment_methods::resolve_id(&mut c.account.lock(), c.id())
 }
 
 /// `GET /v1/payment_methods` (filters: `customer`, `type`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "payment_method",
@@ -65,7 +65,7 @@ pub fn list(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/payment_methods/{id}/attach` `{customer}`
-pub fn attach(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn attach(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["customer"])?;
     let customer = p.required("customer")?;
@@ -73,7 +73,7 @@ pub fn attach(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/payment_methods/{id}/detach`
-pub fn detach(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn detach(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     let pm = st

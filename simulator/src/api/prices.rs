@@ -47,7 +47,7 @@ fn check_currency(c: &str) -> Result<String, StripeError> {
 }
 
 /// `POST /v1/prices`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     p.allow_only_under(
@@ -173,12 +173,12 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/prices/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "price")
 }
 
 /// `POST /v1/prices/{id}`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(UPDATE_PARAMS)?;
     let mut st = c.account.lock();
@@ -223,7 +223,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 
 /// `GET /v1/prices` (filters: `active`, `product`, `type`, `currency`, `lookup_keys[]`,
 /// `recurring[interval]`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     if c.params.get("lookup_keys").is_none() && c.params.get("recurring").is_none() {
         return list_kind(
             c,

@@ -37,7 +37,7 @@ const UPDATE_PARAMS: &[&str] = &[
 ];
 
 /// `POST /v1/products`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     let name = p.required("name")?;
@@ -76,12 +76,12 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/products/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "product")
 }
 
 /// `POST /v1/products/{id}`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(UPDATE_PARAMS)?;
     let mut st = c.account.lock();
@@ -134,13 +134,13 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/products` (filters: `active`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(c, "product", "/v1/products", &[("active", "active")])
 }
 
 /// `DELETE /v1/products/{id}`: only a product without prices can be deleted (as on
 /// Stripe); retrieving it afterwards answers `deleted: true`.
-pub fn delete(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn delete(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     let old = st

@@ -8,12 +8,12 @@ use crate::error::StripeError;
 use crate::pipeline::Call;
 
 /// `GET /v1/radar/early_fraud_warnings/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "radar.early_fraud_warning")
 }
 
 /// `GET /v1/radar/early_fraud_warnings` (filters: `charge`, `payment_intent`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "radar.early_fraud_warning",

@@ -13,7 +13,7 @@ use crate::pipeline::Call;
 const REASONS: &[&str] = &["duplicate", "fraudulent", "requested_by_customer"];
 
 /// `POST /v1/refunds`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "charge",
@@ -90,12 +90,12 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/refunds/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "refund")
 }
 
 /// `POST /v1/refunds/{id}` (`metadata` only, as on Stripe) → `refund.updated`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["metadata"])?;
     let mut st = c.account.lock();
@@ -117,7 +117,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/refunds` (filters: `charge`, `payment_intent`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "refund",

@@ -61,7 +61,7 @@ fn quantity(p: &Params, path: &str) -> Result<Option<i64>, StripeError> {
 }
 
 /// `POST /v1/subscriptions`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "customer",
@@ -376,13 +376,13 @@ fn apply_items(st: &AccountState, p: &Params, sub: &mut Value) -> Result<(), Str
 }
 
 /// `GET /v1/subscriptions/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "subscription")
 }
 
 /// `GET /v1/subscriptions` (filters: `customer`, `price`, `status`; by default canceled
 /// subscriptions are left out, `status=all` includes them, as on Stripe).
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     let mut allowed = LIST_PARAMS.to_vec();
     allowed.extend(["customer", "price", "status", "collection_method"]);
@@ -436,7 +436,7 @@ fn period_end(sub: &Value) -> Value {
 }
 
 /// `POST /v1/subscriptions/{id}`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "cancel_at_period_end",
@@ -520,7 +520,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `DELETE /v1/subscriptions/{id}`: cancel now → `customer.subscription.deleted`.
-pub fn cancel(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn cancel(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["invoice_now", "prorate", "cancellation_details"])?;
     let mut st = c.account.lock();

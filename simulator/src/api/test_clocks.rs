@@ -38,7 +38,7 @@ fn missing(id: &str) -> StripeError {
 }
 
 /// `POST /v1/test_helpers/test_clocks {frozen_time, name?}`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&["frozen_time", "name", "expand"])?;
     let frozen = frozen_time(c)?;
     let name = c.params.nonempty("name")?;
@@ -53,7 +53,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/test_helpers/test_clocks/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&["expand"])?;
     c.account
         .lock()
@@ -64,14 +64,14 @@ pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/test_helpers/test_clocks`
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(c, KIND, "/v1/test_helpers/test_clocks", &[])
 }
 
 /// `DELETE /v1/test_helpers/test_clocks/{id}`: deletes the clock and, as on Stripe, the
 /// customers created on it (their subscriptions end silently — a guess: Stripe documents
 /// that the objects are deleted, not which events, if any, are sent).
-pub fn delete(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn delete(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     let clock = st
@@ -83,7 +83,7 @@ pub fn delete(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/test_helpers/test_clocks/{id}/advance {frozen_time}`
-pub fn advance(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn advance(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&["frozen_time", "expand"])?;
     let target = frozen_time(c)?;
     let mut st = c.account.lock();

@@ -32,7 +32,7 @@ const UPDATE_PARAMS: &[&str] = &[
 
 /// Event types an endpoint may subscribe to (the ones this simulator emits, plus common
 /// neighbours a receiver may already list). Unknown types are refused, as on Stripe.
-pub const KNOWN_EVENT_TYPES: &[&str] = &[
+pub(crate) const KNOWN_EVENT_TYPES: &[&str] = &[
     "charge.captured",
     "charge.dispute.closed",
     "charge.dispute.created",
@@ -161,7 +161,7 @@ fn check_url(url: &str) -> Result<(), StripeError> {
 }
 
 /// `POST /v1/webhook_endpoints`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     let url = p.required("url")?;
@@ -192,12 +192,12 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/webhook_endpoints/{id}` (no secret)
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "webhook_endpoint")
 }
 
 /// `POST /v1/webhook_endpoints/{id}`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(UPDATE_PARAMS)?;
     if let Some(u) = p.nonempty("url")? {
@@ -252,7 +252,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `DELETE /v1/webhook_endpoints/{id}`
-pub fn delete(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn delete(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     if st.store.get_kind("webhook_endpoint", c.id()).is_none() {
@@ -265,6 +265,6 @@ pub fn delete(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/webhook_endpoints`
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(c, "webhook_endpoint", "/v1/webhook_endpoints", &[])
 }

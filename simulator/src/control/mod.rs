@@ -5,7 +5,7 @@
 //! ("Control plane"); [`client::Control`] calls each of them from Rust.
 
 pub mod client;
-pub mod trigger;
+pub(crate) mod trigger;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,7 +37,7 @@ use crate::webhooks::log;
 /// `POST /_sim/reset` → `{"object":"sim.reset","reset":true}`: forgets every object,
 /// event, endpoint, idempotency key, delivery record and setting of the account and puts
 /// its clock back to the wall clock.
-pub fn reset(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn reset(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     {
         let mut st = c.account.lock();
@@ -62,7 +62,7 @@ fn clock_view(st: &AccountState) -> Value {
 }
 
 /// `GET /_sim/clock` → `{"object":"sim.clock","now","offset"}`.
-pub fn clock(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn clock(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     Ok(clock_view(&c.account.lock()))
 }
@@ -70,7 +70,7 @@ pub fn clock(c: &Call) -> Result<Value, StripeError> {
 /// `POST /_sim/clock/advance {seconds? | days? | to?}` → `{"object":"sim.clock","now",
 /// "offset","previous","jobs_run"}`: moves the account clock forward, running everything
 /// due for customers without a test clock, in time order.
-pub fn advance(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn advance(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["seconds", "days", "to"])?;
     let mut st = c.account.lock();
@@ -112,7 +112,7 @@ pub fn advance(c: &Call) -> Result<Value, StripeError> {
 /// "fraud_type"}`: the `fraud_type` of the early fraud warnings the 5423 card raises in this
 /// account (an empty value restores the default, `made_with_stolen_card`). Stripe documents no
 /// value for test warnings, hence a setting.
-pub fn fraud_type_setting(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn fraud_type_setting(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["fraud_type"])?;
     let mut st = c.account.lock();
@@ -130,7 +130,7 @@ pub fn fraud_type_setting(c: &Call) -> Result<Value, StripeError> {
 
 /// `GET|POST /_sim/settings/renewals {retry_days?: [int], after_final_failure?:
 /// cancel|unpaid|past_due, finalize_after_secs?}` → the settings.
-pub fn renewal_settings(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn renewal_settings(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["retry_days", "after_final_failure", "finalize_after_secs"])?;
     let mut st = c.account.lock();
@@ -185,7 +185,7 @@ pub fn renewal_settings(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /_sim/checkout/sessions/{id}/pay {card_number, email?}` → `{"redirect_url"}`
 /// (a declined card → 402 `card_error`, the session stays open).
-pub fn pay_session(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn pay_session(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "card_number",
@@ -217,7 +217,7 @@ pub fn pay_session(c: &Call) -> Result<Value, StripeError> {
 /// `POST /_sim/checkout/sessions/{id}/decline {card_number?}` → `{"object":
 /// "sim.checkout_decline","session","error"}`: pays with a declining card (default
 /// 4000000000000002); nothing is created, the session stays open.
-pub fn decline_session(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn decline_session(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["card_number"])?;
     let card = p.nonempty("card_number")?.unwrap_or("4000000000000002");
@@ -251,14 +251,14 @@ pub fn decline_session(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /_sim/portal/sessions/{id}` → what the portal page shows, as JSON.
-pub fn portal_view(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn portal_view(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     portal::view(&c.account.lock(), c.id())
 }
 
 /// `POST /_sim/portal/sessions/{id}/cancel {subscription?, mode?: at_period_end|immediately}`
 /// → the subscription (mode defaults to the portal configuration's).
-pub fn portal_cancel(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn portal_cancel(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["subscription", "mode"])?;
     let mut st = c.account.lock();
@@ -273,7 +273,7 @@ pub fn portal_cancel(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /_sim/portal/sessions/{id}/update_card {card_number}` → the new payment method
 /// (declining cards → 402 `card_error`, nothing changes).
-pub fn portal_update_card(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn portal_update_card(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["card_number"])?;
     let card = p.required("card_number")?;
@@ -283,7 +283,7 @@ pub fn portal_update_card(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /_sim/portal/sessions/{id}/switch_plan {price, subscription?}` → the subscription.
-pub fn portal_switch_plan(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn portal_switch_plan(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["price", "subscription"])?;
     let price = p.required("price")?;
@@ -294,7 +294,7 @@ pub fn portal_switch_plan(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /_sim/charges/{id}/dispute {reason?=fraudulent, inquiry?=false}` → the dispute
 /// (`charge.dispute.created`, + `charge.dispute.funds_withdrawn` unless an inquiry).
-pub fn dispute(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn dispute(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["reason", "inquiry"])?;
     let reason = p.nonempty("reason")?.unwrap_or("fraudulent");
@@ -309,7 +309,7 @@ pub fn dispute(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /_sim/charges/{id}/early_fraud_warning {fraud_type?}` → the warning
 /// (`radar.early_fraud_warning.created`); default `fraud_type` is the account's.
-pub fn early_fraud_warning(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn early_fraud_warning(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["fraud_type"])?;
     let mut st = c.account.lock();
@@ -328,7 +328,7 @@ pub fn early_fraud_warning(c: &Call) -> Result<Value, StripeError> {
 /// `POST /_sim/customers/{id}/payments {next_payments: fail|succeed|card}` →
 /// `{"object":"sim.customer_payments","customer","next_payments"}`: the customer's next
 /// payments fail (generic decline) or succeed whatever the card, or follow the card again.
-pub fn customer_payments(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn customer_payments(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["next_payments"])?;
     let mode = p.required("next_payments")?;
@@ -357,7 +357,7 @@ pub fn customer_payments(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /_sim/emit {type, object?, count?=1}` → `{"object":"sim.emit","events":[ids]}`:
 /// emits raw events (an arbitrary `data.object`), e.g. to load-test a receiver.
-pub fn emit(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn emit(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     let event_type = p.required("type")?.to_string();
     let object = match p.get("object") {
@@ -403,7 +403,7 @@ fn parse_rate(p: &Params) -> Result<Option<f64>, StripeError> {
 /// `GET|POST /_sim/delivery_mode {mode?, seed?, rate?, delay_ms?, retry_schedule?:
 /// fast|stripe|default|[ms…]}` → `{"object":"sim.delivery_mode","mode","seed","rate",
 /// "delay_ms","retry_schedule_ms"}`.
-pub fn delivery_mode(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn delivery_mode(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["mode", "seed", "rate", "delay_ms", "retry_schedule"])?;
     let mode = match p.nonempty("mode")? {
@@ -486,7 +486,7 @@ pub fn delivery_mode(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /_sim/webhook_endpoints/{id}/roll_secret {secret?, expires_in?=3600}` →
 /// `{"object":"sim.secret_roll","id","secret","previous_secret_expires_at"}`.
-pub fn roll_secret(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn roll_secret(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["secret", "expires_in"])?;
     let window = p.int("expires_in")?.unwrap_or(DEFAULT_ROLL_WINDOW_SECS);
@@ -502,7 +502,7 @@ pub fn roll_secret(c: &Call) -> Result<Value, StripeError> {
 
 /// `GET /_sim/deliveries?event_id=&endpoint_id=` → `{"object":"list","data":[attempt…]}`,
 /// oldest first.
-pub fn deliveries(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn deliveries(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["event_id", "endpoint_id"])?;
     let data = log::records(
@@ -515,7 +515,7 @@ pub fn deliveries(c: &Call) -> Result<Value, StripeError> {
 
 /// `GET /_sim/deliveries/summary?event_id=&endpoint_id=` → one entry per event and
 /// endpoint: attempts, statuses, state (`delivered`, `retrying`, `given_up`), latency.
-pub fn deliveries_summary(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn deliveries_summary(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["event_id", "endpoint_id"])?;
     let records = log::records(
@@ -531,7 +531,7 @@ pub fn deliveries_summary(c: &Call) -> Result<Value, StripeError> {
 /// `GET /_sim/deliveries.html` (key in `Authorization` or `?key=`): the log as a page.
 /// Without a key it answers 401 with a Basic challenge, so a browser asks for it (the key
 /// as user name).
-pub async fn deliveries_page(
+pub(crate) async fn deliveries_page(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
@@ -570,7 +570,7 @@ pub async fn deliveries_page(
 /// `POST /_sim/quiesce {timeout_ms?=10000}` → `{"object":"sim.quiescence","quiescent",
 /// "outstanding","waited_ms"}`: waits until every due event is delivered or given up
 /// (`quiescent: true`) or the deadline passes (`quiescent: false`, still 200).
-pub async fn quiesce(req: ApiRequest) -> Response {
+pub(crate) async fn quiesce(req: ApiRequest) -> Response {
     let timeout = match req.params.int("timeout_ms") {
         Ok(t) => t.unwrap_or(10_000),
         Err(e) => return e.into_response(),
@@ -599,7 +599,7 @@ pub async fn quiesce(req: ApiRequest) -> Response {
 
 /// `POST /_sim/snapshot` → `{"object":"sim.snapshot","path","accounts"}`: writes the
 /// `--state` file now (400 when the simulator runs without one).
-pub fn snapshot(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn snapshot(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let path = c.app.options.state_file.clone().ok_or_else(|| {
         StripeError::bad_request("The simulator runs without --state FILE: nothing to write.")

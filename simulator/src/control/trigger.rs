@@ -25,7 +25,7 @@ use crate::error::StripeError;
 use crate::pipeline::Call;
 
 /// Event types `/_sim/trigger` knows.
-pub const TRIGGERS: &[&str] = &[
+pub(crate) const TRIGGERS: &[&str] = &[
     "checkout.session.completed",
     "customer.created",
     "customer.subscription.created",
@@ -158,7 +158,7 @@ fn dispute_of(c: &Call, charge: &str) -> Option<String> {
 
 /// `POST /_sim/trigger {event}` → `{"object":"sim.trigger","event","events":[evt ids of
 /// that type],"objects":{customer, subscription, invoice, charge, checkout_session, …}}`.
-pub fn trigger(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn trigger(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["event"])?;
     let event = p.required("event")?.to_string();

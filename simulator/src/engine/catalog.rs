@@ -9,34 +9,34 @@ use crate::ids::new_id;
 
 /// A product to create (parameters already checked).
 #[derive(Debug, Clone)]
-pub struct NewProduct<'a> {
+pub(crate) struct NewProduct<'a> {
     /// `prod_…`, chosen by the caller or fresh.
-    pub id: String,
+    pub(crate) id: String,
     /// Product name.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// Whether it can be bought.
-    pub active: bool,
+    pub(crate) active: bool,
     /// Optional fields, shown as given.
-    pub description: Option<&'a str>,
+    pub(crate) description: Option<&'a str>,
     /// Image URLs.
-    pub images: Vec<String>,
+    pub(crate) images: Vec<String>,
     /// Metadata.
-    pub metadata: Value,
+    pub(crate) metadata: Value,
     /// Optional fields, shown as given.
-    pub shippable: Option<bool>,
+    pub(crate) shippable: Option<bool>,
     /// Optional fields, shown as given.
-    pub statement_descriptor: Option<&'a str>,
+    pub(crate) statement_descriptor: Option<&'a str>,
     /// Optional fields, shown as given.
-    pub tax_code: Option<&'a str>,
+    pub(crate) tax_code: Option<&'a str>,
     /// Optional fields, shown as given.
-    pub unit_label: Option<&'a str>,
+    pub(crate) unit_label: Option<&'a str>,
     /// Optional fields, shown as given.
-    pub url: Option<&'a str>,
+    pub(crate) url: Option<&'a str>,
 }
 
 impl<'a> NewProduct<'a> {
     /// An active product with a fresh id, a name and nothing else.
-    pub fn named(name: &'a str) -> NewProduct<'a> {
+    pub(crate) fn named(name: &'a str) -> NewProduct<'a> {
         NewProduct {
             id: new_id("prod_"),
             name,
@@ -54,7 +54,11 @@ impl<'a> NewProduct<'a> {
 }
 
 /// Stores a product → `product.created`.
-pub fn create_product(st: &mut AccountState, req: &EventRequest, p: NewProduct<'_>) -> Value {
+pub(crate) fn create_product(
+    st: &mut AccountState,
+    req: &EventRequest,
+    p: NewProduct<'_>,
+) -> Value {
     let now = st.now();
     let obj = json!({
         "id": p.id,
@@ -84,31 +88,31 @@ pub fn create_product(st: &mut AccountState, req: &EventRequest, p: NewProduct<'
 
 /// A price to create (parameters already checked; `product` exists).
 #[derive(Debug, Clone)]
-pub struct NewPrice<'a> {
+pub(crate) struct NewPrice<'a> {
     /// `prod_…`
-    pub product: &'a str,
+    pub(crate) product: &'a str,
     /// Lowercase currency.
-    pub currency: &'a str,
+    pub(crate) currency: &'a str,
     /// Minor units.
-    pub unit_amount: i64,
+    pub(crate) unit_amount: i64,
     /// Stripe's `recurring` hash, or null for a one-time price.
-    pub recurring: Value,
+    pub(crate) recurring: Value,
     /// Metadata.
-    pub metadata: Value,
+    pub(crate) metadata: Value,
     /// `lookup_key`, unique per account.
-    pub lookup_key: Option<&'a str>,
+    pub(crate) lookup_key: Option<&'a str>,
     /// Take the lookup key from the price that has it.
-    pub transfer_lookup_key: bool,
+    pub(crate) transfer_lookup_key: bool,
     /// Whether it can be bought.
-    pub active: bool,
+    pub(crate) active: bool,
     /// Optional fields, shown as given.
-    pub nickname: Option<&'a str>,
+    pub(crate) nickname: Option<&'a str>,
     /// `tax_behavior`.
-    pub tax_behavior: &'a str,
+    pub(crate) tax_behavior: &'a str,
 }
 
 /// Stores a price (claiming its lookup key) → `price.created`.
-pub fn create_price(
+pub(crate) fn create_price(
     st: &mut AccountState,
     req: &EventRequest,
     p: NewPrice<'_>,
@@ -149,7 +153,7 @@ pub fn create_price(
 }
 
 /// Frees `key` from other prices when `transfer` is set, or refuses a duplicate.
-pub fn claim_lookup_key(
+pub(crate) fn claim_lookup_key(
     st: &mut crate::account::AccountState,
     key: &str,
     transfer: bool,

@@ -6,7 +6,7 @@ use crate::account::AccountState;
 use crate::error::StripeError;
 
 /// The charge `charge` if it succeeded; 404 if unknown, 400 if it did not succeed.
-pub fn succeeded_charge(
+pub(crate) fn succeeded_charge(
     st: &AccountState,
     charge: &str,
     param: &str,

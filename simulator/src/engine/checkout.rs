@@ -16,7 +16,7 @@ use crate::ids::new_id;
 /// Expires an open session whose `expires_at` has passed (→ `checkout.session.expired`,
 /// an automatic event). Called lazily whenever a session is read or paid, so advancing the
 /// account clock expires sessions without a background task.
-pub fn expire_if_due(st: &mut AccountState, id: &str) {
+pub(crate) fn expire_if_due(st: &mut AccountState, id: &str) {
     let now = st.now();
     let Some(session) = st.store.get_kind("checkout.session", id) else {
         return;
@@ -37,7 +37,7 @@ pub fn expire_if_due(st: &mut AccountState, id: &str) {
 }
 
 /// Expires open session `old` now → `checkout.session.expired`.
-pub fn expire(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
+pub(crate) fn expire(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
     let mut new = old;
     new["status"] = json!("expired");
     new["url"] = Value::Null;
@@ -47,48 +47,48 @@ pub fn expire(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
 }
 
 /// Seconds until an open session expires (Stripe's default, 24 h).
-pub const SESSION_TTL: i64 = 24 * 3600;
+pub(crate) const SESSION_TTL: i64 = 24 * 3600;
 /// Shortest lifetime a caller may ask for with `expires_at`.
-pub const MIN_TTL: i64 = 30 * 60;
+pub(crate) const MIN_TTL: i64 = 30 * 60;
 
 /// A checkout session to open (parameters already checked).
 #[derive(Debug, Clone)]
-pub struct NewSession<'a> {
+pub(crate) struct NewSession<'a> {
     /// Line items (recurring prices).
-    pub items: Vec<SessionItem>,
+    pub(crate) items: Vec<SessionItem>,
     /// Sum of the line items.
-    pub total: i64,
+    pub(crate) total: i64,
     /// Currency of the prices.
-    pub currency: Option<String>,
+    pub(crate) currency: Option<String>,
     /// An existing customer, if any.
-    pub customer: Option<&'a str>,
+    pub(crate) customer: Option<&'a str>,
     /// `customer_email`, if any.
-    pub customer_email: Option<&'a str>,
+    pub(crate) customer_email: Option<&'a str>,
     /// `client_reference_id`, if any.
-    pub client_reference_id: Option<&'a str>,
+    pub(crate) client_reference_id: Option<&'a str>,
     /// Where the page redirects after paying.
-    pub success_url: &'a str,
+    pub(crate) success_url: &'a str,
     /// Where the page's "back" link goes.
-    pub cancel_url: Option<&'a str>,
+    pub(crate) cancel_url: Option<&'a str>,
     /// Session metadata.
-    pub metadata: Value,
+    pub(crate) metadata: Value,
     /// When the session is created (the account's now).
-    pub now: i64,
+    pub(crate) now: i64,
     /// When the session expires.
-    pub expires_at: i64,
+    pub(crate) expires_at: i64,
     /// `allow_promotion_codes`, shown as given.
-    pub allow_promotion_codes: Option<bool>,
+    pub(crate) allow_promotion_codes: Option<bool>,
     /// `billing_address_collection`, shown as given.
-    pub billing_address_collection: Option<&'a str>,
+    pub(crate) billing_address_collection: Option<&'a str>,
     /// `locale`, shown as given.
-    pub locale: Option<&'a str>,
+    pub(crate) locale: Option<&'a str>,
     /// Applied to the subscription at completion.
-    pub subscription_data: SessionSubscriptionData,
+    pub(crate) subscription_data: SessionSubscriptionData,
 }
 
 /// Opens a `mode=subscription` session payable at `{base_url}/c/pay/{id}`. Stripe sends no
 /// event for it. The caller indexes the session id so the hosted page can find the account.
-pub fn create_session(st: &mut AccountState, base_url: &str, s: NewSession<'_>) -> Value {
+pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSession<'_>) -> Value {
     let now = s.now;
     let id = new_id("cs_test_");
     let url = format!("{base_url}/c/pay/{id}");
@@ -141,24 +141,24 @@ pub fn create_session(st: &mut AccountState, base_url: &str, s: NewSession<'_>) 
 
 /// What the payer typed on the page.
 #[derive(Debug, Clone, Default)]
-pub struct PaymentInput {
+pub(crate) struct PaymentInput {
     /// A card number, `pm_card_*` or `tok_*`.
-    pub card_number: String,
+    pub(crate) card_number: String,
     /// E-mail typed on the page, used when the session has neither customer nor e-mail.
-    pub email: Option<String>,
+    pub(crate) email: Option<String>,
 }
 
 /// The result of a successful payment.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Completed {
+pub(crate) struct Completed {
     /// `success_url` with `{CHECKOUT_SESSION_ID}` replaced.
-    pub redirect_url: String,
+    pub(crate) redirect_url: String,
     /// The completed session.
-    pub session: Value,
+    pub(crate) session: Value,
 }
 
 /// Pays an open session with a test card.
-pub fn complete(
+pub(crate) fn complete(
     account: &Account,
     session_id: &str,
     input: &PaymentInput,

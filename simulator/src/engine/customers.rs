@@ -8,7 +8,7 @@ use crate::engine::subscriptions;
 use crate::ids::{new_id, random_base62};
 
 /// Builds, stores and announces (`customer.created`) a customer. Shared with Checkout.
-pub fn insert(
+pub(crate) fn insert(
     st: &mut AccountState,
     request: &EventRequest,
     email: Option<&str>,
@@ -22,7 +22,7 @@ pub fn insert(
 
 /// [`insert`] on a test clock `(clock id, its frozen_time)`: `created` is the clock's time.
 #[allow(clippy::too_many_arguments)]
-pub fn insert_with_clock(
+pub(crate) fn insert_with_clock(
     st: &mut AccountState,
     request: &EventRequest,
     email: Option<&str>,
@@ -72,7 +72,7 @@ pub fn insert_with_clock(
 
 /// Deletes customer `old` (a live customer object): cancels its live subscriptions
 /// (`customer.subscription.deleted` each), stores the tombstone, emits `customer.deleted`.
-pub fn delete(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
+pub(crate) fn delete(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
     let cus_id = old["id"].as_str().unwrap_or_default().to_string();
     // Stripe cancels the customer's live subscriptions at once.
     let now = st.now_for_customer(&cus_id);

@@ -11,7 +11,7 @@ use crate::ids::new_id;
 use crate::objects::previous_attributes;
 
 /// Dispute reasons Stripe documents.
-pub const DISPUTE_REASONS: &[&str] = &[
+pub(crate) const DISPUTE_REASONS: &[&str] = &[
     "bank_cannot_process",
     "check_returned",
     "credit_not_processed",
@@ -30,7 +30,7 @@ pub const DISPUTE_REASONS: &[&str] = &[
 ];
 
 /// The 27 evidence fields of a dispute, all null (plus `enhanced_evidence`).
-pub const EVIDENCE_FIELDS: &[&str] = &[
+pub(crate) const EVIDENCE_FIELDS: &[&str] = &[
     "access_activity_log",
     "billing_address",
     "cancellation_policy",
@@ -66,7 +66,7 @@ pub const EVIDENCE_FIELDS: &[&str] = &[
 /// `simulator/docs/guesses.md`), and
 /// makes an early fraud warning on the charge non-actionable
 /// (`radar.early_fraud_warning.updated`). Automatic events.
-pub fn create(
+pub(crate) fn create(
     st: &mut AccountState,
     charge: &str,
     reason: &str,
@@ -141,12 +141,17 @@ pub fn create(
 }
 
 /// Whether a dispute status is final (`won`, `lost`, `warning_closed`).
-pub fn is_closed(status: &Value) -> bool {
+pub(crate) fn is_closed(status: &Value) -> bool {
     matches!(status.as_str(), Some("won" | "lost" | "warning_closed"))
 }
 
 /// Closes a dispute with `status` (won / lost / warning_closed) → `charge.dispute.closed`.
-pub fn close_as(st: &mut AccountState, req: &EventRequest, mut d: Value, status: &str) -> Value {
+pub(crate) fn close_as(
+    st: &mut AccountState,
+    req: &EventRequest,
+    mut d: Value,
+    status: &str,
+) -> Value {
     let old = d.clone();
     d["status"] = json!(status);
     d["is_charge_refundable"] = json!(false);
@@ -160,7 +165,7 @@ pub fn close_as(st: &mut AccountState, req: &EventRequest, mut d: Value, status:
 /// submits, the test-mode outcome follows at once: `uncategorized_text` containing
 /// `winning_evidence` closes the dispute `won`, `losing_evidence` `lost` (an inquiry
 /// `warning_closed` either way). Returns the dispute as updated (before any closing).
-pub fn update(
+pub(crate) fn update(
     st: &mut AccountState,
     req: &EventRequest,
     old: &Value,

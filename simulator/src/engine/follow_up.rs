@@ -9,7 +9,7 @@ use crate::engine::{disputes, radar};
 
 /// Runs the after-effects of a successful charge on a dispute or fraud-warning test card
 /// (automatic events, `request.id: null`). Does nothing for other cards or failed charges.
-pub fn run(st: &mut AccountState, payment: &Payment) {
+pub(crate) fn run(st: &mut AccountState, payment: &Payment) {
     if !payment.succeeded() {
         return;
     }

@@ -12,7 +12,7 @@ use crate::error::StripeError;
 
 /// Who asked for the payment, which decides what a failure does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Collection {
+pub(crate) enum Collection {
     /// A caller waiting for the answer (the API, Checkout): a new payment intent per attempt,
     /// an unusable payment method is an error, a failure schedules no retry.
     OnRequest,
@@ -24,19 +24,19 @@ pub enum Collection {
 
 /// The outcome of [`collect`].
 #[derive(Debug, Clone)]
-pub struct Attempt {
+pub(crate) struct Attempt {
     /// The invoice as it ends.
-    pub invoice: Value,
+    pub(crate) invoice: Value,
     /// The charge made, if any (`None`: nothing was due, or no usable payment method).
     /// The caller runs [`crate::engine::follow_up::run`] with it after its own events.
-    pub payment: Option<Payment>,
+    pub(crate) payment: Option<Payment>,
     /// Whether the invoice is now paid.
-    pub paid: bool,
+    pub(crate) paid: bool,
 }
 
 /// Finalizes a draft invoice (number from the customer's sequence, `open`) →
 /// `invoice.finalized`. Any other invoice is returned unchanged.
-pub fn finalize(st: &mut AccountState, req: &EventRequest, invoice_id: &str) -> Value {
+pub(crate) fn finalize(st: &mut AccountState, req: &EventRequest, invoice_id: &str) -> Value {
     let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
         return Value::Null;
     };
@@ -70,7 +70,7 @@ pub fn finalize(st: &mut AccountState, req: &EventRequest, invoice_id: &str) -> 
 
 /// The payment method an invoice is charged with: its own default, else the subscription's
 /// default, else the customer's `invoice_settings.default_payment_method`.
-pub fn payment_method_of(st: &AccountState, invoice: &Value) -> Option<String> {
+pub(crate) fn payment_method_of(st: &AccountState, invoice: &Value) -> Option<String> {
     if let Some(pm) = invoice["default_payment_method"].as_str() {
         return Some(pm.to_string());
     }
@@ -86,7 +86,7 @@ pub fn payment_method_of(st: &AccountState, invoice: &Value) -> Option<String> {
 }
 
 /// The subscription an invoice bills, if any.
-pub fn subscription_of(invoice: &Value) -> Option<String> {
+pub(crate) fn subscription_of(invoice: &Value) -> Option<String> {
     invoice["subscription"]
         .as_str()
         .or_else(|| invoice["parent"]["subscription_details"]["subscription"].as_str())
@@ -156,7 +156,11 @@ fn mark_failed(
 }
 
 /// Pays an invoice out of band (finalised first if draft): paid, no charge.
-pub fn pay_out_of_band(st: &mut AccountState, req: &EventRequest, invoice_id: &str) -> Value {
+pub(crate) fn pay_out_of_band(
+    st: &mut AccountState,
+    req: &EventRequest,
+    invoice_id: &str,
+) -> Value {
     let invoice = finalize(st, req, invoice_id);
     let now = st.now_for_customer(invoice["customer"].as_str().unwrap_or_default());
     mark_paid(st, req, invoice_id, now)
@@ -166,7 +170,7 @@ pub fn pay_out_of_band(st: &mut AccountState, req: &EventRequest, invoice_id: &s
 /// otherwise a charge through [`payments`], then paid or a failed attempt (see
 /// [`Collection`]). `Err` only under [`Collection::OnRequest`], for a payment method that
 /// cannot be charged at all.
-pub fn collect(
+pub(crate) fn collect(
     st: &mut AccountState,
     req: &EventRequest,
     invoice_id: &str,
@@ -262,7 +266,7 @@ pub fn collect(
 }
 
 /// Voids an open or uncollectible invoice `old` → `invoice.voided`.
-pub fn void(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
+pub(crate) fn void(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
     let now = st.now_for_customer(old["customer"].as_str().unwrap_or_default());
     let mut new = old;
     new["status"] = json!("void");

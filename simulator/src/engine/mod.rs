@@ -7,20 +7,20 @@
 //!
 //! Which flow emits which events, in which order, is described in `simulator/docs/flows.md`.
 
-pub mod catalog;
-pub mod charges;
-pub mod checkout;
-pub mod customers;
-pub mod disputes;
-pub mod follow_up;
-pub mod invoices;
-pub mod payment_methods;
-pub mod payments;
-pub mod portal;
-pub mod radar;
-pub mod refunds;
-pub mod renewals;
-pub mod scheduler;
-pub mod subscriptions;
-pub mod test_clocks;
-pub mod webhook_endpoints;
+pub(crate) mod catalog;
+pub(crate) mod charges;
+pub(crate) mod checkout;
+pub(crate) mod customers;
+pub(crate) mod disputes;
+pub(crate) mod follow_up;
+pub(crate) mod invoices;
+pub(crate) mod payment_methods;
+pub(crate) mod payments;
+pub(crate) mod portal;
+pub(crate) mod radar;
+pub(crate) mod refunds;
+pub(crate) mod renewals;
+pub(crate) mod scheduler;
+pub(crate) mod subscriptions;
+pub(crate) mod test_clocks;
+pub(crate) mod webhook_endpoints;

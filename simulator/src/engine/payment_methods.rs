@@ -9,7 +9,7 @@ use crate::error::StripeError;
 use crate::objects;
 
 /// Stores a new card payment method (not attached) and remembers its test behaviour.
-pub fn insert(
+pub(crate) fn insert(
     st: &mut AccountState,
     card: &ResolvedCard,
     email: Option<&str>,
@@ -25,7 +25,7 @@ pub fn insert(
 
 /// Resolves a path id: a stored payment method, or a magic `pm_card_*` name which
 /// materialises a fresh payment method (as Stripe test mode does).
-pub fn resolve_id(st: &mut AccountState, id: &str) -> Result<Value, StripeError> {
+pub(crate) fn resolve_id(st: &mut AccountState, id: &str) -> Result<Value, StripeError> {
     if let Some(pm) = st.store.get_kind("payment_method", id) {
         return Ok(pm.clone());
     }
@@ -38,7 +38,7 @@ pub fn resolve_id(st: &mut AccountState, id: &str) -> Result<Value, StripeError>
 }
 
 /// Attaches a payment method to a customer, refusing declining test cards (402) like Stripe.
-pub fn attach_to(
+pub(crate) fn attach_to(
     st: &mut AccountState,
     request: &EventRequest,
     pm_id: &str,
@@ -77,12 +77,17 @@ pub fn attach_to(
 
 /// Detaches `pm` from `customer` (clearing it as the customer's default) →
 /// `payment_method.detached`.
-pub fn detach(st: &mut AccountState, req: &EventRequest, mut pm: Value, customer: &str) -> Value {
+pub(crate) fn detach(
+    st: &mut AccountState,
+    req: &EventRequest,
+    mut pm: Value,
+    customer: &str,
+) -> Value {
     let pm_id = pm["id"].as_str().unwrap_or_default().to_string();
     let pm_id = pm_id.as_str();
     pm["customer"] = Value::Null;
     st.store.put(pm.clone());
-    if let Some(cus) = st.store.get_kind_mut("customer", &customer)
+    if let Some(cus) = st.store.get_kind_mut("customer", customer)
         && cus["invoice_settings"]["default_payment_method"] == pm_id
     {
         cus["invoice_settings"]["default_payment_method"] = Value::Null;

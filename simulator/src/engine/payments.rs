@@ -31,26 +31,26 @@ use crate::objects;
 
 /// What to charge.
 #[derive(Debug, Clone)]
-pub struct PaymentRequest<'a> {
+pub(crate) struct PaymentRequest<'a> {
     /// Amount in minor units (> 0).
-    pub amount: i64,
+    pub(crate) amount: i64,
     /// Three-letter lowercase currency.
-    pub currency: &'a str,
+    pub(crate) currency: &'a str,
     /// `cus_…`, if any.
-    pub customer: Option<&'a str>,
+    pub(crate) customer: Option<&'a str>,
     /// `pm_…` (a stored payment method).
-    pub payment_method: &'a str,
+    pub(crate) payment_method: &'a str,
     /// Payment intent description ("Subscription creation", "Subscription update").
-    pub description: Option<&'a str>,
+    pub(crate) description: Option<&'a str>,
     /// Payment intent metadata.
-    pub metadata: Value,
+    pub(crate) metadata: Value,
     /// The time to stamp on objects and events (the account's or the customer's clock).
-    pub now: i64,
+    pub(crate) now: i64,
 }
 
 /// What a test card does after a successful charge.
 #[derive(Debug, Clone, PartialEq)]
-pub enum FollowUp {
+pub(crate) enum FollowUp {
     /// Nothing.
     None,
     /// Open a dispute on the charge.
@@ -66,36 +66,36 @@ pub enum FollowUp {
 
 /// The outcome of a charge attempt.
 #[derive(Debug, Clone)]
-pub struct Payment {
+pub(crate) struct Payment {
     /// The payment intent as it ends (`succeeded` or `requires_payment_method`).
-    pub payment_intent: Value,
+    pub(crate) payment_intent: Value,
     /// The charge (`succeeded` or `failed`).
-    pub charge: Value,
+    pub(crate) charge: Value,
     /// The card error when the charge failed (402, with `charge` and `payment_intent`).
-    pub error: Option<StripeError>,
+    pub(crate) error: Option<StripeError>,
     /// What [`follow_up`] will do.
-    pub follow_up: FollowUp,
+    pub(crate) follow_up: FollowUp,
 }
 
 impl Payment {
     /// Whether the charge succeeded.
-    pub fn succeeded(&self) -> bool {
+    pub(crate) fn succeeded(&self) -> bool {
         self.error.is_none()
     }
 
     /// `ch_…`
-    pub fn charge_id(&self) -> &str {
+    pub(crate) fn charge_id(&self) -> &str {
         self.charge["id"].as_str().unwrap_or_default()
     }
 
     /// `pi_…`
-    pub fn payment_intent_id(&self) -> &str {
+    pub(crate) fn payment_intent_id(&self) -> &str {
         self.payment_intent["id"].as_str().unwrap_or_default()
     }
 }
 
 /// The test behaviour of a stored payment method (unknown ids behave like 4242).
-pub fn behaviour_of(st: &AccountState, payment_method: &str) -> Behaviour {
+pub(crate) fn behaviour_of(st: &AccountState, payment_method: &str) -> Behaviour {
     st.pm_behaviour
         .get(payment_method)
         .copied()
@@ -104,7 +104,7 @@ pub fn behaviour_of(st: &AccountState, payment_method: &str) -> Behaviour {
 
 /// The decline that charging `payment_method` for `customer` would meet now, if any —
 /// honouring the control plane's per-customer override. Creates nothing.
-pub fn decline_for(
+pub(crate) fn decline_for(
     st: &AccountState,
     customer: Option<&str>,
     payment_method: &str,
@@ -121,7 +121,7 @@ pub fn decline_for(
 
 /// Sets whether `customer`'s next payments fail (`Some(true)`), succeed (`Some(false)`),
 /// or follow their card again (`None`). Used by the control plane.
-pub fn set_customer_override(st: &mut AccountState, customer: &str, fail: Option<bool>) {
+pub(crate) fn set_customer_override(st: &mut AccountState, customer: &str, fail: Option<bool>) {
     match fail {
         Some(f) => {
             st.payments
@@ -144,7 +144,7 @@ fn load_pm(st: &AccountState, id: &str) -> Result<Value, StripeError> {
 /// Creates a payment intent for `r` (`payment_intent.created`) and confirms it at once.
 /// `Err` only for an unknown payment method or a bad amount; a declined card is `Ok` with
 /// [`Payment::error`] set.
-pub fn charge(
+pub(crate) fn charge(
     st: &mut AccountState,
     req: &EventRequest,
     r: &PaymentRequest<'_>,
@@ -156,7 +156,7 @@ pub fn charge(
 
 /// Creates and stores a payment intent in `requires_confirmation` (or
 /// `requires_payment_method` without a payment method) and emits `payment_intent.created`.
-pub fn new_payment_intent(
+pub(crate) fn new_payment_intent(
     st: &mut AccountState,
     req: &EventRequest,
     r: &PaymentRequest<'_>,
@@ -194,7 +194,7 @@ pub fn new_payment_intent(
 /// `charge.succeeded` + `payment_intent.succeeded`, or `charge.failed` +
 /// `payment_intent.payment_failed` (the intent returns to `requires_payment_method` with
 /// `last_payment_error`). Honours the per-customer override of the control plane.
-pub fn confirm(
+pub(crate) fn confirm(
     st: &mut AccountState,
     req: &EventRequest,
     pi_id: &str,

@@ -28,17 +28,17 @@ const LIVE: &[&str] = &["active", "trialing", "past_due", "unpaid", "incomplete"
 
 /// A portal session with its configuration.
 #[derive(Debug, Clone)]
-pub struct Portal {
+pub(crate) struct Portal {
     /// The `billing_portal.session`.
-    pub session: Value,
+    pub(crate) session: Value,
     /// Its `billing_portal.configuration` (all features on if it vanished).
-    pub config: Value,
+    pub(crate) config: Value,
     /// `cus_…`
-    pub customer: String,
+    pub(crate) customer: String,
 }
 
 /// Loads a portal session (404 if unknown).
-pub fn load(st: &AccountState, bps_id: &str) -> Result<Portal, StripeError> {
+pub(crate) fn load(st: &AccountState, bps_id: &str) -> Result<Portal, StripeError> {
     let session = st
         .store
         .get_kind("billing_portal.session", bps_id)
@@ -80,14 +80,14 @@ impl Portal {
     }
 
     /// `at_period_end` or `immediately`.
-    pub fn cancel_mode(&self) -> &str {
+    pub(crate) fn cancel_mode(&self) -> &str {
         self.config["features"]["subscription_cancel"]["mode"]
             .as_str()
             .unwrap_or("at_period_end")
     }
 
     /// Price ids the customer may switch to.
-    pub fn allowed_prices(&self) -> Vec<String> {
+    pub(crate) fn allowed_prices(&self) -> Vec<String> {
         self.config["features"]["subscription_update"]["products"]
             .as_array()
             .map(Vec::as_slice)
@@ -106,7 +106,7 @@ impl Portal {
 }
 
 /// The customer's subscriptions that are not over, oldest first.
-pub fn live_subscriptions(st: &AccountState, customer: &str) -> Vec<Value> {
+pub(crate) fn live_subscriptions(st: &AccountState, customer: &str) -> Vec<Value> {
     st.store
         .ids_of("subscription")
         .filter_map(|id| st.store.get(id))
@@ -138,7 +138,7 @@ fn pick_subscription(
 }
 
 /// What the portal shows, as JSON (the `/_sim` twin of the page).
-pub fn view(st: &AccountState, bps_id: &str) -> Result<Value, StripeError> {
+pub(crate) fn view(st: &AccountState, bps_id: &str) -> Result<Value, StripeError> {
     let portal = load(st, bps_id)?;
     let customer = st.store.get_kind("customer", &portal.customer).cloned();
     let invoices: Vec<Value> = st
@@ -181,7 +181,7 @@ fn emit_sub_update(st: &mut AccountState, old: &Value, new: &Value) {
 
 /// Cancels a subscription (at period end or immediately; `mode` overrides the
 /// configuration's). Returns the subscription.
-pub fn cancel(
+pub(crate) fn cancel(
     st: &mut AccountState,
     bps_id: &str,
     subscription: Option<&str>,
@@ -226,7 +226,7 @@ pub fn cancel(
 }
 
 /// Adds a card and makes it the customer's default. Returns the payment method.
-pub fn update_card(
+pub(crate) fn update_card(
     st: &mut AccountState,
     bps_id: &str,
     card_number: &str,
@@ -265,7 +265,7 @@ pub fn update_card(
 }
 
 /// Switches a subscription's (first) item to `price`. Returns the subscription.
-pub fn switch_plan(
+pub(crate) fn switch_plan(
     st: &mut AccountState,
     bps_id: &str,
     subscription: Option<&str>,

@@ -11,10 +11,10 @@ use crate::ids::new_id;
 /// The `fraud_type` of early fraud warnings raised by 4000000000005423 unless an account
 /// sets another. Stripe does not document the test card's `fraud_type`; this default is a
 /// guess (see `simulator/docs/guesses.md`).
-pub const DEFAULT_FRAUD_TYPE: &str = "made_with_stolen_card";
+pub(crate) const DEFAULT_FRAUD_TYPE: &str = "made_with_stolen_card";
 
 /// The `fraud_type` values Stripe documents.
-pub const FRAUD_TYPES: &[&str] = &[
+pub(crate) const FRAUD_TYPES: &[&str] = &[
     "card_never_received",
     "fraudulent_card_application",
     "made_with_counterfeit_card",
@@ -25,7 +25,10 @@ pub const FRAUD_TYPES: &[&str] = &[
 ];
 
 /// Sets the account's `fraud_type` for test early fraud warnings (`None` = default).
-pub fn set_fraud_type(st: &mut AccountState, fraud_type: Option<&str>) -> Result<(), StripeError> {
+pub(crate) fn set_fraud_type(
+    st: &mut AccountState,
+    fraud_type: Option<&str>,
+) -> Result<(), StripeError> {
     if let Some(t) = fraud_type
         && !FRAUD_TYPES.contains(&t)
     {
@@ -42,7 +45,7 @@ pub fn set_fraud_type(st: &mut AccountState, fraud_type: Option<&str>) -> Result
 }
 
 /// The `fraud_type` the account's 5423 warnings get.
-pub fn fraud_type(st: &AccountState) -> String {
+pub(crate) fn fraud_type(st: &AccountState) -> String {
     st.payments
         .fraud_type
         .clone()
@@ -51,7 +54,11 @@ pub fn fraud_type(st: &AccountState) -> String {
 
 /// Raises an early fraud warning (`issfr_…`, `actionable` unless the charge is already
 /// disputed or fully refunded) on a succeeded charge → `radar.early_fraud_warning.created`.
-pub fn create(st: &mut AccountState, charge: &str, fraud_type: &str) -> Result<Value, StripeError> {
+pub(crate) fn create(
+    st: &mut AccountState,
+    charge: &str,
+    fraud_type: &str,
+) -> Result<Value, StripeError> {
     if !FRAUD_TYPES.contains(&fraud_type) {
         return Err(StripeError::invalid(
             "fraud_type",
@@ -84,7 +91,7 @@ pub fn create(st: &mut AccountState, charge: &str, fraud_type: &str) -> Result<V
 
 /// Makes every actionable early fraud warning on `charge` non-actionable
 /// (`radar.early_fraud_warning.updated`, automatic).
-pub fn deactivate(st: &mut AccountState, charge: &str) {
+pub(crate) fn deactivate(st: &mut AccountState, charge: &str) {
     let ids: Vec<String> = st
         .store
         .ids_of("radar.early_fraud_warning")

@@ -13,7 +13,7 @@ use crate::objects;
 /// the charge (`amount_refunded`, `refunded`, `refunds`), emits `charge.refunded` and
 /// `refund.created`; a full refund makes the charge's early fraud warnings non-actionable.
 /// Refunding more than what is left is a 400.
-pub fn refund(
+pub(crate) fn refund(
     st: &mut AccountState,
     req: &EventRequest,
     charge: &str,

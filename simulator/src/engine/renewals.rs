@@ -34,7 +34,7 @@ use crate::time::FinalFailure;
 
 /// Something that falls due at an instant.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Job {
+pub(crate) enum Job {
     /// `customer.subscription.trial_will_end`, three days before `trial_end`.
     TrialWillEnd(String),
     /// `invoice.upcoming`, three days before a renewal.
@@ -53,7 +53,7 @@ pub enum Job {
 
 /// Objects a job changed (asked again for their next job).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Touched {
+pub(crate) enum Touched {
     /// `sub_…`
     Subscription(String),
     /// `in_…`
@@ -61,7 +61,7 @@ pub enum Touched {
 }
 
 /// Runs one due job at `at` (the account's now is already `at`).
-pub fn run(st: &mut AccountState, job: &Job, at: i64) -> Vec<Touched> {
+pub(crate) fn run(st: &mut AccountState, job: &Job, at: i64) -> Vec<Touched> {
     match job {
         Job::Renew(id) => renew(st, id, at),
         Job::Finalize(id) => finalize(st, id, at),
@@ -195,7 +195,7 @@ fn finalize(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<Touched> {
 /// `invoices::collect` under automatic collection, then the subscription's dunning: a
 /// failure makes an `active` subscription `past_due`, and after the last retry the account's
 /// final-failure setting applies.
-pub fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<Touched> {
+pub(crate) fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<Touched> {
     let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
         return Vec::new();
     };

@@ -24,14 +24,14 @@ use crate::objects::{
 
 /// What an advance did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ran {
+pub(crate) struct Ran {
     /// Due jobs run.
-    pub jobs: usize,
+    pub(crate) jobs: usize,
 }
 
 const TRIAL_WILL_END_BEFORE: i64 = 3 * 86_400;
 /// How long before a renewal `invoice.upcoming` is sent (Stripe's default setting, 3 days).
-pub const UPCOMING_BEFORE: i64 = 3 * 86_400;
+pub(crate) const UPCOMING_BEFORE: i64 = 3 * 86_400;
 
 fn customer_in_domain(st: &AccountState, customer: &Value, clock: Option<&str>) -> bool {
     let id = match customer {
@@ -43,7 +43,7 @@ fn customer_in_domain(st: &AccountState, customer: &Value, clock: Option<&str>) 
 }
 
 /// The next jobs of a subscription.
-pub fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job)> {
+pub(crate) fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job)> {
     let id = sub["id"].as_str().unwrap_or_default().to_string();
     let status = sub["status"].as_str().unwrap_or_default();
     if !matches!(status, "active" | "trialing" | "past_due") {
@@ -77,7 +77,7 @@ pub fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job)> {
 }
 
 /// The next job of an invoice.
-pub fn invoice_jobs(inv: &Value) -> Vec<(i64, Job)> {
+pub(crate) fn invoice_jobs(inv: &Value) -> Vec<(i64, Job)> {
     let id = inv["id"].as_str().unwrap_or_default().to_string();
     if inv["subscription"].as_str().is_none() && inv["parent"]["subscription_details"].is_null() {
         return Vec::new();
@@ -143,7 +143,7 @@ impl Queue {
 
 /// Runs every job of `clock`'s domain (`None` = the account clock) due at or before `to`,
 /// in time order. Does not move the clock itself.
-pub fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ran {
+pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ran {
     let mut q = Queue {
         heap: BinaryHeap::new(),
         seq: 0,
@@ -205,7 +205,7 @@ pub fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ran {
 
 /// Advances the account clock to `to` (Unix seconds, not before its current time), running
 /// everything due on the way.
-pub fn advance_account(st: &mut AccountState, to: i64) -> Ran {
+pub(crate) fn advance_account(st: &mut AccountState, to: i64) -> Ran {
     let ran = run_due(st, None, to);
     st.clock_offset = to - crate::time::clock::wall_now();
     st.delivery.new_flow();

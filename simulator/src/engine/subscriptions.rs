@@ -10,31 +10,31 @@ use crate::objects::{self, NewSubscription, previous_attributes};
 
 /// What a new subscription starts with.
 #[derive(Debug, Clone)]
-pub struct Start<'a> {
+pub(crate) struct Start<'a> {
     /// The customer object (live).
-    pub customer: &'a Value,
+    pub(crate) customer: &'a Value,
     /// (price object, quantity) per item; every price recurring, one currency.
-    pub items: &'a [(Value, i64)],
+    pub(crate) items: &'a [(Value, i64)],
     /// The subscription's own `default_payment_method`.
-    pub default_payment_method: Option<&'a str>,
+    pub(crate) default_payment_method: Option<&'a str>,
     /// Subscription metadata.
-    pub metadata: Value,
+    pub(crate) metadata: Value,
     /// Subscription description.
-    pub description: Option<&'a str>,
+    pub(crate) description: Option<&'a str>,
     /// `trial_end` of a trial: status `trialing`, the first period is the trial and its
     /// invoice is for 0.
-    pub trial_end: Option<i64>,
+    pub(crate) trial_end: Option<i64>,
     /// Cancel at the end of the first period.
-    pub cancel_at_period_end: bool,
+    pub(crate) cancel_at_period_end: bool,
     /// The time of the customer's clock.
-    pub now: i64,
+    pub(crate) now: i64,
 }
 
 /// Creates and stores a subscription (`incomplete`, or `trialing`) →
 /// `customer.subscription.created`, and its first invoice as a draft
 /// (`billing_reason=subscription_create`) → `invoice.created`. Returns the subscription and
 /// the invoice id; the caller collects the invoice (`invoices::collect`).
-pub fn start(st: &mut AccountState, req: &EventRequest, s: &Start<'_>) -> (Value, String) {
+pub(crate) fn start(st: &mut AccountState, req: &EventRequest, s: &Start<'_>) -> (Value, String) {
     let customer_id = s.customer["id"].as_str().unwrap_or_default();
     let sub_id = new_id("sub_");
     let invoice_id = new_id("in_");
@@ -88,7 +88,7 @@ pub fn start(st: &mut AccountState, req: &EventRequest, s: &Start<'_>) -> (Value
 }
 
 /// A product's name, for invoice line descriptions.
-pub fn product_name(st: &AccountState, product: &str) -> Option<String> {
+pub(crate) fn product_name(st: &AccountState, product: &str) -> Option<String> {
     st.store
         .get_kind("product", product)
         .and_then(|o| o["name"].as_str())
@@ -126,7 +126,7 @@ fn zero_invoice(invoice: &mut Value) {
 
 /// Stores `new` in place of `old` → `customer.subscription.updated` with the changed keys
 /// in `previous_attributes`. Does nothing when nothing changed.
-pub fn record_update(st: &mut AccountState, req: &EventRequest, old: &Value, new: &Value) {
+pub(crate) fn record_update(st: &mut AccountState, req: &EventRequest, old: &Value, new: &Value) {
     if new == old {
         return;
     }
@@ -142,7 +142,7 @@ pub fn record_update(st: &mut AccountState, req: &EventRequest, old: &Value, new
 
 /// Cancels `sub` now (`canceled`, `canceled_at` = `ended_at` = `now`, reason
 /// `cancellation_requested`, optional comment) → `customer.subscription.deleted`.
-pub fn cancel_now(
+pub(crate) fn cancel_now(
     st: &mut AccountState,
     req: &EventRequest,
     sub: Value,

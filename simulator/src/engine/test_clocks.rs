@@ -11,14 +11,19 @@ use crate::ids::new_id;
 use crate::time::clock::{Interval, add_interval};
 
 /// The object type of a test clock.
-pub const KIND: &str = "test_helpers.test_clock";
+pub(crate) const KIND: &str = "test_helpers.test_clock";
 /// How long a clock lives (Stripe deletes clocks 30 days after creation).
-pub const LIFETIME: i64 = 30 * 86_400;
+pub(crate) const LIFETIME: i64 = 30 * 86_400;
 /// Latest `frozen_time` accepted (year 2100); an arbitrary guard against overflow.
-pub const MAX_FROZEN_TIME: i64 = 4_102_444_800;
+pub(crate) const MAX_FROZEN_TIME: i64 = 4_102_444_800;
 
 /// Creates a `ready` clock frozen at `frozen` → `test_helpers.test_clock.created`.
-pub fn create(st: &mut AccountState, req: &EventRequest, frozen: i64, name: Option<&str>) -> Value {
+pub(crate) fn create(
+    st: &mut AccountState,
+    req: &EventRequest,
+    frozen: i64,
+    name: Option<&str>,
+) -> Value {
     let now = st.now();
     let clock = json!({
         "id": new_id("clock_"),
@@ -39,7 +44,7 @@ pub fn create(st: &mut AccountState, req: &EventRequest, frozen: i64, name: Opti
 /// Deletes `clock` and, as on Stripe, the customers created on it (their subscriptions end
 /// silently — a guess: Stripe documents that the objects are deleted, not which events, if
 /// any, are sent) → `test_helpers.test_clock.deleted`.
-pub fn delete(st: &mut AccountState, req: &EventRequest, clock: Value) -> Value {
+pub(crate) fn delete(st: &mut AccountState, req: &EventRequest, clock: Value) -> Value {
     let clock_id = clock["id"].as_str().unwrap_or_default().to_string();
     let customers: Vec<String> = st
         .store
@@ -94,7 +99,7 @@ fn interval_secs(price: &Value) -> Option<(i64, Interval, i64)> {
 
 /// The latest `frozen_time` a clock may advance to: two intervals of its shortest live
 /// subscription past its current time (`None` = no subscription, no limit).
-pub fn advance_limit(st: &AccountState, clock: &str, frozen: i64) -> Option<(i64, String)> {
+pub(crate) fn advance_limit(st: &AccountState, clock: &str, frozen: i64) -> Option<(i64, String)> {
     let shortest = st
         .store
         .ids_of("subscription")
@@ -136,7 +141,12 @@ pub fn advance_limit(st: &AccountState, clock: &str, frozen: i64) -> Option<(i64
 /// `test_helpers.test_clock.advancing`, every due job in time order, then `ready` →
 /// `test_helpers.test_clock.ready` (a flow of its own). Returns the clock as `advancing`,
 /// as Stripe answers.
-pub fn advance(st: &mut AccountState, req: &EventRequest, clock: Value, target: i64) -> Value {
+pub(crate) fn advance(
+    st: &mut AccountState,
+    req: &EventRequest,
+    clock: Value,
+    target: i64,
+) -> Value {
     let id = clock["id"].as_str().unwrap_or_default().to_string();
     let id = id.as_str();
     let frozen = clock["frozen_time"].as_i64().unwrap_or(0);

@@ -9,21 +9,21 @@ use crate::time::clock::wall_now;
 
 /// The outcome of a roll.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rolled {
+pub(crate) struct Rolled {
     /// The new current secret.
-    pub secret: String,
+    pub(crate) secret: String,
     /// When the previous secret stops signing (wall clock), `None` if it stopped at once.
-    pub previous_expires_at: Option<i64>,
+    pub(crate) previous_expires_at: Option<i64>,
 }
 
 /// A fresh `whsec_…`.
-pub fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     format!("whsec_{}", random_base62(32))
 }
 
 /// Replaces `endpoint`'s secret with `new_secret` (or a fresh one) and keeps the old one
 /// valid for `window_secs` (0 = stop using it now).
-pub fn roll_secret(
+pub(crate) fn roll_secret(
     st: &mut AccountState,
     endpoint: &str,
     new_secret: Option<&str>,

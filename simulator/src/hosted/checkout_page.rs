@@ -154,7 +154,7 @@ fn render(view: &View, error: Option<&str>, card_value: &str) -> String {
 }
 
 /// `GET /c/pay/{id}`
-pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+pub(crate) async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     match load(&app, &id) {
         Some(view) => Html(render(&view, None, "")).into_response(),
         None => not_found(),
@@ -162,7 +162,11 @@ pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> Respon
 }
 
 /// `POST /c/pay/{id}` with form fields `card_number` (and optional `email`, `exp`, `cvc`).
-pub async fn pay(State(app): State<Arc<App>>, Path(id): Path<String>, body: Bytes) -> Response {
+pub(crate) async fn pay(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
     let Some(account) = app.session_account(&id) else {
         return not_found();
     };

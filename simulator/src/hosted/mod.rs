@@ -2,6 +2,6 @@
 //! Customer Portal (`/p/session/{bps_id}`, whose actions are `engine::portal`, shared with `/_sim`). Plain,
 //! accessible HTML; every interpolated value is escaped.
 
-pub mod checkout_page;
-pub mod html;
-pub mod portal_page;
+pub(crate) mod checkout_page;
+pub(crate) mod html;
+pub(crate) mod portal_page;

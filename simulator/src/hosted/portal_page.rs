@@ -194,7 +194,7 @@ fn render(app: &App, id: &str, notice: Option<&str>, error: Option<&str>) -> Opt
 }
 
 /// `GET /p/session/{id}` (`?done=` shows a notice after an action).
-pub async fn show(
+pub(crate) async fn show(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     Query(q): Query<std::collections::HashMap<String, String>>,
@@ -213,7 +213,7 @@ pub async fn show(
 
 /// `POST /p/session/{id}/{cancel|update_card|switch_plan}` with form fields
 /// (`subscription`, `card_number`, `price`).
-pub async fn act(
+pub(crate) async fn act(
     State(app): State<Arc<App>>,
     Path((id, action)): Path<(String, String)>,
     body: Bytes,

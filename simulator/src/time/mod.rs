@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 /// (Stripe's "Manage failed payments" setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FinalFailure {
+pub(crate) enum FinalFailure {
     /// `canceled` (`customer.subscription.deleted`, reason `payment_failed`).
     #[default]
     Cancel,
@@ -28,7 +28,7 @@ pub enum FinalFailure {
 
 impl FinalFailure {
     /// Parses `cancel`, `unpaid`, `past_due`.
-    pub fn parse(s: &str) -> Option<FinalFailure> {
+    pub(crate) fn parse(s: &str) -> Option<FinalFailure> {
         Some(match s {
             "cancel" => FinalFailure::Cancel,
             "unpaid" => FinalFailure::Unpaid,
@@ -40,15 +40,15 @@ impl FinalFailure {
 
 /// Per-account renewal settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RenewalSettings {
+pub(crate) struct RenewalSettings {
     /// Days between a failed attempt and the next retry, one entry per retry. Default
     /// `[1, 2, 4]`: three retries within seven days of the first attempt (Stripe's smart
     /// retries are configurable; this default is the simulator's own choice).
-    pub retry_days: Vec<i64>,
+    pub(crate) retry_days: Vec<i64>,
     /// What the last failed retry does to the subscription.
-    pub after_final_failure: FinalFailure,
+    pub(crate) after_final_failure: FinalFailure,
     /// Seconds a renewal invoice stays draft before it is finalized and charged (Stripe: ~1 h).
-    pub finalize_after_secs: i64,
+    pub(crate) finalize_after_secs: i64,
 }
 
 impl Default for RenewalSettings {
@@ -63,17 +63,17 @@ impl Default for RenewalSettings {
 
 /// The time side of an account.
 #[derive(Debug, Default)]
-pub struct TimeState {
+pub(crate) struct TimeState {
     /// The simulated instant of the due job being run (read by `AccountState::now`).
-    pub now_override: Option<i64>,
+    pub(crate) now_override: Option<i64>,
     /// Retry schedule and the final-failure action.
-    pub settings: RenewalSettings,
+    pub(crate) settings: RenewalSettings,
     /// Subscriptions already sent `customer.subscription.trial_will_end` for their trial.
-    pub trial_notified: HashSet<String>,
+    pub(crate) trial_notified: HashSet<String>,
     /// Deleted test clocks (advancing one is a 400; retrieving it a 404).
-    pub deleted_clocks: HashSet<String>,
+    pub(crate) deleted_clocks: HashSet<String>,
     /// Per subscription, the period end whose `invoice.upcoming` was sent.
-    pub upcoming_sent: HashMap<String, i64>,
+    pub(crate) upcoming_sent: HashMap<String, i64>,
     /// The payment intent of each renewal invoice, confirmed again by retries.
-    pub invoice_payment_intents: HashMap<String, String>,
+    pub(crate) invoice_payment_intents: HashMap<String, String>,
 }

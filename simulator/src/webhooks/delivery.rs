@@ -50,9 +50,9 @@ pub const STRIPE_RETRY_SCHEDULE: &[Duration] = &[
 ];
 
 /// Default time an endpoint has to answer.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Characters of the response body kept in the log.
-pub const SNIPPET_LEN: usize = 200;
+pub(crate) const SNIPPET_LEN: usize = 200;
 
 enum Outcome {
     Delivered,
@@ -78,8 +78,9 @@ fn finish(acct: &Account, job: &DeliveryJob, gave_up: bool) {
 /// released with events in its outbox, drains the outbox into one queue per endpoint, in
 /// emission order. It holds the lock while it queues, so the endpoints' workers see each
 /// drained flow whole. Called once per account, when the account is created.
-pub fn start(app: Arc<App>, account: &Arc<Account>) {
+pub(crate) fn start(app: Arc<App>, account: &Arc<Account>) {
     let weak = Arc::downgrade(account);
+    let account_id = account.id.clone();
     let ready = account.outbox_ready.clone();
     let mut shutdown = app.shutdown.clone();
     tokio::spawn(async move {
@@ -123,7 +124,7 @@ pub fn start(app: Arc<App>, account: &Arc<Account>) {
                 }
             }
         }
-        tracing::debug!("outbox dispatcher stopped");
+        tracing::debug!(account = %account_id, "outbox dispatcher stopped");
     });
 }
 
@@ -327,7 +328,7 @@ async fn attempt(
 
 /// Waits until the account owes no delivery (every due event delivered or given up) or
 /// `deadline` passes. Returns how many deliveries are still owed (0 = quiescent).
-pub async fn quiesce(account: &Account, deadline: Instant) -> usize {
+pub(crate) async fn quiesce(account: &Account, deadline: Instant) -> usize {
     loop {
         let n = account.lock().delivery.outstanding;
         if n == 0 || Instant::now() >= deadline {

@@ -6,23 +6,23 @@ use std::time::Instant;
 
 /// One event owed to one endpoint.
 #[derive(Debug, Clone)]
-pub struct DeliveryJob {
+pub(crate) struct DeliveryJob {
     /// `evt_…`
-    pub event_id: String,
+    pub(crate) event_id: String,
     /// `invoice.paid`, …
-    pub event_type: String,
+    pub(crate) event_type: String,
     /// `we_…`
-    pub endpoint_id: String,
+    pub(crate) endpoint_id: String,
     /// The event JSON exactly as sent (same bytes on every attempt).
-    pub body: Arc<str>,
+    pub(crate) body: Arc<str>,
     /// The flow the event belongs to (request id, or `auto_N`).
-    pub flow: String,
+    pub(crate) flow: String,
     /// The account's delivery epoch when queued (a reset starts a new one).
-    pub epoch: u64,
+    pub(crate) epoch: u64,
     /// When the event was queued (the `delayed` mode counts from here).
-    pub queued_at: Instant,
+    pub(crate) queued_at: Instant,
     /// Set once any copy got a 2xx (`pending_webhooks` drops once).
-    pub delivered: Arc<AtomicBool>,
+    pub(crate) delivered: Arc<AtomicBool>,
     /// An injected duplicate.
-    pub copy: bool,
+    pub(crate) copy: bool,
 }

@@ -4,8 +4,8 @@
 //! log (`log`). Nothing else in the crate imports this module except the wiring in `lib.rs`
 //! and the control plane's views of the log.
 
-pub mod delivery;
-pub mod job;
-pub mod log;
-pub mod modes;
+pub(crate) mod delivery;
+pub(crate) mod job;
+pub(crate) mod log;
+pub(crate) mod modes;
 pub mod signing;

@@ -23,16 +23,16 @@ use crate::webhooks::job::DeliveryJob;
 /// A small seeded generator (SplitMix64): the same seed gives the same choices on every
 /// platform and with any version of the `rand` crate.
 #[derive(Debug, Clone)]
-pub struct SeededRng(u64);
+pub(crate) struct SeededRng(u64);
 
 impl SeededRng {
     /// A generator from `seed`.
-    pub fn new(seed: u64) -> SeededRng {
+    pub(crate) fn new(seed: u64) -> SeededRng {
         SeededRng(seed)
     }
 
     /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -41,12 +41,12 @@ impl SeededRng {
     }
 
     /// A number in `0..n` (`n` > 0).
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
 
     /// `true` with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         if p >= 1.0 {
             return true;
         }
@@ -57,7 +57,7 @@ impl SeededRng {
     }
 
     /// Fisher–Yates shuffle.
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+    pub(crate) fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             let j = self.below(i + 1);
             v.swap(i, j);
@@ -67,7 +67,7 @@ impl SeededRng {
 
 /// What the fault injector does to a first attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// Send, then drop the answer (connection closed).
     DropResponse,
     /// Do not send; answer 500 in the endpoint's place.
@@ -76,16 +76,16 @@ pub enum Fault {
 
 /// One first attempt to make.
 #[derive(Debug, Clone)]
-pub struct Planned {
+pub(crate) struct Planned {
     /// The delivery.
-    pub job: DeliveryJob,
+    pub(crate) job: DeliveryJob,
     /// A fault to inject, if any.
-    pub fault: Option<Fault>,
+    pub(crate) fault: Option<Fault>,
 }
 
 /// Orders a batch of jobs (consecutive jobs of one flow stay together) according to the
 /// mode. Returns the plan and the number of extra copies added (`duplicated`).
-pub fn plan(
+pub(crate) fn plan(
     batch: Vec<DeliveryJob>,
     settings: &DeliverySettings,
     rng: &mut SeededRng,
