@@ -236,18 +236,25 @@ pub(crate) fn table() -> Router<Arc<App>> {
         .route("/_sim/emit", route(POST, control::emit))
         .route(
             "/_sim/delivery_mode",
-            route(GET, control::delivery_mode).merge(route(POST, control::delivery_mode)),
+            route(GET, control::deliveries::delivery_mode)
+                .merge(route(POST, control::deliveries::delivery_mode)),
         )
         .route(
             "/_sim/webhook_endpoints/{id}/roll_secret",
-            route_id(POST, control::roll_secret),
+            route_id(POST, control::deliveries::roll_secret),
         )
-        .route("/_sim/deliveries", route(GET, control::deliveries))
+        .route(
+            "/_sim/deliveries",
+            route(GET, control::deliveries::deliveries),
+        )
         .route(
             "/_sim/deliveries/summary",
-            route(GET, control::deliveries_summary),
+            route(GET, control::deliveries::deliveries_summary),
         )
-        .route("/_sim/deliveries.html", get(control::deliveries_page))
-        .route("/_sim/quiesce", post(control::quiesce))
+        .route(
+            "/_sim/deliveries.html",
+            get(control::deliveries::deliveries_page),
+        )
+        .route("/_sim/quiesce", post(control::deliveries::quiesce))
         .route("/_sim/snapshot", route(POST, control::snapshot))
 }
