@@ -1,76 +1,87 @@
 //! One simulated Stripe account (one API key): its objects, clock, events, webhook secrets,
-//! delivery queues and logs. Everything is behind short-lived std mutexes, never held across
-//! an `.await`.
+//! outbox and delivery log. Everything is behind short-lived std mutexes, never held across
+//! an `.await`. Releasing the state lock with events in the outbox wakes delivery.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 use crate::cards::Behaviour;
-use crate::clock::wall_now;
 use crate::idempotency::IdempotencyStore;
 use crate::ids::new_id;
+use crate::outbox::{DeliveryRecord, DeliveryState, OutboxEvent};
+use crate::secrets::WebhookSecrets;
 use crate::store::Store;
-use crate::webhooks::delivery::{DeliveryJob, DeliveryRecord};
+use crate::time::TimeState;
+use crate::time::clock::wall_now;
 
 /// The `request` block of an event: which API call caused it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EventRequest {
+pub(crate) struct EventRequest {
     /// `req_…` of the API call, `None` for automatic events.
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// The call's `Idempotency-Key`, if any.
-    pub idempotency_key: Option<String>,
+    pub(crate) idempotency_key: Option<String>,
 }
 
 /// A line item of a checkout session (kept simulator-side; Stripe exposes it via
 /// `GET /v1/checkout/sessions/:id/line_items`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionItem {
+pub(crate) struct SessionItem {
     /// The price id.
-    pub price: String,
+    pub(crate) price: String,
     /// Quantity ≥ 1.
-    pub quantity: i64,
+    pub(crate) quantity: i64,
 }
 
 /// `subscription_data` given at checkout session creation, applied at completion.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SessionSubscriptionData {
+pub(crate) struct SessionSubscriptionData {
     /// `subscription_data[metadata]`
-    pub metadata: Value,
+    pub(crate) metadata: Value,
     /// `subscription_data[description]`
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
+}
+
+/// Per-account payment settings changed through the control plane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PaymentSettings {
+    /// `fraud_type` for test early fraud warnings (`None` = the default of `radar.rs`).
+    pub(crate) fraud_type: Option<String>,
+    /// Per customer id: `true` = their next payments fail (generic decline) whatever the
+    /// card, `false` = they succeed whatever the card. Absent = the card decides.
+    pub(crate) customer_override: HashMap<String, bool>,
 }
 
 /// The mutable state of an account.
 #[derive(Debug, Default)]
-pub struct AccountState {
+pub(crate) struct AccountState {
     /// All Stripe objects.
-    pub store: Store,
+    pub(crate) store: Store,
     /// Seconds added to the wall clock (`/_sim/clock/advance` moves it).
-    pub clock_offset: i64,
-    /// `whsec_…` per webhook endpoint id; never part of the endpoint object after creation.
-    pub webhook_secrets: HashMap<String, String>,
-    /// Delivery queue per webhook endpoint id (a worker task drains each in order).
-    pub endpoint_queues: HashMap<String, mpsc::UnboundedSender<DeliveryJob>>,
+    pub(crate) clock_offset: i64,
+    /// Every webhook endpoint's signing secrets, current and rolled.
+    pub(crate) secrets: WebhookSecrets,
     /// Line items per checkout session id.
-    pub session_items: HashMap<String, Vec<SessionItem>>,
+    pub(crate) session_items: HashMap<String, Vec<SessionItem>>,
     /// `subscription_data` per checkout session id.
-    pub session_subscription_data: HashMap<String, SessionSubscriptionData>,
+    pub(crate) session_subscription_data: HashMap<String, SessionSubscriptionData>,
     /// Test-card behaviour per payment method id (for later charges, disputes, EFWs).
-    pub pm_behaviour: HashMap<String, Behaviour>,
+    pub(crate) pm_behaviour: HashMap<String, Behaviour>,
     /// Control-plane payment settings (EFW `fraud_type`, per-customer fail/succeed).
-    pub payments: crate::payments::PaymentSettings,
+    pub(crate) payments: PaymentSettings,
     /// Simulated time: the "now" of the job being run, renewal settings.
-    pub time: crate::time::TimeState,
-    /// Webhook delivery mode, outstanding deliveries, rolled secrets.
-    pub delivery: crate::webhooks::DeliveryState,
+    pub(crate) time: TimeState,
+    /// The outbox, the delivery mode and the deliveries still owed.
+    pub(crate) delivery: DeliveryState,
 }
 
 impl AccountState {
     /// The account's current time in Unix seconds.
-    pub fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         // While time advances, each due job runs at its own simulated instant.
         self.time
             .now_override
@@ -79,13 +90,26 @@ impl AccountState {
 
     /// The time of `customer`'s clock: its test clock's `frozen_time` when it has one,
     /// otherwise the account's [`now`](Self::now).
-    pub fn now_for_customer(&self, customer: &str) -> i64 {
-        crate::time::customer_now(self, customer)
+    pub(crate) fn now_for_customer(&self, customer: &str) -> i64 {
+        if let Some(t) = self.time.now_override {
+            return t;
+        }
+        self.customer_clock(customer)
+            .and_then(|clock| self.store.get_kind("test_helpers.test_clock", clock))
+            .and_then(|c| c["frozen_time"].as_i64())
+            .unwrap_or_else(|| self.now())
     }
 
-    /// Records an event, stores it, and queues it to every enabled endpoint that subscribes
-    /// to its type, in emission order. Returns the event id.
-    pub fn emit(
+    /// The test clock `customer` was created on, if any.
+    pub(crate) fn customer_clock(&self, customer: &str) -> Option<&str> {
+        self.store
+            .get_kind("customer", customer)
+            .and_then(|c| c["test_clock"].as_str())
+    }
+
+    /// Records an event, stores it, and appends it to the outbox for every enabled endpoint
+    /// that subscribes to its type, in emission order. Returns the event id.
+    pub(crate) fn emit(
         &mut self,
         request: &EventRequest,
         event_type: &str,
@@ -95,7 +119,6 @@ impl AccountState {
         let targets: Vec<String> = self
             .store
             .ids_of("webhook_endpoint")
-            .filter(|id| self.endpoint_queues.contains_key(*id))
             .filter(|id| {
                 self.store
                     .get_kind("webhook_endpoint", id)
@@ -120,13 +143,28 @@ impl AccountState {
             "type": event_type,
         });
         // Serialized (once) only when some endpoint wants it.
-        crate::webhooks::delivery::enqueue(self, request, &id, event_type, &event, &targets);
+        if !targets.is_empty() {
+            let flow = request
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("auto_{}", self.delivery.flow_seq));
+            self.delivery.outstanding += targets.len();
+            self.delivery.outbox.push(OutboxEvent {
+                event_id: id.clone(),
+                event_type: event_type.to_string(),
+                targets,
+                body: Arc::from(event.to_string()),
+                flow,
+                epoch: self.delivery.epoch,
+                emitted_at: Instant::now(),
+            });
+        }
         self.store.put(event);
         id
     }
 
     /// Decrements an event's `pending_webhooks` after a successful delivery.
-    pub fn delivered(&mut self, event_id: &str) {
+    pub(crate) fn delivered(&mut self, event_id: &str) {
         if let Some(ev) = self.store.get_kind_mut("event", event_id) {
             let n = ev["pending_webhooks"].as_i64().unwrap_or(0);
             ev["pending_webhooks"] = json!((n - 1).max(0));
@@ -135,7 +173,7 @@ impl AccountState {
 }
 
 /// Whether a webhook endpoint object is enabled and subscribed to `event_type`.
-pub fn endpoint_wants(endpoint: &Value, event_type: &str) -> bool {
+pub(crate) fn endpoint_wants(endpoint: &Value, event_type: &str) -> bool {
     endpoint["status"] == "enabled"
         && endpoint["enabled_events"]
             .as_array()
@@ -144,32 +182,66 @@ pub fn endpoint_wants(endpoint: &Value, event_type: &str) -> bool {
 
 /// An account: state, idempotency records and the webhook delivery log.
 #[derive(Debug)]
-pub struct Account {
+pub(crate) struct Account {
     /// `acct_…`, for logs.
-    pub id: String,
+    pub(crate) id: String,
     /// Objects, clock, endpoints.
-    pub state: Mutex<AccountState>,
+    pub(crate) state: Mutex<AccountState>,
     /// Idempotency keys and their stored responses.
-    pub idempotency: Mutex<IdempotencyStore>,
+    pub(crate) idempotency: Mutex<IdempotencyStore>,
     /// Every delivery attempt, oldest first.
-    pub deliveries: Mutex<Vec<DeliveryRecord>>,
+    pub(crate) deliveries: Mutex<Vec<DeliveryRecord>>,
+    /// Signalled when the state lock is released with events in the outbox.
+    pub(crate) outbox_ready: Arc<Notify>,
+}
+
+/// The locked state of an account. Dropping it with events in the outbox wakes delivery.
+#[derive(Debug)]
+pub(crate) struct StateGuard<'a> {
+    guard: MutexGuard<'a, AccountState>,
+    outbox_ready: &'a Notify,
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = AccountState;
+    fn deref(&self) -> &AccountState {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut AccountState {
+        &mut self.guard
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        if !self.guard.delivery.outbox.is_empty() {
+            self.outbox_ready.notify_one();
+        }
+    }
 }
 
 impl Account {
     /// A fresh, empty account.
-    pub fn new() -> Account {
+    pub(crate) fn new() -> Account {
         Account {
             id: new_id("acct_"),
             state: Mutex::new(AccountState::default()),
             idempotency: Mutex::new(IdempotencyStore::default()),
             deliveries: Mutex::new(Vec::new()),
+            outbox_ready: Arc::new(Notify::new()),
         }
     }
 
     /// Locks the state. A poisoned lock (a panic elsewhere) is recovered rather than
     /// turning every later request into a 500.
-    pub fn lock(&self) -> std::sync::MutexGuard<'_, AccountState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    pub(crate) fn lock(&self) -> StateGuard<'_> {
+        StateGuard {
+            guard: self.state.lock().unwrap_or_else(|e| e.into_inner()),
+            outbox_ready: &self.outbox_ready,
+        }
     }
 }
 
@@ -195,11 +267,9 @@ mod tests {
     }
 
     #[test]
-    fn emit_queues_in_order_and_counts_pending() {
+    fn emit_appends_to_the_outbox_in_order_and_counts_pending() {
         let mut st = AccountState::default();
         st.store.put(json!({"id": "we_1", "object": "webhook_endpoint", "status": "enabled", "enabled_events": ["*"]}));
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        st.endpoint_queues.insert("we_1".into(), tx);
         let a = st.emit(
             &EventRequest::default(),
             "customer.created",
@@ -212,8 +282,15 @@ mod tests {
             json!({"id": "cus_1"}),
             Some(json!({"email": null})),
         );
-        assert_eq!(rx.try_recv().map(|j| j.event_id).ok(), Some(a.clone()));
-        assert_eq!(rx.try_recv().map(|j| j.event_id).ok(), Some(b.clone()));
+        let owed: Vec<String> = st
+            .delivery
+            .outbox
+            .drain()
+            .into_iter()
+            .map(|e| e.event_id)
+            .collect();
+        assert_eq!(owed, [a.clone(), b.clone()]);
+        assert_eq!(st.delivery.outstanding, 2);
         let ev = st.store.get_kind("event", &b).expect("stored");
         assert_eq!(ev["pending_webhooks"], 1);
         assert_eq!(ev["data"]["previous_attributes"]["email"], Value::Null);

@@ -2,7 +2,7 @@
 //! session index used by the hosted page, the HTTP client for webhooks, the shutdown signal.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
 use tokio::sync::watch;
 
@@ -11,22 +11,28 @@ use crate::account::Account;
 
 /// Shared application state (one per running simulator).
 #[derive(Debug)]
-pub struct App {
+pub(crate) struct App {
     /// Public base URL without a trailing slash (used in hosted page URLs).
-    pub base_url: String,
+    pub(crate) base_url: String,
     /// Start-up options.
-    pub options: SimOptions,
+    pub(crate) options: SimOptions,
     /// HTTP client for webhook deliveries.
-    pub http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     /// Becomes `true` when the simulator shuts down.
-    pub shutdown: watch::Receiver<bool>,
+    pub(crate) shutdown: watch::Receiver<bool>,
     accounts: RwLock<HashMap<String, Arc<Account>>>,
     sessions: Mutex<HashMap<String, Arc<Account>>>,
+    /// Run for every new account (webhook delivery starts its dispatcher there), with the
+    /// app itself; set once at start-up so this module need not know about delivery.
+    on_new_account: OnceLock<(Weak<App>, NewAccountHook)>,
 }
+
+/// What [`App::on_new_account`] runs.
+pub(crate) type NewAccountHook = fn(Arc<App>, &Arc<Account>);
 
 impl App {
     /// Builds the state.
-    pub fn new(
+    pub(crate) fn new(
         base_url: String,
         options: SimOptions,
         http: reqwest::Client,
@@ -39,11 +45,12 @@ impl App {
             shutdown,
             accounts: RwLock::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
+            on_new_account: OnceLock::new(),
         }
     }
 
     /// The account of an API key, created on first use.
-    pub fn account(&self, key: &str) -> Arc<Account> {
+    pub(crate) fn account(&self, key: &str) -> Arc<Account> {
         if let Some(a) = self
             .accounts
             .read()
@@ -53,13 +60,31 @@ impl App {
             return a.clone();
         }
         let mut w = self.accounts.write().unwrap_or_else(|e| e.into_inner());
-        w.entry(key.to_string())
-            .or_insert_with(|| Arc::new(Account::new()))
-            .clone()
+        let mut created = false;
+        let account = w
+            .entry(key.to_string())
+            .or_insert_with(|| {
+                created = true;
+                Arc::new(Account::new())
+            })
+            .clone();
+        drop(w);
+        if created
+            && let Some((app, hook)) = self.on_new_account.get()
+            && let Some(app) = app.upgrade()
+        {
+            hook(app, &account);
+        }
+        account
+    }
+
+    /// Sets what runs for every account created from now on (once; later calls are ignored).
+    pub(crate) fn on_new_account(self: &Arc<Self>, hook: NewAccountHook) {
+        let _ = self.on_new_account.set((Arc::downgrade(self), hook));
     }
 
     /// Every account with its API key (for snapshots).
-    pub fn accounts(&self) -> Vec<(String, Arc<Account>)> {
+    pub(crate) fn accounts(&self) -> Vec<(String, Arc<Account>)> {
         self.accounts
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -70,7 +95,7 @@ impl App {
 
     /// Remembers which account owns a checkout session (the session id is the capability
     /// that lets the hosted page work without an API key).
-    pub fn index_session(&self, session_id: &str, account: Arc<Account>) {
+    pub(crate) fn index_session(&self, session_id: &str, account: Arc<Account>) {
         self.sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -78,7 +103,7 @@ impl App {
     }
 
     /// The account that owns a checkout session.
-    pub fn session_account(&self, session_id: &str) -> Option<Arc<Account>> {
+    pub(crate) fn session_account(&self, session_id: &str) -> Option<Arc<Account>> {
         self.sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())

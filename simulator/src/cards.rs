@@ -9,7 +9,7 @@ use crate::error::StripeError;
 
 /// Why a card is declined, with Stripe's `code`, `decline_code` and message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decline {
+pub(crate) enum Decline {
     /// `card_declined` / `generic_decline`
     Generic,
     /// `card_declined` / `insufficient_funds`
@@ -26,13 +26,14 @@ pub enum Decline {
     ProcessingError,
     /// `incorrect_number`
     IncorrectNumber,
-    /// Blocked by Radar. Guess [M]: code `card_declined`, decline_code `fraudulent`.
+    /// Blocked by Radar: code `card_declined`, decline_code `fraudulent` (a guess, see
+    /// `simulator/docs/guesses.md`).
     RadarBlock,
 }
 
 impl Decline {
     /// The Stripe `card_error` for this decline.
-    pub fn error(self, param: Option<&str>) -> StripeError {
+    pub(crate) fn error(self, param: Option<&str>) -> StripeError {
         // Guess: for expired_card / incorrect_cvc / processing_error Stripe sets `code` to the
         // reason and repeats it as decline_code; incorrect_number has no decline_code.
         let (code, decline_code, message) = match self {
@@ -91,7 +92,7 @@ impl Decline {
 
 /// What a test card does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Behaviour {
+pub(crate) enum Behaviour {
     /// Attaches and charges successfully.
     Succeeds,
     /// Refused at attach and at charge.
@@ -112,37 +113,26 @@ pub enum Behaviour {
 impl Behaviour {
     /// The decline to report when this card is charged at Checkout, if any. Checkout charges
     /// immediately, so a card that only fails later charges (0341) is declined there too.
-    pub fn checkout_decline(self) -> Option<Decline> {
+    pub(crate) fn checkout_decline(self) -> Option<Decline> {
         match self {
             Behaviour::Declined(d) => Some(d),
             Behaviour::AttachOkChargeFails => Some(Decline::Generic),
             _ => None,
         }
     }
-
-    /// A stable name stored on the simulator side of a payment method.
-    pub fn name(self) -> &'static str {
-        match self {
-            Behaviour::Succeeds => "succeeds",
-            Behaviour::Declined(_) => "declined",
-            Behaviour::AttachOkChargeFails => "charge_fails",
-            Behaviour::Dispute { .. } => "dispute",
-            Behaviour::EarlyFraudWarning => "early_fraud_warning",
-        }
-    }
 }
 
 /// A test card: its number, names and behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TestCard {
+pub(crate) struct TestCard {
     /// The full card number.
-    pub number: &'static str,
+    pub(crate) number: &'static str,
     /// `pm_card_…` name, if Stripe has one.
-    pub pm: Option<&'static str>,
+    pub(crate) pm: Option<&'static str>,
     /// `tok_…` name, if Stripe has one.
-    pub tok: Option<&'static str>,
+    pub(crate) tok: Option<&'static str>,
     /// What happens when it is used.
-    pub behaviour: Behaviour,
+    pub(crate) behaviour: Behaviour,
 }
 
 const fn card(
@@ -160,7 +150,7 @@ const fn card(
 }
 
 /// The test cards, as in the README's Payments table.
-pub const TEST_CARDS: &[TestCard] = &[
+pub(crate) const TEST_CARDS: &[TestCard] = &[
     card(
         "4242424242424242",
         Some("pm_card_visa"),
@@ -276,21 +266,21 @@ pub const TEST_CARDS: &[TestCard] = &[
 
 /// A card resolved from user input: number, brand, last4 and behaviour.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedCard {
+pub(crate) struct ResolvedCard {
     /// Digits only.
-    pub number: String,
+    pub(crate) number: String,
     /// `visa`, `mastercard`, `amex`, `discover` or `unknown`.
-    pub brand: &'static str,
+    pub(crate) brand: &'static str,
     /// Last four digits.
-    pub last4: String,
+    pub(crate) last4: String,
     /// What happens when it is used.
-    pub behaviour: Behaviour,
+    pub(crate) behaviour: Behaviour,
 }
 
 /// Resolves a card number (spaces and dashes allowed), a `pm_card_*` name or a `tok_*` name.
 /// Unknown numbers that pass the Luhn check succeed; others are `incorrect_number`.
 /// Returns `None` for input that is neither a number nor a known test name.
-pub fn resolve(input: &str) -> Option<ResolvedCard> {
+pub(crate) fn resolve(input: &str) -> Option<ResolvedCard> {
     let input = input.trim();
     if input.starts_with("pm_") || input.starts_with("tok_") {
         let c = TEST_CARDS
@@ -320,7 +310,7 @@ fn from_number(number: &str, behaviour: Behaviour) -> ResolvedCard {
 }
 
 /// The card brand from the number's prefix.
-pub fn brand_of(number: &str) -> &'static str {
+pub(crate) fn brand_of(number: &str) -> &'static str {
     let two: u32 = number.get(..2).and_then(|s| s.parse().ok()).unwrap_or(0);
     if number.starts_with('4') {
         "visa"
@@ -336,7 +326,7 @@ pub fn brand_of(number: &str) -> &'static str {
 }
 
 /// The Luhn checksum used by card numbers.
-pub fn luhn_ok(digits: &str) -> bool {
+pub(crate) fn luhn_ok(digits: &str) -> bool {
     let mut sum = 0;
     for (i, b) in digits.bytes().rev().enumerate() {
         let mut d = u32::from(b - b'0');

@@ -111,7 +111,7 @@ pub enum StripeError {
 
 impl StripeError {
     /// A 400 `invalid_request_error` about `param` with `message`.
-    pub fn invalid(param: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(param: impl Into<String>, message: impl Into<String>) -> Self {
         StripeError::InvalidRequest {
             code: Some("parameter_invalid"),
             param: Some(param.into()),
@@ -120,7 +120,7 @@ impl StripeError {
     }
 
     /// A 400 `invalid_request_error` not tied to one parameter.
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         StripeError::InvalidRequest {
             code: None,
             param: None,
@@ -129,7 +129,7 @@ impl StripeError {
     }
 
     /// A 404 for an unknown id given in the URL path.
-    pub fn missing(kind: &'static str, id: impl Into<String>) -> Self {
+    pub(crate) fn missing(kind: &'static str, id: impl Into<String>) -> Self {
         StripeError::ResourceMissing {
             kind,
             id: id.into(),
@@ -138,7 +138,7 @@ impl StripeError {
     }
 
     /// A 404 for an unknown id given in parameter `param`.
-    pub fn missing_param(
+    pub(crate) fn missing_param(
         kind: &'static str,
         id: impl Into<String>,
         param: impl Into<String>,
@@ -172,7 +172,7 @@ impl StripeError {
 
     /// Whether Stripe would store this outcome under an idempotency key. Validation failures
     /// (400s) and conflicts are not stored; card declines and server errors are.
-    pub fn is_stored_for_idempotency(&self) -> bool {
+    pub(crate) fn is_stored_for_idempotency(&self) -> bool {
         if let StripeError::Decorated { base, .. } = self {
             return base.is_stored_for_idempotency();
         }

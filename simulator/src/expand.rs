@@ -9,10 +9,10 @@ use crate::params::Params;
 use crate::store::Store;
 
 /// Deepest expansion Stripe allows.
-pub const MAX_LEVELS: usize = 4;
+pub(crate) const MAX_LEVELS: usize = 4;
 
 /// Reads and checks `expand[]` from the request parameters.
-pub fn paths(params: &Params) -> Result<Vec<String>, StripeError> {
+pub(crate) fn paths(params: &Params) -> Result<Vec<String>, StripeError> {
     let list = params.str_list("expand")?.unwrap_or_default();
     for p in &list {
         let levels = p.split('.').filter(|s| *s != "data").count();
@@ -35,7 +35,7 @@ pub fn paths(params: &Params) -> Result<Vec<String>, StripeError> {
 }
 
 /// Expands every path in `value`, looking ids up in `store`.
-pub fn apply(value: &mut Value, paths: &[String], store: &Store) -> Result<(), StripeError> {
+pub(crate) fn apply(value: &mut Value, paths: &[String], store: &Store) -> Result<(), StripeError> {
     for p in paths {
         let segs: Vec<&str> = p.split('.').collect();
         expand_path(value, &segs, store, p)?;

@@ -10,19 +10,19 @@ use serde_json::Value;
 use crate::error::StripeError;
 
 /// Longest key accepted.
-pub const MAX_KEY_LEN: usize = 255;
+pub(crate) const MAX_KEY_LEN: usize = 255;
 /// Seconds a stored response is kept.
-pub const TTL_SECS: i64 = 24 * 3600;
+pub(crate) const TTL_SECS: i64 = 24 * 3600;
 
 /// What a request is, for comparing a reused key.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fingerprint {
+pub(crate) struct Fingerprint {
     /// `POST`
-    pub method: String,
+    pub(crate) method: String,
     /// `/v1/customers`
-    pub path: String,
+    pub(crate) path: String,
     /// The parsed parameters.
-    pub params: Value,
+    pub(crate) params: Value,
 }
 
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ enum Entry {
 
 /// What to do with a request carrying a key.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Begin {
+pub(crate) enum Begin {
     /// First use: run it, then call [`IdempotencyStore::finish`] or [`IdempotencyStore::abandon`].
     Proceed,
     /// Seen before: answer with this stored status and body.
@@ -52,13 +52,18 @@ pub enum Begin {
 
 /// An account's idempotency records.
 #[derive(Debug, Default)]
-pub struct IdempotencyStore {
+pub(crate) struct IdempotencyStore {
     entries: HashMap<String, Entry>,
 }
 
 impl IdempotencyStore {
     /// Checks `key` for a request with fingerprint `fp` at time `now`.
-    pub fn begin(&mut self, key: &str, fp: Fingerprint, now: i64) -> Result<Begin, StripeError> {
+    pub(crate) fn begin(
+        &mut self,
+        key: &str,
+        fp: Fingerprint,
+        now: i64,
+    ) -> Result<Begin, StripeError> {
         if key.len() > MAX_KEY_LEN {
             return Err(StripeError::bad_request(format!(
                 "Invalid Idempotency-Key: it must be at most {MAX_KEY_LEN} characters long."
@@ -109,7 +114,7 @@ impl IdempotencyStore {
     }
 
     /// Stores the response of a request started with [`Begin::Proceed`].
-    pub fn finish(&mut self, key: &str, status: u16, body: Value, now: i64) {
+    pub(crate) fn finish(&mut self, key: &str, status: u16, body: Value, now: i64) {
         if let Some(Entry::InFlight(fp)) = self.entries.remove(key) {
             self.entries.insert(
                 key.to_string(),
@@ -124,7 +129,7 @@ impl IdempotencyStore {
     }
 
     /// Forgets a request that failed validation (not stored, the key may be reused).
-    pub fn abandon(&mut self, key: &str) {
+    pub(crate) fn abandon(&mut self, key: &str) {
         if let Some(Entry::InFlight(_)) = self.entries.get(key) {
             self.entries.remove(key);
         }

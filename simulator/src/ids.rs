@@ -4,10 +4,10 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 
 /// Length of the random part of every generated id.
-pub const RANDOM_LEN: usize = 24;
+pub(crate) const RANDOM_LEN: usize = 24;
 
 /// Returns `prefix` followed by [`RANDOM_LEN`] base62 characters (`cus_` → `cus_Ab3…`).
-pub fn new_id(prefix: &str) -> String {
+pub(crate) fn new_id(prefix: &str) -> String {
     let mut id = String::with_capacity(prefix.len() + RANDOM_LEN);
     id.push_str(prefix);
     id.extend(

@@ -4,45 +4,54 @@
 //! idempotency keys, `expand[]`, newest-first lists), keeps each API key's objects apart,
 //! honours Stripe's test cards, serves a hosted Checkout page, and delivers signed webhooks.
 //!
-//! Module map:
-//! - edge: [`request`] (auth, request ids, parameter extraction), [`pipeline`]
-//!   (idempotency → handler → expand → response), [`error`] (the one error type);
-//! - parsing: [`form`] (bracket nesting), [`params`] (typed parameter access);
-//! - state: [`app`] (accounts by key), [`account`] (one account: store, clock, events),
-//!   [`store`] (objects and lists), [`idempotency`], [`expand`];
-//! - Stripe behaviour: [`api`] (the `/v1` resources), [`objects`] (object shapes),
-//!   [`checkout_flow`] (paying a session), [`cards`] (test cards), [`payments`] (every
-//!   charge, refund, dispute and early fraud warning, with test-card behaviour), [`clock`];
-//! - delivery: [`webhooks`] (signing and per-endpoint queues);
-//! - people and tests: [`hosted`] (the Checkout page), [`control`] (`/_sim/…` routes);
-//! - the server loop: [`server`] (header, body and idle timeouts, the connection limit).
+//! The public surface is small on purpose: [`start`] with [`SimOptions`] gives a
+//! [`RunningSimulator`]; [`control::client::Control`] drives the `/_sim` control plane from
+//! Rust; [`webhooks::signing`] signs and verifies `Stripe-Signature` headers; [`API_VERSION`]
+//! is the version objects are rendered in. A few helpers the simulator's own tests, examples
+//! and binary use are public too ([`form::parse`], [`error::StripeError`],
+//! [`time::clock`], [`ids::random_base62`], the default limits). Everything else is
+//! `pub(crate)`: the layout and its layering are described in `simulator/docs/architecture.md`.
 
 #![recursion_limit = "256"]
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
-pub mod account;
-pub mod api;
-pub mod app;
-pub mod cards;
-pub mod checkout_flow;
-pub mod clock;
+pub(crate) mod account;
+pub(crate) mod api;
+pub(crate) mod app;
+pub(crate) mod cards;
 pub mod control;
+pub(crate) mod engine;
+/// Stripe-shaped errors; public because [`form::parse`] returns them.
 pub mod error;
-pub mod expand;
+pub(crate) mod expand;
+/// Strict form decoding; public so the fuzz example can drive [`form::parse`] directly.
 pub mod form;
-pub mod hosted;
-pub mod idempotency;
+pub(crate) mod hosted;
+pub(crate) mod idempotency;
+/// Ids; [`ids::random_base62`] is public so tests can make unique API keys.
 pub mod ids;
-pub mod objects;
-pub mod params;
-pub mod payments;
-pub mod pipeline;
-pub mod request;
-pub mod server;
-pub mod snapshot;
-pub mod store;
+pub(crate) mod objects;
+pub(crate) mod outbox;
+pub(crate) mod params;
+pub(crate) mod pipeline;
+pub(crate) mod request;
+pub(crate) mod routes;
+pub(crate) mod secrets;
+pub(crate) mod server;
+pub(crate) mod snapshot;
+pub(crate) mod store;
+/// Simulated time; [`time::clock`] is public so tests can predict renewal dates with the
+/// simulator's own calendar arithmetic.
 pub mod time;
+/// Webhook delivery; only [`webhooks::signing`] is public, for receivers and their tests.
 pub mod webhooks;
+
+/// Most connections served at once by default (`SimOptions::max_connections`); public for
+/// the binary's `--max-connections` default.
+pub use server::DEFAULT_MAX_CONNECTIONS;
+/// Webhook retry schedules: the default (fast, for tests) and a Stripe-like one (about three
+/// days); public for the binary's `--webhook-retries` and for `SimOptions::retry_schedule`.
+pub use webhooks::delivery::{DEFAULT_RETRY_SCHEDULE, STRIPE_RETRY_SCHEDULE};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,23 +61,25 @@ use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::Method;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::error::StripeError;
 
-/// The Stripe API version whose object shapes the simulator renders (also `event.api_version`).
+/// The Stripe API version whose object shapes the simulator renders (also each event's
+/// `api_version`); public so receivers and tests can pin the same version.
 pub const API_VERSION: &str = "2026-10-28.endive";
 
-/// Start-up options. Every field has a sensible default when `None`.
+/// Start-up options of [`start`]: public base URL, webhook retries and timeout, snapshot
+/// file, the server's timeouts and connection limit. Every field has a sensible default
+/// when `None` (`SimOptions::default()` is what the harness uses).
 #[derive(Debug, Default, Clone)]
 pub struct SimOptions {
     /// Base URL put in hosted page URLs (default: `http://{bound address}`).
     pub public_base_url: Option<String>,
     /// Delays between webhook retries after a failed first attempt
-    /// (default [`webhooks::delivery::DEFAULT_RETRY_SCHEDULE`]: 0.2 s, 0.5 s, 1 s, 2 s, 5 s).
+    /// (default [`DEFAULT_RETRY_SCHEDULE`]: 0.2 s, 0.5 s, 1 s, 2 s, 5 s).
     pub retry_schedule: Option<Vec<Duration>>,
     /// Time an endpoint has to answer with a 2xx (default 10 s).
     pub delivery_timeout: Option<Duration>,
@@ -91,7 +102,8 @@ pub struct SimOptions {
     pub max_connections: Option<usize>,
 }
 
-/// A running simulator.
+/// A running simulator, as [`start`] returns it: where it listens, and how to stop it
+/// cleanly (so a harness can start one per test run and shut it down at the end).
 #[derive(Debug)]
 pub struct RunningSimulator {
     /// `http://127.0.0.1:PORT`, no trailing slash.
@@ -126,17 +138,10 @@ impl RunningSimulator {
     }
 }
 
-/// Builds the whole HTTP router over shared state (useful for embedding).
-pub fn router(app: Arc<App>) -> Router {
+/// Builds the whole HTTP router over shared state.
+pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
-        .merge(api::router())
-        .merge(control::router())
-        .merge(time::router())
-        .merge(hosted::portal_page::router())
-        .route(
-            "/c/pay/{id}",
-            get(hosted::checkout_page::show).post(hosted::checkout_page::pay),
-        )
+        .merge(routes::table())
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)
         .layer(axum::middleware::from_fn_with_state(
@@ -155,7 +160,9 @@ async fn unrecognized(method: Method, OriginalUri(uri): OriginalUri) -> axum::re
     .into_response()
 }
 
-/// Bind `listener` and serve the simulator until shutdown.
+/// Serves the simulator on `listener` (bound by the caller, so port 0 works) until
+/// [`RunningSimulator::shutdown`]; loads the `--state` snapshot first if one is set. This is
+/// how the harness, the backend's tests and the binary embed the simulator.
 pub async fn start(
     listener: tokio::net::TcpListener,
     options: SimOptions,
@@ -175,6 +182,8 @@ pub async fn start(
     let limits = server::Limits::from_options(&options)?;
     let (tx, rx) = watch::channel(false);
     let app = Arc::new(App::new(base_url.clone(), options, http, rx.clone()));
+    // Each account's outbox is drained by webhook delivery from the account's creation on.
+    app.on_new_account(webhooks::delivery::start);
     if let Some(path) = &app.options.state_file {
         let n = snapshot::load(&app, path)?;
         tracing::info!(path = %path.display(), accounts = n, "state loaded");

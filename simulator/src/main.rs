@@ -29,7 +29,7 @@ struct Args {
     #[arg(long, env = "STRIPE_SIM_IDLE_TIMEOUT", default_value = "5", value_parser = seconds)]
     idle_timeout: std::time::Duration,
     /// Connections served at once; more wait in the listen backlog until one closes.
-    #[arg(long, env = "STRIPE_SIM_MAX_CONNECTIONS", default_value_t = stripe_sim::server::DEFAULT_MAX_CONNECTIONS)]
+    #[arg(long, env = "STRIPE_SIM_MAX_CONNECTIONS", default_value_t = stripe_sim::DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
 }
 
@@ -65,7 +65,7 @@ async fn main() -> std::process::ExitCode {
         public_base_url: args.public_url,
         state_file: args.state,
         retry_schedule: match args.webhook_retries.as_str() {
-            "stripe" => Some(stripe_sim::webhooks::delivery::STRIPE_RETRY_SCHEDULE.to_vec()),
+            "stripe" => Some(stripe_sim::STRIPE_RETRY_SCHEDULE.to_vec()),
             "fast" => None,
             other => {
                 eprintln!("stripe-sim: --webhook-retries must be fast or stripe, not {other}");

@@ -6,18 +6,18 @@ use serde_json::{Map, Value};
 use crate::error::StripeError;
 
 /// Longest string Stripe accepts for most fields.
-pub const MAX_STRING: usize = 5000;
+pub(crate) const MAX_STRING: usize = 5000;
 /// Metadata limits (Stripe's: 50 keys, keys up to 40 and values up to 500 characters).
-pub const METADATA_MAX_KEYS: usize = 50;
+pub(crate) const METADATA_MAX_KEYS: usize = 50;
 /// Longest metadata key.
-pub const METADATA_MAX_KEY_LEN: usize = 40;
+pub(crate) const METADATA_MAX_KEY_LEN: usize = 40;
 /// Longest metadata value.
-pub const METADATA_MAX_VALUE_LEN: usize = 500;
+pub(crate) const METADATA_MAX_VALUE_LEN: usize = 500;
 
 /// The parameters of one request: a JSON object whose leaves are strings (form bodies) or
 /// JSON values (JSON bodies of simulator-only routes).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Params(pub Value);
+pub(crate) struct Params(pub Value);
 
 fn segments(path: &str) -> Vec<&str> {
     path.split(['[', ']']).filter(|s| !s.is_empty()).collect()
@@ -25,7 +25,7 @@ fn segments(path: &str) -> Vec<&str> {
 
 impl Params {
     /// The raw value at a bracket path.
-    pub fn get(&self, path: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, path: &str) -> Option<&Value> {
         let mut cur = &self.0;
         for seg in segments(path) {
             cur = match cur {
@@ -38,7 +38,7 @@ impl Params {
     }
 
     /// Refuses any top-level key not in `allowed` (`expand` is always allowed).
-    pub fn allow_only(&self, allowed: &[&str]) -> Result<(), StripeError> {
+    pub(crate) fn allow_only(&self, allowed: &[&str]) -> Result<(), StripeError> {
         if let Value::Object(m) = &self.0 {
             for k in m.keys() {
                 if k != "expand" && !allowed.contains(&k.as_str()) {
@@ -50,7 +50,7 @@ impl Params {
     }
 
     /// Refuses any key under the object at `path` that is not in `allowed`.
-    pub fn allow_only_under(&self, path: &str, allowed: &[&str]) -> Result<(), StripeError> {
+    pub(crate) fn allow_only_under(&self, path: &str, allowed: &[&str]) -> Result<(), StripeError> {
         if let Some(Value::Object(m)) = self.get(path) {
             for k in m.keys() {
                 if !allowed.contains(&k.as_str()) {
@@ -64,7 +64,7 @@ impl Params {
     }
 
     /// An optional string (≤ 5000 chars). A hash or array where a string belongs is a 400.
-    pub fn str(&self, path: &str) -> Result<Option<&str>, StripeError> {
+    pub(crate) fn str(&self, path: &str) -> Result<Option<&str>, StripeError> {
         match self.get(path) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.chars().count() > MAX_STRING => {
@@ -85,18 +85,18 @@ impl Params {
     }
 
     /// An optional non-empty string (an empty string counts as absent).
-    pub fn nonempty(&self, path: &str) -> Result<Option<&str>, StripeError> {
+    pub(crate) fn nonempty(&self, path: &str) -> Result<Option<&str>, StripeError> {
         Ok(self.str(path)?.filter(|s| !s.is_empty()))
     }
 
     /// A required non-empty string.
-    pub fn required(&self, path: &str) -> Result<&str, StripeError> {
+    pub(crate) fn required(&self, path: &str) -> Result<&str, StripeError> {
         self.nonempty(path)?
             .ok_or_else(|| StripeError::ParameterMissing { param: path.into() })
     }
 
     /// An optional integer.
-    pub fn int(&self, path: &str) -> Result<Option<i64>, StripeError> {
+    pub(crate) fn int(&self, path: &str) -> Result<Option<i64>, StripeError> {
         match self.get(path) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => n
@@ -110,7 +110,7 @@ impl Params {
     }
 
     /// An optional boolean (`true`/`false`).
-    pub fn bool(&self, path: &str) -> Result<Option<bool>, StripeError> {
+    pub(crate) fn bool(&self, path: &str) -> Result<Option<bool>, StripeError> {
         match self.get(path) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -129,7 +129,7 @@ impl Params {
     }
 
     /// An optional array of strings (`enabled_events[]`, `expand[]`).
-    pub fn str_list(&self, path: &str) -> Result<Option<Vec<String>>, StripeError> {
+    pub(crate) fn str_list(&self, path: &str) -> Result<Option<Vec<String>>, StripeError> {
         match self.get(path) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(a)) => a
@@ -153,7 +153,7 @@ impl Params {
     }
 
     /// An optional array of objects (`line_items[0][…]`).
-    pub fn obj_list(&self, path: &str) -> Result<Option<Vec<Params>>, StripeError> {
+    pub(crate) fn obj_list(&self, path: &str) -> Result<Option<Vec<Params>>, StripeError> {
         match self.get(path) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(a)) => a
@@ -177,7 +177,11 @@ impl Params {
 
     /// Applies a `metadata` update to `current` (Stripe semantics: `key=` deletes the key,
     /// `metadata=` clears all) and enforces the limits. Returns `None` if not given.
-    pub fn metadata(&self, path: &str, current: &Value) -> Result<Option<Value>, StripeError> {
+    pub(crate) fn metadata(
+        &self,
+        path: &str,
+        current: &Value,
+    ) -> Result<Option<Value>, StripeError> {
         let mut out: Map<String, Value> = current.as_object().cloned().unwrap_or_default();
         match self.get(path) {
             None => return Ok(None),

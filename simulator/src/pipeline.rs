@@ -23,31 +23,31 @@ use crate::request::ApiRequest;
 
 /// Everything a handler needs about the call.
 #[derive(Debug)]
-pub struct Call {
+pub(crate) struct Call {
     /// Shared simulator state.
-    pub app: Arc<App>,
+    pub(crate) app: Arc<App>,
     /// The caller's account.
-    pub account: Arc<Account>,
+    pub(crate) account: Arc<Account>,
     /// Parsed parameters.
-    pub params: Params,
+    pub(crate) params: Params,
     /// The `{id}` path parameter, if the route has one.
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// The `request` block for events.
-    pub request: EventRequest,
+    pub(crate) request: EventRequest,
 }
 
 impl Call {
     /// The path id (routes with `{id}` always have one).
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         self.id.as_deref().unwrap_or_default()
     }
 }
 
 /// A synchronous API handler.
-pub type Handler = fn(&Call) -> Result<Value, StripeError>;
+pub(crate) type Handler = fn(&Call) -> Result<Value, StripeError>;
 
 /// A route method running `h` through the pipeline (no path parameter).
-pub fn route(filter: MethodFilter, h: Handler) -> MethodRouter<Arc<App>> {
+pub(crate) fn route(filter: MethodFilter, h: Handler) -> MethodRouter<Arc<App>> {
     on(
         filter,
         move |State(app): State<Arc<App>>, req: ApiRequest| async move { run(app, req, None, h) },
@@ -55,7 +55,7 @@ pub fn route(filter: MethodFilter, h: Handler) -> MethodRouter<Arc<App>> {
 }
 
 /// A route method running `h` with the `{id}` path parameter.
-pub fn route_id(filter: MethodFilter, h: Handler) -> MethodRouter<Arc<App>> {
+pub(crate) fn route_id(filter: MethodFilter, h: Handler) -> MethodRouter<Arc<App>> {
     on(
         filter,
         move |State(app): State<Arc<App>>,
@@ -73,7 +73,7 @@ pub fn route_id(filter: MethodFilter, h: Handler) -> MethodRouter<Arc<App>> {
 }
 
 /// Runs one API call: idempotency check, handler, expansion, response.
-pub fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler) -> Response {
+pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler) -> Response {
     let expand_paths = match expand::paths(&req.params) {
         Ok(p) => p,
         Err(e) => return respond(e.status(), e.body(), &req, false),

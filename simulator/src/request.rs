@@ -18,14 +18,14 @@ use crate::ids::new_id;
 use crate::params::Params;
 
 /// Largest request body accepted.
-pub const MAX_BODY: usize = 1024 * 1024;
+pub(crate) const MAX_BODY: usize = 1024 * 1024;
 
 /// The id of the current request (`req_…`), stored in request extensions.
 #[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub(crate) struct RequestId(pub String);
 
 /// Middleware: gives every request a `req_…` id and every response a `Request-Id` header.
-pub async fn request_id(mut req: Request, next: Next) -> Response {
+pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
     let id = new_id("req_");
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
@@ -39,7 +39,7 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
 }
 
 /// Extracts the API key from `Authorization: Bearer …` or Basic auth (key as user).
-pub fn api_key(headers: &HeaderMap) -> Result<String, StripeError> {
+pub(crate) fn api_key(headers: &HeaderMap) -> Result<String, StripeError> {
     let no_key = || {
         StripeError::Unauthorized {
         message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').".into(),
@@ -71,7 +71,7 @@ pub fn api_key(headers: &HeaderMap) -> Result<String, StripeError> {
 }
 
 /// Accepts test-mode secret or restricted keys only.
-pub fn check_key(key: &str) -> Result<(), StripeError> {
+pub(crate) fn check_key(key: &str) -> Result<(), StripeError> {
     if key.is_empty() {
         return Err(StripeError::Unauthorized {
             message: "You did not provide an API key.".into(),
@@ -134,7 +134,7 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 /// Parses a request body by content type: JSON objects (simulator-only routes) or forms.
-pub fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, StripeError> {
+pub(crate) fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, StripeError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -156,24 +156,24 @@ pub fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, StripeError
 
 /// An authenticated API request with its parsed parameters.
 #[derive(Debug)]
-pub struct ApiRequest {
+pub(crate) struct ApiRequest {
     /// The caller's account.
-    pub account: Arc<Account>,
+    pub(crate) account: Arc<Account>,
     /// Query string (GET/DELETE) or body (POST) parameters.
-    pub params: Params,
+    pub(crate) params: Params,
     /// `Idempotency-Key` header, if any.
-    pub idempotency_key: Option<String>,
+    pub(crate) idempotency_key: Option<String>,
     /// HTTP method.
-    pub method: Method,
+    pub(crate) method: Method,
     /// Request path (`/v1/customers/cus_1`).
-    pub path: String,
+    pub(crate) path: String,
     /// `req_…` of this request.
-    pub request_id: String,
+    pub(crate) request_id: String,
 }
 
 impl ApiRequest {
     /// The `request` block for events this call causes.
-    pub fn event_request(&self) -> EventRequest {
+    pub(crate) fn event_request(&self) -> EventRequest {
         EventRequest {
             id: Some(self.request_id.clone()),
             idempotency_key: self.idempotency_key.clone(),

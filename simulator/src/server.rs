@@ -44,28 +44,28 @@ use crate::error::StripeError;
 use crate::request::MAX_BODY;
 
 /// Default time to send a complete request head.
-pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time to send a whole request body, counted from the end of its head.
-pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time a connection may sit with nothing moving and no request being handled.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default number of connections served at once.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// The limits one server applies (from [`crate::SimOptions`], defaults filled in).
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// See [`crate::SimOptions::header_read_timeout`].
-    pub header_read_timeout: Duration,
+    pub(crate) header_read_timeout: Duration,
     /// See [`crate::SimOptions::idle_timeout`].
-    pub idle_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
     /// See [`crate::SimOptions::max_connections`].
-    pub max_connections: usize,
+    pub(crate) max_connections: usize,
 }
 
 impl Limits {
     /// The limits `options` asks for; an error for a zero limit or timeout.
-    pub fn from_options(options: &crate::SimOptions) -> io::Result<Limits> {
+    pub(crate) fn from_options(options: &crate::SimOptions) -> io::Result<Limits> {
         let limits = Limits {
             header_read_timeout: options
                 .header_read_timeout
@@ -91,7 +91,7 @@ impl Limits {
 
 /// Serves `router` on `listener` until `stop` turns true (or its sender is dropped), then
 /// finishes in-flight requests and returns.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
@@ -377,7 +377,7 @@ impl AsyncWrite for Tracked {
 /// Middleware: reads the whole request body within the body read timeout (counted from the
 /// end of the head), so no handler waits on a slow client. Too slow → 408 and the connection
 /// is closed; too large → 413; a broken body → 400. Always Stripe-shaped JSON.
-pub async fn read_body(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+pub(crate) async fn read_body(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let limit = app
         .options
         .body_read_timeout

@@ -16,11 +16,11 @@ use serde_json::{Map, Value, json};
 use crate::account::{Account, AccountState, SessionItem, SessionSubscriptionData};
 use crate::app::App;
 use crate::cards::{Behaviour, Decline};
+use crate::outbox::DeliveryMode;
 use crate::time::FinalFailure;
-use crate::webhooks::modes::DeliveryMode;
 
 /// Snapshot format version.
-pub const VERSION: i64 = 1;
+pub(crate) const VERSION: i64 = 1;
 
 const DECLINES: &[(Decline, &str)] = &[
     (Decline::Generic, "generic"),
@@ -56,7 +56,7 @@ fn behaviour_from(v: &Value) -> Option<Behaviour> {
         }
         "attach_ok_charge_fails" => Behaviour::AttachOkChargeFails,
         "dispute" => {
-            let reason = crate::payments::DISPUTE_REASONS
+            let reason = crate::engine::disputes::DISPUTE_REASONS
                 .iter()
                 .find(|r| **r == v["reason"].as_str().unwrap_or_default())?;
             Behaviour::Dispute {
@@ -103,7 +103,7 @@ fn account_to(key: &str, st: &AccountState) -> Value {
         "key": key,
         "clock_offset": st.clock_offset,
         "objects": st.store.export(),
-        "webhook_secrets": st.webhook_secrets,
+        "webhook_secrets": st.secrets.current,
         "session_items": items,
         "session_subscription_data": sub_data,
         "pm_behaviour": behaviours,
@@ -140,7 +140,7 @@ fn account_from(path: &Path, v: &Value, st: &mut AccountState) -> std::io::Resul
         }
         st.store.put(o.clone());
     }
-    st.webhook_secrets = serde_json::from_value(v["webhook_secrets"].clone())
+    st.secrets.current = serde_json::from_value(v["webhook_secrets"].clone())
         .map_err(|e| bad(path, format!("webhook_secrets: {e}")))?;
     if let Some(m) = v["session_items"].as_object() {
         for (k, items) in m {
@@ -209,14 +209,14 @@ fn account_from(path: &Path, v: &Value, st: &mut AccountState) -> std::io::Resul
 }
 
 /// Writes every account to `path` atomically. Returns the number of accounts.
-pub fn save(app: &App, path: &Path) -> std::io::Result<usize> {
+pub(crate) fn save(app: &App, path: &Path) -> std::io::Result<usize> {
     let accounts: Vec<Value> = app
         .accounts()
         .iter()
         .map(|(key, a)| account_to(key, &a.lock()))
         .collect();
     let n = accounts.len();
-    let doc = json!({"stripe_sim_snapshot": VERSION, "saved_at": crate::clock::wall_now(), "accounts": accounts});
+    let doc = json!({"stripe_sim_snapshot": VERSION, "saved_at": crate::time::clock::wall_now(), "accounts": accounts});
     let bytes = serde_json::to_vec(&doc).map_err(std::io::Error::other)?;
     write_atomically(path, &bytes)?;
     Ok(n)
@@ -252,7 +252,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Loads `path` into `app` (nothing if the file does not exist). Restarts webhook workers
 /// and re-indexes hosted-page sessions. Returns the number of accounts loaded.
-pub fn load(app: &Arc<App>, path: &Path) -> std::io::Result<usize> {
+pub(crate) fn load(app: &Arc<App>, path: &Path) -> std::io::Result<usize> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -275,26 +275,12 @@ pub fn load(app: &Arc<App>, path: &Path) -> std::io::Result<usize> {
         let account: Arc<Account> = app.account(key);
         let mut fresh = AccountState::default();
         account_from(path, a, &mut fresh)?;
-        let endpoints: Vec<String> = fresh
-            .store
-            .ids_of("webhook_endpoint")
-            .filter(|id| fresh.store.get(id).is_some())
-            .cloned()
-            .collect();
         let sessions: Vec<String> = fresh
             .store
             .ids_of("checkout.session")
             .chain(fresh.store.ids_of("billing_portal.session"))
             .cloned()
             .collect();
-        for id in endpoints {
-            let q = crate::webhooks::delivery::spawn_worker(
-                app.clone(),
-                Arc::downgrade(&account),
-                id.clone(),
-            );
-            fresh.endpoint_queues.insert(id, q);
-        }
         *account.lock() = fresh;
         for s in sessions {
             app.index_session(&s, account.clone());

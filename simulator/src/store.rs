@@ -13,19 +13,19 @@ use crate::params::Params;
 
 /// Pagination parameters of a list call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListParams {
+pub(crate) struct ListParams {
     /// 1–100, default 10.
-    pub limit: usize,
+    pub(crate) limit: usize,
     /// Return objects older than this id.
-    pub starting_after: Option<String>,
+    pub(crate) starting_after: Option<String>,
     /// Return objects newer than this id.
-    pub ending_before: Option<String>,
+    pub(crate) ending_before: Option<String>,
     /// `created` filter bounds (inclusive), if given.
-    pub created: (Option<i64>, Option<i64>),
+    pub(crate) created: (Option<i64>, Option<i64>),
 }
 
 /// Parameter names every list endpoint accepts.
-pub const LIST_PARAMS: &[&str] = &[
+pub(crate) const LIST_PARAMS: &[&str] = &[
     "limit",
     "starting_after",
     "ending_before",
@@ -35,7 +35,7 @@ pub const LIST_PARAMS: &[&str] = &[
 
 impl ListParams {
     /// Reads `limit`, `starting_after`, `ending_before` and `created[gt|gte|lt|lte]`.
-    pub fn from_params(p: &Params) -> Result<ListParams, StripeError> {
+    pub(crate) fn from_params(p: &Params) -> Result<ListParams, StripeError> {
         let limit = match p.int("limit")? {
             None => 10,
             Some(n) if (1..=100).contains(&n) => n as usize,
@@ -170,7 +170,7 @@ impl Slot {
 
 /// All objects of one account.
 #[derive(Debug, Default)]
-pub struct Store {
+pub(crate) struct Store {
     /// Object and its position in its type's creation order.
     objects: HashMap<String, (Slot, u32)>,
     by_type: HashMap<String, TypeIndex>,
@@ -178,7 +178,7 @@ pub struct Store {
 
 impl Store {
     /// Inserts or replaces an object; new ids are appended to their type's creation order.
-    pub fn put(&mut self, obj: Value) {
+    pub(crate) fn put(&mut self, obj: Value) {
         let id = obj["id"].as_str().unwrap_or_default().to_string();
         let kind = obj["object"].as_str().unwrap_or_default().to_string();
         let pos = match self.objects.get(&id) {
@@ -224,17 +224,17 @@ impl Store {
     }
 
     /// Any object by id.
-    pub fn get(&self, id: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, id: &str) -> Option<&Value> {
         self.objects.get(id).map(|(slot, _)| slot.value())
     }
 
     /// An object of type `kind` by id.
-    pub fn get_kind(&self, kind: &str, id: &str) -> Option<&Value> {
+    pub(crate) fn get_kind(&self, kind: &str, id: &str) -> Option<&Value> {
         self.get(id).filter(|o| o["object"].as_str() == Some(kind))
     }
 
     /// A mutable object of type `kind` by id.
-    pub fn get_kind_mut(&mut self, kind: &str, id: &str) -> Option<&mut Value> {
+    pub(crate) fn get_kind_mut(&mut self, kind: &str, id: &str) -> Option<&mut Value> {
         let (slot, _) = self.objects.get_mut(id)?;
         if !matches!(slot, Slot::Hot(_)) {
             let taken = std::mem::replace(slot, Slot::Hot(Value::Null));
@@ -247,14 +247,14 @@ impl Store {
     }
 
     /// Removes an object from retrieval and lists (e.g. a deleted webhook endpoint).
-    pub fn remove(&mut self, id: &str) -> Option<Value> {
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Value> {
         let (obj, _) = self.objects.remove(id)?;
         // The id stays in the creation index; lists skip ids that no longer resolve.
         Some(obj.into_value())
     }
 
     /// Ids of type `kind` in creation order (oldest first).
-    pub fn ids_of<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a String> + 'a {
+    pub(crate) fn ids_of<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a String> + 'a {
         self.by_type
             .get(kind)
             .into_iter()
@@ -263,7 +263,7 @@ impl Store {
 
     /// Every stored object, each type in creation order (for snapshots; `put` them back in
     /// this order to rebuild the same lists).
-    pub fn export(&self) -> Vec<&Value> {
+    pub(crate) fn export(&self) -> Vec<&Value> {
         let mut kinds: Vec<&String> = self.by_type.keys().collect();
         kinds.sort();
         kinds
@@ -274,7 +274,7 @@ impl Store {
     }
 
     /// A Stripe list object of type `kind`, newest first, filtered by `keep`.
-    pub fn list(
+    pub(crate) fn list(
         &self,
         kind: &str,
         url: &str,
@@ -366,7 +366,7 @@ fn kind_is_event(obj: &Value) -> bool {
 }
 
 /// The human name Stripe uses in "No such …" messages for an object type.
-pub fn kind_name(kind: &str) -> &'static str {
+pub(crate) fn kind_name(kind: &str) -> &'static str {
     match kind {
         "product" => "product",
         "price" => "price",

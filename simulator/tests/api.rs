@@ -288,7 +288,7 @@ async fn paying_a_session_delivers_signed_events_in_canonical_order() {
             &body,
             &secret,
             300,
-            stripe_sim::clock::wall_now()
+            stripe_sim::time::clock::wall_now()
         ));
         let ev: Value = serde_json::from_str(&body).expect("event json");
         let done = ev["type"] == "checkout.session.completed";

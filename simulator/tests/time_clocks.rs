@@ -143,7 +143,7 @@ async fn customers_on_a_clock_renew_with_it_and_not_with_the_account_clock() {
 
     // More than two intervals (months) past the clock: 400.
     let three_months =
-        stripe_sim::clock::add_interval(now, stripe_sim::clock::Interval::Month, 2) + 1;
+        stripe_sim::time::clock::add_interval(now, stripe_sim::time::clock::Interval::Month, 2) + 1;
     let (s, e) = api
         .post(
             &format!("/v1/test_helpers/test_clocks/{clock_id}/advance"),

@@ -53,7 +53,11 @@ async fn twelve_monthly_renewals_in_well_under_a_second_with_simulated_times() {
     // 12 rolls of one month each.
     let mut expected = start;
     for _ in 0..12 {
-        expected = stripe_sim::clock::add_interval(expected, stripe_sim::clock::Interval::Month, 1);
+        expected = stripe_sim::time::clock::add_interval(
+            expected,
+            stripe_sim::time::clock::Interval::Month,
+            1,
+        );
     }
     assert_eq!(item["current_period_start"].as_i64(), Some(expected));
 

@@ -1,41 +1,13 @@
 //! `/v1/checkout/sessions`: create (`mode=subscription`), retrieve, list, expire, line items.
-//! Completion (paying) lives in `checkout_flow.rs`, shared by the hosted page and `/_sim`.
+//! Completion (paying) is `engine::checkout::complete`, shared by the hosted page and `/_sim`.
 
 use serde_json::{Value, json};
 
-use crate::account::{AccountState, EventRequest, SessionItem};
+use crate::account::{SessionItem, SessionSubscriptionData};
 use crate::api::{list_kind, retrieve_kind};
+use crate::engine::checkout;
 use crate::error::StripeError;
-use crate::ids::new_id;
 use crate::pipeline::Call;
-
-/// Seconds until an open session expires (Stripe's default, 24 h).
-pub const SESSION_TTL: i64 = 24 * 3600;
-/// Shortest lifetime a caller may ask for with `expires_at`.
-pub const MIN_TTL: i64 = 30 * 60;
-
-/// Expires an open session whose `expires_at` has passed (→ `checkout.session.expired`,
-/// an automatic event). Called lazily whenever a session is read or paid, so advancing the
-/// account clock expires sessions without a background task.
-pub fn expire_if_due(st: &mut AccountState, id: &str) {
-    let now = st.now();
-    let Some(session) = st.store.get_kind("checkout.session", id) else {
-        return;
-    };
-    if session["status"] != "open" || session["expires_at"].as_i64().is_none_or(|t| t > now) {
-        return;
-    }
-    let mut expired = session.clone();
-    expired["status"] = json!("expired");
-    expired["url"] = Value::Null;
-    st.store.put(expired.clone());
-    st.emit(
-        &EventRequest::default(),
-        "checkout.session.expired",
-        expired,
-        None,
-    );
-}
 
 const CREATE_PARAMS: &[&str] = &[
     "mode",
@@ -70,7 +42,7 @@ fn check_redirect_url(param: &str, url: &str) -> Result<(), StripeError> {
 }
 
 /// `POST /v1/checkout/sessions`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     p.allow_only_under(
@@ -200,8 +172,8 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
     }
     let now = st.now();
     let expires_at = match p.int("expires_at")? {
-        None => now + SESSION_TTL,
-        Some(t) if t >= now + MIN_TTL && t <= now + SESSION_TTL => t,
+        None => now + checkout::SESSION_TTL,
+        Some(t) if t >= now + checkout::MIN_TTL && t <= now + checkout::SESSION_TTL => t,
         Some(_) => {
             return Err(StripeError::invalid(
                 "expires_at",
@@ -209,72 +181,45 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
             ));
         }
     };
-    let id = new_id("cs_test_");
-    let url = format!("{}/c/pay/{id}", c.app.base_url);
-    let obj = json!({
-        "id": id,
-        "object": "checkout.session",
-        "after_expiration": null,
-        "allow_promotion_codes": p.bool("allow_promotion_codes")?,
-        "amount_subtotal": total,
-        "amount_total": total,
-        "automatic_tax": {"enabled": false, "liability": null, "provider": null, "status": null},
-        "billing_address_collection": p.nonempty("billing_address_collection")?,
-        "cancel_url": cancel_url,
-        "client_reference_id": client_reference_id,
-        "client_secret": null,
-        "created": now,
-        "currency": currency,
-        "custom_fields": [],
-        "customer": customer,
-        "customer_creation": if customer.is_some() { Value::Null } else { json!("always") },
-        "customer_details": null,
-        "customer_email": customer_email,
-        "expires_at": expires_at,
-        "invoice": null,
-        "invoice_creation": null,
-        "livemode": false,
-        "locale": p.nonempty("locale")?,
-        "metadata": metadata,
-        "mode": "subscription",
-        "payment_intent": null,
-        "payment_link": null,
-        "payment_method_collection": "always",
-        "payment_method_types": ["card"],
-        "payment_status": "unpaid",
-        "setup_intent": null,
-        "status": "open",
-        "submit_type": null,
-        "subscription": null,
-        "success_url": success_url,
-        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-        "ui_mode": "hosted",
-        "url": url,
-    });
-    st.store.put(obj.clone());
-    st.session_items
-        .insert(id.clone(), items.into_iter().map(|(_, it)| it).collect());
-    st.session_subscription_data.insert(
-        id.clone(),
-        crate::account::SessionSubscriptionData {
-            metadata: sub_metadata.unwrap_or(json!({})),
-            description: sub_description.map(str::to_string),
+    let obj = checkout::create_session(
+        &mut st,
+        &c.app.base_url,
+        checkout::NewSession {
+            items: items.into_iter().map(|(_, it)| it).collect(),
+            total,
+            currency,
+            customer,
+            customer_email,
+            client_reference_id,
+            success_url,
+            cancel_url,
+            metadata,
+            now,
+            expires_at,
+            allow_promotion_codes: p.bool("allow_promotion_codes")?,
+            billing_address_collection: p.nonempty("billing_address_collection")?,
+            locale: p.nonempty("locale")?,
+            subscription_data: SessionSubscriptionData {
+                metadata: sub_metadata.unwrap_or(json!({})),
+                description: sub_description.map(str::to_string),
+            },
         },
     );
     drop(st);
-    c.app.index_session(&id, c.account.clone());
+    c.app
+        .index_session(obj["id"].as_str().unwrap_or_default(), c.account.clone());
     Ok(obj)
 }
 
 /// `GET /v1/checkout/sessions/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
-    expire_if_due(&mut c.account.lock(), c.id());
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
+    checkout::expire_if_due(&mut c.account.lock(), c.id());
     retrieve_kind(c, "checkout.session")
 }
 
 /// `GET /v1/checkout/sessions` (filters: `customer`, `status`, `subscription`,
 /// `payment_intent`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "checkout.session",
@@ -289,10 +234,10 @@ pub fn list(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/checkout/sessions/{id}/expire` → `checkout.session.expired`
-pub fn expire(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn expire(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
-    expire_if_due(&mut st, c.id());
+    checkout::expire_if_due(&mut st, c.id());
     let old = st
         .store
         .get_kind("checkout.session", c.id())
@@ -304,16 +249,11 @@ pub fn expire(c: &Call) -> Result<Value, StripeError> {
             old["status"].as_str().unwrap_or("unknown")
         )));
     }
-    let mut new = old;
-    new["status"] = json!("expired");
-    new["url"] = Value::Null;
-    st.store.put(new.clone());
-    st.emit(&c.request, "checkout.session.expired", new.clone(), None);
-    Ok(new)
+    Ok(checkout::expire(&mut st, &c.request, old))
 }
 
 /// `GET /v1/checkout/sessions/{id}/line_items`
-pub fn line_items(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn line_items(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(crate::store::LIST_PARAMS)?;
     let st = c.account.lock();
     if st.store.get_kind("checkout.session", c.id()).is_none() {
@@ -335,7 +275,7 @@ pub fn line_items(c: &Call) -> Result<Value, StripeError> {
                 .to_string();
             let amount = price["unit_amount"].as_i64().unwrap_or(0) * it.quantity;
             Some(json!({
-                "id": new_id("li_"),
+                "id": crate::ids::new_id("li_"),
                 "object": "item",
                 "amount_discount": 0,
                 "amount_subtotal": amount,
@@ -362,15 +302,15 @@ mod tests {
 
     #[test]
     fn sessions_expire_lazily_when_due() {
-        let mut st = AccountState::default();
+        let mut st = crate::account::AccountState::default();
         let now = st.now();
         st.store
             .put(json!({"id": "cs_test_1", "object": "checkout.session",
             "status": "open", "expires_at": now + 10, "url": "http://x"}));
-        expire_if_due(&mut st, "cs_test_1");
+        checkout::expire_if_due(&mut st, "cs_test_1");
         assert_eq!(st.store.get("cs_test_1").expect("s")["status"], "open");
         st.clock_offset = 11;
-        expire_if_due(&mut st, "cs_test_1");
+        checkout::expire_if_due(&mut st, "cs_test_1");
         let s = st.store.get("cs_test_1").expect("s");
         assert_eq!(s["status"], "expired");
         assert_eq!(s["url"], Value::Null);
@@ -380,7 +320,7 @@ mod tests {
             st.store.get(events[0]).expect("e")["type"],
             "checkout.session.expired"
         );
-        expire_if_due(&mut st, "cs_test_1");
+        checkout::expire_if_due(&mut st, "cs_test_1");
         assert_eq!(st.store.ids_of("event").count(), 1, "expires once");
     }
 }

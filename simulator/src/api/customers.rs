@@ -3,10 +3,11 @@
 
 use serde_json::{Value, json};
 
-use crate::account::{AccountState, EventRequest};
-use crate::api::{list_kind, previous_attributes};
+use crate::account::AccountState;
+use crate::api::list_kind;
+use crate::engine::{customers, payment_methods};
 use crate::error::StripeError;
-use crate::ids::{new_id, random_base62};
+use crate::objects::previous_attributes;
 use crate::pipeline::Call;
 
 const CREATE_PARAMS: &[&str] = &[
@@ -61,71 +62,8 @@ fn check_default_pm(st: &AccountState, customer: &str, pm: &str) -> Result<(), S
     }
 }
 
-/// Builds, stores and announces (`customer.created`) a customer. Shared with Checkout.
-pub fn insert(
-    st: &mut AccountState,
-    request: &EventRequest,
-    email: Option<&str>,
-    name: Option<&str>,
-    description: Option<&str>,
-    phone: Option<&str>,
-    metadata: Value,
-) -> Value {
-    insert_with_clock(st, request, email, name, description, phone, metadata, None)
-}
-
-/// [`insert`] on a test clock `(clock id, its frozen_time)`: `created` is the clock's time.
-#[allow(clippy::too_many_arguments)]
-pub fn insert_with_clock(
-    st: &mut AccountState,
-    request: &EventRequest,
-    email: Option<&str>,
-    name: Option<&str>,
-    description: Option<&str>,
-    phone: Option<&str>,
-    metadata: Value,
-    clock: Option<(&str, i64)>,
-) -> Value {
-    let mut obj = json!({
-        "id": new_id("cus_"),
-        "object": "customer",
-        "address": null,
-        "balance": 0,
-        "created": st.now(),
-        "currency": null,
-        "default_source": null,
-        "delinquent": false,
-        "description": description,
-        "discount": null,
-        "email": email,
-        "invoice_prefix": random_base62(8).to_ascii_uppercase(),
-        "invoice_settings": {
-            "custom_fields": null,
-            "default_payment_method": null,
-            "footer": null,
-            "rendering_options": null,
-        },
-        "livemode": false,
-        "metadata": metadata,
-        "name": name,
-        "next_invoice_sequence": 1,
-        "phone": phone,
-        "preferred_locales": [],
-        "shipping": null,
-        "tax_exempt": "none",
-        "test_clock": null,
-    });
-    if let Some((id, t)) = clock {
-        obj["test_clock"] = json!(id);
-        obj["created"] = json!(t);
-    }
-    st.store.put(obj.clone());
-    st.emit(request, "customer.created", obj.clone(), None);
-    obj
-}
-
 /// `POST /v1/customers`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     p.allow_only_under("invoice_settings", &["default_payment_method"])?;
@@ -186,7 +124,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
             "invoice_settings[default_payment_method] must be the payment_method given at creation.",
         ));
     }
-    let mut cus = insert_with_clock(
+    let mut cus = customers::insert_with_clock(
         &mut st,
         &c.request,
         email,
@@ -198,7 +136,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
     );
     if let Some(pm) = pm {
         let id = cus["id"].as_str().unwrap_or_default().to_string();
-        let attached = crate::api::payment_methods::attach_to(&mut st, &c.request, pm, &id)?;
+        let attached = payment_methods::attach_to(&mut st, &c.request, pm, &id)?;
         if default_pm.is_some() {
             cus["invoice_settings"]["default_payment_method"] = attached["id"].clone();
             st.store.put(cus.clone());
@@ -208,7 +146,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/customers/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     c.account
         .lock()
@@ -219,7 +157,7 @@ pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/customers/{id}`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(UPDATE_PARAMS)?;
     let mut st = c.account.lock();
@@ -257,7 +195,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `DELETE /v1/customers/{id}`
-pub fn delete(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn delete(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     let old = st
@@ -266,40 +204,11 @@ pub fn delete(c: &Call) -> Result<Value, StripeError> {
         .filter(|o| o["deleted"] != true)
         .cloned()
         .ok_or_else(|| StripeError::missing("customer", c.id()))?;
-    // Stripe cancels the customer's live subscriptions at once.
-    let now = st.now_for_customer(c.id());
-    let live: Vec<String> = st
-        .store
-        .ids_of("subscription")
-        .filter(|id| {
-            st.store.get(id).is_some_and(|sub| {
-                sub["customer"] == c.id()
-                    && !matches!(
-                        sub["status"].as_str(),
-                        Some("canceled" | "incomplete_expired")
-                    )
-            })
-        })
-        .cloned()
-        .collect();
-    for id in live {
-        if let Some(mut sub) = st.store.get_kind("subscription", &id).cloned() {
-            sub["status"] = json!("canceled");
-            sub["canceled_at"] = json!(now);
-            sub["ended_at"] = json!(now);
-            sub["cancellation_details"]["reason"] = json!("cancellation_requested");
-            st.store.put(sub.clone());
-            st.emit(&c.request, "customer.subscription.deleted", sub, None);
-        }
-    }
-    let tomb = json!({"id": c.id(), "object": "customer", "deleted": true});
-    st.store.put(tomb.clone());
-    st.emit(&c.request, "customer.deleted", old, None);
-    Ok(tomb)
+    Ok(customers::delete(&mut st, &c.request, old))
 }
 
 /// `GET /v1/customers/{id}/payment_methods` (filter: `type`)
-pub fn list_payment_methods(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list_payment_methods(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     let mut allowed = crate::store::LIST_PARAMS.to_vec();
     allowed.extend(["type", "allow_redisplay"]);
@@ -323,7 +232,7 @@ pub fn list_payment_methods(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/customers` (filters: `email`, `test_clock`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "customer",

@@ -1,5 +1,5 @@
 //! `/v1/disputes` (list by `charge` / `payment_intent`, retrieve, update `evidence[…]` with
-//! `submit` defaulting to true, `close`) and `/v1/radar/early_fraud_warnings` (list, retrieve).
+//! `submit` defaulting to true, `close`).
 //!
 //! Test-mode outcome (Stripe's documented test evidence): submitted evidence whose `uncategorized_text`
 //! is `winning_evidence` closes the dispute as `won`, `losing_evidence` as `lost`, each with
@@ -8,29 +8,25 @@
 
 use serde_json::{Value, json};
 
-use crate::account::{AccountState, EventRequest};
-use crate::api::{list_kind, previous_attributes, retrieve_kind};
+use crate::account::AccountState;
+use crate::api::{list_kind, retrieve_kind};
+use crate::engine::disputes::{self, EVIDENCE_FIELDS};
 use crate::error::StripeError;
-use crate::payments::EVIDENCE_FIELDS;
 use crate::pipeline::Call;
 
 /// `GET /v1/disputes/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "dispute")
 }
 
 /// `GET /v1/disputes` (filters: `charge`, `payment_intent`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "dispute",
         "/v1/disputes",
         &[("charge", "charge"), ("payment_intent", "payment_intent")],
     )
-}
-
-fn is_closed(status: &Value) -> bool {
-    matches!(status.as_str(), Some("won" | "lost" | "warning_closed"))
 }
 
 fn load(st: &AccountState, id: &str) -> Result<Value, StripeError> {
@@ -40,19 +36,8 @@ fn load(st: &AccountState, id: &str) -> Result<Value, StripeError> {
         .ok_or_else(|| StripeError::missing("dispute", id))
 }
 
-/// Closes a dispute with `status` (won / lost / warning_closed) → `charge.dispute.closed`.
-fn close_as(st: &mut AccountState, req: &EventRequest, mut d: Value, status: &str) -> Value {
-    let old = d.clone();
-    d["status"] = json!(status);
-    d["is_charge_refundable"] = json!(false);
-    st.store.put(d.clone());
-    let prev = previous_attributes(&old, &d);
-    st.emit(req, "charge.dispute.closed", d.clone(), Some(prev));
-    d
-}
-
 /// `POST /v1/disputes/{id}` `{evidence[…], metadata, submit}` → `charge.dispute.updated`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["evidence", "metadata", "submit"])?;
     let mut evidence_keys = EVIDENCE_FIELDS.to_vec();
@@ -71,7 +56,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
     let mut st = c.account.lock();
     let old = load(&st, c.id())?;
     let has_evidence_params = p.get("evidence").is_some_and(Value::is_object);
-    if is_closed(&old["status"]) && (has_evidence_params || p.get("submit").is_some()) {
+    if disputes::is_closed(&old["status"]) && (has_evidence_params || p.get("submit").is_some()) {
         return Err(StripeError::bad_request(format!(
             "This dispute is already closed (status: {}). Evidence can no longer be submitted.",
             old["status"].as_str().unwrap_or_default()
@@ -106,7 +91,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
     }
-    let submitting = submit && !under_review && !is_closed(&old["status"]);
+    let submitting = submit && !under_review && !disputes::is_closed(&old["status"]);
     // Stripe submits on every update unless `submit=false`; a metadata-only update of a
     // dispute already submitted or closed changes nothing else.
     if submitting {
@@ -120,49 +105,16 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
             "under_review"
         });
     }
-    if new != old {
-        let prev = previous_attributes(&old, &new);
-        st.store.put(new.clone());
-        st.emit(
-            &c.request,
-            "charge.dispute.updated",
-            new.clone(),
-            Some(prev),
-        );
-    }
-    if submitting {
-        let inquiry = new["status"] == "warning_under_review";
-        match new["evidence"]["uncategorized_text"].as_str() {
-            // Guess: an inquiry resolved either way ends `warning_closed`.
-            Some(t) if t.contains("winning_evidence") => {
-                close_as(
-                    &mut st,
-                    &EventRequest::default(),
-                    new.clone(),
-                    if inquiry { "warning_closed" } else { "won" },
-                );
-            }
-            Some(t) if t.contains("losing_evidence") => {
-                close_as(
-                    &mut st,
-                    &EventRequest::default(),
-                    new.clone(),
-                    if inquiry { "warning_closed" } else { "lost" },
-                );
-            }
-            _ => {}
-        }
-    }
-    Ok(new)
+    Ok(disputes::update(&mut st, &c.request, &old, new, submitting))
 }
 
 /// `POST /v1/disputes/{id}/close`: concede → `lost` (`warning_closed` for an inquiry),
 /// `charge.dispute.closed`. Irreversible.
-pub fn close(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn close(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     let old = load(&st, c.id())?;
-    if is_closed(&old["status"]) {
+    if disputes::is_closed(&old["status"]) {
         return Err(StripeError::bad_request(format!(
             "This dispute is already closed (status: {}).",
             old["status"].as_str().unwrap_or_default()
@@ -176,20 +128,5 @@ pub fn close(c: &Call) -> Result<Value, StripeError> {
     } else {
         "lost"
     };
-    Ok(close_as(&mut st, &c.request, old, status))
-}
-
-/// `GET /v1/radar/early_fraud_warnings/{id}`
-pub fn retrieve_efw(c: &Call) -> Result<Value, StripeError> {
-    retrieve_kind(c, "radar.early_fraud_warning")
-}
-
-/// `GET /v1/radar/early_fraud_warnings` (filters: `charge`, `payment_intent`)
-pub fn list_efw(c: &Call) -> Result<Value, StripeError> {
-    list_kind(
-        c,
-        "radar.early_fraud_warning",
-        "/v1/radar/early_fraud_warnings",
-        &[("charge", "charge"), ("payment_intent", "payment_intent")],
-    )
+    Ok(disputes::close_as(&mut st, &c.request, old, status))
 }

@@ -8,7 +8,7 @@ use crate::pipeline::Call;
 use crate::store::{LIST_PARAMS, ListParams};
 
 /// `GET /v1/events/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "event")
 }
 
@@ -20,7 +20,7 @@ fn type_matches(pattern: &str, t: &str) -> bool {
 }
 
 /// `GET /v1/events`
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     let mut allowed = LIST_PARAMS.to_vec();
     allowed.extend(["type", "types", "delivery_success"]);

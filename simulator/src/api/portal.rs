@@ -8,9 +8,10 @@
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
-use crate::api::{list_kind, previous_attributes, retrieve_kind};
+use crate::api::{list_kind, retrieve_kind};
 use crate::error::StripeError;
 use crate::ids::new_id;
+use crate::objects::previous_attributes;
 use crate::params::Params;
 use crate::pipeline::Call;
 
@@ -283,7 +284,7 @@ fn check_url(param: &str, url: &str) -> Result<(), StripeError> {
 }
 
 /// `POST /v1/billing_portal/configurations`
-pub fn create_configuration(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create_configuration(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CONFIG_PARAMS)?;
     if p.get("features").is_none() {
@@ -338,12 +339,12 @@ fn apply_common(st: &AccountState, p: &Params, cfg: &mut Value) -> Result<(), St
 }
 
 /// `GET /v1/billing_portal/configurations/{id}`
-pub fn retrieve_configuration(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve_configuration(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "billing_portal.configuration")
 }
 
 /// `POST /v1/billing_portal/configurations/{id}` → `billing_portal.configuration.updated`
-pub fn update_configuration(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update_configuration(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CONFIG_PARAMS)?;
     let mut st = c.account.lock();
@@ -369,7 +370,7 @@ pub fn update_configuration(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/billing_portal/configurations` (filters: `active`, `is_default`)
-pub fn list_configurations(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list_configurations(c: &Call) -> Result<Value, StripeError> {
     for f in ["active", "is_default"] {
         c.params.bool(f)?;
     }
@@ -383,7 +384,7 @@ pub fn list_configurations(c: &Call) -> Result<Value, StripeError> {
 
 /// The account's default configuration, created on first use (cancel at period end,
 /// invoice history, payment method update, customer update of e-mail and address on).
-pub fn default_configuration(st: &mut AccountState) -> Value {
+pub(crate) fn default_configuration(st: &mut AccountState) -> Value {
     let existing = st
         .store
         .ids_of("billing_portal.configuration")
@@ -408,7 +409,7 @@ pub fn default_configuration(st: &mut AccountState) -> Value {
 }
 
 /// `POST /v1/billing_portal/sessions` `{customer, return_url?, configuration?, locale?}`
-pub fn create_session(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create_session(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "customer",

@@ -2,12 +2,13 @@
 
 use serde_json::{Value, json};
 
-use crate::api::{field_matches, list_kind, previous_attributes, retrieve_kind};
-use crate::clock::Interval;
+use crate::api::{field_matches, list_kind, retrieve_kind};
+use crate::engine::catalog;
 use crate::error::StripeError;
-use crate::ids::new_id;
+use crate::objects::previous_attributes;
 use crate::pipeline::Call;
 use crate::store::{LIST_PARAMS, ListParams};
+use crate::time::clock::Interval;
 
 const CREATE_PARAMS: &[&str] = &[
     "currency",
@@ -45,42 +46,8 @@ fn check_currency(c: &str) -> Result<String, StripeError> {
     }
 }
 
-/// Frees `key` from other prices when `transfer` is set, or refuses a duplicate.
-fn claim_lookup_key(
-    st: &mut crate::account::AccountState,
-    key: &str,
-    transfer: bool,
-    own_id: &str,
-) -> Result<(), StripeError> {
-    let holders: Vec<String> = st
-        .store
-        .ids_of("price")
-        .filter(|id| *id != own_id)
-        .filter(|id| {
-            st.store
-                .get(id)
-                .is_some_and(|p| p["lookup_key"] == key && p["active"] == true)
-        })
-        .cloned()
-        .collect();
-    if let Some(holder) = holders.first() {
-        if !transfer {
-            return Err(StripeError::invalid(
-                "lookup_key",
-                format!("A price (`{holder}`) already uses that lookup key."),
-            ));
-        }
-        for id in holders {
-            if let Some(p) = st.store.get_kind_mut("price", &id) {
-                p["lookup_key"] = Value::Null;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// `POST /v1/prices`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     p.allow_only_under(
@@ -168,18 +135,16 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
         }
         (None, Some(_)) => {
             let name = p.required("product_data[name]")?;
-            let now = st.now();
-            let prod = json!({
-                "id": new_id("prod_"), "object": "product", "active": true, "created": now,
-                "default_price": null, "description": null, "images": [], "livemode": false,
-                "marketing_features": [],
-                "metadata": p.metadata("product_data[metadata]", &json!({}))?.unwrap_or(json!({})),
-                "name": name, "package_dimensions": null, "shippable": null,
-                "statement_descriptor": null, "tax_code": null, "type": "service",
-                "unit_label": null, "updated": now, "url": null,
-            });
-            st.store.put(prod.clone());
-            st.emit(&c.request, "product.created", prod.clone(), None);
+            let prod = catalog::create_product(
+                &mut st,
+                &c.request,
+                catalog::NewProduct {
+                    metadata: p
+                        .metadata("product_data[metadata]", &json!({}))?
+                        .unwrap_or(json!({})),
+                    ..catalog::NewProduct::named(name)
+                },
+            );
             prod["id"].as_str().unwrap_or_default().to_string()
         }
         (None, None) => {
@@ -188,43 +153,32 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
             });
         }
     };
-    let id = new_id("price_");
-    if let Some(k) = lookup_key {
-        claim_lookup_key(&mut st, k, transfer, &id)?;
-    }
-    let obj = json!({
-        "id": id,
-        "object": "price",
-        "active": p.bool("active")?.unwrap_or(true),
-        "billing_scheme": "per_unit",
-        "created": st.now(),
-        "currency": currency,
-        "custom_unit_amount": null,
-        "livemode": false,
-        "lookup_key": lookup_key,
-        "metadata": metadata,
-        "nickname": p.nonempty("nickname")?,
-        "product": product_id,
-        "recurring": recurring,
-        "tax_behavior": p.nonempty("tax_behavior")?.unwrap_or("unspecified"),
-        "tiers_mode": null,
-        "transform_quantity": null,
-        "type": if recurring.is_null() { "one_time" } else { "recurring" },
-        "unit_amount": unit_amount,
-        "unit_amount_decimal": unit_amount.to_string(),
-    });
-    st.store.put(obj.clone());
-    st.emit(&c.request, "price.created", obj.clone(), None);
+    let obj = catalog::create_price(
+        &mut st,
+        &c.request,
+        catalog::NewPrice {
+            product: &product_id,
+            currency: &currency,
+            unit_amount,
+            recurring,
+            metadata,
+            lookup_key,
+            transfer_lookup_key: transfer,
+            active: p.bool("active")?.unwrap_or(true),
+            nickname: p.nonempty("nickname")?,
+            tax_behavior: p.nonempty("tax_behavior")?.unwrap_or("unspecified"),
+        },
+    )?;
     Ok(obj)
 }
 
 /// `GET /v1/prices/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "price")
 }
 
 /// `POST /v1/prices/{id}`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(UPDATE_PARAMS)?;
     let mut st = c.account.lock();
@@ -244,7 +198,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
         if v.is_empty() {
             new["lookup_key"] = Value::Null;
         } else {
-            claim_lookup_key(
+            catalog::claim_lookup_key(
                 &mut st,
                 v,
                 p.bool("transfer_lookup_key")?.unwrap_or(false),
@@ -269,7 +223,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 
 /// `GET /v1/prices` (filters: `active`, `product`, `type`, `currency`, `lookup_keys[]`,
 /// `recurring[interval]`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     if c.params.get("lookup_keys").is_none() && c.params.get("recurring").is_none() {
         return list_kind(
             c,

@@ -2,9 +2,11 @@
 
 use serde_json::{Value, json};
 
-use crate::api::{list_kind, previous_attributes, retrieve_kind};
+use crate::api::{list_kind, retrieve_kind};
+use crate::engine::catalog;
 use crate::error::StripeError;
 use crate::ids::new_id;
+use crate::objects::previous_attributes;
 use crate::pipeline::Call;
 
 const CREATE_PARAMS: &[&str] = &[
@@ -35,7 +37,7 @@ const UPDATE_PARAMS: &[&str] = &[
 ];
 
 /// `POST /v1/products`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     let name = p.required("name")?;
@@ -53,40 +55,33 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
         Some(id) => id.to_string(),
         None => new_id("prod_"),
     };
-    let now = st.now();
-    let obj = json!({
-        "id": id,
-        "object": "product",
-        "active": p.bool("active")?.unwrap_or(true),
-        "created": now,
-        "default_price": null,
-        "description": p.nonempty("description")?,
-        "images": images,
-        "livemode": false,
-        "marketing_features": [],
-        "metadata": metadata,
-        "name": name,
-        "package_dimensions": null,
-        "shippable": p.bool("shippable")?,
-        "statement_descriptor": p.nonempty("statement_descriptor")?,
-        "tax_code": p.nonempty("tax_code")?,
-        "type": "service",
-        "unit_label": p.nonempty("unit_label")?,
-        "updated": now,
-        "url": p.nonempty("url")?,
-    });
-    st.store.put(obj.clone());
-    st.emit(&c.request, "product.created", obj.clone(), None);
+    let obj = catalog::create_product(
+        &mut st,
+        &c.request,
+        catalog::NewProduct {
+            id,
+            name,
+            active: p.bool("active")?.unwrap_or(true),
+            description: p.nonempty("description")?,
+            images,
+            metadata,
+            shippable: p.bool("shippable")?,
+            statement_descriptor: p.nonempty("statement_descriptor")?,
+            tax_code: p.nonempty("tax_code")?,
+            unit_label: p.nonempty("unit_label")?,
+            url: p.nonempty("url")?,
+        },
+    );
     Ok(obj)
 }
 
 /// `GET /v1/products/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "product")
 }
 
 /// `POST /v1/products/{id}`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(UPDATE_PARAMS)?;
     let mut st = c.account.lock();
@@ -139,13 +134,13 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/products` (filters: `active`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(c, "product", "/v1/products", &[("active", "active")])
 }
 
 /// `DELETE /v1/products/{id}`: only a product without prices can be deleted (as on
 /// Stripe); retrieving it afterwards answers `deleted: true`.
-pub fn delete(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn delete(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     let old = st

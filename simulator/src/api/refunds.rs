@@ -4,15 +4,16 @@
 
 use serde_json::{Value, json};
 
-use crate::api::{list_kind, previous_attributes, retrieve_kind};
+use crate::api::{list_kind, retrieve_kind};
+use crate::engine::refunds;
 use crate::error::StripeError;
-use crate::payments;
+use crate::objects::previous_attributes;
 use crate::pipeline::Call;
 
 const REASONS: &[&str] = &["duplicate", "fraudulent", "requested_by_customer"];
 
 /// `POST /v1/refunds`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "charge",
@@ -85,16 +86,16 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
     if st.store.get_kind("charge", &charge_id).is_none() {
         return Err(StripeError::missing_param("charge", charge_id, param));
     }
-    payments::refund(&mut st, &c.request, &charge_id, amount, reason, metadata)
+    refunds::refund(&mut st, &c.request, &charge_id, amount, reason, metadata)
 }
 
 /// `GET /v1/refunds/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "refund")
 }
 
 /// `POST /v1/refunds/{id}` (`metadata` only, as on Stripe) → `refund.updated`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["metadata"])?;
     let mut st = c.account.lock();
@@ -116,7 +117,7 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /v1/refunds` (filters: `charge`, `payment_intent`)
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(
         c,
         "refund",

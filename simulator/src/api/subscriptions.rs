@@ -4,17 +4,18 @@
 //! `default_payment_method`, `description`) and cancel now (`DELETE`).
 //!
 //! Differences from Stripe: no prorations (`proration_behavior` is accepted and ignored —
-//! a price change applies from the next period's invoice), no trials.
+//! a price change applies from the next period's invoice). Trials (`trial_period_days`,
+//! `trial_end`) start `trialing` with a paid 0 invoice; nothing is charged until `trial_end`.
 
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
-use crate::api::{billing, previous_attributes, retrieve_kind};
+use crate::api::retrieve_kind;
+use crate::engine::invoices::{self, Collection};
+use crate::engine::{follow_up, payments, subscriptions};
 use crate::error::StripeError;
-use crate::ids::new_id;
-use crate::objects::{self, NewSubscription};
+use crate::objects;
 use crate::params::Params;
-use crate::payments;
 use crate::pipeline::Call;
 use crate::store::{LIST_PARAMS, ListParams};
 
@@ -60,7 +61,7 @@ fn quantity(p: &Params, path: &str) -> Result<Option<i64>, StripeError> {
 }
 
 /// `POST /v1/subscriptions`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "customer",
@@ -221,72 +222,35 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
         // charge events either).
         return Err(d.error(None));
     }
-    let sub_id = new_id("sub_");
-    let invoice_id = new_id("in_");
-    let mut sub = objects::subscription(&NewSubscription {
-        id: &sub_id,
-        customer: customer_id,
-        items: &items,
-        default_payment_method: p.nonempty("default_payment_method")?,
-        latest_invoice: Some(&invoice_id),
-        metadata,
-        description,
-        status: "incomplete",
-        now,
-    });
-    sub["test_clock"] = customer["test_clock"].clone();
-    if let Some(te) = trial_end {
-        sub["status"] = json!("trialing");
-        sub["trial_start"] = json!(now);
-        sub["trial_end"] = json!(te);
-        if let Some(items) = sub["items"]["data"].as_array_mut() {
-            for item in items {
-                item["current_period_end"] = json!(te);
-            }
-        }
-    }
-    if cancel_at_period_end {
-        sub["cancel_at_period_end"] = json!(true);
-        sub["cancel_at"] = sub["items"]["data"][0]["current_period_end"].clone();
-        sub["canceled_at"] = json!(now);
-        sub["cancellation_details"]["reason"] = json!("cancellation_requested");
-    }
-    st.store.put(sub.clone());
-    st.emit(
+    let (sub, invoice_id) = subscriptions::start(
+        &mut st,
         &c.request,
-        "customer.subscription.created",
-        sub.clone(),
-        None,
-    );
-    let mut invoice = objects::subscription_invoice(
-        &invoice_id,
-        &sub,
-        &customer,
-        "subscription_create",
-        now,
-        |p| {
-            st.store
-                .get_kind("product", p)
-                .and_then(|o| o["name"].as_str())
-                .map(str::to_string)
+        &subscriptions::Start {
+            customer: &customer,
+            items: &items,
+            default_payment_method: p.nonempty("default_payment_method")?,
+            metadata,
+            description,
+            trial_end,
+            cancel_at_period_end,
+            now,
         },
     );
-    invoice["test_clock"] = customer["test_clock"].clone();
-    if trial_end.is_some() {
-        zero_invoice(&mut invoice);
-    }
-    st.store.put(invoice.clone());
-    st.emit(&c.request, "invoice.created", invoice.clone(), None);
-    billing::finalize(&mut st, &c.request, &invoice_id);
-    let mut follow = None;
-    if total == 0 {
-        billing::mark_paid(&mut st, &c.request, &invoice_id, now);
-    } else if charge_now {
-        let pm = pm.unwrap_or_default();
-        let (_, payment) = billing::charge_invoice(&mut st, &c.request, &invoice_id, &pm)?;
-        follow = payment;
+    let sub_id = sub["id"].as_str().unwrap_or_default().to_string();
+    if total == 0 || charge_now {
+        let attempt = invoices::collect(
+            &mut st,
+            &c.request,
+            &invoice_id,
+            pm.as_deref(),
+            Collection::OnRequest,
+        )?;
+        if let Some(payment) = &attempt.payment {
+            follow_up::run(&mut st, payment);
+        }
     } else {
         // default_incomplete: a payment intent awaiting confirmation by the client.
+        invoices::finalize(&mut st, &c.request, &invoice_id);
         payments::new_payment_intent(
             &mut st,
             &c.request,
@@ -301,44 +265,12 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
             },
         )?;
     }
-    if let Some(payment) = &follow {
-        payments::follow_up(&mut st, payment);
-    }
     st.store
         .get_kind("subscription", &sub_id)
         .cloned()
         .ok_or_else(|| StripeError::Api {
             message: "subscription vanished".into(),
         })
-}
-
-/// Makes a subscription's first invoice a free trial invoice (every amount 0).
-fn zero_invoice(invoice: &mut Value) {
-    if let Some(lines) = invoice["lines"]["data"].as_array_mut() {
-        for line in lines {
-            line["amount"] = json!(0);
-            line["subtotal"] = json!(0);
-            let d = line["description"].as_str().unwrap_or_default().to_string();
-            // Stripe words it "Trial period for <product>"; keep the quantity prefix.
-            line["description"] = json!(format!(
-                "Trial period for {}",
-                d.split(" × ")
-                    .nth(1)
-                    .and_then(|r| r.split(" (at ").next())
-                    .unwrap_or("Subscription")
-            ));
-        }
-    }
-    for f in [
-        "amount_due",
-        "amount_remaining",
-        "subtotal",
-        "subtotal_excluding_tax",
-        "total",
-        "total_excluding_tax",
-    ] {
-        invoice[f] = json!(0);
-    }
 }
 
 /// Applies `items[…]` of an update: `{id, price?, quantity?, deleted?}` changes or removes
@@ -425,21 +357,10 @@ fn apply_items(st: &AccountState, p: &Params, sub: &mut Value) -> Result<(), Str
                 let (start, end) = period
                     .clone()
                     .unwrap_or_else(|| (json!(now), json!(objects::period_end(&pr, now))));
-                data.push(json!({
-                    "id": new_id("si_"),
-                    "object": "subscription_item",
-                    "billing_thresholds": null,
-                    "created": now,
-                    "current_period_end": end,
-                    "current_period_start": start,
-                    "discounts": [],
-                    "metadata": it.metadata("metadata", &json!({}))?.unwrap_or(json!({})),
-                    "plan": objects::plan_of(&pr),
-                    "price": pr,
-                    "quantity": qty.unwrap_or(1),
-                    "subscription": sub_id,
-                    "tax_rates": [],
-                }));
+                let mut item =
+                    objects::subscription_item(&sub_id, &pr, qty.unwrap_or(1), (start, end), now);
+                item["metadata"] = it.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
+                data.push(item);
             }
         }
     }
@@ -455,13 +376,13 @@ fn apply_items(st: &AccountState, p: &Params, sub: &mut Value) -> Result<(), Str
 }
 
 /// `GET /v1/subscriptions/{id}`
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "subscription")
 }
 
 /// `GET /v1/subscriptions` (filters: `customer`, `price`, `status`; by default canceled
 /// subscriptions are left out, `status=all` includes them, as on Stripe).
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     let mut allowed = LIST_PARAMS.to_vec();
     allowed.extend(["customer", "price", "status", "collection_method"]);
@@ -515,7 +436,7 @@ fn period_end(sub: &Value) -> Value {
 }
 
 /// `POST /v1/subscriptions/{id}`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "cancel_at_period_end",
@@ -594,21 +515,12 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
     }
-    if new != old {
-        let prev = previous_attributes(&old, &new);
-        st.store.put(new.clone());
-        st.emit(
-            &c.request,
-            "customer.subscription.updated",
-            new.clone(),
-            Some(prev),
-        );
-    }
+    subscriptions::record_update(&mut st, &c.request, &old, &new);
     Ok(new)
 }
 
 /// `DELETE /v1/subscriptions/{id}`: cancel now → `customer.subscription.deleted`.
-pub fn cancel(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn cancel(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["invoice_now", "prorate", "cancellation_details"])?;
     let mut st = c.account.lock();
@@ -625,20 +537,8 @@ pub fn cancel(c: &Call) -> Result<Value, StripeError> {
         });
     }
     let now = st.now_for_customer(old["customer"].as_str().unwrap_or_default());
-    let mut new = old;
-    new["status"] = json!("canceled");
-    new["canceled_at"] = json!(now);
-    new["ended_at"] = json!(now);
-    new["cancellation_details"]["reason"] = json!("cancellation_requested");
-    if let Some(v) = p.nonempty("cancellation_details[comment]")? {
-        new["cancellation_details"]["comment"] = json!(v);
-    }
-    st.store.put(new.clone());
-    st.emit(
-        &c.request,
-        "customer.subscription.deleted",
-        new.clone(),
-        None,
-    );
-    Ok(new)
+    let comment = p.nonempty("cancellation_details[comment]")?;
+    Ok(subscriptions::cancel_now(
+        &mut st, &c.request, old, now, comment,
+    ))
 }

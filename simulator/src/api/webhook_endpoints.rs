@@ -2,16 +2,15 @@
 //! update (`url`, `enabled_events`, `disabled`, …), delete, list. Each endpoint gets its own
 //! ordered delivery queue.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 
 use crate::api::{list_kind, retrieve_kind};
+use crate::engine::webhook_endpoints;
 use crate::error::StripeError;
-use crate::ids::{new_id, random_base62};
+use crate::ids::new_id;
 use crate::params::Params;
 use crate::pipeline::Call;
-use crate::webhooks::delivery::spawn_worker;
+use crate::secrets::DEFAULT_ROLL_WINDOW_SECS;
 
 const CREATE_PARAMS: &[&str] = &[
     "url",
@@ -31,9 +30,9 @@ const UPDATE_PARAMS: &[&str] = &[
     "secret_expires_in",
 ];
 
-/// Event types an endpoint may subscribe to (the ones this simulator emits now or in the
-/// planned issues, plus common neighbours). Unknown types are refused, as on Stripe.
-pub const KNOWN_EVENT_TYPES: &[&str] = &[
+/// Event types an endpoint may subscribe to (the ones this simulator emits, plus common
+/// neighbours a receiver may already list). Unknown types are refused, as on Stripe.
+pub(crate) const KNOWN_EVENT_TYPES: &[&str] = &[
     "charge.captured",
     "charge.dispute.closed",
     "charge.dispute.created",
@@ -162,7 +161,7 @@ fn check_url(url: &str) -> Result<(), StripeError> {
 }
 
 /// `POST /v1/webhook_endpoints`
-pub fn create(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     let url = p.required("url")?;
@@ -170,7 +169,7 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
     let events = enabled_events(p, true)?.unwrap_or_default();
     let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
     let id = new_id("we_");
-    let secret = format!("whsec_{}", random_base62(32));
+    let secret = webhook_endpoints::new_secret();
     let obj = json!({
         "id": id,
         "object": "webhook_endpoint",
@@ -184,23 +183,21 @@ pub fn create(c: &Call) -> Result<Value, StripeError> {
         "status": "enabled",
         "url": url,
     });
-    let queue = spawn_worker(c.app.clone(), Arc::downgrade(&c.account), id.clone());
     let mut st = c.account.lock();
     st.store.put(obj.clone());
-    st.webhook_secrets.insert(id.clone(), secret.clone());
-    st.endpoint_queues.insert(id, queue);
+    st.secrets.set(&id, secret.clone());
     let mut shown = obj;
     shown["secret"] = json!(secret);
     Ok(shown)
 }
 
 /// `GET /v1/webhook_endpoints/{id}` (no secret)
-pub fn retrieve(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "webhook_endpoint")
 }
 
 /// `POST /v1/webhook_endpoints/{id}`
-pub fn update(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(UPDATE_PARAMS)?;
     if let Some(u) = p.nonempty("url")? {
@@ -236,8 +233,8 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
         Some(secret) => {
             let window = p
                 .int("secret_expires_in")?
-                .unwrap_or(crate::webhooks::secrets::DEFAULT_ROLL_WINDOW_SECS);
-            Some(crate::webhooks::secrets::roll(
+                .unwrap_or(DEFAULT_ROLL_WINDOW_SECS);
+            Some(webhook_endpoints::roll_secret(
                 &mut st,
                 c.id(),
                 Some(secret),
@@ -255,20 +252,19 @@ pub fn update(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `DELETE /v1/webhook_endpoints/{id}`
-pub fn delete(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn delete(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     if st.store.get_kind("webhook_endpoint", c.id()).is_none() {
         return Err(StripeError::missing("webhook_endpoint", c.id()));
     }
     st.store.remove(c.id());
-    st.webhook_secrets.remove(c.id());
-    // Dropping the sender ends the endpoint's worker once its queue is drained.
-    st.endpoint_queues.remove(c.id());
+    // Delivery ends the endpoint's worker once its queue is drained.
+    st.secrets.remove(c.id());
     Ok(json!({"id": c.id(), "object": "webhook_endpoint", "deleted": true}))
 }
 
 /// `GET /v1/webhook_endpoints`
-pub fn list(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     list_kind(c, "webhook_endpoint", "/v1/webhook_endpoints", &[])
 }

@@ -1,5 +1,6 @@
 //! `POST /_sim/trigger {event}`: makes a named event happen the way `stripe trigger` does —
-//! by creating the objects it needs through the simulator's own API and flows, so the event
+//! by creating the objects it needs through the simulator's own flows (the domain layer the
+//! API handlers call too), so the event
 //! arrives with its real neighbours (a subscription's `invoice.paid` comes with the whole
 //! Checkout sequence). Each trigger uses fresh objects (product, price, customer).
 //!
@@ -16,15 +17,15 @@
 
 use serde_json::{Value, json};
 
-use crate::api::{checkout, disputes, prices, products, refunds, subscriptions};
-use crate::checkout_flow::{PaymentInput, complete};
+use crate::account::{SessionItem, SessionSubscriptionData};
+use crate::engine::catalog::{self, NewPrice, NewProduct};
+use crate::engine::checkout::{self, NewSession, PaymentInput, complete};
+use crate::engine::{customers, disputes, payments, refunds, subscriptions, test_clocks};
 use crate::error::StripeError;
-use crate::params::Params;
-use crate::pipeline::{Call, Handler};
-use crate::time::test_clocks;
+use crate::pipeline::Call;
 
 /// Event types `/_sim/trigger` knows.
-pub const TRIGGERS: &[&str] = &[
+pub(crate) const TRIGGERS: &[&str] = &[
     "checkout.session.completed",
     "customer.created",
     "customer.subscription.created",
@@ -51,16 +52,6 @@ pub const TRIGGERS: &[&str] = &[
     "radar.early_fraud_warning.updated",
 ];
 
-fn invoke(c: &Call, h: Handler, id: Option<&str>, params: Value) -> Result<Value, StripeError> {
-    h(&Call {
-        app: c.app.clone(),
-        account: c.account.clone(),
-        params: Params(params),
-        id: id.map(str::to_string),
-        request: c.request.clone(),
-    })
-}
-
 fn id_of(v: &Value) -> String {
     v["id"].as_str().unwrap_or_default().to_string()
 }
@@ -75,30 +66,57 @@ struct Subscribed {
 }
 
 fn subscribe(c: &Call, card: &str, customer: Option<&str>) -> Result<Subscribed, StripeError> {
-    let product = invoke(
-        c,
-        products::create,
-        None,
-        json!({"name": "Triggered product"}),
-    )?;
-    let price = invoke(
-        c,
-        prices::create,
-        None,
-        json!({"product": id_of(&product), "unit_amount": "2000", "currency": "usd",
-               "recurring": {"interval": "month"}}),
-    )?;
-    let mut params = json!({
-        "mode": "subscription",
-        "line_items": [{"price": id_of(&price), "quantity": "1"}],
-        "success_url": "https://example.com/success?session={CHECKOUT_SESSION_ID}",
-    });
-    if let Some(cu) = customer {
-        params["customer"] = json!(cu);
-    } else {
-        params["customer_email"] = json!("trigger@example.com");
-    }
-    let session = invoke(c, checkout::create, None, params)?;
+    let session = {
+        let mut st = c.account.lock();
+        let req = &c.request;
+        let product = catalog::create_product(&mut st, req, NewProduct::named("Triggered product"));
+        let price = catalog::create_price(
+            &mut st,
+            req,
+            NewPrice {
+                product: &id_of(&product),
+                currency: "usd",
+                unit_amount: 2000,
+                recurring: json!({"interval": "month", "interval_count": 1, "meter": null,
+                                  "trial_period_days": null, "usage_type": "licensed"}),
+                metadata: json!({}),
+                lookup_key: None,
+                transfer_lookup_key: false,
+                active: true,
+                nickname: None,
+                tax_behavior: "unspecified",
+            },
+        )?;
+        let now = st.now();
+        checkout::create_session(
+            &mut st,
+            &c.app.base_url,
+            NewSession {
+                items: vec![SessionItem {
+                    price: id_of(&price),
+                    quantity: 1,
+                }],
+                total: 2000,
+                currency: Some("usd".into()),
+                customer,
+                customer_email: customer.is_none().then_some("trigger@example.com"),
+                client_reference_id: None,
+                success_url: "https://example.com/success?session={CHECKOUT_SESSION_ID}",
+                cancel_url: None,
+                metadata: json!({}),
+                now,
+                expires_at: now + checkout::SESSION_TTL,
+                allow_promotion_codes: None,
+                billing_address_collection: None,
+                locale: None,
+                subscription_data: SessionSubscriptionData {
+                    metadata: json!({}),
+                    description: None,
+                },
+            },
+        )
+    };
+    c.app.index_session(&id_of(&session), c.account.clone());
     let session_id = id_of(&session);
     c.account.lock().delivery.new_flow();
     let done = complete(
@@ -140,7 +158,7 @@ fn dispute_of(c: &Call, charge: &str) -> Option<String> {
 
 /// `POST /_sim/trigger {event}` → `{"object":"sim.trigger","event","events":[evt ids of
 /// that type],"objects":{customer, subscription, invoice, charge, checkout_session, …}}`.
-pub fn trigger(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn trigger(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["event"])?;
     let event = p.required("event")?.to_string();
@@ -160,38 +178,43 @@ pub fn trigger(c: &Call) -> Result<Value, StripeError> {
     };
     match event.as_str() {
         "invoice.payment_failed" | "charge.failed" | "payment_intent.payment_failed" => {
-            let now = c.account.lock().now();
-            let clock = invoke(
-                c,
-                test_clocks::create,
-                None,
-                json!({"frozen_time": now.to_string(), "name": "trigger"}),
-            )?;
-            let clock_id = id_of(&clock);
-            let customer = invoke(
-                c,
-                crate::api::customers::create,
-                None,
-                json!({"email": "failing@example.com", "test_clock": clock_id}),
-            )?;
-            let cus = id_of(&customer);
+            let (now, clock_id, cus) = {
+                let mut st = c.account.lock();
+                let now = st.now();
+                let clock = test_clocks::create(&mut st, &c.request, now, Some("trigger"));
+                let clock_id = id_of(&clock);
+                let customer = customers::insert_with_clock(
+                    &mut st,
+                    &c.request,
+                    Some("failing@example.com"),
+                    None,
+                    None,
+                    None,
+                    json!({}),
+                    Some((&clock_id, now)),
+                );
+                (now, clock_id, id_of(&customer))
+            };
             let s = subscribe(c, "4242424242424242", Some(&cus))?;
             let target = {
                 let mut st = c.account.lock();
-                crate::payments::set_customer_override(&mut st, &cus, Some(true));
+                payments::set_customer_override(&mut st, &cus, Some(true));
                 let end = st
                     .store
                     .get_kind("subscription", &s.subscription)
-                    .and_then(crate::time::scheduler::period_end)
+                    .and_then(crate::objects::subscription_period_end)
                     .unwrap_or(now);
                 end + st.time.settings.finalize_after_secs + 1
             };
-            invoke(
-                c,
-                test_clocks::advance,
-                Some(&clock_id),
-                json!({"frozen_time": target.to_string()}),
-            )?;
+            {
+                let mut st = c.account.lock();
+                let clock = st
+                    .store
+                    .get_kind(test_clocks::KIND, &clock_id)
+                    .cloned()
+                    .unwrap_or_default();
+                test_clocks::advance(&mut st, &c.request, clock, target);
+            }
             put("test_clock", &clock_id);
             put("customer", &cus);
             put("subscription", &s.subscription);
@@ -214,15 +237,23 @@ pub fn trigger(c: &Call) -> Result<Value, StripeError> {
             let dp = dispute_of(c, &charge).ok_or_else(|| StripeError::Api {
                 message: "the dispute card did not open a dispute".into(),
             })?;
-            if event == "charge.dispute.updated" {
-                invoke(
-                    c,
-                    disputes::update,
-                    Some(&dp),
-                    json!({"evidence": {"uncategorized_text": "Triggered evidence"}, "submit": "false"}),
-                )?;
-            } else if event == "charge.dispute.closed" {
-                invoke(c, disputes::close, Some(&dp), json!({}))?;
+            {
+                let mut st = c.account.lock();
+                let old = st
+                    .store
+                    .get_kind("dispute", &dp)
+                    .cloned()
+                    .unwrap_or_default();
+                if event == "charge.dispute.updated" {
+                    // Evidence staged, not submitted.
+                    let mut new = old.clone();
+                    new["evidence"]["uncategorized_text"] = json!("Triggered evidence");
+                    new["evidence_details"]["has_evidence"] = json!(true);
+                    disputes::update(&mut st, &c.request, &old, new, false);
+                } else if event == "charge.dispute.closed" {
+                    // Conceded, as `POST /v1/disputes/{id}/close` does.
+                    disputes::close_as(&mut st, &c.request, old, "lost");
+                }
             }
             put("customer", &s.customer);
             put("subscription", &s.subscription);
@@ -241,7 +272,8 @@ pub fn trigger(c: &Call) -> Result<Value, StripeError> {
             let s = subscribe(c, card, None)?;
             let charge = s.charge.clone().unwrap_or_default();
             if event != "radar.early_fraud_warning.created" {
-                invoke(c, refunds::create, None, json!({"charge": charge}))?;
+                let mut st = c.account.lock();
+                refunds::refund(&mut st, &c.request, &charge, None, None, json!({}))?;
             }
             put("customer", &s.customer);
             put("subscription", &s.subscription);
@@ -249,15 +281,21 @@ pub fn trigger(c: &Call) -> Result<Value, StripeError> {
         }
         _ => {
             let s = subscribe(c, "4242424242424242", None)?;
-            if event == "customer.subscription.updated" {
-                invoke(
-                    c,
-                    subscriptions::update,
-                    Some(&s.subscription),
-                    json!({"metadata": {"triggered": "true"}}),
-                )?;
-            } else if event == "customer.subscription.deleted" {
-                invoke(c, subscriptions::cancel, Some(&s.subscription), json!({}))?;
+            {
+                let mut st = c.account.lock();
+                let old = st
+                    .store
+                    .get_kind("subscription", &s.subscription)
+                    .cloned()
+                    .unwrap_or_default();
+                if event == "customer.subscription.updated" {
+                    let mut new = old.clone();
+                    new["metadata"]["triggered"] = json!("true");
+                    subscriptions::record_update(&mut st, &c.request, &old, &new);
+                } else if event == "customer.subscription.deleted" {
+                    let now = st.now_for_customer(&s.customer);
+                    subscriptions::cancel_now(&mut st, &c.request, old, now, None);
+                }
             }
             put("customer", &s.customer);
             put("subscription", &s.subscription);

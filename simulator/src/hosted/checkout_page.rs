@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 
 use crate::app::App;
-use crate::checkout_flow::{PaymentInput, complete};
+use crate::engine::checkout::{PaymentInput, complete};
 use crate::error::StripeError;
 use crate::form;
 use crate::hosted::html::{escape, page, safe_href};
@@ -28,7 +28,7 @@ struct View {
 fn load(app: &App, id: &str) -> Option<View> {
     let account = app.session_account(id)?;
     let mut st = account.lock();
-    crate::api::checkout::expire_if_due(&mut st, id);
+    crate::engine::checkout::expire_if_due(&mut st, id);
     let session = st.store.get_kind("checkout.session", id)?.clone();
     let currency = session["currency"].as_str().unwrap_or("usd").to_string();
     let mut interval = String::new();
@@ -154,7 +154,7 @@ fn render(view: &View, error: Option<&str>, card_value: &str) -> String {
 }
 
 /// `GET /c/pay/{id}`
-pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+pub(crate) async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     match load(&app, &id) {
         Some(view) => Html(render(&view, None, "")).into_response(),
         None => not_found(),
@@ -162,7 +162,11 @@ pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> Respon
 }
 
 /// `POST /c/pay/{id}` with form fields `card_number` (and optional `email`, `exp`, `cvc`).
-pub async fn pay(State(app): State<Arc<App>>, Path(id): Path<String>, body: Bytes) -> Response {
+pub(crate) async fn pay(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
     let Some(account) = app.session_account(&id) else {
         return not_found();
     };

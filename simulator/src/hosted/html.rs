@@ -1,7 +1,7 @@
 //! HTML escaping and the page frame shared by hosted pages.
 
 /// Escapes text for HTML element content and double-quoted attribute values.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -17,13 +17,13 @@ pub fn escape(s: &str) -> String {
 }
 
 /// Whether a URL is safe to put in an `href` (http/https only; no `javascript:`).
-pub fn safe_href(url: &str) -> bool {
+pub(crate) fn safe_href(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// A complete page: `title` (escaped here) and an already-escaped `body`.
-pub fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en">

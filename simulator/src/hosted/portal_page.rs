@@ -6,28 +6,19 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use serde_json::Value;
 
 use crate::app::App;
-use crate::clock::date_of;
+use crate::engine::portal;
 use crate::error::StripeError;
 use crate::form;
 use crate::hosted::html::{escape, page, safe_href};
-use crate::hosted::portal;
 use crate::objects::money;
-
-/// The portal page routes.
-pub fn router() -> Router<Arc<App>> {
-    Router::new()
-        .route("/p/session/{id}", get(show))
-        .route("/p/session/{id}/{action}", post(act))
-}
+use crate::time::clock::date_of;
 
 fn not_found() -> Response {
     (
@@ -98,7 +89,7 @@ fn render(app: &App, id: &str, notice: Option<&str>, error: Option<&str>) -> Opt
     for sub in &subs {
         let sub_id = sub["id"].as_str().unwrap_or_default();
         let price = &sub["items"]["data"][0]["price"];
-        let end = crate::time::scheduler::period_end(sub).unwrap_or(0);
+        let end = crate::objects::subscription_period_end(sub).unwrap_or(0);
         body.push_str(&format!(
             "<section aria-label=\"Subscription {sid}\">\n<p><strong>{label}</strong> <span class=\"status\">({status})</span></p>\n",
             sid = escape(sub_id),
@@ -203,7 +194,7 @@ fn render(app: &App, id: &str, notice: Option<&str>, error: Option<&str>) -> Opt
 }
 
 /// `GET /p/session/{id}` (`?done=` shows a notice after an action).
-pub async fn show(
+pub(crate) async fn show(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     Query(q): Query<std::collections::HashMap<String, String>>,
@@ -222,7 +213,7 @@ pub async fn show(
 
 /// `POST /p/session/{id}/{cancel|update_card|switch_plan}` with form fields
 /// (`subscription`, `card_number`, `price`).
-pub async fn act(
+pub(crate) async fn act(
     State(app): State<Arc<App>>,
     Path((id, action)): Path<(String, String)>,
     body: Bytes,

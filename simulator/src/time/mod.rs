@@ -2,30 +2,21 @@
 //! `AccountState::clock_offset`), and Stripe test clocks (`clock_…`) give the customers
 //! created on them a clock of their own.
 //!
-//! Advancing a clock runs everything that falls due, in time order ([`scheduler`]):
-//! renewals and their invoices, payment retries, trials ending, subscriptions ending at
-//! period end, checkout sessions expiring ([`renewals`]). Each due job runs with the
-//! account's "now" set to its own instant, so objects and events carry simulated times.
-//! [`test_clocks`] serves `/v1/test_helpers/test_clocks`.
+//! This module is the clock itself: the wall clock and calendar arithmetic ([`clock`]) and
+//! the per-account time settings and bookkeeping ([`TimeState`]). It depends on nothing
+//! else in the crate. Advancing a clock runs what falls due, which is billing work and so
+//! lives in the domain layer (`engine/scheduler.rs`, `engine/renewals.rs`).
 
-pub mod renewals;
-pub mod scheduler;
-pub mod test_clocks;
+pub mod clock;
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-
-use axum::Router;
 use serde::Serialize;
-
-use crate::account::AccountState;
-use crate::app::App;
+use std::collections::{HashMap, HashSet};
 
 /// What happens to a subscription when the last payment retry of an invoice fails
 /// (Stripe's "Manage failed payments" setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FinalFailure {
+pub(crate) enum FinalFailure {
     /// `canceled` (`customer.subscription.deleted`, reason `payment_failed`).
     #[default]
     Cancel,
@@ -37,7 +28,7 @@ pub enum FinalFailure {
 
 impl FinalFailure {
     /// Parses `cancel`, `unpaid`, `past_due`.
-    pub fn parse(s: &str) -> Option<FinalFailure> {
+    pub(crate) fn parse(s: &str) -> Option<FinalFailure> {
         Some(match s {
             "cancel" => FinalFailure::Cancel,
             "unpaid" => FinalFailure::Unpaid,
@@ -49,15 +40,15 @@ impl FinalFailure {
 
 /// Per-account renewal settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RenewalSettings {
+pub(crate) struct RenewalSettings {
     /// Days between a failed attempt and the next retry, one entry per retry. Default
     /// `[1, 2, 4]`: three retries within seven days of the first attempt (Stripe's smart
-    /// retries are configurable; this default is the issue's).
-    pub retry_days: Vec<i64>,
+    /// retries are configurable; this default is the simulator's own choice).
+    pub(crate) retry_days: Vec<i64>,
     /// What the last failed retry does to the subscription.
-    pub after_final_failure: FinalFailure,
+    pub(crate) after_final_failure: FinalFailure,
     /// Seconds a renewal invoice stays draft before it is finalized and charged (Stripe: ~1 h).
-    pub finalize_after_secs: i64,
+    pub(crate) finalize_after_secs: i64,
 }
 
 impl Default for RenewalSettings {
@@ -72,40 +63,17 @@ impl Default for RenewalSettings {
 
 /// The time side of an account.
 #[derive(Debug, Default)]
-pub struct TimeState {
+pub(crate) struct TimeState {
     /// The simulated instant of the due job being run (read by `AccountState::now`).
-    pub now_override: Option<i64>,
+    pub(crate) now_override: Option<i64>,
     /// Retry schedule and the final-failure action.
-    pub settings: RenewalSettings,
+    pub(crate) settings: RenewalSettings,
     /// Subscriptions already sent `customer.subscription.trial_will_end` for their trial.
-    pub trial_notified: HashSet<String>,
+    pub(crate) trial_notified: HashSet<String>,
     /// Deleted test clocks (advancing one is a 400; retrieving it a 404).
-    pub deleted_clocks: HashSet<String>,
+    pub(crate) deleted_clocks: HashSet<String>,
     /// Per subscription, the period end whose `invoice.upcoming` was sent.
-    pub upcoming_sent: HashMap<String, i64>,
+    pub(crate) upcoming_sent: HashMap<String, i64>,
     /// The payment intent of each renewal invoice, confirmed again by retries.
-    pub invoice_payment_intents: HashMap<String, String>,
-}
-
-/// The test clock `customer` was created on, if any.
-pub fn customer_clock<'a>(st: &'a AccountState, customer: &str) -> Option<&'a str> {
-    st.store
-        .get_kind("customer", customer)
-        .and_then(|c| c["test_clock"].as_str())
-}
-
-/// `customer`'s time: its test clock's `frozen_time`, or the account's now.
-pub fn customer_now(st: &AccountState, customer: &str) -> i64 {
-    if let Some(t) = st.time.now_override {
-        return t;
-    }
-    customer_clock(st, customer)
-        .and_then(|clock| st.store.get_kind(test_clocks::KIND, clock))
-        .and_then(|c| c["frozen_time"].as_i64())
-        .unwrap_or_else(|| st.now())
-}
-
-/// The `/v1/test_helpers/test_clocks` routes.
-pub fn router() -> Router<Arc<App>> {
-    test_clocks::router()
+    pub(crate) invoice_payment_intents: HashMap<String, String>,
 }

@@ -1,24 +1,27 @@
-//! The delivery engine: one worker task per endpoint drains an ordered queue. Each time it
-//! wakes it takes the account lock once (so the whole flow that was being emitted is
-//! queued), drains what is queued, orders it by the account's delivery mode
+//! The delivery engine. Per account, a dispatcher drains the outbox into one ordered queue
+//! per endpoint; one worker task per endpoint drains its queue. Each time a worker wakes it
+//! takes the account lock once (so the whole flow that was drained is queued), takes what is
+//! queued, orders it by the account's delivery mode
 //! ([`super::modes`]) and makes the first attempts one by one. An attempt succeeds on any
 //! 2xx within the timeout; otherwise a separate task retries on the backoff schedule
 //! (re-signed with a fresh `t` each time) without holding up later events, and gives up after
 //! the last delay. Every attempt is logged on the account; `outstanding` counts what is owed
 //! so a quiescence call can wait for it.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::account::{Account, AccountState, EventRequest};
+use crate::account::Account;
 use crate::app::App;
-use crate::clock::wall_now;
-use crate::webhooks::modes::{self, DeliveryMode, Fault, SeededRng};
+use crate::outbox::DeliveryMode;
+use crate::outbox::DeliveryRecord;
+use crate::time::clock::wall_now;
+use crate::webhooks::job::DeliveryJob;
+use crate::webhooks::modes::{self, Fault, SeededRng};
 use crate::webhooks::signing;
 
 /// Default retry delays after a failed first attempt (fast, for tests).
@@ -31,7 +34,8 @@ pub const DEFAULT_RETRY_SCHEDULE: &[Duration] = &[
 ];
 
 /// Stripe's live-mode schedule (exponential backoff for up to three days). Stripe publishes
-/// only "up to 3 days with an exponential back off"; these exact delays are a guess [L].
+/// only "up to 3 days with an exponential back off"; these exact delays are a guess
+/// (see `simulator/docs/guesses.md`).
 pub const STRIPE_RETRY_SCHEDULE: &[Duration] = &[
     Duration::from_secs(60),
     Duration::from_secs(5 * 60),
@@ -46,107 +50,9 @@ pub const STRIPE_RETRY_SCHEDULE: &[Duration] = &[
 ];
 
 /// Default time an endpoint has to answer.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Characters of the response body kept in the log.
-pub const SNIPPET_LEN: usize = 200;
-
-/// One event owed to one endpoint.
-#[derive(Debug, Clone)]
-pub struct DeliveryJob {
-    /// `evt_…`
-    pub event_id: String,
-    /// `invoice.paid`, …
-    pub event_type: String,
-    /// `we_…`
-    pub endpoint_id: String,
-    /// The event JSON exactly as sent (same bytes on every attempt).
-    pub body: Arc<str>,
-    /// The flow the event belongs to (request id, or `auto_N`).
-    pub flow: String,
-    /// The account's delivery epoch when queued (a reset starts a new one).
-    pub epoch: u64,
-    /// When the event was queued (the `delayed` mode counts from here).
-    pub queued_at: Instant,
-    /// Set once any copy got a 2xx (`pending_webhooks` drops once).
-    pub delivered: Arc<AtomicBool>,
-    /// An injected duplicate.
-    pub copy: bool,
-}
-
-/// One delivery attempt, as shown by `GET /_sim/deliveries`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct DeliveryRecord {
-    /// `evt_…`
-    pub event_id: String,
-    /// Event type.
-    pub event_type: String,
-    /// `we_…`
-    pub endpoint_id: String,
-    /// 1 for the first attempt.
-    pub attempt: u32,
-    /// HTTP status, `None` when no response arrived.
-    pub status: Option<u16>,
-    /// Connection error or timeout, if any.
-    pub error: Option<String>,
-    /// Time to the response.
-    pub latency_ms: u64,
-    /// Start of the response body.
-    pub response_snippet: String,
-    /// Unix seconds (wall clock) of the attempt.
-    pub delivered_at: i64,
-    /// What the fault injector did, if anything (`drop_first`, `fail_first`).
-    pub fault: Option<String>,
-    /// Whether this is an injected duplicate (`duplicated` mode).
-    pub duplicate: bool,
-}
-
-impl DeliveryRecord {
-    /// Whether the attempt succeeded (any 2xx, and no injected fault).
-    pub fn succeeded(&self) -> bool {
-        self.error.is_none() && self.status.is_some_and(|s| (200..300).contains(&s))
-    }
-}
-
-/// Queues `event` to every endpoint in `targets` (called by `AccountState::emit` with the
-/// account locked). Serializes the event once, only if some endpoint wants it.
-pub fn enqueue(
-    st: &mut AccountState,
-    request: &EventRequest,
-    event_id: &str,
-    event_type: &str,
-    event: &Value,
-    targets: &[String],
-) {
-    if targets.is_empty() {
-        return;
-    }
-    let body: Arc<str> = Arc::from(event.to_string());
-    let flow = request
-        .id
-        .clone()
-        .unwrap_or_else(|| format!("auto_{}", st.delivery.flow_seq));
-    let now = Instant::now();
-    for endpoint_id in targets {
-        let Some(tx) = st.endpoint_queues.get(endpoint_id) else {
-            continue;
-        };
-        let job = DeliveryJob {
-            event_id: event_id.to_string(),
-            event_type: event_type.to_string(),
-            endpoint_id: endpoint_id.clone(),
-            body: body.clone(),
-            flow: flow.clone(),
-            epoch: st.delivery.epoch,
-            queued_at: now,
-            delivered: Arc::new(AtomicBool::new(false)),
-            copy: false,
-        };
-        // A closed queue means the endpoint is being deleted: nothing to deliver.
-        if tx.send(job).is_ok() {
-            st.delivery.outstanding += 1;
-        }
-    }
-}
+pub(crate) const SNIPPET_LEN: usize = 200;
 
 enum Outcome {
     Delivered,
@@ -168,8 +74,62 @@ fn finish(acct: &Account, job: &DeliveryJob, gave_up: bool) {
     }
 }
 
+/// Starts the delivery of one account: a task that, each time the account's state lock is
+/// released with events in its outbox, drains the outbox into one queue per endpoint, in
+/// emission order. It holds the lock while it queues, so the endpoints' workers see each
+/// drained flow whole. Called once per account, when the account is created.
+pub(crate) fn start(app: Arc<App>, account: &Arc<Account>) {
+    let weak = Arc::downgrade(account);
+    let account_id = account.id.clone();
+    let ready = account.outbox_ready.clone();
+    let mut shutdown = app.shutdown.clone();
+    tokio::spawn(async move {
+        let mut queues: HashMap<String, mpsc::UnboundedSender<DeliveryJob>> = HashMap::new();
+        let mut epoch = None;
+        loop {
+            tokio::select! {
+                _ = ready.notified() => {}
+                _ = shutdown.changed() => break,
+            }
+            let Some(acct) = weak.upgrade() else { break };
+            let mut st = acct.lock();
+            let events = st.delivery.outbox.drain();
+            // A reset starts a new epoch: the old workers end once their queues are dropped.
+            if epoch != Some(st.delivery.epoch) {
+                queues.clear();
+                epoch = Some(st.delivery.epoch);
+            }
+            // A deleted endpoint's worker ends once its queue is drained.
+            queues.retain(|id, _| st.store.get_kind("webhook_endpoint", id).is_some());
+            for ev in events {
+                for endpoint_id in &ev.targets {
+                    let tx = queues.entry(endpoint_id.clone()).or_insert_with(|| {
+                        spawn_worker(app.clone(), weak.clone(), endpoint_id.clone())
+                    });
+                    let job = DeliveryJob {
+                        event_id: ev.event_id.clone(),
+                        event_type: ev.event_type.clone(),
+                        endpoint_id: endpoint_id.clone(),
+                        body: ev.body.clone(),
+                        flow: ev.flow.clone(),
+                        epoch: ev.epoch,
+                        queued_at: ev.emitted_at,
+                        delivered: Arc::new(AtomicBool::new(false)),
+                        copy: false,
+                    };
+                    if tx.send(job).is_err() {
+                        // The worker is gone (shutdown): nothing will deliver this one.
+                        st.delivery.outstanding = st.delivery.outstanding.saturating_sub(1);
+                    }
+                }
+            }
+        }
+        tracing::debug!(account = %account_id, "outbox dispatcher stopped");
+    });
+}
+
 /// Starts the worker of one endpoint and returns its queue.
-pub fn spawn_worker(
+fn spawn_worker(
     app: Arc<App>,
     account: Weak<Account>,
     endpoint_id: String,
@@ -271,20 +231,10 @@ async fn attempt(
             return Outcome::Gone;
         }
         let endpoint = st.store.get_kind("webhook_endpoint", &job.endpoint_id);
-        match (endpoint, st.webhook_secrets.get(&job.endpoint_id)) {
-            (Some(we), Some(secret)) if we["status"] == "enabled" => {
-                // Old secrets still in their window sign first; the current one last.
-                let mut secrets: Vec<String> = st
-                    .delivery
-                    .rolled_secrets
-                    .get(&job.endpoint_id)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter(|r| r.expires_at > t)
-                    .map(|r| r.secret.clone())
-                    .collect();
-                secrets.push(secret.clone());
+        // Old secrets still in their window sign first; the current one last.
+        let secrets = st.secrets.signing(&job.endpoint_id, t);
+        match endpoint {
+            Some(we) if we["status"] == "enabled" && !secrets.is_empty() => {
                 Some((we["url"].as_str().unwrap_or_default().to_string(), secrets))
             }
             _ => None,
@@ -378,7 +328,7 @@ async fn attempt(
 
 /// Waits until the account owes no delivery (every due event delivered or given up) or
 /// `deadline` passes. Returns how many deliveries are still owed (0 = quiescent).
-pub async fn quiesce(account: &Account, deadline: Instant) -> usize {
+pub(crate) async fn quiesce(account: &Account, deadline: Instant) -> usize {
     loop {
         let n = account.lock().delivery.outstanding;
         if n == 0 || Instant::now() >= deadline {

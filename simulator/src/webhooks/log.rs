@@ -5,31 +5,31 @@ use serde::Serialize;
 
 use crate::account::Account;
 use crate::hosted::html::{escape, page};
-use crate::webhooks::delivery::DeliveryRecord;
+use crate::outbox::DeliveryRecord;
 
 /// The delivery of one event to one endpoint, over all its attempts.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct DeliverySummary {
+pub(crate) struct DeliverySummary {
     /// `evt_…`
-    pub event_id: String,
+    pub(crate) event_id: String,
     /// Event type.
-    pub event_type: String,
+    pub(crate) event_type: String,
     /// `we_…`
-    pub endpoint_id: String,
+    pub(crate) endpoint_id: String,
     /// Attempts so far (including injected duplicates).
-    pub attempts: u32,
+    pub(crate) attempts: u32,
     /// Status codes of the attempts, in order (`null` = no response).
-    pub statuses: Vec<Option<u16>>,
+    pub(crate) statuses: Vec<Option<u16>>,
     /// `delivered` (some attempt got a 2xx), `given_up` (retries exhausted) or `retrying`.
-    pub state: &'static str,
+    pub(crate) state: &'static str,
     /// Total latency of the attempts.
-    pub total_latency_ms: u64,
+    pub(crate) total_latency_ms: u64,
     /// Response snippet of the last attempt.
-    pub last_response: String,
+    pub(crate) last_response: String,
 }
 
 /// Attempts filtered by event and endpoint, oldest first.
-pub fn records(
+pub(crate) fn records(
     account: &Account,
     event_id: Option<&str>,
     endpoint_id: Option<&str>,
@@ -46,7 +46,7 @@ pub fn records(
 }
 
 /// One summary per (event, endpoint), in order of first attempt.
-pub fn summaries(account: &Account, records: &[DeliveryRecord]) -> Vec<DeliverySummary> {
+pub(crate) fn summaries(account: &Account, records: &[DeliveryRecord]) -> Vec<DeliverySummary> {
     let given_up = account.lock().delivery.given_up.clone();
     let mut out: Vec<DeliverySummary> = Vec::new();
     let mut index = std::collections::HashMap::<(String, String), usize>::new();
@@ -84,7 +84,7 @@ pub fn summaries(account: &Account, records: &[DeliveryRecord]) -> Vec<DeliveryS
 }
 
 /// The HTML page of the log.
-pub fn html(summaries: &[DeliverySummary], records: &[DeliveryRecord]) -> String {
+pub(crate) fn html(summaries: &[DeliverySummary], records: &[DeliveryRecord]) -> String {
     let mut body = String::from(
         "<h1>Webhook deliveries</h1>\n<h2>Per event and endpoint</h2>\n<table>\n<thead><tr><th>Event</th><th>Type</th><th>Endpoint</th><th>Attempts</th><th>Statuses</th><th>State</th></tr></thead>\n<tbody>\n",
     );

@@ -17,104 +17,22 @@
 //!
 //! `rate` (0–1, default 1) is the share of events a duplicating or fault mode picks.
 
-use std::time::Duration;
-
-use serde::Serialize;
-
-use crate::webhooks::delivery::DeliveryJob;
-
-/// How first attempts are sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryMode {
-    /// Emission order.
-    #[default]
-    Canonical,
-    /// Seeded shuffle within each flow.
-    Shuffled,
-    /// Each flow's events last first.
-    Reversed,
-    /// Chosen events sent twice.
-    Duplicated,
-    /// First attempts held back by `delay_ms`.
-    Delayed,
-    /// First attempt delivered but its answer dropped (connection closed).
-    DropFirst,
-    /// First attempt answered 500 by the fault injector.
-    FailFirst,
-}
-
-impl DeliveryMode {
-    /// Parses a mode name.
-    pub fn parse(s: &str) -> Option<DeliveryMode> {
-        Some(match s {
-            "canonical" => DeliveryMode::Canonical,
-            "shuffled" => DeliveryMode::Shuffled,
-            "reversed" => DeliveryMode::Reversed,
-            "duplicated" => DeliveryMode::Duplicated,
-            "delayed" => DeliveryMode::Delayed,
-            "drop_first" => DeliveryMode::DropFirst,
-            "fail_first" => DeliveryMode::FailFirst,
-            _ => return None,
-        })
-    }
-
-    /// All mode names.
-    pub const NAMES: &'static [&'static str] = &[
-        "canonical",
-        "shuffled",
-        "reversed",
-        "duplicated",
-        "delayed",
-        "drop_first",
-        "fail_first",
-    ];
-}
-
-/// Per-account delivery settings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeliverySettings {
-    /// The mode.
-    pub mode: DeliveryMode,
-    /// Seed of the mode's random choices.
-    pub seed: u64,
-    /// Share of events picked by `duplicated`, `drop_first`, `fail_first` (0–1).
-    pub rate: f64,
-    /// Hold-back of the `delayed` mode.
-    pub delay_ms: u64,
-    /// Retry delays overriding the simulator's (`None` = `SimOptions::retry_schedule`).
-    #[serde(skip)]
-    pub retry_schedule: Option<Vec<Duration>>,
-    /// Bumped on every change so workers reseed.
-    pub generation: u64,
-}
-
-impl Default for DeliverySettings {
-    fn default() -> Self {
-        DeliverySettings {
-            mode: DeliveryMode::Canonical,
-            seed: 0,
-            rate: 1.0,
-            delay_ms: 500,
-            retry_schedule: None,
-            generation: 0,
-        }
-    }
-}
+use crate::outbox::{DeliveryMode, DeliverySettings};
+use crate::webhooks::job::DeliveryJob;
 
 /// A small seeded generator (SplitMix64): the same seed gives the same choices on every
 /// platform and with any version of the `rand` crate.
 #[derive(Debug, Clone)]
-pub struct SeededRng(u64);
+pub(crate) struct SeededRng(u64);
 
 impl SeededRng {
     /// A generator from `seed`.
-    pub fn new(seed: u64) -> SeededRng {
+    pub(crate) fn new(seed: u64) -> SeededRng {
         SeededRng(seed)
     }
 
     /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -123,12 +41,12 @@ impl SeededRng {
     }
 
     /// A number in `0..n` (`n` > 0).
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
 
     /// `true` with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         if p >= 1.0 {
             return true;
         }
@@ -139,7 +57,7 @@ impl SeededRng {
     }
 
     /// Fisher–Yates shuffle.
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+    pub(crate) fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             let j = self.below(i + 1);
             v.swap(i, j);
@@ -149,7 +67,7 @@ impl SeededRng {
 
 /// What the fault injector does to a first attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// Send, then drop the answer (connection closed).
     DropResponse,
     /// Do not send; answer 500 in the endpoint's place.
@@ -158,16 +76,16 @@ pub enum Fault {
 
 /// One first attempt to make.
 #[derive(Debug, Clone)]
-pub struct Planned {
+pub(crate) struct Planned {
     /// The delivery.
-    pub job: DeliveryJob,
+    pub(crate) job: DeliveryJob,
     /// A fault to inject, if any.
-    pub fault: Option<Fault>,
+    pub(crate) fault: Option<Fault>,
 }
 
 /// Orders a batch of jobs (consecutive jobs of one flow stay together) according to the
 /// mode. Returns the plan and the number of extra copies added (`duplicated`).
-pub fn plan(
+pub(crate) fn plan(
     batch: Vec<DeliveryJob>,
     settings: &DeliverySettings,
     rng: &mut SeededRng,

@@ -28,7 +28,7 @@ pub enum Interval {
 
 impl Interval {
     /// Parses Stripe's interval names.
-    pub fn parse(s: &str) -> Option<Interval> {
+    pub(crate) fn parse(s: &str) -> Option<Interval> {
         match s {
             "day" => Some(Interval::Day),
             "week" => Some(Interval::Week),
@@ -62,12 +62,12 @@ fn add_months(ts: i64, months: i64) -> i64 {
 }
 
 /// The calendar year of a Unix timestamp (UTC).
-pub fn year_of(ts: i64) -> i64 {
+pub(crate) fn year_of(ts: i64) -> i64 {
     civil_from_days(ts.div_euclid(86_400)).0
 }
 
 /// The UTC calendar date of a Unix timestamp as `YYYY-MM-DD`.
-pub fn date_of(ts: i64) -> String {
+pub(crate) fn date_of(ts: i64) -> String {
     let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
     format!("{y:04}-{m:02}-{d:02}")
 }

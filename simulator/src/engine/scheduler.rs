@@ -17,46 +17,21 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use crate::account::AccountState;
-use crate::time::renewals;
-
-/// Something that falls due at an instant.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Job {
-    /// `customer.subscription.trial_will_end`, three days before `trial_end`.
-    TrialWillEnd(String),
-    /// `invoice.upcoming`, three days before a renewal.
-    Upcoming(String),
-    /// A subscription reaches `cancel_at` (`cancel_at_period_end`) → deleted.
-    EndSubscription(String),
-    /// A subscription reaches the end of its period (or trial) → next period, draft invoice.
-    Renew(String),
-    /// A draft renewal invoice is finalized and charged.
-    Finalize(String),
-    /// An open invoice's `next_payment_attempt`.
-    Retry(String),
-    /// An open checkout session reaches `expires_at`.
-    ExpireSession(String),
-}
-
-/// Objects a job changed (asked again for their next job).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Touched {
-    /// `sub_…`
-    Subscription(String),
-    /// `in_…`
-    Invoice(String),
-}
+use crate::engine::renewals::{self, Job, Touched};
+use crate::objects::{
+    subscription_period_end as period_end, subscription_period_start as period_start,
+};
 
 /// What an advance did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ran {
+pub(crate) struct Ran {
     /// Due jobs run.
-    pub jobs: usize,
+    pub(crate) jobs: usize,
 }
 
 const TRIAL_WILL_END_BEFORE: i64 = 3 * 86_400;
 /// How long before a renewal `invoice.upcoming` is sent (Stripe's default setting, 3 days).
-pub const UPCOMING_BEFORE: i64 = 3 * 86_400;
+pub(crate) const UPCOMING_BEFORE: i64 = 3 * 86_400;
 
 fn customer_in_domain(st: &AccountState, customer: &Value, clock: Option<&str>) -> bool {
     let id = match customer {
@@ -64,29 +39,11 @@ fn customer_in_domain(st: &AccountState, customer: &Value, clock: Option<&str>) 
         Value::Object(o) => o.get("id").and_then(Value::as_str).unwrap_or_default(),
         _ => return clock.is_none(),
     };
-    crate::time::customer_clock(st, id) == clock
-}
-
-/// The earliest `current_period_end` of a subscription's items.
-pub fn period_end(sub: &Value) -> Option<i64> {
-    sub["items"]["data"]
-        .as_array()?
-        .iter()
-        .filter_map(|i| i["current_period_end"].as_i64())
-        .min()
-}
-
-/// The start of a subscription's current period.
-pub fn period_start(sub: &Value) -> Option<i64> {
-    sub["items"]["data"]
-        .as_array()?
-        .iter()
-        .filter_map(|i| i["current_period_start"].as_i64())
-        .min()
+    st.customer_clock(id) == clock
 }
 
 /// The next jobs of a subscription.
-pub fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job)> {
+pub(crate) fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job)> {
     let id = sub["id"].as_str().unwrap_or_default().to_string();
     let status = sub["status"].as_str().unwrap_or_default();
     if !matches!(status, "active" | "trialing" | "past_due") {
@@ -120,7 +77,7 @@ pub fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job)> {
 }
 
 /// The next job of an invoice.
-pub fn invoice_jobs(inv: &Value) -> Vec<(i64, Job)> {
+pub(crate) fn invoice_jobs(inv: &Value) -> Vec<(i64, Job)> {
     let id = inv["id"].as_str().unwrap_or_default().to_string();
     if inv["subscription"].as_str().is_none() && inv["parent"]["subscription_details"].is_null() {
         return Vec::new();
@@ -186,7 +143,7 @@ impl Queue {
 
 /// Runs every job of `clock`'s domain (`None` = the account clock) due at or before `to`,
 /// in time order. Does not move the clock itself.
-pub fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ran {
+pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ran {
     let mut q = Queue {
         heap: BinaryHeap::new(),
         seq: 0,
@@ -248,9 +205,9 @@ pub fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ran {
 
 /// Advances the account clock to `to` (Unix seconds, not before its current time), running
 /// everything due on the way.
-pub fn advance_account(st: &mut AccountState, to: i64) -> Ran {
+pub(crate) fn advance_account(st: &mut AccountState, to: i64) -> Ran {
     let ran = run_due(st, None, to);
-    st.clock_offset = to - crate::clock::wall_now();
+    st.clock_offset = to - crate::time::clock::wall_now();
     st.delivery.new_flow();
     ran
 }

@@ -6,7 +6,8 @@
 //!   stays `active`); cancel immediately → `customer.subscription.deleted`. The mode comes
 //!   from the portal configuration (`features.subscription_cancel.mode`);
 //! - update card → `payment_method.attached` + `customer.updated` (new
-//!   `invoice_settings.default_payment_method`); declining test cards are refused. Guess [L]:
+//!   `invoice_settings.default_payment_method`); declining test cards are refused. A guess
+//!   (`simulator/docs/guesses.md`):
 //!   subscriptions that name their own `default_payment_method` get the new card too
 //!   (`customer.subscription.updated`), so renewals and retries charge it;
 //! - switch plan between the configuration's prices (`features.subscription_update.products`)
@@ -17,26 +18,27 @@
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
-use crate::api::{payment_methods, previous_attributes};
 use crate::cards::{self, Behaviour, Decline};
+use crate::engine::payment_methods;
 use crate::error::StripeError;
 use crate::objects;
+use crate::objects::previous_attributes;
 
 const LIVE: &[&str] = &["active", "trialing", "past_due", "unpaid", "incomplete"];
 
 /// A portal session with its configuration.
 #[derive(Debug, Clone)]
-pub struct Portal {
+pub(crate) struct Portal {
     /// The `billing_portal.session`.
-    pub session: Value,
+    pub(crate) session: Value,
     /// Its `billing_portal.configuration` (all features on if it vanished).
-    pub config: Value,
+    pub(crate) config: Value,
     /// `cus_…`
-    pub customer: String,
+    pub(crate) customer: String,
 }
 
 /// Loads a portal session (404 if unknown).
-pub fn load(st: &AccountState, bps_id: &str) -> Result<Portal, StripeError> {
+pub(crate) fn load(st: &AccountState, bps_id: &str) -> Result<Portal, StripeError> {
     let session = st
         .store
         .get_kind("billing_portal.session", bps_id)
@@ -78,14 +80,14 @@ impl Portal {
     }
 
     /// `at_period_end` or `immediately`.
-    pub fn cancel_mode(&self) -> &str {
+    pub(crate) fn cancel_mode(&self) -> &str {
         self.config["features"]["subscription_cancel"]["mode"]
             .as_str()
             .unwrap_or("at_period_end")
     }
 
     /// Price ids the customer may switch to.
-    pub fn allowed_prices(&self) -> Vec<String> {
+    pub(crate) fn allowed_prices(&self) -> Vec<String> {
         self.config["features"]["subscription_update"]["products"]
             .as_array()
             .map(Vec::as_slice)
@@ -104,7 +106,7 @@ impl Portal {
 }
 
 /// The customer's subscriptions that are not over, oldest first.
-pub fn live_subscriptions(st: &AccountState, customer: &str) -> Vec<Value> {
+pub(crate) fn live_subscriptions(st: &AccountState, customer: &str) -> Vec<Value> {
     st.store
         .ids_of("subscription")
         .filter_map(|id| st.store.get(id))
@@ -136,7 +138,7 @@ fn pick_subscription(
 }
 
 /// What the portal shows, as JSON (the `/_sim` twin of the page).
-pub fn view(st: &AccountState, bps_id: &str) -> Result<Value, StripeError> {
+pub(crate) fn view(st: &AccountState, bps_id: &str) -> Result<Value, StripeError> {
     let portal = load(st, bps_id)?;
     let customer = st.store.get_kind("customer", &portal.customer).cloned();
     let invoices: Vec<Value> = st
@@ -179,7 +181,7 @@ fn emit_sub_update(st: &mut AccountState, old: &Value, new: &Value) {
 
 /// Cancels a subscription (at period end or immediately; `mode` overrides the
 /// configuration's). Returns the subscription.
-pub fn cancel(
+pub(crate) fn cancel(
     st: &mut AccountState,
     bps_id: &str,
     subscription: Option<&str>,
@@ -199,7 +201,7 @@ pub fn cancel(
                 return Ok(old);
             }
             new["cancel_at_period_end"] = json!(true);
-            new["cancel_at"] = json!(crate::time::scheduler::period_end(&old));
+            new["cancel_at"] = json!(crate::objects::subscription_period_end(&old));
             emit_sub_update(st, &old, &new);
         }
         "immediately" => {
@@ -224,7 +226,7 @@ pub fn cancel(
 }
 
 /// Adds a card and makes it the customer's default. Returns the payment method.
-pub fn update_card(
+pub(crate) fn update_card(
     st: &mut AccountState,
     bps_id: &str,
     card_number: &str,
@@ -263,7 +265,7 @@ pub fn update_card(
 }
 
 /// Switches a subscription's (first) item to `price`. Returns the subscription.
-pub fn switch_plan(
+pub(crate) fn switch_plan(
     st: &mut AccountState,
     bps_id: &str,
     subscription: Option<&str>,

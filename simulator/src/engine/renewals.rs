@@ -4,7 +4,7 @@
 //!   `customer.subscription.updated`; a draft invoice (`billing_reason=subscription_cycle`,
 //!   `automatically_finalizes_at` = +1 h) → `invoice.created`;
 //! - **finalize** an hour later → `invoice.finalized`, then the first payment attempt;
-//! - **payment attempt** (first or retry) through [`crate::payments`] with the subscription's
+//! - **payment attempt** (first or retry) through `invoices::collect` with the subscription's
 //!   (else the customer's) default payment method: success → `invoice.paid` +
 //!   `invoice.payment_succeeded` (and `past_due`/`unpaid` → `active`); failure →
 //!   `invoice.payment_failed` (`attempt_count`, `next_payment_attempt` from the retry
@@ -22,15 +22,46 @@
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
-use crate::api::previous_attributes;
+use crate::engine::invoices::{self, Collection};
+use crate::engine::{follow_up, subscriptions};
 use crate::ids::new_id;
 use crate::objects;
-use crate::payments::{self, PaymentRequest};
+use crate::objects::{
+    previous_attributes, subscription_period_end as period_end,
+    subscription_period_start as period_start,
+};
 use crate::time::FinalFailure;
-use crate::time::scheduler::{Job, Touched, period_start};
+
+/// Something that falls due at an instant.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Job {
+    /// `customer.subscription.trial_will_end`, three days before `trial_end`.
+    TrialWillEnd(String),
+    /// `invoice.upcoming`, three days before a renewal.
+    Upcoming(String),
+    /// A subscription reaches `cancel_at` (`cancel_at_period_end`) → deleted.
+    EndSubscription(String),
+    /// A subscription reaches the end of its period (or trial) → next period, draft invoice.
+    Renew(String),
+    /// A draft renewal invoice is finalized and charged.
+    Finalize(String),
+    /// An open invoice's `next_payment_attempt`.
+    Retry(String),
+    /// An open checkout session reaches `expires_at`.
+    ExpireSession(String),
+}
+
+/// Objects a job changed (asked again for their next job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Touched {
+    /// `sub_…`
+    Subscription(String),
+    /// `in_…`
+    Invoice(String),
+}
 
 /// Runs one due job at `at` (the account's now is already `at`).
-pub fn run(st: &mut AccountState, job: &Job, at: i64) -> Vec<Touched> {
+pub(crate) fn run(st: &mut AccountState, job: &Job, at: i64) -> Vec<Touched> {
     match job {
         Job::Renew(id) => renew(st, id, at),
         Job::Finalize(id) => finalize(st, id, at),
@@ -50,7 +81,7 @@ pub fn run(st: &mut AccountState, job: &Job, at: i64) -> Vec<Touched> {
         }
         Job::Upcoming(id) => upcoming(st, id, at),
         Job::ExpireSession(id) => {
-            crate::api::checkout::expire_if_due(st, id);
+            crate::engine::checkout::expire_if_due(st, id);
             Vec::new()
         }
     }
@@ -82,7 +113,7 @@ fn upcoming(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
     let Some(sub) = st.store.get_kind("subscription", sub_id).cloned() else {
         return Vec::new();
     };
-    let Some(end) = crate::time::scheduler::period_end(&sub) else {
+    let Some(end) = period_end(&sub) else {
         return Vec::new();
     };
     st.time.upcoming_sent.insert(sub_id.to_string(), end);
@@ -94,10 +125,7 @@ fn upcoming(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
         .cloned()
         .unwrap_or_else(|| json!({"id": customer_id}));
     let mut preview = objects::subscription_invoice("", &next, &customer, "upcoming", at, |p| {
-        st.store
-            .get_kind("product", p)
-            .and_then(|o| o["name"].as_str())
-            .map(str::to_string)
+        subscriptions::product_name(st, p)
     });
     // An upcoming invoice is a preview: it has no id and is never stored.
     preview["id"] = Value::Null;
@@ -140,12 +168,7 @@ fn renew(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
         &customer,
         "subscription_cycle",
         at,
-        |p| {
-            st.store
-                .get_kind("product", p)
-                .and_then(|o| o["name"].as_str())
-                .map(str::to_string)
-        },
+        |p| subscriptions::product_name(st, p),
     );
     // The invoice covers the period that just ended; its lines the new one.
     invoice["period_start"] = json!(period_start(&old).unwrap_or(at));
@@ -161,47 +184,23 @@ fn renew(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
 }
 
 fn finalize(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<Touched> {
-    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
+    if st.store.get_kind("invoice", invoice_id).is_none() {
         return Vec::new();
-    };
-    let customer_id = invoice["customer"].as_str().unwrap_or_default().to_string();
-    let (prefix, seq) = st
-        .store
-        .get_kind("customer", &customer_id)
-        .map(|c| {
-            (
-                c["invoice_prefix"].as_str().unwrap_or("SIM").to_string(),
-                c["next_invoice_sequence"].as_i64().unwrap_or(1),
-            )
-        })
-        .unwrap_or_else(|| ("SIM".into(), 1));
-    if let Some(c) = st.store.get_kind_mut("customer", &customer_id) {
-        c["next_invoice_sequence"] = json!(seq + 1);
     }
-    invoice["status"] = json!("open");
-    invoice["number"] = json!(format!("{prefix}-{seq:04}"));
-    invoice["effective_at"] = json!(at);
-    invoice["automatically_finalizes_at"] = Value::Null;
-    invoice["status_transitions"]["finalized_at"] = json!(at);
-    st.store.put(invoice.clone());
-    st.emit(&EventRequest::default(), "invoice.finalized", invoice, None);
+    invoices::finalize(st, &EventRequest::default(), invoice_id);
     attempt_payment(st, invoice_id, at)
 }
 
-fn subscription_of(invoice: &Value) -> Option<String> {
-    invoice["subscription"]
-        .as_str()
-        .or_else(|| invoice["parent"]["subscription_details"]["subscription"].as_str())
-        .map(str::to_string)
-}
-
-/// One payment attempt of an open subscription invoice (first attempt or retry).
-pub fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<Touched> {
+/// One payment attempt of an open subscription invoice (first attempt or retry), through
+/// `invoices::collect` under automatic collection, then the subscription's dunning: a
+/// failure makes an `active` subscription `past_due`, and after the last retry the account's
+/// final-failure setting applies.
+pub(crate) fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<Touched> {
     let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
         return Vec::new();
     };
     let req = EventRequest::default();
-    let Some(sub_id) = subscription_of(&invoice) else {
+    let Some(sub_id) = invoices::subscription_of(&invoice) else {
         return Vec::new();
     };
     let touched = vec![
@@ -231,92 +230,17 @@ pub fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<
         })
         .filter(|pm| st.store.get_kind("payment_method", pm).is_some())
         .map(str::to_string);
-    let amount = invoice["amount_remaining"]
-        .as_i64()
-        .unwrap_or_else(|| invoice["amount_due"].as_i64().unwrap_or(0));
-    let attempts = invoice["attempt_count"].as_i64().unwrap_or(0) + 1;
-    invoice["attempted"] = json!(true);
-    invoice["attempt_count"] = json!(attempts);
-
-    let payment = match (&pm, amount > 0) {
-        (_, false) => None,
-        (Some(pm), true) => {
-            let currency = invoice["currency"].as_str().unwrap_or("usd").to_string();
-            let existing = st
-                .time
-                .invoice_payment_intents
-                .get(invoice_id)
-                .cloned()
-                .filter(|pi| st.store.get_kind("payment_intent", pi).is_some());
-            let result = match existing {
-                Some(pi) => payments::confirm(st, &req, &pi, pm, at),
-                None => payments::charge(
-                    st,
-                    &req,
-                    &PaymentRequest {
-                        amount,
-                        currency: &currency,
-                        customer: Some(&customer_id),
-                        payment_method: pm,
-                        description: Some("Subscription update"),
-                        metadata: json!({}),
-                        now: at,
-                    },
-                ),
-            };
-            match result {
-                Ok(p) => {
-                    st.time
-                        .invoice_payment_intents
-                        .insert(invoice_id.to_string(), p.payment_intent_id().to_string());
-                    Some(Some(p))
-                }
-                // An unknown payment method cannot be charged: a failed attempt.
-                Err(_) => Some(None),
-            }
-        }
-        // No payment method: the attempt fails without a charge.
-        (None, true) => Some(None),
+    let Ok(attempt) = invoices::collect(st, &req, invoice_id, pm.as_deref(), Collection::Automatic)
+    else {
+        // Automatic collection turns every charge error into a failed attempt.
+        return touched;
     };
-    // None = nothing to charge; Some(None) = failed without a charge.
-    let succeeded = match &payment {
-        None => true,
-        Some(Some(p)) => p.succeeded(),
-        Some(None) => false,
-    };
-    if succeeded {
-        invoice["status"] = json!("paid");
-        invoice["amount_paid"] = invoice["amount_due"].clone();
-        invoice["amount_remaining"] = json!(0);
-        invoice["next_payment_attempt"] = Value::Null;
-        invoice["auto_advance"] = json!(false);
-        invoice["status_transitions"]["paid_at"] = json!(at);
-        invoice["webhooks_delivered_at"] = json!(at);
-        st.store.put(invoice.clone());
-        st.emit(&req, "invoice.paid", invoice.clone(), None);
-        st.emit(&req, "invoice.payment_succeeded", invoice, None);
-        if let Some(old) = sub
-            && matches!(old["status"].as_str(), Some("past_due" | "unpaid"))
-        {
-            let mut new = old.clone();
-            new["status"] = json!("active");
-            sub_updated(st, &old, new);
-        }
-        if let Some(Some(p)) = &payment {
-            payments::follow_up(st, p);
+    if attempt.paid {
+        if let Some(p) = &attempt.payment {
+            follow_up::run(st, p);
         }
         return touched;
     }
-    let retries_done = (attempts - 1).max(0) as usize;
-    let next = st
-        .time
-        .settings
-        .retry_days
-        .get(retries_done)
-        .map(|d| at + d * 86_400);
-    invoice["next_payment_attempt"] = json!(next);
-    st.store.put(invoice.clone());
-    st.emit(&req, "invoice.payment_failed", invoice, None);
     let Some(old) = sub else {
         return touched;
     };
@@ -325,7 +249,7 @@ pub fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<
         current["status"] = json!("past_due");
         sub_updated(st, &old, current.clone());
     }
-    if next.is_none() {
+    if attempt.invoice["next_payment_attempt"].is_null() {
         match st.time.settings.after_final_failure {
             FinalFailure::Cancel => {
                 let mut new = current.clone();
@@ -370,8 +294,8 @@ fn end_subscription(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched
 mod tests {
     use super::*;
     use crate::cards;
+    use crate::engine::scheduler::run_due;
     use crate::objects::NewSubscription;
-    use crate::time::scheduler::run_due;
 
     const T0: i64 = 1_780_000_000;
 
@@ -387,7 +311,7 @@ mod tests {
             "invoice_settings": {"default_payment_method": null}}),
         );
         let card = cards::resolve("4242424242424242").expect("card");
-        let pm = crate::api::payment_methods::insert(&mut st, &card, None, json!({}));
+        let pm = crate::engine::payment_methods::insert(&mut st, &card, None, json!({}));
         let pm_id = pm["id"].as_str().expect("pm").to_string();
         let items = [(price, 1)];
         let mut sub = objects::subscription(&NewSubscription {

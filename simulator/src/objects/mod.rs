@@ -3,14 +3,14 @@
 //! payment intent, charge. Pure functions of their inputs so Checkout, the subscriptions API
 //! and renewals build identical shapes.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::cards::ResolvedCard;
-use crate::clock::{Interval, add_interval, year_of};
 use crate::ids::{new_id, random_base62};
+use crate::time::clock::{Interval, add_interval, year_of};
 
 /// A card payment method attached to `customer`.
-pub fn payment_method(
+pub(crate) fn payment_method(
     card: &ResolvedCard,
     customer: Option<&str>,
     email: Option<&str>,
@@ -67,7 +67,7 @@ fn fingerprint(number: &str) -> String {
 }
 
 /// The legacy `plan` view of a recurring price, as subscription items still carry it.
-pub fn plan_of(price: &Value) -> Value {
+pub(crate) fn plan_of(price: &Value) -> Value {
     json!({
         "id": price["id"],
         "object": "plan",
@@ -92,7 +92,7 @@ pub fn plan_of(price: &Value) -> Value {
 }
 
 /// The end of the period that starts at `start` for a recurring `price`.
-pub fn period_end(price: &Value, start: i64) -> i64 {
+pub(crate) fn period_end(price: &Value, start: i64) -> i64 {
     let interval = price["recurring"]["interval"]
         .as_str()
         .and_then(Interval::parse)
@@ -101,50 +101,81 @@ pub fn period_end(price: &Value, start: i64) -> i64 {
     add_interval(start, interval, count)
 }
 
+/// The earliest `current_period_end` of a subscription's items.
+pub(crate) fn subscription_period_end(sub: &Value) -> Option<i64> {
+    sub["items"]["data"]
+        .as_array()?
+        .iter()
+        .filter_map(|i| i["current_period_end"].as_i64())
+        .min()
+}
+
+/// The start of a subscription's current period.
+pub(crate) fn subscription_period_start(sub: &Value) -> Option<i64> {
+    sub["items"]["data"]
+        .as_array()?
+        .iter()
+        .filter_map(|i| i["current_period_start"].as_i64())
+        .min()
+}
+
 /// Inputs of a new subscription.
 #[derive(Debug, Clone)]
-pub struct NewSubscription<'a> {
+pub(crate) struct NewSubscription<'a> {
     /// `sub_…` (chosen by the caller so the invoice can refer to it first).
-    pub id: &'a str,
+    pub(crate) id: &'a str,
     /// `cus_…`
-    pub customer: &'a str,
+    pub(crate) customer: &'a str,
     /// (price object, quantity) per item.
-    pub items: &'a [(Value, i64)],
+    pub(crate) items: &'a [(Value, i64)],
     /// `pm_…`
-    pub default_payment_method: Option<&'a str>,
+    pub(crate) default_payment_method: Option<&'a str>,
     /// `in_…` of the first invoice.
-    pub latest_invoice: Option<&'a str>,
+    pub(crate) latest_invoice: Option<&'a str>,
     /// Subscription metadata.
-    pub metadata: Value,
+    pub(crate) metadata: Value,
     /// Subscription description.
-    pub description: Option<&'a str>,
+    pub(crate) description: Option<&'a str>,
     /// Status (`incomplete` until the first invoice is paid).
-    pub status: &'a str,
+    pub(crate) status: &'a str,
     /// Current time; the first period starts here.
-    pub now: i64,
+    pub(crate) now: i64,
+}
+
+/// A subscription item (no metadata) for `price` × `quantity` over `period`
+/// (start, end) — the one place items are built, at creation and when an update adds one.
+pub(crate) fn subscription_item(
+    subscription: &str,
+    price: &Value,
+    quantity: i64,
+    period: (Value, Value),
+    now: i64,
+) -> Value {
+    json!({
+        "id": new_id("si_"),
+        "object": "subscription_item",
+        "billing_thresholds": null,
+        "created": now,
+        "current_period_end": period.1,
+        "current_period_start": period.0,
+        "discounts": [],
+        "metadata": {},
+        "plan": plan_of(price),
+        "price": price,
+        "quantity": quantity,
+        "subscription": subscription,
+        "tax_rates": [],
+    })
 }
 
 /// A subscription with its items and their periods.
-pub fn subscription(s: &NewSubscription<'_>) -> Value {
+pub(crate) fn subscription(s: &NewSubscription<'_>) -> Value {
     let items: Vec<Value> = s
         .items
         .iter()
         .map(|(price, qty)| {
-            json!({
-                "id": new_id("si_"),
-                "object": "subscription_item",
-                "billing_thresholds": null,
-                "created": s.now,
-                "current_period_end": period_end(price, s.now),
-                "current_period_start": s.now,
-                "discounts": [],
-                "metadata": {},
-                "plan": plan_of(price),
-                "price": price,
-                "quantity": qty,
-                "subscription": s.id,
-                "tax_rates": [],
-            })
+            let period = (json!(s.now), json!(period_end(price, s.now)));
+            subscription_item(s.id, price, *qty, period, s.now)
         })
         .collect();
     let currency = s
@@ -214,7 +245,7 @@ pub fn subscription(s: &NewSubscription<'_>) -> Value {
 /// A draft invoice for `subscription` (`billing_reason` such as `subscription_create`),
 /// one line per subscription item, covering the items' current periods. `product_name`
 /// looks up a product's name for the line descriptions ("1 × Basic (at $20.00 / month)").
-pub fn subscription_invoice(
+pub(crate) fn subscription_invoice(
     id: &str,
     subscription: &Value,
     customer: &Value,
@@ -368,7 +399,7 @@ pub fn subscription_invoice(
 }
 
 /// A payment intent for an invoice.
-pub fn payment_intent(
+pub(crate) fn payment_intent(
     amount: i64,
     currency: &Value,
     customer: &str,
@@ -423,7 +454,7 @@ pub fn payment_intent(
 }
 
 /// A successful card charge for a payment intent.
-pub fn charge(pi: &Value, pm: &Value, now: i64) -> Value {
+pub(crate) fn charge(pi: &Value, pm: &Value, now: i64) -> Value {
     let id = new_id("ch_");
     json!({
         "id": id,
@@ -505,7 +536,7 @@ pub fn charge(pi: &Value, pm: &Value, now: i64) -> Value {
 
 /// Formats minor units for people: `2000, "usd"` → `$20.00`, `1500, "eur"` → `15.00 EUR`.
 /// Zero-decimal currencies (jpy, krw, …) have no fraction.
-pub fn money(amount: i64, currency: &str) -> String {
+pub(crate) fn money(amount: i64, currency: &str) -> String {
     const ZERO_DECIMAL: &[&str] = &[
         "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
         "xaf", "xof", "xpf",
@@ -525,59 +556,24 @@ pub fn money(amount: i64, currency: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_formats() {
-        assert_eq!(money(2000, "usd"), "$20.00");
-        assert_eq!(money(1505, "eur"), "€15.05");
-        assert_eq!(money(500, "jpy"), "500 JPY");
-        assert_eq!(money(99, "chf"), "0.99 CHF");
+/// Old values of the top-level keys that differ between `old` and `new`
+/// (`previous_attributes` of `*.updated` events).
+pub(crate) fn previous_attributes(old: &Value, new: &Value) -> Value {
+    let mut prev = Map::new();
+    if let (Value::Object(o), Value::Object(n)) = (old, new) {
+        for (k, v) in o {
+            if n.get(k) != Some(v) {
+                prev.insert(k.clone(), v.clone());
+            }
+        }
+        for k in n.keys() {
+            if !o.contains_key(k) {
+                prev.insert(k.clone(), Value::Null);
+            }
+        }
     }
-
-    #[test]
-    fn subscription_and_invoice_shapes() {
-        let price = json!({"id": "price_1", "object": "price", "active": true, "unit_amount": 2000,
-            "unit_amount_decimal": "2000", "currency": "usd", "product": "prod_1", "created": 1,
-            "metadata": {}, "nickname": null, "recurring": {"interval": "month", "interval_count": 1}});
-        let now = 1_769_860_800; // 2026-01-31T12:00:00Z
-        let items = [(price, 2)];
-        let sub = subscription(&NewSubscription {
-            id: "sub_1",
-            customer: "cus_1",
-            items: &items,
-            default_payment_method: Some("pm_1"),
-            latest_invoice: Some("in_1"),
-            metadata: json!({"user_id": "42"}),
-            description: None,
-            status: "incomplete",
-            now,
-        });
-        let item = &sub["items"]["data"][0];
-        assert_eq!(item["current_period_start"], now);
-        assert_eq!(item["current_period_end"], 1_772_280_000);
-        assert_eq!(item["plan"]["amount"], 2000);
-        assert!(sub.get("current_period_end").is_none());
-        let customer = json!({"id": "cus_1", "email": "a@b.c", "name": null, "phone": null});
-        let inv = subscription_invoice("in_1", &sub, &customer, "subscription_create", now, |p| {
-            (p == "prod_1").then(|| "Basic".to_string())
-        });
-        assert_eq!(
-            inv["lines"]["data"][0]["description"],
-            "2 × Basic (at $20.00 / month)"
-        );
-        assert_eq!(inv["amount_due"], 4000);
-        assert_eq!(
-            inv["parent"]["subscription_details"]["subscription"],
-            "sub_1"
-        );
-        assert_eq!(
-            inv["parent"]["subscription_details"]["metadata"]["user_id"],
-            "42"
-        );
-        assert_eq!(inv["lines"]["data"][0]["period"]["end"], 1_772_280_000);
-        assert_eq!(inv["subscription"], "sub_1");
-    }
+    Value::Object(prev)
 }
+
+#[cfg(test)]
+mod tests;

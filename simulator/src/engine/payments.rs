@@ -22,82 +22,35 @@
 //! Events are recorded with the [`EventRequest`] given (automatic events pass
 //! `EventRequest::default()`, i.e. `request.id: null`).
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::cards::{Behaviour, Decline};
 use crate::error::StripeError;
-use crate::ids::new_id;
 use crate::objects;
-
-/// The `fraud_type` of early fraud warnings raised by 4000000000005423 unless an account
-/// sets another (undocumented by Stripe [L]).
-pub const DEFAULT_FRAUD_TYPE: &str = "made_with_stolen_card";
-
-/// The `fraud_type` values Stripe documents.
-pub const FRAUD_TYPES: &[&str] = &[
-    "card_never_received",
-    "fraudulent_card_application",
-    "made_with_counterfeit_card",
-    "made_with_lost_card",
-    "made_with_stolen_card",
-    "misc",
-    "unauthorized_use_of_card",
-];
-
-/// Dispute reasons Stripe documents.
-pub const DISPUTE_REASONS: &[&str] = &[
-    "bank_cannot_process",
-    "check_returned",
-    "credit_not_processed",
-    "customer_initiated",
-    "debit_not_authorized",
-    "duplicate",
-    "fraudulent",
-    "general",
-    "incorrect_account_details",
-    "insufficient_funds",
-    "noncompliant",
-    "product_not_received",
-    "product_unacceptable",
-    "subscription_canceled",
-    "unrecognized",
-];
-
-/// Per-account payment settings changed through the control plane.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PaymentSettings {
-    /// `fraud_type` for test early fraud warnings (`None` = [`DEFAULT_FRAUD_TYPE`]).
-    pub fraud_type: Option<String>,
-    /// Per customer id: `true` = their next payments fail (generic decline) whatever the
-    /// card, `false` = they succeed whatever the card. Absent = the card decides.
-    pub customer_override: HashMap<String, bool>,
-}
 
 /// What to charge.
 #[derive(Debug, Clone)]
-pub struct PaymentRequest<'a> {
+pub(crate) struct PaymentRequest<'a> {
     /// Amount in minor units (> 0).
-    pub amount: i64,
+    pub(crate) amount: i64,
     /// Three-letter lowercase currency.
-    pub currency: &'a str,
+    pub(crate) currency: &'a str,
     /// `cus_…`, if any.
-    pub customer: Option<&'a str>,
+    pub(crate) customer: Option<&'a str>,
     /// `pm_…` (a stored payment method).
-    pub payment_method: &'a str,
+    pub(crate) payment_method: &'a str,
     /// Payment intent description ("Subscription creation", "Subscription update").
-    pub description: Option<&'a str>,
+    pub(crate) description: Option<&'a str>,
     /// Payment intent metadata.
-    pub metadata: Value,
+    pub(crate) metadata: Value,
     /// The time to stamp on objects and events (the account's or the customer's clock).
-    pub now: i64,
+    pub(crate) now: i64,
 }
 
 /// What a test card does after a successful charge.
 #[derive(Debug, Clone, PartialEq)]
-pub enum FollowUp {
+pub(crate) enum FollowUp {
     /// Nothing.
     None,
     /// Open a dispute on the charge.
@@ -113,36 +66,36 @@ pub enum FollowUp {
 
 /// The outcome of a charge attempt.
 #[derive(Debug, Clone)]
-pub struct Payment {
+pub(crate) struct Payment {
     /// The payment intent as it ends (`succeeded` or `requires_payment_method`).
-    pub payment_intent: Value,
+    pub(crate) payment_intent: Value,
     /// The charge (`succeeded` or `failed`).
-    pub charge: Value,
+    pub(crate) charge: Value,
     /// The card error when the charge failed (402, with `charge` and `payment_intent`).
-    pub error: Option<StripeError>,
+    pub(crate) error: Option<StripeError>,
     /// What [`follow_up`] will do.
-    pub follow_up: FollowUp,
+    pub(crate) follow_up: FollowUp,
 }
 
 impl Payment {
     /// Whether the charge succeeded.
-    pub fn succeeded(&self) -> bool {
+    pub(crate) fn succeeded(&self) -> bool {
         self.error.is_none()
     }
 
     /// `ch_…`
-    pub fn charge_id(&self) -> &str {
+    pub(crate) fn charge_id(&self) -> &str {
         self.charge["id"].as_str().unwrap_or_default()
     }
 
     /// `pi_…`
-    pub fn payment_intent_id(&self) -> &str {
+    pub(crate) fn payment_intent_id(&self) -> &str {
         self.payment_intent["id"].as_str().unwrap_or_default()
     }
 }
 
 /// The test behaviour of a stored payment method (unknown ids behave like 4242).
-pub fn behaviour_of(st: &AccountState, payment_method: &str) -> Behaviour {
+pub(crate) fn behaviour_of(st: &AccountState, payment_method: &str) -> Behaviour {
     st.pm_behaviour
         .get(payment_method)
         .copied()
@@ -151,7 +104,7 @@ pub fn behaviour_of(st: &AccountState, payment_method: &str) -> Behaviour {
 
 /// The decline that charging `payment_method` for `customer` would meet now, if any —
 /// honouring the control plane's per-customer override. Creates nothing.
-pub fn decline_for(
+pub(crate) fn decline_for(
     st: &AccountState,
     customer: Option<&str>,
     payment_method: &str,
@@ -168,7 +121,7 @@ pub fn decline_for(
 
 /// Sets whether `customer`'s next payments fail (`Some(true)`), succeed (`Some(false)`),
 /// or follow their card again (`None`). Used by the control plane.
-pub fn set_customer_override(st: &mut AccountState, customer: &str, fail: Option<bool>) {
+pub(crate) fn set_customer_override(st: &mut AccountState, customer: &str, fail: Option<bool>) {
     match fail {
         Some(f) => {
             st.payments
@@ -181,23 +134,6 @@ pub fn set_customer_override(st: &mut AccountState, customer: &str, fail: Option
     }
 }
 
-/// Sets the account's `fraud_type` for test early fraud warnings (`None` = default).
-pub fn set_fraud_type(st: &mut AccountState, fraud_type: Option<&str>) -> Result<(), StripeError> {
-    if let Some(t) = fraud_type
-        && !FRAUD_TYPES.contains(&t)
-    {
-        return Err(StripeError::invalid(
-            "fraud_type",
-            format!(
-                "Invalid fraud_type: must be one of {}.",
-                FRAUD_TYPES.join(", ")
-            ),
-        ));
-    }
-    st.payments.fraud_type = fraud_type.map(str::to_string);
-    Ok(())
-}
-
 fn load_pm(st: &AccountState, id: &str) -> Result<Value, StripeError> {
     st.store
         .get_kind("payment_method", id)
@@ -208,7 +144,7 @@ fn load_pm(st: &AccountState, id: &str) -> Result<Value, StripeError> {
 /// Creates a payment intent for `r` (`payment_intent.created`) and confirms it at once.
 /// `Err` only for an unknown payment method or a bad amount; a declined card is `Ok` with
 /// [`Payment::error`] set.
-pub fn charge(
+pub(crate) fn charge(
     st: &mut AccountState,
     req: &EventRequest,
     r: &PaymentRequest<'_>,
@@ -220,7 +156,7 @@ pub fn charge(
 
 /// Creates and stores a payment intent in `requires_confirmation` (or
 /// `requires_payment_method` without a payment method) and emits `payment_intent.created`.
-pub fn new_payment_intent(
+pub(crate) fn new_payment_intent(
     st: &mut AccountState,
     req: &EventRequest,
     r: &PaymentRequest<'_>,
@@ -258,7 +194,7 @@ pub fn new_payment_intent(
 /// `charge.succeeded` + `payment_intent.succeeded`, or `charge.failed` +
 /// `payment_intent.payment_failed` (the intent returns to `requires_payment_method` with
 /// `last_payment_error`). Honours the per-customer override of the control plane.
-pub fn confirm(
+pub(crate) fn confirm(
     st: &mut AccountState,
     req: &EventRequest,
     pi_id: &str,
@@ -369,325 +305,19 @@ pub fn confirm(
     })
 }
 
-/// Runs the after-effects of a successful charge on a dispute or fraud-warning test card
-/// (automatic events, `request.id: null`). Does nothing for other cards or failed charges.
-pub fn follow_up(st: &mut AccountState, payment: &Payment) {
-    if !payment.succeeded() {
-        return;
-    }
-    let charge = payment.charge_id().to_string();
-    match payment.follow_up {
-        FollowUp::None => {}
-        FollowUp::Dispute { reason, inquiry } => {
-            let _ = create_dispute(st, &charge, reason, inquiry);
-        }
-        FollowUp::EarlyFraudWarning => {
-            let fraud_type = st
-                .payments
-                .fraud_type
-                .clone()
-                .unwrap_or_else(|| DEFAULT_FRAUD_TYPE.to_string());
-            let _ = create_early_fraud_warning(st, &charge, &fraud_type);
-        }
-    }
-}
-
-fn succeeded_charge(st: &AccountState, charge: &str, param: &str) -> Result<Value, StripeError> {
-    let ch = st
-        .store
-        .get_kind("charge", charge)
-        .cloned()
-        .ok_or_else(|| StripeError::missing_param("charge", charge, param))?;
-    if ch["status"] != "succeeded" {
-        return Err(StripeError::invalid(
-            param,
-            format!("Charge {charge} did not succeed."),
-        ));
-    }
-    Ok(ch)
-}
-
-/// The 27 evidence fields of a dispute, all null (plus `enhanced_evidence`).
-pub const EVIDENCE_FIELDS: &[&str] = &[
-    "access_activity_log",
-    "billing_address",
-    "cancellation_policy",
-    "cancellation_policy_disclosure",
-    "cancellation_rebuttal",
-    "customer_communication",
-    "customer_email_address",
-    "customer_name",
-    "customer_purchase_ip",
-    "customer_signature",
-    "duplicate_charge_documentation",
-    "duplicate_charge_explanation",
-    "duplicate_charge_id",
-    "product_description",
-    "receipt",
-    "refund_policy",
-    "refund_policy_disclosure",
-    "refund_refusal_explanation",
-    "service_date",
-    "service_documentation",
-    "shipping_address",
-    "shipping_carrier",
-    "shipping_date",
-    "shipping_documentation",
-    "shipping_tracking_number",
-    "uncategorized_file",
-    "uncategorized_text",
-];
-
-/// Opens a dispute on a succeeded charge (`dp_…`, status `needs_response`, or
-/// `warning_needs_response` for an inquiry): marks the charge `disputed`, emits
-/// `charge.dispute.created` (+ `charge.dispute.funds_withdrawn` unless an inquiry [M]), and
-/// makes an early fraud warning on the charge non-actionable
-/// (`radar.early_fraud_warning.updated`). Automatic events.
-pub fn create_dispute(
-    st: &mut AccountState,
-    charge: &str,
-    reason: &str,
-    inquiry: bool,
-) -> Result<Value, StripeError> {
-    if !DISPUTE_REASONS.contains(&reason) {
-        return Err(StripeError::invalid(
-            "reason",
-            format!(
-                "Invalid reason: must be one of {}.",
-                DISPUTE_REASONS.join(", ")
-            ),
-        ));
-    }
-    let ch = succeeded_charge(st, charge, "charge")?;
-    let now = st.now();
-    let req = EventRequest::default();
-    let evidence: serde_json::Map<String, Value> = EVIDENCE_FIELDS
-        .iter()
-        .map(|f| (f.to_string(), Value::Null))
-        .chain([("enhanced_evidence".to_string(), json!({}))])
-        .collect();
-    let amount = ch["amount"].as_i64().unwrap_or(0) - ch["amount_refunded"].as_i64().unwrap_or(0);
-    let dispute = json!({
-        "id": new_id("dp_"),
-        "object": "dispute",
-        "amount": amount,
-        "balance_transactions": if inquiry { json!([]) } else { json!([new_id("txn_")]) },
-        "charge": charge,
-        "created": now,
-        "currency": ch["currency"],
-        "enhanced_eligibility_types": [],
-        "evidence": evidence,
-        "evidence_details": {
-            // Guess: due in 7 days at 23:59:59 UTC, like the test-mode disputes we have seen.
-            "due_by": (now + 7 * 86_400).div_euclid(86_400) * 86_400 + 86_399,
-            "enhanced_eligibility": {},
-            "has_evidence": false,
-            "past_due": false,
-            "submission_count": 0,
-        },
-        "is_charge_refundable": inquiry,
-        "livemode": false,
-        "metadata": {},
-        "payment_intent": ch["payment_intent"],
-        "payment_method_details": {
-            "card": {
-                "brand": ch["payment_method_details"]["card"]["brand"],
-                "case_type": if inquiry { "inquiry" } else { "chargeback" },
-                "network_reason_code": if reason == "fraudulent" { "10.4" } else { "13.1" },
-            },
-            "type": "card",
-        },
-        "reason": reason,
-        "status": if inquiry { "warning_needs_response" } else { "needs_response" },
-    });
-    st.store.put(dispute.clone());
-    if let Some(c) = st.store.get_kind_mut("charge", charge) {
-        c["disputed"] = json!(true);
-    }
-    st.emit(&req, "charge.dispute.created", dispute.clone(), None);
-    if !inquiry {
-        st.emit(
-            &req,
-            "charge.dispute.funds_withdrawn",
-            dispute.clone(),
-            None,
-        );
-    }
-    deactivate_warnings(st, charge);
-    Ok(dispute)
-}
-
-/// Raises an early fraud warning (`issfr_…`, `actionable` unless the charge is already
-/// disputed or fully refunded) on a succeeded charge → `radar.early_fraud_warning.created`.
-pub fn create_early_fraud_warning(
-    st: &mut AccountState,
-    charge: &str,
-    fraud_type: &str,
-) -> Result<Value, StripeError> {
-    if !FRAUD_TYPES.contains(&fraud_type) {
-        return Err(StripeError::invalid(
-            "fraud_type",
-            format!(
-                "Invalid fraud_type: must be one of {}.",
-                FRAUD_TYPES.join(", ")
-            ),
-        ));
-    }
-    let ch = succeeded_charge(st, charge, "charge")?;
-    let efw = json!({
-        "id": new_id("issfr_"),
-        "object": "radar.early_fraud_warning",
-        "actionable": ch["disputed"] != true && ch["refunded"] != true,
-        "charge": charge,
-        "created": st.now(),
-        "fraud_type": fraud_type,
-        "livemode": false,
-        "payment_intent": ch["payment_intent"],
-    });
-    st.store.put(efw.clone());
-    st.emit(
-        &EventRequest::default(),
-        "radar.early_fraud_warning.created",
-        efw.clone(),
-        None,
-    );
-    Ok(efw)
-}
-
-/// Makes every actionable early fraud warning on `charge` non-actionable
-/// (`radar.early_fraud_warning.updated`, automatic).
-fn deactivate_warnings(st: &mut AccountState, charge: &str) {
-    let ids: Vec<String> = st
-        .store
-        .ids_of("radar.early_fraud_warning")
-        .filter(|id| {
-            st.store
-                .get(id)
-                .is_some_and(|w| w["charge"] == charge && w["actionable"] == true)
-        })
-        .cloned()
-        .collect();
-    for id in ids {
-        if let Some(w) = st.store.get_kind_mut("radar.early_fraud_warning", &id) {
-            w["actionable"] = json!(false);
-            let w = w.clone();
-            st.emit(
-                &EventRequest::default(),
-                "radar.early_fraud_warning.updated",
-                w,
-                Some(json!({"actionable": true})),
-            );
-        }
-    }
-}
-
-/// Refunds `amount` (default: what is left) of a succeeded charge: creates `re_…`, updates
-/// the charge (`amount_refunded`, `refunded`, `refunds`), emits `charge.refunded` and
-/// `refund.created`; a full refund makes the charge's early fraud warnings non-actionable.
-/// Refunding more than what is left is a 400.
-pub fn refund(
-    st: &mut AccountState,
-    req: &EventRequest,
-    charge: &str,
-    amount: Option<i64>,
-    reason: Option<&str>,
-    metadata: Value,
-) -> Result<Value, StripeError> {
-    let mut ch = succeeded_charge(st, charge, "charge")?;
-    let captured = ch["amount_captured"].as_i64().unwrap_or(0);
-    let already = ch["amount_refunded"].as_i64().unwrap_or(0);
-    let left = captured - already;
-    let amount = amount.unwrap_or(left);
-    if ch["refunded"] == true || left <= 0 {
-        return Err(StripeError::InvalidRequest {
-            code: Some("charge_already_refunded"),
-            param: None,
-            message: format!("Charge {charge} has already been refunded."),
-        });
-    }
-    if amount < 1 {
-        return Err(StripeError::invalid(
-            "amount",
-            "Invalid amount: must be at least 1.",
-        ));
-    }
-    // A chargeback (not an inquiry) cannot be refunded on top.
-    let charged_back = st
-        .store
-        .ids_of("dispute")
-        .filter_map(|id| st.store.get(id))
-        .any(|d| d["charge"] == charge && d["is_charge_refundable"] == false);
-    if charged_back {
-        return Err(StripeError::InvalidRequest {
-            code: Some("charge_disputed"),
-            param: None,
-            message: format!("Charge {charge} has been charged back; cannot issue a refund."),
-        });
-    }
-    if amount > left {
-        return Err(StripeError::InvalidRequest {
-            code: Some("amount_too_large"),
-            param: Some("amount".into()),
-            message: format!(
-                "Refund amount ({}) is greater than unrefunded amount on charge ({}).",
-                objects::money(amount, ch["currency"].as_str().unwrap_or("usd")),
-                objects::money(left, ch["currency"].as_str().unwrap_or("usd")),
-            ),
-        });
-    }
-    let now = st.now();
-    let re = json!({
-        "id": new_id("re_"),
-        "object": "refund",
-        "amount": amount,
-        "balance_transaction": new_id("txn_"),
-        "charge": charge,
-        "created": now,
-        "currency": ch["currency"],
-        "customer": ch["customer"],
-        "customer_account": null,
-        "destination_details": {"card": {"reference_status": "pending", "reference_type": "acquirer_reference_number", "type": "refund"}, "type": "card"},
-        "metadata": metadata,
-        "payment_intent": ch["payment_intent"],
-        "payment_method": ch["payment_method"],
-        "reason": reason,
-        "receipt_number": null,
-        "source_transfer_reversal": null,
-        "status": "succeeded",
-        "transfer_reversal": null,
-    });
-    st.store.put(re.clone());
-    let old = ch.clone();
-    let total = already + amount;
-    ch["amount_refunded"] = json!(total);
-    ch["refunded"] = json!(total >= captured);
-    if let Some(list) = ch["refunds"]["data"].as_array_mut() {
-        list.insert(0, re.clone());
-        let n = list.len();
-        ch["refunds"]["total_count"] = json!(n);
-    }
-    st.store.put(ch.clone());
-    let mut prev = json!({"amount_refunded": already, "refunds": old["refunds"]});
-    if old["refunded"] != ch["refunded"] {
-        prev["refunded"] = old["refunded"].clone();
-    }
-    st.emit(req, "charge.refunded", ch.clone(), Some(prev));
-    st.emit(req, "refund.created", re.clone(), None);
-    if total >= captured {
-        deactivate_warnings(st, charge);
-    }
-    Ok(re)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cards;
+    use crate::engine::disputes::create as create_dispute;
+    use crate::engine::follow_up::run as follow_up;
+    use crate::engine::radar::{DEFAULT_FRAUD_TYPE, set_fraud_type};
+    use crate::engine::refunds::refund;
 
     fn account_with_pm(card: &str) -> (AccountState, String) {
         let mut st = AccountState::default();
         let c = cards::resolve(card).expect("card");
-        let pm = crate::api::payment_methods::insert(&mut st, &c, None, json!({}));
+        let pm = crate::engine::payment_methods::insert(&mut st, &c, None, json!({}));
         let id = pm["id"].as_str().expect("id").to_string();
         (st, id)
     }
@@ -883,7 +513,7 @@ mod tests {
         set_customer_override(&mut st, "cus_1", Some(false));
         let (_, bad) = {
             let c = cards::resolve("4000000000000341").expect("card");
-            let pm = crate::api::payment_methods::insert(&mut st, &c, None, json!({}));
+            let pm = crate::engine::payment_methods::insert(&mut st, &c, None, json!({}));
             ((), pm["id"].as_str().expect("id").to_string())
         };
         assert!(pay(&mut st, &bad, Some("cus_1")).succeeded());

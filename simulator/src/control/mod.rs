@@ -5,101 +5,24 @@
 //! ("Control plane"); [`client::Control`] calls each of them from Rust.
 
 pub mod client;
-pub mod trigger;
+pub(crate) mod deliveries;
+pub(crate) mod trigger;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{MethodFilter, get, post};
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
-use crate::app::App;
-use crate::checkout_flow::{PaymentInput, complete};
+use crate::engine::checkout::{PaymentInput, complete};
+use crate::engine::portal;
+use crate::engine::scheduler;
+use crate::engine::{disputes, payments, radar};
 use crate::error::StripeError;
-use crate::hosted::portal;
-use crate::params::Params;
-use crate::payments;
-use crate::pipeline::{Call, route, route_id};
-use crate::request::ApiRequest;
-use crate::time::{FinalFailure, scheduler};
-use crate::webhooks::delivery::{self, DEFAULT_RETRY_SCHEDULE, STRIPE_RETRY_SCHEDULE};
-use crate::webhooks::modes::DeliveryMode;
-use crate::webhooks::{log, secrets};
-
-const GET: MethodFilter = MethodFilter::GET;
-const POST: MethodFilter = MethodFilter::POST;
-
-/// All `/_sim` routes.
-pub fn router() -> Router<Arc<App>> {
-    Router::new()
-        .route("/_sim/reset", route(POST, reset))
-        .route("/_sim/clock", route(GET, clock))
-        .route("/_sim/clock/advance", route(POST, advance))
-        .route(
-            "/_sim/settings/renewals",
-            route(GET, renewal_settings).merge(route(POST, renewal_settings)),
-        )
-        .route(
-            "/_sim/settings/fraud_type",
-            route(GET, fraud_type_setting).merge(route(POST, fraud_type_setting)),
-        )
-        .route(
-            "/_sim/checkout/sessions/{id}/pay",
-            route_id(POST, pay_session),
-        )
-        .route(
-            "/_sim/checkout/sessions/{id}/decline",
-            route_id(POST, decline_session),
-        )
-        .route("/_sim/portal/sessions/{id}", route_id(GET, portal_view))
-        .route(
-            "/_sim/portal/sessions/{id}/cancel",
-            route_id(POST, portal_cancel),
-        )
-        .route(
-            "/_sim/portal/sessions/{id}/update_card",
-            route_id(POST, portal_update_card),
-        )
-        .route(
-            "/_sim/portal/sessions/{id}/switch_plan",
-            route_id(POST, portal_switch_plan),
-        )
-        .route("/_sim/charges/{id}/dispute", route_id(POST, dispute))
-        .route(
-            "/_sim/charges/{id}/early_fraud_warning",
-            route_id(POST, early_fraud_warning),
-        )
-        .route(
-            "/_sim/customers/{id}/payments",
-            route_id(POST, customer_payments),
-        )
-        .route("/_sim/trigger", route(POST, trigger::trigger))
-        .route("/_sim/emit", route(POST, emit))
-        .route(
-            "/_sim/delivery_mode",
-            route(GET, delivery_mode).merge(route(POST, delivery_mode)),
-        )
-        .route(
-            "/_sim/webhook_endpoints/{id}/roll_secret",
-            route_id(POST, roll_secret),
-        )
-        .route("/_sim/deliveries", route(GET, deliveries))
-        .route("/_sim/deliveries/summary", route(GET, deliveries_summary))
-        .route("/_sim/deliveries.html", get(deliveries_page))
-        .route("/_sim/quiesce", post(quiesce))
-        .route("/_sim/snapshot", route(POST, snapshot))
-}
+use crate::pipeline::Call;
+use crate::time::FinalFailure;
 
 /// `POST /_sim/reset` → `{"object":"sim.reset","reset":true}`: forgets every object,
 /// event, endpoint, idempotency key, delivery record and setting of the account and puts
 /// its clock back to the wall clock.
-pub fn reset(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn reset(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     {
         let mut st = c.account.lock();
@@ -124,7 +47,7 @@ fn clock_view(st: &AccountState) -> Value {
 }
 
 /// `GET /_sim/clock` → `{"object":"sim.clock","now","offset"}`.
-pub fn clock(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn clock(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     Ok(clock_view(&c.account.lock()))
 }
@@ -132,7 +55,7 @@ pub fn clock(c: &Call) -> Result<Value, StripeError> {
 /// `POST /_sim/clock/advance {seconds? | days? | to?}` → `{"object":"sim.clock","now",
 /// "offset","previous","jobs_run"}`: moves the account clock forward, running everything
 /// due for customers without a test clock, in time order.
-pub fn advance(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn advance(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["seconds", "days", "to"])?;
     let mut st = c.account.lock();
@@ -160,7 +83,7 @@ pub fn advance(c: &Call) -> Result<Value, StripeError> {
             ),
         ));
     }
-    if to > crate::time::test_clocks::MAX_FROZEN_TIME {
+    if to > crate::engine::test_clocks::MAX_FROZEN_TIME {
         return Err(StripeError::invalid("to", "Too far in the future."));
     }
     let ran = scheduler::advance_account(&mut st, to);
@@ -174,25 +97,25 @@ pub fn advance(c: &Call) -> Result<Value, StripeError> {
 /// "fraud_type"}`: the `fraud_type` of the early fraud warnings the 5423 card raises in this
 /// account (an empty value restores the default, `made_with_stolen_card`). Stripe documents no
 /// value for test warnings, hence a setting.
-pub fn fraud_type_setting(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn fraud_type_setting(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["fraud_type"])?;
     let mut st = c.account.lock();
     if let Some(value) = p.str("fraud_type")? {
         let chosen = Some(value).filter(|v| !v.is_empty());
-        crate::payments::set_fraud_type(&mut st, chosen)?;
+        radar::set_fraud_type(&mut st, chosen)?;
     }
     let current = st
         .payments
         .fraud_type
         .clone()
-        .unwrap_or_else(|| crate::payments::DEFAULT_FRAUD_TYPE.to_string());
+        .unwrap_or_else(|| radar::DEFAULT_FRAUD_TYPE.to_string());
     Ok(json!({"object": "sim.fraud_type_setting", "fraud_type": current}))
 }
 
 /// `GET|POST /_sim/settings/renewals {retry_days?: [int], after_final_failure?:
 /// cancel|unpaid|past_due, finalize_after_secs?}` → the settings.
-pub fn renewal_settings(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn renewal_settings(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["retry_days", "after_final_failure", "finalize_after_secs"])?;
     let mut st = c.account.lock();
@@ -247,7 +170,7 @@ pub fn renewal_settings(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /_sim/checkout/sessions/{id}/pay {card_number, email?}` → `{"redirect_url"}`
 /// (a declined card → 402 `card_error`, the session stays open).
-pub fn pay_session(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn pay_session(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
         "card_number",
@@ -279,7 +202,7 @@ pub fn pay_session(c: &Call) -> Result<Value, StripeError> {
 /// `POST /_sim/checkout/sessions/{id}/decline {card_number?}` → `{"object":
 /// "sim.checkout_decline","session","error"}`: pays with a declining card (default
 /// 4000000000000002); nothing is created, the session stays open.
-pub fn decline_session(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn decline_session(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["card_number"])?;
     let card = p.nonempty("card_number")?.unwrap_or("4000000000000002");
@@ -313,14 +236,14 @@ pub fn decline_session(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET /_sim/portal/sessions/{id}` → what the portal page shows, as JSON.
-pub fn portal_view(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn portal_view(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     portal::view(&c.account.lock(), c.id())
 }
 
 /// `POST /_sim/portal/sessions/{id}/cancel {subscription?, mode?: at_period_end|immediately}`
 /// → the subscription (mode defaults to the portal configuration's).
-pub fn portal_cancel(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn portal_cancel(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["subscription", "mode"])?;
     let mut st = c.account.lock();
@@ -335,7 +258,7 @@ pub fn portal_cancel(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /_sim/portal/sessions/{id}/update_card {card_number}` → the new payment method
 /// (declining cards → 402 `card_error`, nothing changes).
-pub fn portal_update_card(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn portal_update_card(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["card_number"])?;
     let card = p.required("card_number")?;
@@ -345,7 +268,7 @@ pub fn portal_update_card(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /_sim/portal/sessions/{id}/switch_plan {price, subscription?}` → the subscription.
-pub fn portal_switch_plan(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn portal_switch_plan(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["price", "subscription"])?;
     let price = p.required("price")?;
@@ -356,7 +279,7 @@ pub fn portal_switch_plan(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /_sim/charges/{id}/dispute {reason?=fraudulent, inquiry?=false}` → the dispute
 /// (`charge.dispute.created`, + `charge.dispute.funds_withdrawn` unless an inquiry).
-pub fn dispute(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn dispute(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["reason", "inquiry"])?;
     let reason = p.nonempty("reason")?.unwrap_or("fraudulent");
@@ -366,12 +289,12 @@ pub fn dispute(c: &Call) -> Result<Value, StripeError> {
         return Err(StripeError::missing("charge", c.id()));
     }
     st.delivery.new_flow();
-    payments::create_dispute(&mut st, c.id(), reason, inquiry)
+    disputes::create(&mut st, c.id(), reason, inquiry)
 }
 
 /// `POST /_sim/charges/{id}/early_fraud_warning {fraud_type?}` → the warning
 /// (`radar.early_fraud_warning.created`); default `fraud_type` is the account's.
-pub fn early_fraud_warning(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn early_fraud_warning(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["fraud_type"])?;
     let mut st = c.account.lock();
@@ -382,15 +305,15 @@ pub fn early_fraud_warning(c: &Call) -> Result<Value, StripeError> {
         .nonempty("fraud_type")?
         .map(str::to_string)
         .or_else(|| st.payments.fraud_type.clone())
-        .unwrap_or_else(|| payments::DEFAULT_FRAUD_TYPE.to_string());
+        .unwrap_or_else(|| radar::DEFAULT_FRAUD_TYPE.to_string());
     st.delivery.new_flow();
-    payments::create_early_fraud_warning(&mut st, c.id(), &fraud_type)
+    radar::create(&mut st, c.id(), &fraud_type)
 }
 
 /// `POST /_sim/customers/{id}/payments {next_payments: fail|succeed|card}` →
 /// `{"object":"sim.customer_payments","customer","next_payments"}`: the customer's next
 /// payments fail (generic decline) or succeed whatever the card, or follow the card again.
-pub fn customer_payments(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn customer_payments(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&["next_payments"])?;
     let mode = p.required("next_payments")?;
@@ -419,7 +342,7 @@ pub fn customer_payments(c: &Call) -> Result<Value, StripeError> {
 
 /// `POST /_sim/emit {type, object?, count?=1}` → `{"object":"sim.emit","events":[ids]}`:
 /// emits raw events (an arbitrary `data.object`), e.g. to load-test a receiver.
-pub fn emit(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn emit(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     let event_type = p.required("type")?.to_string();
     let object = match p.get("object") {
@@ -447,223 +370,9 @@ pub fn emit(c: &Call) -> Result<Value, StripeError> {
     Ok(json!({"object": "sim.emit", "events": ids}))
 }
 
-fn parse_rate(p: &Params) -> Result<Option<f64>, StripeError> {
-    let bad = || StripeError::invalid("rate", "rate must be a number between 0 and 1.");
-    let v = match p.get("rate") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(n)) => n.as_f64().ok_or_else(bad)?,
-        Some(Value::String(s)) => s.trim().parse::<f64>().map_err(|_| bad())?,
-        Some(_) => return Err(bad()),
-    };
-    if (0.0..=1.0).contains(&v) {
-        Ok(Some(v))
-    } else {
-        Err(bad())
-    }
-}
-
-/// `GET|POST /_sim/delivery_mode {mode?, seed?, rate?, delay_ms?, retry_schedule?:
-/// fast|stripe|default|[ms…]}` → `{"object":"sim.delivery_mode","mode","seed","rate",
-/// "delay_ms","retry_schedule_ms"}`.
-pub fn delivery_mode(c: &Call) -> Result<Value, StripeError> {
-    let p = &c.params;
-    p.allow_only(&["mode", "seed", "rate", "delay_ms", "retry_schedule"])?;
-    let mode = match p.nonempty("mode")? {
-        Some(m) => Some(DeliveryMode::parse(m).ok_or_else(|| {
-            StripeError::invalid(
-                "mode",
-                format!("mode must be one of {}.", DeliveryMode::NAMES.join(", ")),
-            )
-        })?),
-        None => None,
-    };
-    let rate = parse_rate(p)?;
-    let seed = p.int("seed")?;
-    let delay = p.int("delay_ms")?;
-    if delay.is_some_and(|d| !(0..=600_000).contains(&d)) {
-        return Err(StripeError::invalid(
-            "delay_ms",
-            "delay_ms must be between 0 and 600000.",
-        ));
-    }
-    let schedule = match p.get("retry_schedule") {
-        None => None,
-        Some(Value::String(s)) if s == "fast" => Some(Some(DEFAULT_RETRY_SCHEDULE.to_vec())),
-        Some(Value::String(s)) if s == "stripe" => Some(Some(STRIPE_RETRY_SCHEDULE.to_vec())),
-        Some(Value::String(s)) if s == "default" || s.is_empty() => Some(None),
-        Some(Value::Array(a)) => Some(Some(
-            a.iter()
-                .map(|v| match v {
-                    Value::Number(n) => n.as_u64(),
-                    Value::String(s) => s.parse().ok(),
-                    _ => None,
-                })
-                .map(|ms| {
-                    ms.filter(|ms| *ms <= 7 * 86_400_000)
-                        .map(Duration::from_millis)
-                })
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| {
-                    StripeError::invalid("retry_schedule", "retry_schedule must list delays in ms.")
-                })?,
-        )),
-        Some(_) => {
-            return Err(StripeError::invalid(
-                "retry_schedule",
-                "retry_schedule must be fast, stripe, default or a list of delays in ms.",
-            ));
-        }
-    };
-    let mut st = c.account.lock();
-    let s = &mut st.delivery.settings;
-    let changed =
-        mode.is_some() || rate.is_some() || seed.is_some() || delay.is_some() || schedule.is_some();
-    if let Some(m) = mode {
-        s.mode = m;
-    }
-    if let Some(r) = rate {
-        s.rate = r;
-    }
-    if let Some(seed) = seed {
-        s.seed = seed as u64;
-    }
-    if let Some(d) = delay {
-        s.delay_ms = d as u64;
-    }
-    if let Some(sch) = schedule {
-        s.retry_schedule = sch;
-    }
-    if changed {
-        s.generation += 1;
-    }
-    let shown: Option<Vec<u128>> = s
-        .retry_schedule
-        .as_ref()
-        .map(|v| v.iter().map(Duration::as_millis).collect());
-    let mut v = serde_json::to_value(&*s).unwrap_or_default();
-    v["object"] = json!("sim.delivery_mode");
-    v["retry_schedule_ms"] = json!(shown);
-    Ok(v)
-}
-
-/// `POST /_sim/webhook_endpoints/{id}/roll_secret {secret?, expires_in?=3600}` →
-/// `{"object":"sim.secret_roll","id","secret","previous_secret_expires_at"}`.
-pub fn roll_secret(c: &Call) -> Result<Value, StripeError> {
-    let p = &c.params;
-    p.allow_only(&["secret", "expires_in"])?;
-    let window = p
-        .int("expires_in")?
-        .unwrap_or(secrets::DEFAULT_ROLL_WINDOW_SECS);
-    let mut st = c.account.lock();
-    let r = secrets::roll(&mut st, c.id(), p.nonempty("secret")?, window)?;
-    Ok(json!({
-        "object": "sim.secret_roll",
-        "id": c.id(),
-        "secret": r.secret,
-        "previous_secret_expires_at": r.previous_expires_at,
-    }))
-}
-
-/// `GET /_sim/deliveries?event_id=&endpoint_id=` → `{"object":"list","data":[attempt…]}`,
-/// oldest first.
-pub fn deliveries(c: &Call) -> Result<Value, StripeError> {
-    let p = &c.params;
-    p.allow_only(&["event_id", "endpoint_id"])?;
-    let data = log::records(
-        &c.account,
-        p.nonempty("event_id")?,
-        p.nonempty("endpoint_id")?,
-    );
-    Ok(json!({ "object": "list", "data": data }))
-}
-
-/// `GET /_sim/deliveries/summary?event_id=&endpoint_id=` → one entry per event and
-/// endpoint: attempts, statuses, state (`delivered`, `retrying`, `given_up`), latency.
-pub fn deliveries_summary(c: &Call) -> Result<Value, StripeError> {
-    let p = &c.params;
-    p.allow_only(&["event_id", "endpoint_id"])?;
-    let records = log::records(
-        &c.account,
-        p.nonempty("event_id")?,
-        p.nonempty("endpoint_id")?,
-    );
-    let data = log::summaries(&c.account, &records);
-    let outstanding = c.account.lock().delivery.outstanding;
-    Ok(json!({ "object": "list", "data": data, "outstanding": outstanding }))
-}
-
-/// `GET /_sim/deliveries.html` (key in `Authorization` or `?key=`): the log as a page.
-/// Without a key it answers 401 with a Basic challenge, so a browser asks for it (the key
-/// as user name).
-pub async fn deliveries_page(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let key = match q.get("key") {
-        Some(k) => crate::request::check_key(k).map(|_| k.clone()),
-        None => crate::request::api_key(&headers),
-    };
-    let key = match key {
-        Ok(k) => k,
-        Err(e) => {
-            let mut r = (
-                StatusCode::UNAUTHORIZED,
-                Html(crate::hosted::html::page(
-                    "Key needed",
-                    &format!(
-                        "<h1>API key needed</h1><p>{}</p><p>Open this page with <code>?key=sk_test_…</code> or sign in with the key as user name.</p>",
-                        crate::hosted::html::escape(&e.to_string())
-                    ),
-                )),
-            )
-                .into_response();
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"stripe-sim\""),
-            );
-            return r;
-        }
-    };
-    let account = app.account(&key);
-    let records = log::records(&account, q.get("event_id").map(String::as_str), None);
-    let summaries = log::summaries(&account, &records);
-    Html(log::html(&summaries, &records)).into_response()
-}
-
-/// `POST /_sim/quiesce {timeout_ms?=10000}` → `{"object":"sim.quiescence","quiescent",
-/// "outstanding","waited_ms"}`: waits until every due event is delivered or given up
-/// (`quiescent: true`) or the deadline passes (`quiescent: false`, still 200).
-pub async fn quiesce(req: ApiRequest) -> Response {
-    let timeout = match req.params.int("timeout_ms") {
-        Ok(t) => t.unwrap_or(10_000),
-        Err(e) => return e.into_response(),
-    };
-    if let Err(e) = req.params.allow_only(&["timeout_ms"]) {
-        return e.into_response();
-    }
-    if !(0..=600_000).contains(&timeout) {
-        return StripeError::invalid("timeout_ms", "timeout_ms must be between 0 and 600000.")
-            .into_response();
-    }
-    let started = Instant::now();
-    let left = delivery::quiesce(
-        &req.account,
-        started + Duration::from_millis(timeout as u64),
-    )
-    .await;
-    axum::Json(json!({
-        "object": "sim.quiescence",
-        "quiescent": left == 0,
-        "outstanding": left,
-        "waited_ms": started.elapsed().as_millis() as u64,
-    }))
-    .into_response()
-}
-
 /// `POST /_sim/snapshot` → `{"object":"sim.snapshot","path","accounts"}`: writes the
 /// `--state` file now (400 when the simulator runs without one).
-pub fn snapshot(c: &Call) -> Result<Value, StripeError> {
+pub(crate) fn snapshot(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let path = c.app.options.state_file.clone().ok_or_else(|| {
         StripeError::bad_request("The simulator runs without --state FILE: nothing to write.")

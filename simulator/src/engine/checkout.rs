@@ -1,0 +1,318 @@
+//! Completing a Checkout Session in `mode=subscription` (the hosted page's "Pay" and its
+//! `/_sim` twin): on a good card, create the customer (if none), payment method,
+//! subscription, invoice, payment intent and charge and emit the canonical event sequence
+//! (see the README), each event carrying the object as it was at that moment. On a
+//! declined card nothing is created and the session stays open.
+
+use serde_json::{Value, json};
+
+use crate::account::{Account, AccountState, EventRequest, SessionItem, SessionSubscriptionData};
+use crate::cards;
+use crate::engine::invoices::{self, Collection};
+use crate::engine::{customers, follow_up, payment_methods, subscriptions};
+use crate::error::StripeError;
+use crate::ids::new_id;
+
+/// Expires an open session whose `expires_at` has passed (→ `checkout.session.expired`,
+/// an automatic event). Called lazily whenever a session is read or paid, so advancing the
+/// account clock expires sessions without a background task.
+pub(crate) fn expire_if_due(st: &mut AccountState, id: &str) {
+    let now = st.now();
+    let Some(session) = st.store.get_kind("checkout.session", id) else {
+        return;
+    };
+    if session["status"] != "open" || session["expires_at"].as_i64().is_none_or(|t| t > now) {
+        return;
+    }
+    let mut expired = session.clone();
+    expired["status"] = json!("expired");
+    expired["url"] = Value::Null;
+    st.store.put(expired.clone());
+    st.emit(
+        &EventRequest::default(),
+        "checkout.session.expired",
+        expired,
+        None,
+    );
+}
+
+/// Expires open session `old` now → `checkout.session.expired`.
+pub(crate) fn expire(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
+    let mut new = old;
+    new["status"] = json!("expired");
+    new["url"] = Value::Null;
+    st.store.put(new.clone());
+    st.emit(req, "checkout.session.expired", new.clone(), None);
+    new
+}
+
+/// Seconds until an open session expires (Stripe's default, 24 h).
+pub(crate) const SESSION_TTL: i64 = 24 * 3600;
+/// Shortest lifetime a caller may ask for with `expires_at`.
+pub(crate) const MIN_TTL: i64 = 30 * 60;
+
+/// A checkout session to open (parameters already checked).
+#[derive(Debug, Clone)]
+pub(crate) struct NewSession<'a> {
+    /// Line items (recurring prices).
+    pub(crate) items: Vec<SessionItem>,
+    /// Sum of the line items.
+    pub(crate) total: i64,
+    /// Currency of the prices.
+    pub(crate) currency: Option<String>,
+    /// An existing customer, if any.
+    pub(crate) customer: Option<&'a str>,
+    /// `customer_email`, if any.
+    pub(crate) customer_email: Option<&'a str>,
+    /// `client_reference_id`, if any.
+    pub(crate) client_reference_id: Option<&'a str>,
+    /// Where the page redirects after paying.
+    pub(crate) success_url: &'a str,
+    /// Where the page's "back" link goes.
+    pub(crate) cancel_url: Option<&'a str>,
+    /// Session metadata.
+    pub(crate) metadata: Value,
+    /// When the session is created (the account's now).
+    pub(crate) now: i64,
+    /// When the session expires.
+    pub(crate) expires_at: i64,
+    /// `allow_promotion_codes`, shown as given.
+    pub(crate) allow_promotion_codes: Option<bool>,
+    /// `billing_address_collection`, shown as given.
+    pub(crate) billing_address_collection: Option<&'a str>,
+    /// `locale`, shown as given.
+    pub(crate) locale: Option<&'a str>,
+    /// Applied to the subscription at completion.
+    pub(crate) subscription_data: SessionSubscriptionData,
+}
+
+/// Opens a `mode=subscription` session payable at `{base_url}/c/pay/{id}`. Stripe sends no
+/// event for it. The caller indexes the session id so the hosted page can find the account.
+pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSession<'_>) -> Value {
+    let now = s.now;
+    let id = new_id("cs_test_");
+    let url = format!("{base_url}/c/pay/{id}");
+    let obj = json!({
+        "id": id,
+        "object": "checkout.session",
+        "after_expiration": null,
+        "allow_promotion_codes": s.allow_promotion_codes,
+        "amount_subtotal": s.total,
+        "amount_total": s.total,
+        "automatic_tax": {"enabled": false, "liability": null, "provider": null, "status": null},
+        "billing_address_collection": s.billing_address_collection,
+        "cancel_url": s.cancel_url,
+        "client_reference_id": s.client_reference_id,
+        "client_secret": null,
+        "created": now,
+        "currency": s.currency,
+        "custom_fields": [],
+        "customer": s.customer,
+        "customer_creation": if s.customer.is_some() { Value::Null } else { json!("always") },
+        "customer_details": null,
+        "customer_email": s.customer_email,
+        "expires_at": s.expires_at,
+        "invoice": null,
+        "invoice_creation": null,
+        "livemode": false,
+        "locale": s.locale,
+        "metadata": s.metadata,
+        "mode": "subscription",
+        "payment_intent": null,
+        "payment_link": null,
+        "payment_method_collection": "always",
+        "payment_method_types": ["card"],
+        "payment_status": "unpaid",
+        "setup_intent": null,
+        "status": "open",
+        "submit_type": null,
+        "subscription": null,
+        "success_url": s.success_url,
+        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        "ui_mode": "hosted",
+        "url": url,
+    });
+    st.store.put(obj.clone());
+    st.session_items.insert(id.clone(), s.items);
+    st.session_subscription_data
+        .insert(id.clone(), s.subscription_data);
+    obj
+}
+
+/// What the payer typed on the page.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PaymentInput {
+    /// A card number, `pm_card_*` or `tok_*`.
+    pub(crate) card_number: String,
+    /// E-mail typed on the page, used when the session has neither customer nor e-mail.
+    pub(crate) email: Option<String>,
+}
+
+/// The result of a successful payment.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Completed {
+    /// `success_url` with `{CHECKOUT_SESSION_ID}` replaced.
+    pub(crate) redirect_url: String,
+    /// The completed session.
+    pub(crate) session: Value,
+}
+
+/// Pays an open session with a test card.
+pub(crate) fn complete(
+    account: &Account,
+    session_id: &str,
+    input: &PaymentInput,
+) -> Result<Completed, StripeError> {
+    // Events caused by the payer on Stripe's page carry no API request.
+    let req = EventRequest::default();
+    let mut st = account.lock();
+    expire_if_due(&mut st, session_id);
+    let session = st
+        .store
+        .get_kind("checkout.session", session_id)
+        .cloned()
+        .ok_or_else(|| StripeError::missing("checkout.session", session_id))?;
+    if session["status"] != "open" {
+        return Err(StripeError::InvalidRequest {
+            code: Some("checkout_session_not_open"),
+            param: None,
+            message: format!(
+                "This Checkout Session is no longer open (status: {}).",
+                session["status"].as_str().unwrap_or("unknown")
+            ),
+        });
+    }
+    if input.card_number.trim().is_empty() {
+        return Err(StripeError::ParameterMissing {
+            param: "card_number".into(),
+        });
+    }
+    let card = cards::resolve(&input.card_number)
+        .ok_or_else(|| cards::Decline::IncorrectNumber.error(Some("card_number")))?;
+    // The control plane may force an existing customer's payments to fail or succeed.
+    let forced = session["customer"]
+        .as_str()
+        .and_then(|cus| st.payments.customer_override.get(cus).copied());
+    let decline = match forced {
+        Some(true) => Some(cards::Decline::Generic),
+        Some(false) => None,
+        None => card.behaviour.checkout_decline(),
+    };
+    if let Some(decline) = decline {
+        return Err(decline.error(None));
+    }
+    let items: Vec<(Value, i64)> = st
+        .session_items
+        .get(session_id)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|it| {
+            st.store
+                .get_kind("price", &it.price)
+                .cloned()
+                .map(|p| (p, it.quantity))
+                .ok_or_else(|| StripeError::Api {
+                    message: format!("price {} vanished", it.price),
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    let sub_data = st
+        .session_subscription_data
+        .get(session_id)
+        .cloned()
+        .unwrap_or_default();
+    // A customer on a test clock lives at the clock's time; a new customer joins no clock.
+    let now = match session["customer"].as_str() {
+        Some(id) => st.now_for_customer(id),
+        None => st.now(),
+    };
+
+    // Customer.
+    let customer = match session["customer"].as_str() {
+        Some(id) => st
+            .store
+            .get_kind("customer", id)
+            .cloned()
+            .ok_or_else(|| StripeError::missing_param("customer", id, "customer"))?,
+        None => {
+            let email = session["customer_email"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| input.email.clone().filter(|e| !e.is_empty()));
+            customers::insert(&mut st, &req, email.as_deref(), None, None, None, json!({}))
+        }
+    };
+    let customer_id = customer["id"].as_str().unwrap_or_default().to_string();
+    let email = customer["email"].as_str().map(str::to_string);
+
+    // Payment method.
+    let mut pm = payment_methods::insert(&mut st, &card, email.as_deref(), json!({}));
+    let pm_id = pm["id"].as_str().unwrap_or_default().to_string();
+    pm["customer"] = json!(customer_id);
+    st.store.put(pm.clone());
+    st.emit(&req, "payment_method.attached", pm.clone(), None);
+
+    // Subscription (incomplete until its first invoice is paid) and that invoice, paid the
+    // way every invoice is paid.
+    let (sub, invoice_id) = subscriptions::start(
+        &mut st,
+        &req,
+        &subscriptions::Start {
+            customer: &customer,
+            items: &items,
+            default_payment_method: Some(&pm_id),
+            metadata: sub_data.metadata.clone(),
+            description: sub_data.description.as_deref(),
+            trial_end: None,
+            cancel_at_period_end: false,
+            now,
+        },
+    );
+    let sub_id = sub["id"].as_str().unwrap_or_default().to_string();
+    let attempt = invoices::collect(
+        &mut st,
+        &req,
+        &invoice_id,
+        Some(&pm_id),
+        Collection::OnRequest,
+    )?;
+    if let Some(err) = attempt.payment.as_ref().and_then(|p| p.error.clone()) {
+        // Unreachable in practice: the card was refused above before anything was made.
+        return Err(err);
+    }
+
+    // Session complete.
+    let mut done = session;
+    done["status"] = json!("complete");
+    done["payment_status"] = json!("paid");
+    done["customer"] = json!(customer_id);
+    done["subscription"] = json!(sub_id);
+    done["invoice"] = json!(invoice_id);
+    done["url"] = Value::Null;
+    done["customer_details"] = json!({
+        "address": null,
+        "business_name": null,
+        "email": email,
+        "individual_name": null,
+        "name": customer["name"],
+        "phone": null,
+        "tax_exempt": "none",
+        "tax_ids": [],
+    });
+    st.store.put(done.clone());
+    st.emit(&req, "checkout.session.completed", done.clone(), None);
+    // Dispute and early-fraud-warning cards act after the flow's own events.
+    if let Some(payment) = &attempt.payment {
+        follow_up::run(&mut st, payment);
+    }
+
+    let redirect_url = done["success_url"]
+        .as_str()
+        .unwrap_or_default()
+        .replace("{CHECKOUT_SESSION_ID}", session_id);
+    Ok(Completed {
+        redirect_url,
+        session: done,
+    })
+}

@@ -1,0 +1,102 @@
+//! Customers: creation (optionally on a test clock) and deletion, which cancels the
+//! customer's live subscriptions at once, as Stripe does.
+
+use serde_json::{Value, json};
+
+use crate::account::{AccountState, EventRequest};
+use crate::engine::subscriptions;
+use crate::ids::{new_id, random_base62};
+
+/// Builds, stores and announces (`customer.created`) a customer. Shared with Checkout.
+pub(crate) fn insert(
+    st: &mut AccountState,
+    request: &EventRequest,
+    email: Option<&str>,
+    name: Option<&str>,
+    description: Option<&str>,
+    phone: Option<&str>,
+    metadata: Value,
+) -> Value {
+    insert_with_clock(st, request, email, name, description, phone, metadata, None)
+}
+
+/// [`insert`] on a test clock `(clock id, its frozen_time)`: `created` is the clock's time.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_with_clock(
+    st: &mut AccountState,
+    request: &EventRequest,
+    email: Option<&str>,
+    name: Option<&str>,
+    description: Option<&str>,
+    phone: Option<&str>,
+    metadata: Value,
+    clock: Option<(&str, i64)>,
+) -> Value {
+    let mut obj = json!({
+        "id": new_id("cus_"),
+        "object": "customer",
+        "address": null,
+        "balance": 0,
+        "created": st.now(),
+        "currency": null,
+        "default_source": null,
+        "delinquent": false,
+        "description": description,
+        "discount": null,
+        "email": email,
+        "invoice_prefix": random_base62(8).to_ascii_uppercase(),
+        "invoice_settings": {
+            "custom_fields": null,
+            "default_payment_method": null,
+            "footer": null,
+            "rendering_options": null,
+        },
+        "livemode": false,
+        "metadata": metadata,
+        "name": name,
+        "next_invoice_sequence": 1,
+        "phone": phone,
+        "preferred_locales": [],
+        "shipping": null,
+        "tax_exempt": "none",
+        "test_clock": null,
+    });
+    if let Some((id, t)) = clock {
+        obj["test_clock"] = json!(id);
+        obj["created"] = json!(t);
+    }
+    st.store.put(obj.clone());
+    st.emit(request, "customer.created", obj.clone(), None);
+    obj
+}
+
+/// Deletes customer `old` (a live customer object): cancels its live subscriptions
+/// (`customer.subscription.deleted` each), stores the tombstone, emits `customer.deleted`.
+pub(crate) fn delete(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
+    let cus_id = old["id"].as_str().unwrap_or_default().to_string();
+    // Stripe cancels the customer's live subscriptions at once.
+    let now = st.now_for_customer(&cus_id);
+    let live: Vec<String> = st
+        .store
+        .ids_of("subscription")
+        .filter(|id| {
+            st.store.get(id).is_some_and(|sub| {
+                sub["customer"] == cus_id.as_str()
+                    && !matches!(
+                        sub["status"].as_str(),
+                        Some("canceled" | "incomplete_expired")
+                    )
+            })
+        })
+        .cloned()
+        .collect();
+    for id in live {
+        if let Some(sub) = st.store.get_kind("subscription", &id).cloned() {
+            subscriptions::cancel_now(st, req, sub, now, None);
+        }
+    }
+    let tomb = json!({"id": cus_id, "object": "customer", "deleted": true});
+    st.store.put(tomb.clone());
+    st.emit(req, "customer.deleted", old, None);
+    tomb
+}

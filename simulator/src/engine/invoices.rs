@@ -1,0 +1,279 @@
+//! Invoices: finalising, collecting payment, voiding. One function, [`collect`], pays an
+//! invoice for every caller — Checkout, `POST /v1/invoices/{id}/pay`, subscription creation,
+//! a renewal's first attempt and each retry — so the fields a payment sets
+//! (`attempt_count`, `attempted`, `next_payment_attempt`, `amount_paid`, `status_transitions`,
+//! …) and the events it emits are the same whichever way an invoice is paid.
+
+use serde_json::{Value, json};
+
+use crate::account::{AccountState, EventRequest};
+use crate::engine::payments::{self, Payment, PaymentRequest};
+use crate::error::StripeError;
+
+/// Who asked for the payment, which decides what a failure does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Collection {
+    /// A caller waiting for the answer (the API, Checkout): a new payment intent per attempt,
+    /// an unusable payment method is an error, a failure schedules no retry.
+    OnRequest,
+    /// Stripe's automatic collection (renewals and their retries): the invoice's payment
+    /// intent is confirmed again on each retry, an unusable payment method is a failed
+    /// attempt, and a failure sets `next_payment_attempt` from the account's retry schedule.
+    Automatic,
+}
+
+/// The outcome of [`collect`].
+#[derive(Debug, Clone)]
+pub(crate) struct Attempt {
+    /// The invoice as it ends.
+    pub(crate) invoice: Value,
+    /// The charge made, if any (`None`: nothing was due, or no usable payment method).
+    /// The caller runs [`crate::engine::follow_up::run`] with it after its own events.
+    pub(crate) payment: Option<Payment>,
+    /// Whether the invoice is now paid.
+    pub(crate) paid: bool,
+}
+
+/// Finalizes a draft invoice (number from the customer's sequence, `open`) →
+/// `invoice.finalized`. Any other invoice is returned unchanged.
+pub(crate) fn finalize(st: &mut AccountState, req: &EventRequest, invoice_id: &str) -> Value {
+    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
+        return Value::Null;
+    };
+    if invoice["status"] != "draft" {
+        return invoice;
+    }
+    let customer_id = invoice["customer"].as_str().unwrap_or_default().to_string();
+    let now = st.now_for_customer(&customer_id);
+    let (seq, prefix) = st
+        .store
+        .get_kind("customer", &customer_id)
+        .map(|c| {
+            (
+                c["next_invoice_sequence"].as_i64().unwrap_or(1),
+                c["invoice_prefix"].as_str().unwrap_or("SIM").to_string(),
+            )
+        })
+        .unwrap_or((1, "SIM".into()));
+    invoice["status"] = json!("open");
+    invoice["number"] = json!(format!("{prefix}-{seq:04}"));
+    invoice["effective_at"] = json!(now);
+    invoice["automatically_finalizes_at"] = Value::Null;
+    invoice["status_transitions"]["finalized_at"] = json!(now);
+    st.store.put(invoice.clone());
+    if let Some(c) = st.store.get_kind_mut("customer", &customer_id) {
+        c["next_invoice_sequence"] = json!(seq + 1);
+    }
+    st.emit(req, "invoice.finalized", invoice.clone(), None);
+    invoice
+}
+
+/// The payment method an invoice is charged with: its own default, else the subscription's
+/// default, else the customer's `invoice_settings.default_payment_method`.
+pub(crate) fn payment_method_of(st: &AccountState, invoice: &Value) -> Option<String> {
+    if let Some(pm) = invoice["default_payment_method"].as_str() {
+        return Some(pm.to_string());
+    }
+    if let Some(sub) = subscription_of(invoice).and_then(|s| st.store.get_kind("subscription", &s))
+        && let Some(pm) = sub["default_payment_method"].as_str()
+    {
+        return Some(pm.to_string());
+    }
+    st.store
+        .get_kind("customer", invoice["customer"].as_str().unwrap_or_default())
+        .and_then(|c| c["invoice_settings"]["default_payment_method"].as_str())
+        .map(str::to_string)
+}
+
+/// The subscription an invoice bills, if any.
+pub(crate) fn subscription_of(invoice: &Value) -> Option<String> {
+    invoice["subscription"]
+        .as_str()
+        .or_else(|| invoice["parent"]["subscription_details"]["subscription"].as_str())
+        .map(str::to_string)
+}
+
+/// Marks an invoice paid (one more attempt; `invoice.paid` + `invoice.payment_succeeded`)
+/// and activates its subscription if it was `incomplete`, `past_due` or `unpaid`
+/// (`customer.subscription.updated`).
+fn mark_paid(st: &mut AccountState, req: &EventRequest, invoice_id: &str, now: i64) -> Value {
+    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
+        return Value::Null;
+    };
+    let due = invoice["amount_due"].as_i64().unwrap_or(0);
+    invoice["status"] = json!("paid");
+    invoice["amount_paid"] = json!(due);
+    invoice["amount_remaining"] = json!(0);
+    invoice["attempted"] = json!(true);
+    invoice["attempt_count"] = json!(invoice["attempt_count"].as_i64().unwrap_or(0) + 1);
+    invoice["auto_advance"] = json!(false);
+    invoice["next_payment_attempt"] = Value::Null;
+    invoice["status_transitions"]["paid_at"] = json!(now);
+    invoice["webhooks_delivered_at"] = json!(now);
+    st.store.put(invoice.clone());
+    st.emit(req, "invoice.paid", invoice.clone(), None);
+    st.emit(req, "invoice.payment_succeeded", invoice.clone(), None);
+    if let Some(sub_id) = subscription_of(&invoice)
+        && let Some(old) = st.store.get_kind("subscription", &sub_id).cloned()
+        && matches!(
+            old["status"].as_str(),
+            Some("incomplete" | "past_due" | "unpaid")
+        )
+    {
+        let mut new = old.clone();
+        new["status"] = json!("active");
+        st.store.put(new.clone());
+        st.emit(
+            req,
+            "customer.subscription.updated",
+            new,
+            Some(json!({"status": old["status"]})),
+        );
+    }
+    invoice
+}
+
+/// Records a failed attempt (one more attempt; `invoice.payment_failed`). `next_attempt`
+/// is `Some(t)` (or `Some(None)` after the last retry) under automatic collection, `None`
+/// to leave `next_payment_attempt` as it is.
+fn mark_failed(
+    st: &mut AccountState,
+    req: &EventRequest,
+    invoice_id: &str,
+    next_attempt: Option<Option<i64>>,
+) -> Value {
+    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
+        return Value::Null;
+    };
+    invoice["attempted"] = json!(true);
+    invoice["attempt_count"] = json!(invoice["attempt_count"].as_i64().unwrap_or(0) + 1);
+    if let Some(next) = next_attempt {
+        invoice["next_payment_attempt"] = json!(next);
+    }
+    st.store.put(invoice.clone());
+    st.emit(req, "invoice.payment_failed", invoice.clone(), None);
+    invoice
+}
+
+/// Pays an invoice out of band (finalised first if draft): paid, no charge.
+pub(crate) fn pay_out_of_band(
+    st: &mut AccountState,
+    req: &EventRequest,
+    invoice_id: &str,
+) -> Value {
+    let invoice = finalize(st, req, invoice_id);
+    let now = st.now_for_customer(invoice["customer"].as_str().unwrap_or_default());
+    mark_paid(st, req, invoice_id, now)
+}
+
+/// Collects an invoice (finalised first if draft) with `pm`: nothing due → paid at once;
+/// otherwise a charge through [`payments`], then paid or a failed attempt (see
+/// [`Collection`]). `Err` only under [`Collection::OnRequest`], for a payment method that
+/// cannot be charged at all.
+pub(crate) fn collect(
+    st: &mut AccountState,
+    req: &EventRequest,
+    invoice_id: &str,
+    pm: Option<&str>,
+    how: Collection,
+) -> Result<Attempt, StripeError> {
+    let invoice = finalize(st, req, invoice_id);
+    let customer = invoice["customer"].as_str().unwrap_or_default().to_string();
+    let now = st.now_for_customer(&customer);
+    let amount = invoice["amount_remaining"]
+        .as_i64()
+        .unwrap_or_else(|| invoice["amount_due"].as_i64().unwrap_or(0));
+    if amount <= 0 {
+        return Ok(Attempt {
+            invoice: mark_paid(st, req, invoice_id, now),
+            payment: None,
+            paid: true,
+        });
+    }
+    let description = match invoice["billing_reason"].as_str() {
+        Some("subscription_create") => "Subscription creation",
+        Some("subscription_cycle") => "Subscription update",
+        _ => "Invoice payment",
+    };
+    let payment = match pm {
+        None => None,
+        Some(pm) => {
+            // Automatic collection confirms the invoice's payment intent again on a retry.
+            let existing = match how {
+                Collection::Automatic => st
+                    .time
+                    .invoice_payment_intents
+                    .get(invoice_id)
+                    .cloned()
+                    .filter(|pi| st.store.get_kind("payment_intent", pi).is_some()),
+                Collection::OnRequest => None,
+            };
+            let result = match existing {
+                Some(pi) => payments::confirm(st, req, &pi, pm, now),
+                None => payments::charge(
+                    st,
+                    req,
+                    &PaymentRequest {
+                        amount,
+                        currency: invoice["currency"].as_str().unwrap_or("usd"),
+                        customer: Some(&customer),
+                        payment_method: pm,
+                        description: Some(description),
+                        metadata: json!({}),
+                        now,
+                    },
+                ),
+            };
+            match (result, how) {
+                (Ok(p), Collection::Automatic) => {
+                    st.time
+                        .invoice_payment_intents
+                        .insert(invoice_id.to_string(), p.payment_intent_id().to_string());
+                    Some(p)
+                }
+                (Ok(p), Collection::OnRequest) => Some(p),
+                // A payment method that cannot be charged: a failed attempt without a charge.
+                (Err(_), Collection::Automatic) => None,
+                (Err(e), Collection::OnRequest) => return Err(e),
+            }
+        }
+    };
+    if payment.as_ref().is_some_and(Payment::succeeded) {
+        return Ok(Attempt {
+            invoice: mark_paid(st, req, invoice_id, now),
+            payment,
+            paid: true,
+        });
+    }
+    let next_attempt = match how {
+        Collection::OnRequest => None,
+        Collection::Automatic => {
+            let retries_done = invoice["attempt_count"].as_i64().unwrap_or(0).max(0) as usize;
+            Some(
+                st.time
+                    .settings
+                    .retry_days
+                    .get(retries_done)
+                    .map(|d| now + d * 86_400),
+            )
+        }
+    };
+    Ok(Attempt {
+        invoice: mark_failed(st, req, invoice_id, next_attempt),
+        payment,
+        paid: false,
+    })
+}
+
+/// Voids an open or uncollectible invoice `old` → `invoice.voided`.
+pub(crate) fn void(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
+    let now = st.now_for_customer(old["customer"].as_str().unwrap_or_default());
+    let mut new = old;
+    new["status"] = json!("void");
+    new["auto_advance"] = json!(false);
+    new["next_payment_attempt"] = Value::Null;
+    new["status_transitions"]["voided_at"] = json!(now);
+    st.store.put(new.clone());
+    st.emit(req, "invoice.voided", new.clone(), None);
+    new
+}
