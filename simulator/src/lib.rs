@@ -100,7 +100,13 @@ pub struct SimOptions {
     /// Most connections served at once (default 512). Further connections wait in the
     /// listen backlog, unanswered, until a served one closes.
     pub max_connections: Option<usize>,
+    /// At shutdown, how long webhook deliveries still owed may take to go out after the API
+    /// has stopped taking requests (default 10 s); what is left then is not delivered.
+    pub drain_timeout: Option<Duration>,
 }
+
+/// How long shutdown waits for owed deliveries by default.
+const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running simulator, as [`start`] returns it: where it listens, and how to stop it
 /// cleanly (so a harness can start one per test run and shut it down at the end).
@@ -111,16 +117,37 @@ pub struct RunningSimulator {
     /// The bound address.
     pub addr: SocketAddr,
     shutdown: watch::Sender<bool>,
+    stop_serving: watch::Sender<bool>,
     server: JoinHandle<()>,
     app: Arc<App>,
 }
 
 impl RunningSimulator {
-    /// Stops accepting requests, closes idle connections, finishes in-flight requests, stops
-    /// webhook workers.
+    /// Stops accepting requests, closes idle connections, finishes in-flight requests, lets
+    /// the webhook deliveries still owed go out (within `drain_timeout`), then stops the
+    /// webhook workers and writes the `--state` file.
     pub async fn shutdown(self) {
-        let _ = self.shutdown.send(true);
+        // First the API: no new requests, in-flight ones finish (and may owe events).
+        let _ = self.stop_serving.send(true);
         let _ = self.server.await;
+        // Then what is owed goes out, within the drain timeout.
+        let deadline = std::time::Instant::now()
+            + self
+                .app
+                .options
+                .drain_timeout
+                .unwrap_or(DEFAULT_DRAIN_TIMEOUT);
+        let mut left = 0;
+        for (_, account) in self.app.accounts() {
+            left += webhooks::delivery::quiesce(&account, deadline).await;
+        }
+        if left > 0 {
+            tracing::warn!(
+                undelivered = left,
+                "shutting down with webhook deliveries still owed"
+            );
+        }
+        let _ = self.shutdown.send(true);
         if let Some(path) = &self.app.options.state_file {
             match snapshot::save(&self.app, path) {
                 Ok(n) => tracing::info!(path = %path.display(), accounts = n, "state saved"),
@@ -180,8 +207,10 @@ pub async fn start(
         .build()
         .map_err(std::io::Error::other)?;
     let limits = server::Limits::from_options(&options)?;
+    // Two signals: the API stops first, webhook delivery once what is owed has gone out.
     let (tx, rx) = watch::channel(false);
-    let app = Arc::new(App::new(base_url.clone(), options, http, rx.clone()));
+    let (stop_serving, serving) = watch::channel(false);
+    let app = Arc::new(App::new(base_url.clone(), options, http, rx));
     // Each account's outbox is drained by webhook delivery from the account's creation on.
     app.on_new_account(webhooks::delivery::start);
     if let Some(path) = &app.options.state_file {
@@ -189,12 +218,13 @@ pub async fn start(
         tracing::info!(path = %path.display(), accounts = n, "state loaded");
     }
     let router = router(app.clone());
-    let server = tokio::spawn(server::serve(listener, router, limits, rx));
+    let server = tokio::spawn(server::serve(listener, router, limits, serving));
     tracing::info!(%base_url, "stripe-sim listening");
     Ok(RunningSimulator {
         base_url,
         addr,
         shutdown: tx,
+        stop_serving,
         server,
         app,
     })

@@ -257,4 +257,22 @@ pub(crate) fn table() -> Router<Arc<App>> {
         )
         .route("/_sim/quiesce", post(control::deliveries::quiesce))
         .route("/_sim/snapshot", route(POST, control::snapshot))
+        .route("/healthz", get(healthz))
+}
+
+/// `GET /healthz` (no key): `{"status":"ok","accounts":N,"outstanding_deliveries":M}` — for
+/// a load balancer or a CI job waiting for a shared simulator to be up.
+async fn healthz(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+) -> axum::Json<serde_json::Value> {
+    let accounts = app.accounts();
+    let outstanding: usize = accounts
+        .iter()
+        .map(|(_, a)| a.lock().delivery.outstanding)
+        .sum();
+    axum::Json(serde_json::json!({
+        "status": "ok",
+        "accounts": accounts.len(),
+        "outstanding_deliveries": outstanding,
+    }))
 }

@@ -1474,3 +1474,60 @@ async fn shutdown_is_graceful_with_idle_and_half_open_connections() {
         "still accepting after shutdown"
     );
 }
+
+#[tokio::test]
+async fn healthz_answers_without_a_key_and_shutdown_delivers_what_is_owed_first() {
+    // The endpoint fails the first attempt, so the event is still owed (waiting for its retry)
+    // when shutdown begins.
+    let mut rcv = receiver(1).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind sim");
+    let sim = start(
+        listener,
+        SimOptions {
+            retry_schedule: Some(vec![Duration::from_millis(300)]),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("start");
+    let api = Api {
+        http: client(),
+        base: sim.base_url.clone(),
+        key: key(),
+    };
+    api.post(
+        "/v1/webhook_endpoints",
+        &[("url", &rcv.url), ("enabled_events[0]", "customer.created")],
+    )
+    .await;
+    let (s, _) = api
+        .post("/v1/customers", &[("email", "d@example.com")])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (first, _) = timeout(DEADLINE, rcv.rx.recv())
+        .await
+        .expect("first attempt")
+        .expect("open");
+    assert!(first.starts_with("FAILED "), "{first}");
+    let health: Value = api
+        .http
+        .get(format!("{}/healthz", sim.base_url))
+        .send()
+        .await
+        .expect("healthz")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(health["status"], "ok", "{health}");
+    assert_eq!(health["outstanding_deliveries"], 1, "{health}");
+    sim.shutdown().await;
+    // The retry went out before the simulator stopped.
+    let (second, body) = timeout(Duration::from_millis(100), rcv.rx.recv())
+        .await
+        .expect("the owed delivery was made before shutdown returned")
+        .expect("open");
+    assert!(!second.starts_with("FAILED "), "{second}");
+    assert!(body.contains("customer.created"), "{body}");
+}
