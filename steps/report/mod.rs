@@ -495,17 +495,19 @@ fn leaf_state(item: &Item, proofs: &[Proof]) -> ItemState {
     }
 }
 
-/// A heading is failed if any child failed, verified if every machine-checkable child was.
+/// A heading is failed if any child failed, not run if any child was not run, manual if a
+/// person still has a child to check, and verified only when every child was verified — a
+/// heading never claims more than its least-proven child.
 fn heading_state(children: &[ReportItem]) -> ItemState {
     let states: Vec<ItemState> = children.iter().map(|c| c.state).collect();
     if states.contains(&ItemState::Failed) {
         ItemState::Failed
     } else if states.contains(&ItemState::NotRun) {
         ItemState::NotRun
-    } else if states.contains(&ItemState::Verified) {
-        ItemState::Verified
-    } else {
+    } else if states.contains(&ItemState::Manual) || states.is_empty() {
         ItemState::Manual
+    } else {
+        ItemState::Verified
     }
 }
 
@@ -621,6 +623,28 @@ pub fn write_from_run(dir: &Path, record: &RunRecord) -> Result<String, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heading_claims_no_more_than_its_least_proven_child() {
+        let item = |state| ReportItem {
+            id: "x".into(),
+            text: "x".into(),
+            page: false,
+            state,
+            proofs: vec![],
+            manual: None,
+            children: vec![],
+        };
+        use ItemState::*;
+        let heading = |states: &[ItemState]| {
+            heading_state(&states.iter().map(|s| item(*s)).collect::<Vec<_>>())
+        };
+        assert_eq!(heading(&[Verified, Verified]), Verified);
+        assert_eq!(heading(&[Verified, Manual]), Manual);
+        assert_eq!(heading(&[Verified, NotRun, Manual]), NotRun);
+        assert_eq!(heading(&[Verified, Failed, Manual]), Failed);
+        assert_eq!(heading(&[]), Manual);
+    }
 
     fn count_leaves(items: &[Item]) -> usize {
         items
