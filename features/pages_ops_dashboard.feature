@@ -37,7 +37,7 @@ Feature: The ops dashboard, in a browser
     Then the Disputes tab lists Ana's dispute with reason "fraudulent" and status "needs_response"
     When he opens the dispute in the Disputes tab
     Then the dispute's details show its amount, reason "fraudulent", status "needs_response" and evidence due date
-    When he types "Customer used the product for three weeks" as the uncategorized text and presses "Stage evidence"
+    When with the keyboard alone he types "Customer used the product for three weeks" as the uncategorized text and presses "Stage evidence"
     Then the page tells him "Evidence staged"
     And Stripe shows that evidence on the dispute, not yet submitted
     When he presses "Submit evidence"
@@ -89,5 +89,5 @@ Feature: The ops dashboard, in a browser
   Scenario: The Subscriptions tab shows a new subscriber
     Given Ana has an active BASIC monthly subscription
     When Omar opens the ops dashboard in his browser
-    And he looks Ana up by her e-mail in the Subscriptions tab
+    And with the keyboard alone he looks Ana up by her e-mail in the Subscriptions tab
     Then the Subscriptions tab shows Ana on BASIC monthly, ACTIVE, with her Stripe customer and subscription ids

@@ -583,21 +583,6 @@ async fn dispute_details(world: &mut Rehearsal, reason: String, status: String) 
     assert_eq!(shown.trim(), wanted, "evidence due date");
 }
 
-/// `When he types "…" as the uncategorized text and presses "Stage evidence"`.
-#[when(
-    regex = r#"^(?:she|he|they) types? "([^"]+)" as the uncategorized text and presses "([^"]+)"$"#
-)]
-async fn types_evidence(world: &mut Rehearsal, text: String, button: String) {
-    world.notes.insert("evidence".into(), text.clone());
-    let b = browser(world).await;
-    b.fill_labelled("Uncategorized text", &text)
-        .await
-        .unwrap_or_else(|e| fail("typing the evidence", e));
-    b.click_button(&button)
-        .await
-        .unwrap_or_else(|e| fail(&format!("pressing {button:?}"), e));
-}
-
 async fn history_shows(world: &mut Rehearsal, actions: &[&str], name: &str, note: Option<&str>) {
     let email = world.known_actor(name).email;
     let b = browser(world).await;
@@ -862,22 +847,43 @@ async fn keyboard_only_warning(world: &mut Rehearsal, tick: String, note: String
         .unwrap_or_else(|e| fail("pressing Enter", e));
 }
 
-/// `When he looks Ana up by her e-mail in the Subscriptions tab`.
+/// `When with the keyboard alone he looks Ana up by her e-mail in the Subscriptions tab`: Tab
+/// to the tab's link, Enter, Tab to the search field, type, Enter.
 #[when(
-    regex = r"^(?:she|he|they) looks? (\w+) up by (?:her|his|their) e-mail in the Subscriptions tab$"
+    regex = r"^with the keyboard alone (?:she|he|they) looks? (\w+) up by (?:her|his|their) e-mail in the Subscriptions tab$"
 )]
-async fn looks_up_subscriber(world: &mut Rehearsal, name: String) {
+async fn keyboard_looks_up_subscriber(world: &mut Rehearsal, name: String) {
     let email = world.known_actor(&name).email;
     let b = browser(world).await;
-    b.click_link("Subscriptions")
+    tab_to(b, "Subscriptions").await;
+    b.press(&[Key::Enter])
         .await
-        .unwrap_or_else(|e| fail("opening the Subscriptions tab", e));
-    b.fill_labelled("E-mail, user id or Stripe id", &email)
+        .unwrap_or_else(|e| fail("pressing Enter", e));
+    b.wait_for_text("E-mail, user id or Stripe id", DEFAULT_DEADLINE)
+        .await
+        .unwrap_or_else(|e| fail("the Subscriptions tab did not open", e));
+    tab_to_id(b, "subscriber-query").await;
+    b.press(&[Key::Text(email), Key::Enter])
         .await
         .unwrap_or_else(|e| fail("typing the e-mail", e));
-    b.click_button("Find")
+}
+
+/// `When with the keyboard alone he types "…" as the uncategorized text and presses "Stage
+/// evidence"`: Tab to the field, type, Tab to the button, Enter.
+#[when(
+    regex = r#"^with the keyboard alone (?:she|he|they) types? "([^"]+)" as the uncategorized text and presses "([^"]+)"$"#
+)]
+async fn keyboard_types_evidence(world: &mut Rehearsal, text: String, button: String) {
+    world.notes.insert("evidence".into(), text.clone());
+    let b = browser(world).await;
+    tab_to_id(b, "ev-uncategorized_text").await;
+    b.press(&[Key::Text(text)])
         .await
-        .unwrap_or_else(|e| fail("pressing Find", e));
+        .unwrap_or_else(|e| fail("typing the evidence", e));
+    tab_to(b, &button).await;
+    b.press(&[Key::Enter])
+        .await
+        .unwrap_or_else(|e| fail("pressing Enter", e));
 }
 
 /// `Then the Subscriptions tab shows Ana on BASIC monthly, ACTIVE, with her Stripe customer and
