@@ -96,7 +96,7 @@ async fn spawn(config: billing::Config, listener: std::net::TcpListener) -> Resu
                 return;
             }
         };
-        runtime.block_on(async move {
+        let running = runtime.block_on(async move {
             let started = async {
                 listener
                     .set_nonblocking(true)
@@ -112,16 +112,20 @@ async fn spawn(config: billing::Config, listener: std::net::TcpListener) -> Resu
                 Ok(running) => {
                     let _ = ready_tx.send(Ok(()));
                     let _ = stop_rx.await;
-                    // Dropping it would begin a graceful shutdown; a killed process gets none.
-                    std::mem::forget(running);
+                    Some(running)
                 }
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
+                    None
                 }
             }
         });
-        // Every task of this life (connections, handlers mid-transaction) is dropped here.
+        // Every task of this life (connections, handlers mid-transaction) is dropped here,
+        // with no graceful shutdown: a killed process gets none.
         runtime.shutdown_background();
+        // Only now the handle: its database pool's idle connections close (as a dead
+        // process's would), and no graceful shutdown can start since nothing runs any more.
+        drop(running);
     });
     match ready_rx.await {
         Ok(Ok(())) => Ok(Life {
