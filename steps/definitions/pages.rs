@@ -280,42 +280,46 @@ async fn back_to_pricing(world: &mut Rehearsal) {
         .unwrap_or_else(|e| fail("opening the Pricing page", e));
 }
 
-/// Presses Tab until the focused element's text or value is `label`.
-async fn tab_to(b: &Browser, label: &str) {
-    let mut seen = Vec::new();
-    for _ in 0..MAX_TABS {
-        b.press(&[Key::Tab])
-            .await
-            .unwrap_or_else(|e| fail("pressing Tab", e));
-        let focused = b
-            .active_element_text()
-            .await
-            .unwrap_or_else(|e| fail("reading the focused element", e));
-        if focused.trim() == label {
-            return;
-        }
-        seen.push(focused.trim().to_string());
-    }
-    panic!("Tab never reached {label:?}; the focus went through {seen:?}");
+/// What a keyboard-only step looks for in the focused element.
+enum Focus<'a> {
+    /// Its text or value (a button's label, a link's text).
+    Label(&'a str),
+    /// Its `id` (a field or a checkbox).
+    Id(&'a str),
 }
 
-/// Presses Tab until the focused element is the one with `id`.
-async fn tab_to_id(b: &Browser, id: &str) {
+/// Presses Tab until the focused element is the one `wanted` names.
+async fn tab_until(b: &Browser, wanted: Focus<'_>) {
     let mut seen = Vec::new();
     for _ in 0..MAX_TABS {
         b.press(&[Key::Tab])
             .await
             .unwrap_or_else(|e| fail("pressing Tab", e));
-        let focused = b
-            .active_element_id()
-            .await
-            .unwrap_or_else(|e| fail("reading the focused element", e));
-        if focused == id {
+        let focused = match wanted {
+            Focus::Label(_) => b.active_element_text().await,
+            Focus::Id(_) => b.active_element_id().await,
+        }
+        .unwrap_or_else(|e| fail("reading the focused element", e));
+        let focused = focused.trim().to_string();
+        if matches!(wanted, Focus::Label(w) | Focus::Id(w) if w == focused) {
             return;
         }
         seen.push(focused);
     }
-    panic!("Tab never reached #{id}; the focus went through {seen:?}");
+    match wanted {
+        Focus::Label(l) => panic!("Tab never reached {l:?}; the focus went through {seen:?}"),
+        Focus::Id(id) => panic!("Tab never reached #{id}; the focus went through {seen:?}"),
+    }
+}
+
+/// Presses Tab until the focused element's text or value is `label`.
+async fn tab_to(b: &Browser, label: &str) {
+    tab_until(b, Focus::Label(label)).await
+}
+
+/// Presses Tab until the focused element is the one with `id`.
+async fn tab_to_id(b: &Browser, id: &str) {
+    tab_until(b, Focus::Id(id)).await
 }
 
 /// `When with the keyboard alone she moves to "Subscribe to BASIC" and presses Enter`.

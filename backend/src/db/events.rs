@@ -83,22 +83,7 @@ pub async fn record_failure(
     livemode: bool,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO stripe_events (event_id, type, status, attempts, last_error, event_created_at, livemode)
-         VALUES ($1, $2, 'failed', 1, $5, $3, $4)
-         ON CONFLICT (event_id) DO UPDATE
-         SET status = 'failed', attempts = stripe_events.attempts + 1,
-             last_error = EXCLUDED.last_error, updated_at = now()
-         WHERE stripe_events.status <> 'processed'",
-    )
-    .bind(event_id)
-    .bind(kind)
-    .bind(created)
-    .bind(livemode)
-    .bind(error)
-    .execute(db)
-    .await?;
-    Ok(())
+    record_unapplied(db, "failed", event_id, kind, created, livemode, error).await
 }
 
 /// Records that the event can never apply (after the processing transaction rolled back): the
@@ -112,11 +97,34 @@ pub async fn record_unprocessable(
     livemode: bool,
     error: &str,
 ) -> Result<(), sqlx::Error> {
+    record_unapplied(
+        db,
+        "unprocessable",
+        event_id,
+        kind,
+        created,
+        livemode,
+        error,
+    )
+    .await
+}
+
+/// One more attempt that did not apply, with `status` and the reason; a processed row is left
+/// as it is.
+async fn record_unapplied(
+    db: impl PgExecutor<'_>,
+    status: &str,
+    event_id: &str,
+    kind: &str,
+    created: Option<OffsetDateTime>,
+    livemode: bool,
+    error: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO stripe_events (event_id, type, status, attempts, last_error, event_created_at, livemode)
-         VALUES ($1, $2, 'unprocessable', 1, $5, $3, $4)
+         VALUES ($1, $2, $6, 1, $5, $3, $4)
          ON CONFLICT (event_id) DO UPDATE
-         SET status = 'unprocessable', attempts = stripe_events.attempts + 1,
+         SET status = EXCLUDED.status, attempts = stripe_events.attempts + 1,
              last_error = EXCLUDED.last_error, updated_at = now()
          WHERE stripe_events.status <> 'processed'",
     )
@@ -125,6 +133,7 @@ pub async fn record_unprocessable(
     .bind(created)
     .bind(livemode)
     .bind(error)
+    .bind(status)
     .execute(db)
     .await?;
     Ok(())
