@@ -81,10 +81,6 @@ mod tests {
             }
         }
         // Stable: the same value on every run and machine (a fixed hash, pinned here).
-        assert_eq!(
-            shard_of("New subscription", "A user pays", 4),
-            shard_of("New subscription", "A user pays", 4)
-        );
         assert_eq!(shard_of("a", "b", 1_000_003), 298_960);
         // Roughly even: no shard of 4 holds more than a third of 500 scenarios.
         for i in 1..=4 {
