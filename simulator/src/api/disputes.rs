@@ -12,6 +12,7 @@ use crate::account::AccountState;
 use crate::api::{list_kind, retrieve_kind};
 use crate::engine::disputes::{self, EVIDENCE_FIELDS};
 use crate::error::StripeError;
+use crate::objects::status::{DisputeStatus, Status};
 use crate::pipeline::Call;
 
 /// `GET /v1/disputes/{id}`
@@ -56,16 +57,15 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let mut st = c.account.lock();
     let old = load(&st, c.id())?;
     let has_evidence_params = p.get("evidence").is_some_and(Value::is_object);
-    if disputes::is_closed(&old["status"]) && (has_evidence_params || p.get("submit").is_some()) {
+    let status = DisputeStatus::of(&old);
+    let closed = status.is_some_and(DisputeStatus::is_closed);
+    if closed && (has_evidence_params || p.get("submit").is_some()) {
         return Err(StripeError::bad_request(format!(
             "This dispute is already closed (status: {}). Evidence can no longer be submitted.",
             old["status"].as_str().unwrap_or_default()
         )));
     }
-    let under_review = matches!(
-        old["status"].as_str(),
-        Some("under_review" | "warning_under_review")
-    );
+    let under_review = status.is_some_and(DisputeStatus::is_under_review);
     if under_review && has_evidence_params {
         return Err(StripeError::bad_request(
             "This dispute has already been submitted; its evidence can no longer be changed.",
@@ -91,7 +91,7 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
     }
-    let submitting = submit && !under_review && !disputes::is_closed(&old["status"]);
+    let submitting = submit && !under_review && !closed;
     // Stripe submits on every update unless `submit=false`; a metadata-only update of a
     // dispute already submitted or closed changes nothing else.
     if submitting {
@@ -99,11 +99,12 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
             .as_i64()
             .unwrap_or(0);
         new["evidence_details"]["submission_count"] = json!(n + 1);
-        new["status"] = json!(if old["status"] == "warning_needs_response" {
-            "warning_under_review"
+        let reviewing = if status == Some(DisputeStatus::WarningNeedsResponse) {
+            DisputeStatus::WarningUnderReview
         } else {
-            "under_review"
-        });
+            DisputeStatus::UnderReview
+        };
+        reviewing.set(&mut new);
     }
     Ok(disputes::update(&mut st, &c.request, &old, new, submitting))
 }
@@ -114,19 +115,17 @@ pub(crate) fn close(c: &Call) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
     let mut st = c.account.lock();
     let old = load(&st, c.id())?;
-    if disputes::is_closed(&old["status"]) {
+    let status = DisputeStatus::of(&old);
+    if status.is_some_and(DisputeStatus::is_closed) {
         return Err(StripeError::bad_request(format!(
             "This dispute is already closed (status: {}).",
             old["status"].as_str().unwrap_or_default()
         )));
     }
-    let status = if old["status"]
-        .as_str()
-        .is_some_and(|s| s.starts_with("warning_"))
-    {
-        "warning_closed"
+    let outcome = if status.is_some_and(DisputeStatus::is_inquiry) {
+        DisputeStatus::WarningClosed
     } else {
-        "lost"
+        DisputeStatus::Lost
     };
-    Ok(disputes::close_as(&mut st, &c.request, old, status))
+    Ok(disputes::close_as(&mut st, &c.request, old, outcome))
 }

@@ -8,6 +8,7 @@ use crate::api::{list_kind, retrieve_kind};
 use crate::engine::invoices::{self, Collection};
 use crate::engine::{follow_up, payment_methods};
 use crate::error::StripeError;
+use crate::objects::status::{InvoiceStatus, Status};
 use crate::pipeline::Call;
 
 /// `GET /v1/invoices/{id}`
@@ -18,12 +19,9 @@ pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
 /// `GET /v1/invoices` (filters: `customer`, `subscription`, `status`, `collection_method`)
 pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     if let Some(s) = c.params.nonempty("status")?
-        && !["draft", "open", "paid", "uncollectible", "void"].contains(&s)
+        && InvoiceStatus::parse(s).is_none()
     {
-        return Err(StripeError::invalid(
-            "status",
-            "Invalid status: must be one of draft, open, paid, uncollectible, or void",
-        ));
+        return Err(InvoiceStatus::invalid("status"));
     }
     list_kind(
         c,
@@ -55,15 +53,15 @@ pub(crate) fn pay(c: &Call) -> Result<Value, StripeError> {
         .get_kind("invoice", c.id())
         .cloned()
         .ok_or_else(|| StripeError::missing("invoice", c.id()))?;
-    match invoice["status"].as_str() {
-        Some("paid") => {
+    match InvoiceStatus::of(&invoice) {
+        Some(InvoiceStatus::Paid) => {
             return Err(StripeError::InvalidRequest {
                 code: Some("invoice_already_paid"),
                 param: None,
                 message: "Invoice is already paid".into(),
             });
         }
-        Some("void") | Some("uncollectible") => {
+        Some(InvoiceStatus::Void | InvoiceStatus::Uncollectible) => {
             return Err(StripeError::InvalidRequest {
                 code: Some("invoice_not_editable"),
                 param: None,
@@ -119,7 +117,7 @@ pub(crate) fn void(c: &Call) -> Result<Value, StripeError> {
         .get_kind("invoice", c.id())
         .cloned()
         .ok_or_else(|| StripeError::missing("invoice", c.id()))?;
-    if old["status"] != "open" && old["status"] != "uncollectible" {
+    if !InvoiceStatus::is_any(&old, &[InvoiceStatus::Open, InvoiceStatus::Uncollectible]) {
         return Err(StripeError::InvalidRequest {
             code: Some("invoice_not_editable"),
             param: None,

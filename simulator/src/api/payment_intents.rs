@@ -9,6 +9,7 @@ use crate::engine::follow_up;
 use crate::engine::payment_methods;
 use crate::engine::payments::{self, PaymentRequest};
 use crate::error::StripeError;
+use crate::objects::status::{PaymentIntentStatus, Status};
 use crate::params::Params;
 use crate::pipeline::Call;
 
@@ -196,7 +197,7 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
         .get_kind("payment_intent", c.id())
         .cloned()
         .ok_or_else(|| StripeError::missing("payment_intent", c.id()))?;
-    let locked = matches!(old["status"].as_str(), Some("succeeded" | "canceled"));
+    let locked = PaymentIntentStatus::of(&old).is_some_and(PaymentIntentStatus::is_final);
     let mut new = old.clone();
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
@@ -236,8 +237,8 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
         let cus = new["customer"].as_str().map(str::to_string);
         let id = payment_method_param(&mut st, pm, cus.as_deref())?;
         new["payment_method"] = json!(id);
-        if new["status"] == "requires_payment_method" {
-            new["status"] = json!("requires_confirmation");
+        if PaymentIntentStatus::of(&new) == Some(PaymentIntentStatus::RequiresPaymentMethod) {
+            PaymentIntentStatus::RequiresConfirmation.set(&mut new);
         }
     }
     if new != old {
@@ -314,7 +315,7 @@ pub(crate) fn cancel(c: &Call) -> Result<Value, StripeError> {
         .get_kind("payment_intent", c.id())
         .cloned()
         .ok_or_else(|| StripeError::missing("payment_intent", c.id()))?;
-    if matches!(old["status"].as_str(), Some("succeeded" | "canceled")) {
+    if PaymentIntentStatus::of(&old).is_some_and(PaymentIntentStatus::is_final) {
         return Err(StripeError::InvalidRequest {
             code: Some("payment_intent_unexpected_state"),
             param: None,
@@ -325,7 +326,7 @@ pub(crate) fn cancel(c: &Call) -> Result<Value, StripeError> {
         });
     }
     let mut new = old.clone();
-    new["status"] = json!("canceled");
+    PaymentIntentStatus::Canceled.set(&mut new);
     new["canceled_at"] = json!(st.now());
     new["cancellation_reason"] = json!(reason);
     st.store.put(new.clone());

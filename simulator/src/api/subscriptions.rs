@@ -15,6 +15,7 @@ use crate::engine::invoices::{self, Collection};
 use crate::engine::{follow_up, payments, subscriptions};
 use crate::error::StripeError;
 use crate::objects;
+use crate::objects::status::{Status, SubscriptionStatus};
 use crate::params::Params;
 use crate::pipeline::Call;
 use crate::store::{LIST_PARAMS, ListParams};
@@ -380,6 +381,53 @@ pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
     retrieve_kind(c, "subscription")
 }
 
+/// The `status` filter of `GET /v1/subscriptions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusFilter {
+    /// No filter: every subscription that has not ended.
+    NotEnded,
+    /// `all`
+    All,
+    /// `ended`: `canceled` or `incomplete_expired`.
+    Ended,
+    /// One status.
+    Is(SubscriptionStatus),
+}
+
+impl StatusFilter {
+    /// The filter a request names; an unknown value is a 400 listing the values allowed.
+    fn parse(s: Option<&str>) -> Result<Self, StripeError> {
+        Ok(match s {
+            None => StatusFilter::NotEnded,
+            Some("all") => StatusFilter::All,
+            Some("ended") => StatusFilter::Ended,
+            Some(s) => StatusFilter::Is(SubscriptionStatus::parse(s).ok_or_else(|| {
+                let mut names: Vec<&str> = SubscriptionStatus::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .chain(["all", "ended"])
+                    .collect();
+                names.sort_unstable();
+                StripeError::invalid(
+                    "status",
+                    format!("Invalid status: must be one of {}", names.join(", ")),
+                )
+            })?),
+        })
+    }
+
+    /// Whether a subscription with `status` passes.
+    fn matches(self, status: Option<SubscriptionStatus>) -> bool {
+        let ended = status.is_some_and(SubscriptionStatus::is_ended);
+        match self {
+            StatusFilter::NotEnded => !ended,
+            StatusFilter::All => true,
+            StatusFilter::Ended => ended,
+            StatusFilter::Is(s) => status == Some(s),
+        }
+    }
+}
+
 /// `GET /v1/subscriptions` (filters: `customer`, `price`, `status`; by default canceled
 /// subscriptions are left out, `status=all` includes them, as on Stripe).
 pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
@@ -390,27 +438,7 @@ pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
     let lp = ListParams::from_params(p)?;
     let customer = p.nonempty("customer")?;
     let price = p.nonempty("price")?;
-    let status = p.nonempty("status")?;
-    const STATUSES: &[&str] = &[
-        "active",
-        "all",
-        "canceled",
-        "ended",
-        "incomplete",
-        "incomplete_expired",
-        "past_due",
-        "paused",
-        "trialing",
-        "unpaid",
-    ];
-    if let Some(s) = status
-        && !STATUSES.contains(&s)
-    {
-        return Err(StripeError::invalid(
-            "status",
-            format!("Invalid status: must be one of {}", STATUSES.join(", ")),
-        ));
-    }
+    let status = StatusFilter::parse(p.nonempty("status")?)?;
     let st = c.account.lock();
     st.store
         .list("subscription", "/v1/subscriptions", &lp, |o| {
@@ -420,14 +448,7 @@ pub(crate) fn list(c: &Call) -> Result<Value, StripeError> {
                         .as_array()
                         .is_some_and(|items| items.iter().any(|i| i["price"]["id"] == pr))
                 })
-                && match status {
-                    None => o["status"] != "canceled" && o["status"] != "incomplete_expired",
-                    Some("all") => true,
-                    Some("ended") => {
-                        o["status"] == "canceled" || o["status"] == "incomplete_expired"
-                    }
-                    Some(s) => o["status"] == s,
-                }
+                && status.matches(SubscriptionStatus::of(o))
         })
 }
 
@@ -464,7 +485,7 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
         .get_kind("subscription", c.id())
         .cloned()
         .ok_or_else(|| StripeError::missing("subscription", c.id()))?;
-    if old["status"] == "canceled" {
+    if SubscriptionStatus::of(&old) == Some(SubscriptionStatus::Canceled) {
         return Err(StripeError::bad_request(format!(
             "A canceled subscription can only update its cancellation_details and metadata. ({})",
             c.id()
@@ -529,7 +550,7 @@ pub(crate) fn cancel(c: &Call) -> Result<Value, StripeError> {
         .get_kind("subscription", c.id())
         .cloned()
         .ok_or_else(|| StripeError::missing("subscription", c.id()))?;
-    if old["status"] == "canceled" {
+    if SubscriptionStatus::of(&old) == Some(SubscriptionStatus::Canceled) {
         return Err(StripeError::InvalidRequest {
             code: Some("resource_missing"),
             param: Some("id".into()),

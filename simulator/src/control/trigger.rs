@@ -22,6 +22,7 @@ use crate::engine::catalog::{self, NewPrice, NewProduct};
 use crate::engine::checkout::{self, NewSession, PaymentInput, complete};
 use crate::engine::{customers, disputes, payments, refunds, subscriptions, test_clocks};
 use crate::error::StripeError;
+use crate::objects::status::DisputeStatus;
 use crate::pipeline::Call;
 
 /// Event types `/_sim/trigger` knows.
@@ -252,7 +253,7 @@ pub(crate) fn trigger(c: &Call) -> Result<Value, StripeError> {
                     disputes::update(&mut st, &c.request, &old, new, false);
                 } else if event == "charge.dispute.closed" {
                     // Conceded, as `POST /v1/disputes/{id}/close` does.
-                    disputes::close_as(&mut st, &c.request, old, "lost");
+                    disputes::close_as(&mut st, &c.request, old, DisputeStatus::Lost);
                 }
             }
             put("customer", &s.customer);

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::account::{AccountState, EventRequest};
 use crate::engine::subscriptions;
 use crate::ids::{new_id, random_base62};
+use crate::objects::status::{Status, SubscriptionStatus};
 
 /// Builds, stores and announces (`customer.created`) a customer. Shared with Checkout.
 pub(crate) fn insert(
@@ -82,10 +83,7 @@ pub(crate) fn delete(st: &mut AccountState, req: &EventRequest, old: Value) -> V
         .filter(|id| {
             st.store.get(id).is_some_and(|sub| {
                 sub["customer"] == cus_id.as_str()
-                    && !matches!(
-                        sub["status"].as_str(),
-                        Some("canceled" | "incomplete_expired")
-                    )
+                    && !SubscriptionStatus::of(sub).is_some_and(SubscriptionStatus::is_ended)
             })
         })
         .cloned()

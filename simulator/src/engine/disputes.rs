@@ -9,6 +9,7 @@ use crate::engine::radar;
 use crate::error::StripeError;
 use crate::ids::new_id;
 use crate::objects::previous_attributes;
+use crate::objects::status::{DisputeStatus, Status};
 
 /// Dispute reasons Stripe documents.
 pub(crate) const DISPUTE_REASONS: &[&str] = &[
@@ -121,7 +122,7 @@ pub(crate) fn create(
             "type": "card",
         },
         "reason": reason,
-        "status": if inquiry { "warning_needs_response" } else { "needs_response" },
+        "status": if inquiry { DisputeStatus::WarningNeedsResponse } else { DisputeStatus::NeedsResponse },
     });
     st.store.put(dispute.clone());
     if let Some(c) = st.store.get_kind_mut("charge", charge) {
@@ -140,20 +141,15 @@ pub(crate) fn create(
     Ok(dispute)
 }
 
-/// Whether a dispute status is final (`won`, `lost`, `warning_closed`).
-pub(crate) fn is_closed(status: &Value) -> bool {
-    matches!(status.as_str(), Some("won" | "lost" | "warning_closed"))
-}
-
 /// Closes a dispute with `status` (won / lost / warning_closed) → `charge.dispute.closed`.
 pub(crate) fn close_as(
     st: &mut AccountState,
     req: &EventRequest,
     mut d: Value,
-    status: &str,
+    status: DisputeStatus,
 ) -> Value {
     let old = d.clone();
-    d["status"] = json!(status);
+    status.set(&mut d);
     d["is_charge_refundable"] = json!(false);
     st.store.put(d.clone());
     let prev = previous_attributes(&old, &d);
@@ -178,7 +174,7 @@ pub(crate) fn update(
         st.emit(req, "charge.dispute.updated", new.clone(), Some(prev));
     }
     if submitting {
-        let inquiry = new["status"] == "warning_under_review";
+        let inquiry = DisputeStatus::of(&new) == Some(DisputeStatus::WarningUnderReview);
         match new["evidence"]["uncategorized_text"].as_str() {
             // Guess: an inquiry resolved either way ends `warning_closed`.
             Some(t) if t.contains("winning_evidence") => {
@@ -186,7 +182,11 @@ pub(crate) fn update(
                     st,
                     &EventRequest::default(),
                     new.clone(),
-                    if inquiry { "warning_closed" } else { "won" },
+                    if inquiry {
+                        DisputeStatus::WarningClosed
+                    } else {
+                        DisputeStatus::Won
+                    },
                 );
             }
             Some(t) if t.contains("losing_evidence") => {
@@ -194,7 +194,11 @@ pub(crate) fn update(
                     st,
                     &EventRequest::default(),
                     new.clone(),
-                    if inquiry { "warning_closed" } else { "lost" },
+                    if inquiry {
+                        DisputeStatus::WarningClosed
+                    } else {
+                        DisputeStatus::Lost
+                    },
                 );
             }
             _ => {}

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::account::{AccountState, EventRequest};
 use crate::engine::payments::{self, Payment, PaymentRequest};
 use crate::error::StripeError;
+use crate::objects::status::{InvoiceStatus, Status, SubscriptionStatus};
 
 /// Who asked for the payment, which decides what a failure does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub(crate) fn finalize(st: &mut AccountState, req: &EventRequest, invoice_id: &s
     let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
         return Value::Null;
     };
-    if invoice["status"] != "draft" {
+    if InvoiceStatus::of(&invoice) != Some(InvoiceStatus::Draft) {
         return invoice;
     }
     let customer_id = invoice["customer"].as_str().unwrap_or_default().to_string();
@@ -55,7 +56,7 @@ pub(crate) fn finalize(st: &mut AccountState, req: &EventRequest, invoice_id: &s
             )
         })
         .unwrap_or((1, "SIM".into()));
-    invoice["status"] = json!("open");
+    InvoiceStatus::Open.set(&mut invoice);
     invoice["number"] = json!(format!("{prefix}-{seq:04}"));
     invoice["effective_at"] = json!(now);
     invoice["automatically_finalizes_at"] = Value::Null;
@@ -101,7 +102,7 @@ fn mark_paid(st: &mut AccountState, req: &EventRequest, invoice_id: &str, now: i
         return Value::Null;
     };
     let due = invoice["amount_due"].as_i64().unwrap_or(0);
-    invoice["status"] = json!("paid");
+    InvoiceStatus::Paid.set(&mut invoice);
     invoice["amount_paid"] = json!(due);
     invoice["amount_remaining"] = json!(0);
     invoice["attempted"] = json!(true);
@@ -115,19 +116,22 @@ fn mark_paid(st: &mut AccountState, req: &EventRequest, invoice_id: &str, now: i
     st.emit(req, "invoice.payment_succeeded", invoice.clone(), None);
     if let Some(sub_id) = subscription_of(&invoice)
         && let Some(old) = st.store.get_kind("subscription", &sub_id).cloned()
+        && let Some(was) = SubscriptionStatus::of(&old)
         && matches!(
-            old["status"].as_str(),
-            Some("incomplete" | "past_due" | "unpaid")
+            was,
+            SubscriptionStatus::Incomplete
+                | SubscriptionStatus::PastDue
+                | SubscriptionStatus::Unpaid
         )
     {
         let mut new = old.clone();
-        new["status"] = json!("active");
+        SubscriptionStatus::Active.set(&mut new);
         st.store.put(new.clone());
         st.emit(
             req,
             "customer.subscription.updated",
             new,
-            Some(json!({"status": old["status"]})),
+            Some(json!({"status": was})),
         );
     }
     invoice
@@ -269,7 +273,7 @@ pub(crate) fn collect(
 pub(crate) fn void(st: &mut AccountState, req: &EventRequest, old: Value) -> Value {
     let now = st.now_for_customer(old["customer"].as_str().unwrap_or_default());
     let mut new = old;
-    new["status"] = json!("void");
+    InvoiceStatus::Void.set(&mut new);
     new["auto_advance"] = json!(false);
     new["next_payment_attempt"] = Value::Null;
     new["status_transitions"]["voided_at"] = json!(now);

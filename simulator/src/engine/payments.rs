@@ -28,6 +28,7 @@ use crate::account::{AccountState, EventRequest};
 use crate::cards::{Behaviour, Decline};
 use crate::error::StripeError;
 use crate::objects;
+use crate::objects::status::{PaymentIntentStatus, Status};
 
 /// What to charge.
 #[derive(Debug, Clone)]
@@ -183,7 +184,7 @@ pub(crate) fn new_payment_intent(
     pi["metadata"] = r.metadata.clone();
     if r.payment_method.is_empty() {
         pi["payment_method"] = Value::Null;
-        pi["status"] = json!("requires_payment_method");
+        PaymentIntentStatus::RequiresPaymentMethod.set(&mut pi);
     }
     st.store.put(pi.clone());
     st.emit(req, "payment_intent.created", pi.clone(), None);
@@ -206,11 +207,8 @@ pub(crate) fn confirm(
         .get_kind("payment_intent", pi_id)
         .cloned()
         .ok_or_else(|| StripeError::missing("payment_intent", pi_id))?;
-    let status = pi["status"].as_str().unwrap_or_default();
-    if !matches!(
-        status,
-        "requires_confirmation" | "requires_payment_method" | "requires_action"
-    ) {
+    if !PaymentIntentStatus::of(&pi).is_some_and(PaymentIntentStatus::can_confirm) {
+        let status = pi["status"].as_str().unwrap_or_default();
         return Err(StripeError::InvalidRequest {
             code: Some("payment_intent_unexpected_state"),
             param: None,
@@ -260,7 +258,7 @@ pub(crate) fn confirm(
         lpe["payment_method"] = pm.clone();
         pi["last_payment_error"] = lpe;
         pi["payment_method"] = Value::Null;
-        pi["status"] = json!("requires_payment_method");
+        PaymentIntentStatus::RequiresPaymentMethod.set(&mut pi);
         st.store.put(pi.clone());
         st.emit(req, "payment_intent.payment_failed", pi.clone(), None);
         let error = StripeError::Decorated {
@@ -280,7 +278,7 @@ pub(crate) fn confirm(
     }
     st.store.put(charge.clone());
     st.emit(req, "charge.succeeded", charge.clone(), None);
-    pi["status"] = json!("succeeded");
+    PaymentIntentStatus::Succeeded.set(&mut pi);
     pi["amount_received"] = pi["amount"].clone();
     pi["last_payment_error"] = Value::Null;
     st.store.put(pi.clone());

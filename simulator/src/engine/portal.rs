@@ -23,8 +23,16 @@ use crate::engine::payment_methods;
 use crate::error::StripeError;
 use crate::objects;
 use crate::objects::previous_attributes;
+use crate::objects::status::{InvoiceStatus, Status, SubscriptionStatus};
 
-const LIVE: &[&str] = &["active", "trialing", "past_due", "unpaid", "incomplete"];
+/// The statuses of a subscription the portal shows and changes.
+const LIVE: &[SubscriptionStatus] = &[
+    SubscriptionStatus::Active,
+    SubscriptionStatus::Trialing,
+    SubscriptionStatus::PastDue,
+    SubscriptionStatus::Unpaid,
+    SubscriptionStatus::Incomplete,
+];
 
 /// A portal session with its configuration.
 #[derive(Debug, Clone)]
@@ -110,7 +118,7 @@ pub(crate) fn live_subscriptions(st: &AccountState, customer: &str) -> Vec<Value
     st.store
         .ids_of("subscription")
         .filter_map(|id| st.store.get(id))
-        .filter(|s| s["customer"] == customer && LIVE.contains(&s["status"].as_str().unwrap_or("")))
+        .filter(|s| s["customer"] == customer && SubscriptionStatus::is_any(s, LIVE))
         .cloned()
         .collect()
 }
@@ -125,7 +133,7 @@ fn pick_subscription(
             .store
             .get_kind("subscription", id)
             .filter(|s| s["customer"] == portal.customer.as_str())
-            .filter(|s| LIVE.contains(&s["status"].as_str().unwrap_or("")))
+            .filter(|s| SubscriptionStatus::is_any(s, LIVE))
             .cloned()
             .ok_or_else(|| StripeError::missing_param("subscription", id, "subscription")),
         None => live_subscriptions(st, &portal.customer)
@@ -145,7 +153,10 @@ pub(crate) fn view(st: &AccountState, bps_id: &str) -> Result<Value, StripeError
         .store
         .ids_of("invoice")
         .filter_map(|id| st.store.get(id))
-        .filter(|i| i["customer"] == portal.customer.as_str() && i["status"] != "draft")
+        .filter(|i| {
+            i["customer"] == portal.customer.as_str()
+                && InvoiceStatus::of(i) != Some(InvoiceStatus::Draft)
+        })
         .cloned()
         .collect();
     let invoices: Vec<Value> = invoices.into_iter().rev().collect();
@@ -205,7 +216,7 @@ pub(crate) fn cancel(
             emit_sub_update(st, &old, &new);
         }
         "immediately" => {
-            new["status"] = json!("canceled");
+            SubscriptionStatus::Canceled.set(&mut new);
             new["ended_at"] = json!(now);
             st.store.put(new.clone());
             st.emit(

@@ -26,6 +26,7 @@ use crate::engine::invoices::{self, Collection};
 use crate::engine::{follow_up, subscriptions};
 use crate::ids::new_id;
 use crate::objects;
+use crate::objects::status::{Status, SubscriptionStatus};
 use crate::objects::{
     previous_attributes, subscription_period_end as period_end,
     subscription_period_start as period_start,
@@ -148,9 +149,9 @@ fn renew(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
         return Vec::new();
     };
     let mut new = rolled(&old, at);
-    if old["status"] == "trialing" {
+    if SubscriptionStatus::of(&old) == Some(SubscriptionStatus::Trialing) {
         // The trial is over: the first paid period starts now.
-        new["status"] = json!("active");
+        SubscriptionStatus::Active.set(&mut new);
     }
     let invoice_id = new_id("in_");
     new["latest_invoice"] = json!(invoice_id);
@@ -208,12 +209,11 @@ pub(crate) fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) 
         Touched::Subscription(sub_id.clone()),
     ];
     let sub = st.store.get_kind("subscription", &sub_id).cloned();
-    if sub.as_ref().is_some_and(|s| {
-        matches!(
-            s["status"].as_str(),
-            Some("canceled" | "incomplete_expired")
-        )
-    }) {
+    if sub
+        .as_ref()
+        .and_then(SubscriptionStatus::of)
+        .is_some_and(SubscriptionStatus::is_ended)
+    {
         // Guess: a canceled subscription's open invoice is no longer retried automatically.
         invoice["next_payment_attempt"] = Value::Null;
         st.store.put(invoice);
@@ -245,15 +245,18 @@ pub(crate) fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) 
         return touched;
     };
     let mut current = old.clone();
-    if matches!(old["status"].as_str(), Some("active" | "trialing")) {
-        current["status"] = json!("past_due");
+    if SubscriptionStatus::is_any(
+        &old,
+        &[SubscriptionStatus::Active, SubscriptionStatus::Trialing],
+    ) {
+        SubscriptionStatus::PastDue.set(&mut current);
         sub_updated(st, &old, current.clone());
     }
     if attempt.invoice["next_payment_attempt"].is_null() {
         match st.time.settings.after_final_failure {
             FinalFailure::Cancel => {
                 let mut new = current.clone();
-                new["status"] = json!("canceled");
+                SubscriptionStatus::Canceled.set(&mut new);
                 new["canceled_at"] = json!(at);
                 new["ended_at"] = json!(at);
                 new["cancellation_details"]["reason"] = json!("payment_failed");
@@ -262,7 +265,7 @@ pub(crate) fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) 
             }
             FinalFailure::Unpaid => {
                 let mut new = current.clone();
-                new["status"] = json!("unpaid");
+                SubscriptionStatus::Unpaid.set(&mut new);
                 sub_updated(st, &current, new);
             }
             FinalFailure::PastDue => {}
@@ -275,7 +278,7 @@ fn end_subscription(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched
     let Some(mut sub) = st.store.get_kind("subscription", sub_id).cloned() else {
         return Vec::new();
     };
-    sub["status"] = json!("canceled");
+    SubscriptionStatus::Canceled.set(&mut sub);
     sub["ended_at"] = json!(at);
     if sub["canceled_at"].is_null() {
         sub["canceled_at"] = json!(at);
@@ -299,7 +302,7 @@ mod tests {
 
     const T0: i64 = 1_780_000_000;
 
-    fn account(status: &str, trial_days: Option<i64>) -> (AccountState, String) {
+    fn account(status: SubscriptionStatus, trial_days: Option<i64>) -> (AccountState, String) {
         let mut st = AccountState::default();
         let price = json!({"id": "price_1", "object": "price", "active": true, "unit_amount": 1500,
             "unit_amount_decimal": "1500", "currency": "usd", "product": "prod_1", "created": 1,
@@ -350,7 +353,7 @@ mod tests {
 
     #[test]
     fn a_trial_warns_three_days_ahead_then_becomes_a_paid_period() {
-        let (mut st, _) = account("trialing", Some(14));
+        let (mut st, _) = account(SubscriptionStatus::Trialing, Some(14));
         let trial_end = T0 + 14 * 86_400;
         run_due(&mut st, None, trial_end - 86_400);
         let mut early = types(&st);
@@ -412,7 +415,7 @@ mod tests {
 
     #[test]
     fn no_payment_method_fails_without_a_charge_and_past_due_follows_the_schedule() {
-        let (mut st, pm) = account("active", None);
+        let (mut st, pm) = account(SubscriptionStatus::Active, None);
         st.store.remove(&pm);
         st.time.settings.retry_days = vec![3];
         st.time.settings.after_final_failure = FinalFailure::PastDue;
@@ -436,7 +439,7 @@ mod tests {
 
     #[test]
     fn clock_domains_are_separate() {
-        let (mut st, _) = account("active", None);
+        let (mut st, _) = account(SubscriptionStatus::Active, None);
         if let Some(c) = st.store.get_kind_mut("customer", "cus_1") {
             c["test_clock"] = json!("clock_1");
         }

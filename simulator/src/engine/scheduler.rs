@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::account::AccountState;
 use crate::engine::renewals::{self, Job, Touched};
+use crate::objects::status::{InvoiceStatus, Status, SubscriptionStatus};
 use crate::objects::{
     subscription_period_end as period_end, subscription_period_start as period_start,
 };
@@ -45,10 +46,9 @@ fn customer_in_domain(st: &AccountState, customer: &Value, clock: Option<&str>) 
 /// The next jobs of a subscription.
 pub(crate) fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job)> {
     let id = sub["id"].as_str().unwrap_or_default().to_string();
-    let status = sub["status"].as_str().unwrap_or_default();
-    if !matches!(status, "active" | "trialing" | "past_due") {
+    let Some(status) = SubscriptionStatus::of(sub).filter(|s| s.is_billed()) else {
         return Vec::new();
-    }
+    };
     let mut out = Vec::new();
     let end = period_end(sub);
     if let Some(cancel_at) = sub["cancel_at"].as_i64()
@@ -64,7 +64,7 @@ pub(crate) fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job
             out.push((at, Job::Upcoming(id.clone())));
         }
     }
-    if status == "trialing"
+    if status == SubscriptionStatus::Trialing
         && let Some(te) = sub["trial_end"].as_i64()
         && !st.time.trial_notified.contains(&id)
     {
@@ -82,12 +82,12 @@ pub(crate) fn invoice_jobs(inv: &Value) -> Vec<(i64, Job)> {
     if inv["subscription"].as_str().is_none() && inv["parent"]["subscription_details"].is_null() {
         return Vec::new();
     }
-    match inv["status"].as_str() {
-        Some("draft") => inv["automatically_finalizes_at"]
+    match InvoiceStatus::of(inv) {
+        Some(InvoiceStatus::Draft) => inv["automatically_finalizes_at"]
             .as_i64()
             .map(|t| vec![(t, Job::Finalize(id))])
             .unwrap_or_default(),
-        Some("open") => inv["next_payment_attempt"]
+        Some(InvoiceStatus::Open) => inv["next_payment_attempt"]
             .as_i64()
             .map(|t| vec![(t, Job::Retry(id))])
             .unwrap_or_default(),
@@ -159,7 +159,7 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
     }
     for id in st.store.ids_of("invoice") {
         if let Some(i) = st.store.get(id)
-            && matches!(i["status"].as_str(), Some("draft" | "open"))
+            && InvoiceStatus::is_any(i, &[InvoiceStatus::Draft, InvoiceStatus::Open])
             && customer_in_domain(st, &i["customer"], clock)
         {
             initial.extend(invoice_jobs(i));

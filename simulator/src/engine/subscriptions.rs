@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::ids::new_id;
+use crate::objects::status::{Status, SubscriptionStatus};
 use crate::objects::{self, NewSubscription, previous_attributes};
 
 /// What a new subscription starts with.
@@ -47,13 +48,13 @@ pub(crate) fn start(st: &mut AccountState, req: &EventRequest, s: &Start<'_>) ->
         latest_invoice: Some(&invoice_id),
         metadata: s.metadata.clone(),
         description: s.description,
-        status: "incomplete",
+        status: SubscriptionStatus::Incomplete,
         now,
     });
     // A customer's subscriptions and invoices follow the customer's test clock.
     sub["test_clock"] = s.customer["test_clock"].clone();
     if let Some(te) = s.trial_end {
-        sub["status"] = json!("trialing");
+        SubscriptionStatus::Trialing.set(&mut sub);
         sub["trial_start"] = json!(now);
         sub["trial_end"] = json!(te);
         if let Some(items) = sub["items"]["data"].as_array_mut() {
@@ -150,7 +151,7 @@ pub(crate) fn cancel_now(
     comment: Option<&str>,
 ) -> Value {
     let mut new = sub;
-    new["status"] = json!("canceled");
+    SubscriptionStatus::Canceled.set(&mut new);
     new["canceled_at"] = json!(now);
     new["ended_at"] = json!(now);
     new["cancellation_details"]["reason"] = json!("cancellation_requested");

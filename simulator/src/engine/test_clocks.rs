@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::account::{AccountState, EventRequest};
 use crate::engine::scheduler;
 use crate::ids::new_id;
+use crate::objects::status::{Status, SubscriptionStatus};
 use crate::time::clock::{Interval, add_interval};
 
 /// The object type of a test clock.
@@ -104,12 +105,7 @@ pub(crate) fn advance_limit(st: &AccountState, clock: &str, frozen: i64) -> Opti
         .store
         .ids_of("subscription")
         .filter_map(|id| st.store.get(id))
-        .filter(|s| {
-            !matches!(
-                s["status"].as_str(),
-                Some("canceled" | "incomplete_expired")
-            )
-        })
+        .filter(|s| !SubscriptionStatus::of(s).is_some_and(SubscriptionStatus::is_ended))
         .filter(|s| {
             s["customer"]
                 .as_str()

@@ -18,6 +18,7 @@ use crate::error::StripeError;
 use crate::form;
 use crate::hosted::html::{escape, page, safe_href};
 use crate::objects::money;
+use crate::objects::status::{InvoiceStatus, Status};
 use crate::time::clock::date_of;
 
 fn not_found() -> Response {
@@ -166,7 +167,10 @@ fn render(app: &App, id: &str, notice: Option<&str>, error: Option<&str>) -> Opt
             .store
             .ids_of("invoice")
             .filter_map(|i| st.store.get(i))
-            .filter(|i| i["customer"] == p.customer.as_str() && i["status"] != "draft")
+            .filter(|i| {
+                i["customer"] == p.customer.as_str()
+                    && InvoiceStatus::of(i) != Some(InvoiceStatus::Draft)
+            })
             .collect();
         invoices.reverse();
         for inv in invoices {

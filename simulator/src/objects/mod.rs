@@ -9,6 +9,10 @@ use crate::cards::ResolvedCard;
 use crate::ids::{new_id, random_base62};
 use crate::time::clock::{Interval, add_interval, year_of};
 
+pub(crate) mod status;
+
+use status::{InvoiceStatus, PaymentIntentStatus, SubscriptionStatus};
+
 /// A card payment method attached to `customer`.
 pub(crate) fn payment_method(
     card: &ResolvedCard,
@@ -137,7 +141,7 @@ pub(crate) struct NewSubscription<'a> {
     /// Subscription description.
     pub(crate) description: Option<&'a str>,
     /// Status (`incomplete` until the first invoice is paid).
-    pub(crate) status: &'a str,
+    pub(crate) status: SubscriptionStatus,
     /// Current time; the first period starts here.
     pub(crate) now: i64,
 }
@@ -383,7 +387,7 @@ pub(crate) fn subscription_invoice(
         "shipping_details": null,
         "starting_balance": 0,
         "statement_descriptor": null,
-        "status": "draft",
+        "status": InvoiceStatus::Draft,
         "status_transitions": {"finalized_at": null, "marked_uncollectible_at": null, "paid_at": null, "voided_at": null},
         "subscription": sub_id,
         "subtotal": total,
@@ -447,7 +451,7 @@ pub(crate) fn payment_intent(
         "source": null,
         "statement_descriptor": null,
         "statement_descriptor_suffix": null,
-        "status": "requires_confirmation",
+        "status": PaymentIntentStatus::RequiresConfirmation,
         "transfer_data": null,
         "transfer_group": null,
     })

@@ -33,7 +33,7 @@ fn subscription_and_invoice_shapes() {
         latest_invoice: Some("in_1"),
         metadata: json!({"user_id": "42"}),
         description: None,
-        status: "incomplete",
+        status: SubscriptionStatus::Incomplete,
         now,
     });
     let item = &sub["items"]["data"][0];
