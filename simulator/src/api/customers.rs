@@ -7,7 +7,6 @@ use crate::account::AccountState;
 use crate::api::list_kind;
 use crate::engine::{customers, payment_methods};
 use crate::error::StripeError;
-use crate::objects::previous_attributes;
 use crate::pipeline::Call;
 
 const CREATE_PARAMS: &[&str] = &[
@@ -138,8 +137,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         let id = cus["id"].as_str().unwrap_or_default().to_string();
         let attached = payment_methods::attach_to(&mut st, &c.request, pm, &id)?;
         if default_pm.is_some() {
-            cus["invoice_settings"]["default_payment_method"] = attached["id"].clone();
-            st.store.put(cus.clone());
+            cus = customers::set_default_payment_method(&mut st, &cus, &attached);
         }
     }
     Ok(cus)
@@ -186,12 +184,7 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
     }
-    if new != old {
-        let prev = previous_attributes(&old, &new);
-        st.store.put(new.clone());
-        st.emit(&c.request, "customer.updated", new.clone(), Some(prev));
-    }
-    Ok(new)
+    Ok(customers::update(&mut st, &c.request, &old, new))
 }
 
 /// `DELETE /v1/customers/{id}`

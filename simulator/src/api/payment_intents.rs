@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use crate::account::AccountState;
 use crate::api::{list_kind, retrieve_kind};
 use crate::engine::follow_up;
-use crate::engine::payment_methods;
 use crate::engine::payments::{self, PaymentRequest};
+use crate::engine::{payment_intents, payment_methods};
 use crate::error::StripeError;
 use crate::objects::status::{PaymentIntentStatus, Status};
 use crate::params::Params;
@@ -174,8 +174,8 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `POST /v1/payment_intents/{id}` (amount, currency, customer, description, metadata,
-/// payment_method while not yet succeeded or canceled). Stripe documents no event for a
-/// plain update, so none is emitted (a guess, see `simulator/docs/guesses.md`).
+/// payment_method while not yet succeeded or canceled); no event (see
+/// `engine::payment_intents::update`).
 pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(&[
@@ -241,10 +241,7 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
             PaymentIntentStatus::RequiresConfirmation.set(&mut new);
         }
     }
-    if new != old {
-        st.store.put(new.clone());
-    }
-    Ok(new)
+    Ok(payment_intents::update(&mut st, &old, new))
 }
 
 /// `POST /v1/payment_intents/{id}/confirm` `{payment_method?}`
@@ -315,21 +312,5 @@ pub(crate) fn cancel(c: &Call) -> Result<Value, StripeError> {
         .get_kind("payment_intent", c.id())
         .cloned()
         .ok_or_else(|| StripeError::missing("payment_intent", c.id()))?;
-    if PaymentIntentStatus::of(&old).is_some_and(PaymentIntentStatus::is_final) {
-        return Err(StripeError::InvalidRequest {
-            code: Some("payment_intent_unexpected_state"),
-            param: None,
-            message: format!(
-                "You cannot cancel this PaymentIntent because it has a status of {}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.",
-                old["status"].as_str().unwrap_or_default()
-            ),
-        });
-    }
-    let mut new = old.clone();
-    PaymentIntentStatus::Canceled.set(&mut new);
-    new["canceled_at"] = json!(st.now());
-    new["cancellation_reason"] = json!(reason);
-    st.store.put(new.clone());
-    st.emit(&c.request, "payment_intent.canceled", new.clone(), None);
-    Ok(new)
+    payment_intents::cancel(&mut st, &c.request, old, reason)
 }

@@ -39,13 +39,11 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     }
     let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
     let email = p.nonempty("billing_details[email]")?;
+    let name = p.nonempty("billing_details[name]")?;
     let mut st = c.account.lock();
-    let mut pm = payment_methods::insert(&mut st, &card, email, metadata);
-    if let Some(name) = p.nonempty("billing_details[name]")? {
-        pm["billing_details"]["name"] = json!(name);
-        st.store.put(pm.clone());
-    }
-    Ok(pm)
+    Ok(payment_methods::create(
+        &mut st, &card, email, name, metadata,
+    ))
 }
 
 /// `GET /v1/payment_methods/{id}`

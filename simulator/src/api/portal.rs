@@ -9,9 +9,8 @@ use serde_json::{Value, json};
 
 use crate::account::AccountState;
 use crate::api::{list_kind, retrieve_kind};
+use crate::engine::portal_config;
 use crate::error::StripeError;
-use crate::ids::new_id;
-use crate::objects::previous_attributes;
 use crate::params::Params;
 use crate::pipeline::Call;
 
@@ -33,30 +32,6 @@ const FEATURES: &[&str] = &[
 ];
 const ALLOWED_UPDATES: &[&str] = &["address", "email", "name", "phone", "shipping", "tax_id"];
 const PRORATION: &[&str] = &["always_invoice", "create_prorations", "none"];
-
-/// The features of a configuration with everything off, as Stripe renders them.
-fn default_features() -> Value {
-    json!({
-        "customer_update": {"allowed_updates": [], "enabled": false},
-        "invoice_history": {"enabled": false},
-        "payment_method_update": {"enabled": false, "payment_method_configuration": null},
-        "subscription_cancel": {
-            "cancellation_reason": {"enabled": false, "options": []},
-            "enabled": false,
-            "mode": "at_period_end",
-            "proration_behavior": "none",
-        },
-        "subscription_update": {
-            "billing_cycle_anchor": null,
-            "default_allowed_updates": [],
-            "enabled": false,
-            "products": [],
-            "proration_behavior": "none",
-            "schedule_at_period_end": {"conditions": []},
-            "trial_update_behavior": "end_trial",
-        },
-    })
-}
 
 fn one_of(p: &Params, path: &str, allowed: &[&str]) -> Result<Option<String>, StripeError> {
     match p.nonempty(path)? {
@@ -251,26 +226,6 @@ fn business_profile(p: &Params, current: &Value) -> Result<Value, StripeError> {
     Ok(bp)
 }
 
-fn new_config(st: &AccountState, is_default: bool) -> Value {
-    let now = st.now();
-    json!({
-        "id": new_id("bpc_"),
-        "object": "billing_portal.configuration",
-        "active": true,
-        "application": null,
-        "business_profile": {"headline": null, "privacy_policy_url": null, "terms_of_service_url": null},
-        "created": now,
-        "default_return_url": null,
-        "features": default_features(),
-        "is_default": is_default,
-        "livemode": false,
-        "login_page": {"enabled": false, "url": null},
-        "metadata": {},
-        "name": null,
-        "updated": now,
-    })
-}
-
 fn check_url(param: &str, url: &str) -> Result<(), StripeError> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(())
@@ -293,19 +248,9 @@ pub(crate) fn create_configuration(c: &Call) -> Result<Value, StripeError> {
         });
     }
     let mut st = c.account.lock();
-    let is_default = !st
-        .store
-        .ids_of("billing_portal.configuration")
-        .any(|_| true);
-    let mut cfg = new_config(&st, is_default);
+    let mut cfg = portal_config::new_configuration(&st);
     apply_common(&st, p, &mut cfg)?;
-    st.store.put(cfg.clone());
-    st.emit(
-        &c.request,
-        "billing_portal.configuration.created",
-        cfg.clone(),
-        None,
-    );
+    portal_config::create_configuration(&mut st, &c.request, &cfg);
     Ok(cfg)
 }
 
@@ -355,18 +300,9 @@ pub(crate) fn update_configuration(c: &Call) -> Result<Value, StripeError> {
         .ok_or_else(|| StripeError::missing("billing_portal.configuration", c.id()))?;
     let mut new = old.clone();
     apply_common(&st, p, &mut new)?;
-    if new != old {
-        new["updated"] = json!(st.now());
-        let prev = previous_attributes(&old, &new);
-        st.store.put(new.clone());
-        st.emit(
-            &c.request,
-            "billing_portal.configuration.updated",
-            new.clone(),
-            Some(prev),
-        );
-    }
-    Ok(new)
+    Ok(portal_config::update_configuration(
+        &mut st, &c.request, &old, new,
+    ))
 }
 
 /// `GET /v1/billing_portal/configurations` (filters: `active`, `is_default`)
@@ -380,32 +316,6 @@ pub(crate) fn list_configurations(c: &Call) -> Result<Value, StripeError> {
         "/v1/billing_portal/configurations",
         &[("active", "active"), ("is_default", "is_default")],
     )
-}
-
-/// The account's default configuration, created on first use (cancel at period end,
-/// invoice history, payment method update, customer update of e-mail and address on).
-pub(crate) fn default_configuration(st: &mut AccountState) -> Value {
-    let existing = st
-        .store
-        .ids_of("billing_portal.configuration")
-        .filter_map(|id| st.store.get(id))
-        .find(|o| o["is_default"] == true)
-        .cloned();
-    if let Some(cfg) = existing {
-        return cfg;
-    }
-    let mut cfg = new_config(st, true);
-    for f in [
-        "customer_update",
-        "invoice_history",
-        "payment_method_update",
-        "subscription_cancel",
-    ] {
-        cfg["features"][f]["enabled"] = json!(true);
-    }
-    cfg["features"]["customer_update"]["allowed_updates"] = json!(["email", "address"]);
-    st.store.put(cfg.clone());
-    cfg
 }
 
 /// `POST /v1/billing_portal/sessions` `{customer, return_url?, configuration?, locale?}`
@@ -449,7 +359,7 @@ pub(crate) fn create_session(c: &Call) -> Result<Value, StripeError> {
             }
             cfg
         }
-        None => default_configuration(&mut st),
+        None => portal_config::default_configuration(&mut st),
     };
     let return_url = return_url
         .map(str::to_string)
@@ -459,28 +369,18 @@ pub(crate) fn create_session(c: &Call) -> Result<Value, StripeError> {
             param: "return_url".into(),
         });
     }
-    let id = new_id("bps_");
-    let session = json!({
-        "id": id,
-        "object": "billing_portal.session",
-        "configuration": cfg["id"],
-        "created": st.now(),
-        "customer": customer,
-        "customer_account": null,
-        "flow": null,
-        "livemode": false,
-        "locale": p.nonempty("locale")?,
-        "on_behalf_of": null,
-        "return_url": return_url,
-        "url": format!("{}/p/session/{id}", c.app.base_url),
-    });
-    st.store.put(session.clone());
-    st.emit(
+    let session = portal_config::create_session(
+        &mut st,
         &c.request,
-        "billing_portal.session.created",
-        session.clone(),
-        None,
+        &portal_config::NewSession {
+            customer,
+            configuration: &cfg,
+            return_url: return_url.as_deref(),
+            locale: p.nonempty("locale")?,
+            base_url: &c.app.base_url,
+        },
     );
+    let id = session["id"].as_str().unwrap_or_default().to_string();
     drop(st);
     c.app.index_session(&id, c.account.clone());
     Ok(session)

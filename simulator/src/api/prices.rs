@@ -5,7 +5,6 @@ use serde_json::{Value, json};
 use crate::api::{field_matches, list_kind, retrieve_kind};
 use crate::engine::catalog;
 use crate::error::StripeError;
-use crate::objects::previous_attributes;
 use crate::pipeline::Call;
 use crate::store::{LIST_PARAMS, ListParams};
 use crate::time::clock::Interval;
@@ -213,12 +212,7 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
     }
-    if new != old {
-        let prev = previous_attributes(&old, &new);
-        st.store.put(new.clone());
-        st.emit(&c.request, "price.updated", new.clone(), Some(prev));
-    }
-    Ok(new)
+    Ok(catalog::update_price(&mut st, &c.request, &old, new))
 }
 
 /// `GET /v1/prices` (filters: `active`, `product`, `type`, `currency`, `lookup_keys[]`,

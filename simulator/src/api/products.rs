@@ -6,7 +6,6 @@ use crate::api::{list_kind, retrieve_kind};
 use crate::engine::catalog;
 use crate::error::StripeError;
 use crate::ids::new_id;
-use crate::objects::previous_attributes;
 use crate::pipeline::Call;
 
 const CREATE_PARAMS: &[&str] = &[
@@ -124,13 +123,7 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
     }
-    if new != old {
-        new["updated"] = json!(st.now());
-        let prev = previous_attributes(&old, &new);
-        st.store.put(new.clone());
-        st.emit(&c.request, "product.updated", new.clone(), Some(prev));
-    }
-    Ok(new)
+    Ok(catalog::update_product(&mut st, &c.request, &old, new))
 }
 
 /// `GET /v1/products` (filters: `active`)
@@ -149,18 +142,5 @@ pub(crate) fn delete(c: &Call) -> Result<Value, StripeError> {
         .filter(|o| o["deleted"] != true)
         .cloned()
         .ok_or_else(|| StripeError::missing("product", c.id()))?;
-    let has_prices = st
-        .store
-        .ids_of("price")
-        .filter_map(|id| st.store.get(id))
-        .any(|p| p["product"] == c.id());
-    if has_prices {
-        return Err(StripeError::bad_request(
-            "This product cannot be deleted because it has one or more user-created prices.",
-        ));
-    }
-    let tomb = json!({"id": c.id(), "object": "product", "deleted": true});
-    st.store.put(tomb.clone());
-    st.emit(&c.request, "product.deleted", old, None);
-    Ok(tomb)
+    catalog::delete_product(&mut st, &c.request, old)
 }

@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 use crate::api::{list_kind, retrieve_kind};
 use crate::engine::refunds;
 use crate::error::StripeError;
-use crate::objects::previous_attributes;
 use crate::pipeline::Call;
 
 const REASONS: &[&str] = &["duplicate", "fraudulent", "requested_by_customer"];
@@ -108,12 +107,7 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
     }
-    if new != old {
-        let prev = previous_attributes(&old, &new);
-        st.store.put(new.clone());
-        st.emit(&c.request, "refund.updated", new.clone(), Some(prev));
-    }
-    Ok(new)
+    Ok(refunds::update(&mut st, &c.request, &old, new))
 }
 
 /// `GET /v1/refunds` (filters: `charge`, `payment_intent`)

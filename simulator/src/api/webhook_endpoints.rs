@@ -184,8 +184,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         "url": url,
     });
     let mut st = c.account.lock();
-    st.store.put(obj.clone());
-    st.secrets.set(&id, secret.clone());
+    webhook_endpoints::create(&mut st, &obj, &secret);
     let mut shown = obj;
     shown["secret"] = json!(secret);
     Ok(shown)
@@ -243,7 +242,7 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
         }
         None => None,
     };
-    st.store.put(new.clone());
+    webhook_endpoints::update(&mut st, &new);
     if let Some(rolled) = rolled {
         // Like the creation response, the update that sets a secret shows it once.
         new["secret"] = json!(rolled.secret);
@@ -258,9 +257,7 @@ pub(crate) fn delete(c: &Call) -> Result<Value, StripeError> {
     if st.store.get_kind("webhook_endpoint", c.id()).is_none() {
         return Err(StripeError::missing("webhook_endpoint", c.id()));
     }
-    st.store.remove(c.id());
-    // Delivery ends the endpoint's worker once its queue is drained.
-    st.secrets.remove(c.id());
+    webhook_endpoints::delete(&mut st, c.id());
     Ok(json!({"id": c.id(), "object": "webhook_endpoint", "deleted": true}))
 }
 

@@ -1,9 +1,10 @@
-//! The catalog: products and prices (creation; updates are recorded by their handlers'
-//! `previous_attributes` diff like every `*.updated` event).
+//! The catalog: products and prices — creation, updates (`product.updated`,
+//! `price.updated` with `previous_attributes`), deleting a product without prices.
 
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
+use crate::engine::updates;
 use crate::error::StripeError;
 use crate::ids::new_id;
 
@@ -184,4 +185,55 @@ pub(crate) fn claim_lookup_key(
         }
     }
     Ok(())
+}
+
+/// Records a product update `old` → `new`: `updated` stamped and `product.updated` when
+/// something changed, nothing otherwise.
+pub(crate) fn update_product(
+    st: &mut AccountState,
+    req: &EventRequest,
+    old: &Value,
+    mut new: Value,
+) -> Value {
+    if new != *old {
+        new["updated"] = json!(st.now());
+        updates::record(st, req, "product.updated", old, &new);
+    }
+    new
+}
+
+/// Deletes product `old` → `product.deleted` (carrying the product as it was); what
+/// remains is a tombstone (`deleted: true`). A product with prices cannot be deleted (a
+/// 400, as on Stripe).
+pub(crate) fn delete_product(
+    st: &mut AccountState,
+    req: &EventRequest,
+    old: Value,
+) -> Result<Value, StripeError> {
+    let id = old["id"].as_str().unwrap_or_default().to_string();
+    let has_prices = st
+        .store
+        .ids_of("price")
+        .filter_map(|p| st.store.get(p))
+        .any(|p| p["product"] == id.as_str());
+    if has_prices {
+        return Err(StripeError::bad_request(
+            "This product cannot be deleted because it has one or more user-created prices.",
+        ));
+    }
+    let tomb = json!({"id": id, "object": "product", "deleted": true});
+    st.store.put(tomb.clone());
+    st.emit(req, "product.deleted", old, None);
+    Ok(tomb)
+}
+
+/// Records a price update `old` → `new` (`price.updated`; nothing when unchanged).
+pub(crate) fn update_price(
+    st: &mut AccountState,
+    req: &EventRequest,
+    old: &Value,
+    new: Value,
+) -> Value {
+    updates::record(st, req, "price.updated", old, &new);
+    new
 }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
-use crate::engine::subscriptions;
+use crate::engine::{subscriptions, updates};
 use crate::ids::{new_id, random_base62};
 use crate::objects::status::{Status, SubscriptionStatus};
 
@@ -97,4 +97,23 @@ pub(crate) fn delete(st: &mut AccountState, req: &EventRequest, old: Value) -> V
     st.store.put(tomb.clone());
     st.emit(req, "customer.deleted", old, None);
     tomb
+}
+
+/// Records a customer update `old` → `new` (`customer.updated`; nothing when unchanged).
+pub(crate) fn update(st: &mut AccountState, req: &EventRequest, old: &Value, new: Value) -> Value {
+    updates::record(st, req, "customer.updated", old, &new);
+    new
+}
+
+/// Makes `pm` the default payment method of a customer just created (part of its
+/// creation: no event of its own).
+pub(crate) fn set_default_payment_method(
+    st: &mut AccountState,
+    customer: &Value,
+    pm: &Value,
+) -> Value {
+    let mut cus = customer.clone();
+    cus["invoice_settings"]["default_payment_method"] = pm["id"].clone();
+    st.store.put(cus.clone());
+    cus
 }

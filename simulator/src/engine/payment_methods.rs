@@ -23,6 +23,23 @@ pub(crate) fn insert(
     pm
 }
 
+/// Creates a card payment method from `POST /v1/payment_methods` (not attached), with the
+/// cardholder's `name` in `billing_details` when given.
+pub(crate) fn create(
+    st: &mut AccountState,
+    card: &ResolvedCard,
+    email: Option<&str>,
+    name: Option<&str>,
+    metadata: Value,
+) -> Value {
+    let mut pm = insert(st, card, email, metadata);
+    if let Some(name) = name {
+        pm["billing_details"]["name"] = json!(name);
+        st.store.put(pm.clone());
+    }
+    pm
+}
+
 /// Resolves a path id: a stored payment method, or a magic `pm_card_*` name which
 /// materialises a fresh payment method (as Stripe test mode does).
 pub(crate) fn resolve_id(st: &mut AccountState, id: &str) -> Result<Value, StripeError> {

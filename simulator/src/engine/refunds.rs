@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::engine::charges::succeeded_charge;
-use crate::engine::radar;
+use crate::engine::{radar, updates};
 use crate::error::StripeError;
 use crate::ids::new_id;
 use crate::objects;
@@ -105,4 +105,10 @@ pub(crate) fn refund(
         radar::deactivate(st, charge);
     }
     Ok(re)
+}
+
+/// Records a refund update `old` → `new` (`refund.updated`; nothing when unchanged).
+pub(crate) fn update(st: &mut AccountState, req: &EventRequest, old: &Value, new: Value) -> Value {
+    updates::record(st, req, "refund.updated", old, &new);
+    new
 }

@@ -5,9 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
+use crate::engine::updates;
 use crate::ids::new_id;
 use crate::objects::status::{Status, SubscriptionStatus};
-use crate::objects::{self, NewSubscription, previous_attributes};
+use crate::objects::{self, NewSubscription};
 
 /// What a new subscription starts with.
 #[derive(Debug, Clone)]
@@ -128,17 +129,7 @@ fn zero_invoice(invoice: &mut Value) {
 /// Stores `new` in place of `old` → `customer.subscription.updated` with the changed keys
 /// in `previous_attributes`. Does nothing when nothing changed.
 pub(crate) fn record_update(st: &mut AccountState, req: &EventRequest, old: &Value, new: &Value) {
-    if new == old {
-        return;
-    }
-    let prev = previous_attributes(old, new);
-    st.store.put(new.clone());
-    st.emit(
-        req,
-        "customer.subscription.updated",
-        new.clone(),
-        Some(prev),
-    );
+    updates::record(st, req, "customer.subscription.updated", old, new);
 }
 
 /// Cancels `sub` now (`canceled`, `canceled_at` = `ended_at` = `now`, reason

@@ -1,5 +1,7 @@
-//! Webhook endpoints' secrets: the first one at creation, rolling, forgetting them on
-//! deletion. The secrets themselves live in `secrets.rs`; delivery reads them from there.
+//! Webhook endpoints: storing, updating and deleting them, and their secrets (the first
+//! one at creation, rolling, forgetting them on deletion). The secrets themselves live in `secrets.rs`; delivery reads them from there.
+
+use serde_json::Value;
 
 use crate::account::AccountState;
 use crate::error::StripeError;
@@ -57,6 +59,25 @@ pub(crate) fn roll_secret(
         secret,
         previous_expires_at,
     })
+}
+
+/// Stores a new endpoint `endpoint` with its first signing `secret`.
+pub(crate) fn create(st: &mut AccountState, endpoint: &Value, secret: &str) {
+    st.store.put(endpoint.clone());
+    let id = endpoint["id"].as_str().unwrap_or_default();
+    st.secrets.set(id, secret.to_string());
+}
+
+/// Stores an updated endpoint (Stripe emits no event for endpoint changes).
+pub(crate) fn update(st: &mut AccountState, endpoint: &Value) {
+    st.store.put(endpoint.clone());
+}
+
+/// Deletes endpoint `id` and forgets its secrets; delivery ends the endpoint's worker once
+/// its queue is drained.
+pub(crate) fn delete(st: &mut AccountState, id: &str) {
+    st.store.remove(id);
+    st.secrets.remove(id);
 }
 
 #[cfg(test)]
