@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use cucumber::codegen::Regex;
 use golive::runner::{DEFAULT_CONCURRENCY, RunOptions, parse_tag_expression};
-use golive::target::{Target, stripe_test_from_env};
+use golive::steps::target::{Target, stripe_test_from_env};
 
 #[derive(Parser)]
 #[command(
@@ -288,7 +288,7 @@ fn main() -> ExitCode {
             return golive::preflight::main_with(options, args.json, save);
         }
         Some(Command::Steps) => {
-            print!("{}", golive::step_catalog::markdown());
+            print!("{}", golive::steps::step_catalog::markdown());
             return ExitCode::SUCCESS;
         }
         None => RunArgs::default(),

@@ -8,9 +8,9 @@ use std::net::SocketAddr;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::backend_client::BackendClient;
-use crate::catalog::PlansOnSale;
-use crate::sim_client::SimClient;
+use crate::steps::backend_client::BackendClient;
+use crate::steps::catalog::PlansOnSale;
+use crate::stripe_client::StripeClient;
 
 /// The origin the web app is served from; success and cancel URLs live under it.
 pub const APP_ORIGIN: &str = "https://app.golive.test";
@@ -43,7 +43,7 @@ pub struct DeploymentVars<'a> {
     /// Where it listens (its pages are opened there).
     pub address: SocketAddr,
     /// The Stripe account it sells through.
-    pub stripe: &'a SimClient,
+    pub stripe: &'a StripeClient,
     /// Its webhook endpoint's signing secret.
     pub webhook_secret: &'a str,
     /// The prices it maps.
@@ -117,7 +117,7 @@ pub enum WebhookRoute {
 /// What it takes to start a backend here.
 pub struct LocalBackendSpec<'a> {
     /// The Stripe account it sells through.
-    pub stripe: &'a SimClient,
+    pub stripe: &'a StripeClient,
     /// The prices it maps.
     pub plans: &'a PlansOnSale,
     /// Its database.

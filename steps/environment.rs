@@ -5,12 +5,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::actors::random_suffix;
-use crate::backend_under_test::{BackendUnderTest, LocalBackendSpec, WebhookRoute};
-use crate::catalog::PlansOnSale;
-use crate::database::{DatabaseError, TestDatabases};
-use crate::sim_client::SimClient;
-use crate::target::{StagingBackend, StripeTest, Target};
+use crate::steps::actors::random_suffix;
+use crate::steps::backend_under_test::{BackendUnderTest, LocalBackendSpec, WebhookRoute};
+use crate::steps::catalog::PlansOnSale;
+use crate::steps::database::{DatabaseError, TestDatabases};
+use crate::steps::target::{StagingBackend, StripeTest, Target};
+use crate::stripe_client::StripeClient;
 
 /// The run-wide environment, set by [`start`] and read by every scenario's world.
 static CURRENT: Mutex<Option<Arc<Environment>>> = Mutex::new(None);
@@ -39,7 +39,7 @@ pub enum EnvironmentError {
 /// The account, catalog and backend a Stripe-test run shares across its scenarios.
 pub struct SharedTarget {
     /// The Stripe account.
-    pub stripe: SimClient,
+    pub stripe: StripeClient,
     /// What is on sale in it.
     pub plans: PlansOnSale,
     /// The backend every scenario uses.
@@ -83,7 +83,7 @@ impl Environment {
 pub async fn start(target: &Target) -> Result<Arc<Environment>, EnvironmentError> {
     // reqwest and sqlx use rustls with the ring provider; install it once for the process.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    crate::logs::install();
+    crate::steps::logs::install();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(30))
@@ -142,7 +142,7 @@ async fn prepare_shared(
     jwt_secret: &str,
     http: &reqwest::Client,
 ) -> Result<SharedTarget, String> {
-    let stripe = SimClient::new(http.clone(), &settings.api_base, &settings.secret_key);
+    let stripe = StripeClient::new(http.clone(), &settings.api_base, &settings.secret_key);
     let tiers: Vec<String> = SHARED_TIERS.iter().map(|t| t.to_string()).collect();
     let cycles: Vec<String> = SHARED_CYCLES.iter().map(|c| c.to_string()).collect();
     let plans = PlansOnSale::create(&stripe, &tiers, &cycles)

@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn captured_lines_are_found_by_their_contents() {
         install();
-        let marker = crate::actors::random_suffix();
+        let marker = crate::steps::actors::random_suffix();
         tracing::info!(user_id = %marker, event = "rate_limited", "rate_limited");
         let found = lines_with(&[&marker, "rate_limited"]);
         assert_eq!(found.len(), 1, "{found:?}");

@@ -82,21 +82,24 @@ pub const NEWEST_FRAUD_WARNING_OF_USERS: &str =
 /// scenario's people — against a shared backend other scenarios' rows are there too — and
 /// returns its id; on timeout the step fails naming `what` did not reach the backend.
 pub async fn wait_for_newest_of_users(
-    world: &mut crate::world::Rehearsal,
+    world: &mut crate::steps::world::Rehearsal,
     query: &'static str,
     what: &str,
 ) -> String {
     let users: Vec<String> = world.actors.values().map(|a| a.user_id.clone()).collect();
     let backend = world.backend().await;
     let (db, users) = (backend.db(), &users);
-    crate::eventually::eventually(crate::eventually::DEFAULT_DEADLINE, || async move {
-        let id: Option<String> = sqlx::query_scalar(query)
-            .bind(users)
-            .fetch_optional(db)
-            .await
-            .map_err(|e| format!("query failed: {e}"))?;
-        id.ok_or_else(|| format!("no row yet for this scenario's users {users:?}"))
-    })
+    crate::steps::eventually::eventually(
+        crate::steps::eventually::DEFAULT_DEADLINE,
+        || async move {
+            let id: Option<String> = sqlx::query_scalar(query)
+                .bind(users)
+                .fetch_optional(db)
+                .await
+                .map_err(|e| format!("query failed: {e}"))?;
+            id.ok_or_else(|| format!("no row yet for this scenario's users {users:?}"))
+        },
+    )
     .await
     .unwrap_or_else(|seen| panic!("the {what} did not reach the backend: {seen}"))
 }

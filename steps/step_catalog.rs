@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use cucumber::codegen::{StepConstructor as _, WorldInventory, inventory};
 
-use crate::world::Rehearsal;
+use crate::steps::world::Rehearsal;
 
 /// The step definition sources, embedded so the catalog can show each step's doc comment.
 const SOURCES: &[(&str, &str)] = &[
@@ -105,7 +105,8 @@ pub fn entries() -> Vec<StepEntry> {
     let mut entries = Vec::new();
     let mut add = |keyword: &'static str, location: cucumber::step::Location, pattern: String| {
         entries.push(StepEntry {
-            file: location.path.to_string(),
+            // `src/lib.rs` mounts `steps/` by path, so `file!()` says `src/../steps/…`.
+            file: location.path.trim_start_matches("src/../").to_string(),
             line: location.line,
             keyword,
             doc: doc_comment_above(location.path, location.line),

@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::actors::{Actor, random_suffix};
-use crate::backend_client::ApiResponse;
-pub use crate::backend_under_test::{APP_ORIGIN, BackendUnderTest, WEBHOOK_EVENTS};
-use crate::backend_under_test::{LocalBackendSpec, WebhookRoute};
-use crate::browser::Browser;
-use crate::catalog::PlansOnSale;
-use crate::environment::{self, Environment};
-use crate::sim_client::SimClient;
+use crate::steps::actors::{Actor, random_suffix};
+use crate::steps::backend_client::ApiResponse;
+pub use crate::steps::backend_under_test::{APP_ORIGIN, BackendUnderTest, WEBHOOK_EVENTS};
+use crate::steps::backend_under_test::{LocalBackendSpec, WebhookRoute};
+use crate::steps::browser::Browser;
+use crate::steps::catalog::PlansOnSale;
+use crate::steps::environment::{self, Environment};
+use crate::stripe_client::StripeClient;
 
 /// A backend this scenario started, with the handle that stops it.
 struct OwnBackend {
@@ -45,7 +45,7 @@ pub struct CheckoutAttempt {
 pub struct Rehearsal {
     env: Arc<Environment>,
     /// The scenario's own Stripe account.
-    pub stripe: SimClient,
+    pub stripe: StripeClient,
     /// Prices on sale in that account, once a step (or the backend's start) created them.
     pub plans: Option<PlansOnSale>,
     /// Extra or replaced backend variables for this scenario (configuration scenarios); an
@@ -71,7 +71,7 @@ pub struct Rehearsal {
     /// The id of an event the scenario forged (to prove it was not recorded).
     pub forged_event_id: Option<String>,
     /// The deployment `golive preflight` checks in this scenario, when there is one.
-    pub preflight: Option<crate::definitions::preflight::PreflightScenario>,
+    pub preflight: Option<crate::steps::preflight_deployment::PreflightScenario>,
     /// When the scenario started, for the summary's slowest scenarios.
     pub started: std::time::Instant,
     /// The scenario's headless browser, once a step asked for it ([`Rehearsal::browser`]).
@@ -104,7 +104,7 @@ impl Rehearsal {
             Some(shared) => shared.stripe.clone(),
             None => {
                 let key = format!("sk_test_golive{}{}", random_suffix(), random_suffix());
-                SimClient::new(env.http.clone(), &env.stripe_api_base, &key)
+                StripeClient::new(env.http.clone(), &env.stripe_api_base, &key)
             }
         };
         Rehearsal {

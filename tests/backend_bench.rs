@@ -75,8 +75,8 @@ async fn bench_webhooks_and_checkout() {
                 "/api/subscription/create-checkout-session",
                 Some(&u.token),
                 &json!({"tier": "basic", "billing_cycle": "monthly",
-                    "success_url": format!("{}/done", golive::world::APP_ORIGIN),
-                    "cancel_url": format!("{}/cancel", golive::world::APP_ORIGIN)}),
+                    "success_url": format!("{}/done", golive::steps::world::APP_ORIGIN),
+                    "cancel_url": format!("{}/cancel", golive::steps::world::APP_ORIGIN)}),
             )
             .await;
         lat.push(t.elapsed());

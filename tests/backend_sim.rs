@@ -38,7 +38,7 @@ async fn reset(db: &sqlx::PgPool) {
 async fn replay_all_orders(
     stack: &Stack,
     events: &[Value],
-    user: &golive::actors::Actor,
+    user: &golive::steps::actors::Actor,
 ) -> Vec<Value> {
     let mut finals = Vec::new();
     for order in permutations(events.len()) {
@@ -196,7 +196,7 @@ async fn disputes_and_fraud_warnings_from_test_cards_reach_the_admin_routes() {
         let client = client.clone();
         let token = admin.token.clone();
         async move {
-            golive::eventually::eventually(std::time::Duration::from_secs(15), || async {
+            golive::steps::eventually::eventually(std::time::Duration::from_secs(15), || async {
                 let r = client.get(&path, Some(&token)).await;
                 if pred(&r.body) {
                     Ok(r.body)
@@ -318,7 +318,7 @@ async fn disputes_and_fraud_warnings_from_test_cards_reach_the_admin_routes() {
         .post_json(
             "/api/subscription/create-portal-session",
             Some(&dan.token),
-            &json!({"return_url": format!("{}/account", golive::world::APP_ORIGIN)}),
+            &json!({"return_url": format!("{}/account", golive::steps::world::APP_ORIGIN)}),
         )
         .await;
     assert_eq!(r.status, 200, "{r}");
@@ -328,7 +328,7 @@ async fn disputes_and_fraud_warnings_from_test_cards_reach_the_admin_routes() {
         .post_json(
             "/api/subscription/create-portal-session",
             Some(&nobody.token),
-            &json!({"return_url": format!("{}/account", golive::world::APP_ORIGIN)}),
+            &json!({"return_url": format!("{}/account", golive::steps::world::APP_ORIGIN)}),
         )
         .await;
     assert_eq!(

@@ -5,7 +5,7 @@
 
 use golive::results::ScenarioStatus;
 use golive::runner::{RunOptions, run};
-use golive::target::{StagingBackend, StripeTest, Target};
+use golive::steps::target::{StagingBackend, StripeTest, Target};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smoke_scenarios_pass_against_a_stripe_api_and_the_others_are_skipped_with_a_reason() {
@@ -16,7 +16,10 @@ async fn smoke_scenarios_pass_against_a_stripe_api_and_the_others_are_skipped_wi
         .unwrap();
     let target = Target::StripeTest(StripeTest {
         api_base: stripe.base_url.clone(),
-        secret_key: format!("sk_test_stagingrun{}", golive::actors::random_suffix()),
+        secret_key: format!(
+            "sk_test_stagingrun{}",
+            golive::steps::actors::random_suffix()
+        ),
         backend: StagingBackend::Local {
             listen: "127.0.0.1:0".parse().unwrap(),
             // Stripe (here the simulator) reaches the backend at its own address.

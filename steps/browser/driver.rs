@@ -260,7 +260,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!(
             "golive_find_{}_{}",
             std::process::id(),
-            crate::actors::random_suffix()
+            crate::steps::actors::random_suffix()
         ));
         std::fs::create_dir_all(&dir).unwrap();
         let chromium = fake_bin(&dir, "my-chromium");

@@ -152,7 +152,7 @@ impl Browser {
         let profile = std::env::temp_dir().join(format!(
             "golive_chromium_{}_{}",
             std::process::id(),
-            crate::actors::random_suffix()
+            crate::steps::actors::random_suffix()
         ));
         std::fs::create_dir_all(&profile).map_err(|source| BrowserError::Io {
             action: format!("creating the browser profile {}", profile.display()),

@@ -208,7 +208,7 @@ async fn exercise(browser: &mut Browser, base: &str) -> Result<(), BrowserError>
     let report_dir = std::env::temp_dir().join(format!(
         "golive_artifacts_{}_{}",
         std::process::id(),
-        crate::actors::random_suffix()
+        crate::steps::actors::random_suffix()
     ));
     let (saved, problems) = artifacts::save(browser, &report_dir, "f--s-l1").await;
     assert!(problems.is_empty(), "{problems:?}");

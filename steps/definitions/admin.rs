@@ -3,8 +3,8 @@
 
 use cucumber::{given, then, when};
 
-use crate::actors::random_suffix;
-use crate::world::Rehearsal;
+use crate::steps::actors::random_suffix;
+use crate::steps::world::Rehearsal;
 
 /// `Given Omar from ops is signed in as an admin`: his e-mail is in the backend's `ADMIN_EMAILS`.
 #[given(regex = r"^(\w+)(?: from ops)? is signed in as an admin$")]

@@ -6,11 +6,11 @@ use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use super::tier_key;
-use crate::cards::card_number;
-use crate::eventually::eventually;
-use crate::records;
-use crate::target::Target;
-use crate::world::{APP_ORIGIN, CheckoutAttempt, Rehearsal};
+use crate::steps::cards::card_number;
+use crate::steps::eventually::eventually;
+use crate::steps::records;
+use crate::steps::target::Target;
+use crate::steps::world::{APP_ORIGIN, CheckoutAttempt, Rehearsal};
 
 /// Where the app asks Stripe to send a user after paying; Stripe fills in the session id.
 const SUCCESS_PATH: &str = "/billing/success?session_id={CHECKOUT_SESSION_ID}";

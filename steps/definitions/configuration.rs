@@ -4,8 +4,8 @@
 use cucumber::{given, then, when};
 use serde_json::json;
 
-use crate::actors::random_suffix;
-use crate::world::Rehearsal;
+use crate::steps::actors::random_suffix;
+use crate::steps::world::Rehearsal;
 
 /// `Given Stripe rejects the backend's API key`: the backend's key is well-formed but Stripe
 /// refuses it (as after the key was rolled in the Dashboard).

@@ -8,11 +8,11 @@ use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use super::time::sim_control;
-use crate::actors::random_suffix;
-use crate::eventually::{DEFAULT_DEADLINE, eventually};
-use crate::records::{self, describe_ledger};
-use crate::target::Target;
-use crate::world::Rehearsal;
+use crate::steps::actors::random_suffix;
+use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::records::{self, describe_ledger};
+use crate::steps::target::Target;
+use crate::steps::world::Rehearsal;
 
 /// `When Stripe sends a test "customer.subscription.updated" event`: as `stripe trigger` does,
 /// Stripe makes the objects the event is about (a customer and a subscription of its own, not
@@ -48,7 +48,7 @@ async fn sends_test_event(world: &mut Rehearsal, event_type: String) {
         .expect("BASIC monthly on sale")
         .to_string();
     let stripe = world.stripe.clone();
-    let fail = |what: &str, e: crate::sim_client::SimError| -> ! {
+    let fail = |what: &str, e: crate::stripe_client::StripeError| -> ! {
         panic!("Stripe refused to {what} for the test event: {e}")
     };
     let customer = stripe

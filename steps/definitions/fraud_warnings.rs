@@ -4,9 +4,9 @@
 use cucumber::{given, then, when};
 use serde_json::json;
 
-use crate::eventually::{DEFAULT_DEADLINE, eventually};
-use crate::records;
-use crate::world::Rehearsal;
+use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::records;
+use crate::steps::world::Rehearsal;
 
 const WARNINGS: &str = "/api/subscription/fraud-warnings";
 

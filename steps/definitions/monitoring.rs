@@ -5,9 +5,9 @@ use cucumber::{given, then, when};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::eventually::{DEFAULT_DEADLINE, eventually};
-use crate::logs;
-use crate::world::Rehearsal;
+use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::logs;
+use crate::steps::world::Rehearsal;
 
 /// `Given alerts go to the team's alert channel, with a threshold of 2 per hour`: the backend's
 /// `ALERT_WEBHOOK_URL` points at a Slack-compatible receiver this scenario watches.

@@ -10,11 +10,11 @@ use std::time::Duration;
 use cucumber::{then, when};
 use serde_json::Value;
 
-use crate::browser::{Browser, Key};
-use crate::cards::card_number;
-use crate::eventually::DEFAULT_DEADLINE;
-use crate::records;
-use crate::world::Rehearsal;
+use crate::steps::browser::{Browser, Key};
+use crate::steps::cards::card_number;
+use crate::steps::eventually::DEFAULT_DEADLINE;
+use crate::steps::records;
+use crate::steps::world::Rehearsal;
 
 /// The cookie the identity provider keeps its session token in (Clerk's convention).
 const SESSION_COOKIE: &str = "__session";

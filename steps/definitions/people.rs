@@ -2,7 +2,7 @@
 
 use cucumber::given;
 
-use crate::world::Rehearsal;
+use crate::steps::world::Rehearsal;
 
 /// `Given Ana is signed in`: a new user with a generated id and e-mail and a valid token.
 #[given(regex = r"^(\w+) is signed in$")]

@@ -3,7 +3,7 @@
 use cucumber::given;
 
 use super::tier_key;
-use crate::world::Rehearsal;
+use crate::steps::world::Rehearsal;
 
 /// `Given the BASIC and PRO monthly plans are on sale`, `… monthly and yearly plans are on sale`:
 /// creates the products and prices in the scenario's Stripe account; the backend is configured

@@ -10,11 +10,11 @@ use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use super::tier_key;
-use crate::cards::card_number;
-use crate::eventually::{DEFAULT_DEADLINE, eventually};
-use crate::records;
-use crate::target::Target;
-use crate::world::{APP_ORIGIN, Rehearsal};
+use crate::steps::cards::card_number;
+use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::records;
+use crate::steps::target::Target;
+use crate::steps::world::{APP_ORIGIN, Rehearsal};
 
 /// Where the app asks the portal's "return" link to go.
 const RETURN_PATH: &str = "/account/billing";

@@ -2,105 +2,21 @@
 //! Stripe account on the simulator, a scratch database cloned from the migrated template, its
 //! source tree), the preflight run against it, and what the preflight says.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use cucumber::{given, then, when};
 use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
 
-use crate::actors::random_suffix;
-use crate::environment::Environment;
 use crate::preflight::env::EnvSource;
 use crate::preflight::webhooks::{OPTIONAL_EVENTS, REQUIRED_EVENTS, WEBHOOK_PATH};
 use crate::preflight::{self, Options, Report, Status, render};
-use crate::world::{APP_ORIGIN, Rehearsal};
+use crate::steps::actors::random_suffix;
+use crate::steps::preflight_deployment::PreflightScenario;
+use crate::steps::world::{APP_ORIGIN, Rehearsal};
 
 /// The public URL of the deployments these steps describe.
 const PUBLIC_URL: &str = "https://billing.golive.test";
-
-/// One scenario's deployment under preflight, kept in the world.
-#[derive(Debug, Default)]
-pub struct PreflightScenario {
-    /// The deployment's environment.
-    pub vars: BTreeMap<String, String>,
-    /// The scratch database (a clone of the migrated template), dropped at the end.
-    database: Option<String>,
-    /// The `we_…` id of the deployment's webhook endpoint in the scenario's Stripe account.
-    endpoint_id: Option<String>,
-    /// A temporary folder for the source tree and the env file, removed at the end.
-    folder: Option<PathBuf>,
-    /// The source tree to scan, when the scenario has one.
-    source: Option<PathBuf>,
-    /// A key the scenario committed to the source tree (to prove it is never shown).
-    committed_key: Option<String>,
-    /// The env file the preflight reads instead of the variables, when there is one.
-    env_file: Option<PathBuf>,
-    /// The latest preflight's report.
-    pub report: Option<Report>,
-}
-
-impl PreflightScenario {
-    /// Drops the scratch database and removes the temporary folder.
-    pub async fn cleanup(self, env: &Environment) {
-        if let Some(database) = &self.database
-            && let Err(e) = env.databases().drop_database(database).await
-        {
-            eprintln!("golive: could not drop preflight database {database}: {e}");
-        }
-        if let Some(folder) = &self.folder {
-            std::fs::remove_dir_all(folder).ok();
-        }
-    }
-
-    fn folder(&mut self) -> PathBuf {
-        self.folder
-            .get_or_insert_with(|| {
-                let folder =
-                    std::env::temp_dir().join(format!("golive_preflight_{}", random_suffix()));
-                std::fs::create_dir_all(&folder)
-                    .unwrap_or_else(|e| panic!("cannot create {}: {e}", folder.display()));
-                folder
-            })
-            .clone()
-    }
-
-    /// The variable holding the mapping the deployment's mode uses.
-    fn mapping_variable(&self) -> &'static str {
-        if self.vars.get("STRIPE_MODE").map(String::as_str) == Some("live") {
-            "STRIPE_PLAN_PRICE_MAPPING_LIVE"
-        } else {
-            "STRIPE_PLAN_PRICE_MAPPING_TEST"
-        }
-    }
-
-    fn mapping(&self) -> Value {
-        let json = self
-            .vars
-            .get(self.mapping_variable())
-            .expect("the deployment has a price mapping");
-        serde_json::from_str(json).expect("the deployment's mapping is JSON")
-    }
-
-    fn set_mapping(&mut self, mapping: &Value) {
-        let name = self.mapping_variable();
-        self.vars.insert(name.to_string(), mapping.to_string());
-    }
-
-    fn database_url(&self) -> String {
-        self.vars
-            .get("DATABASE_URL")
-            .cloned()
-            .expect("the deployment has a database")
-    }
-
-    fn report(&self) -> &Report {
-        self.report
-            .as_ref()
-            .expect("the preflight was not run: add `When ops run the preflight`")
-    }
-}
 
 fn deployment(world: &mut Rehearsal) -> &mut PreflightScenario {
     world.preflight.as_mut().expect(

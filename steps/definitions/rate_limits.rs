@@ -6,9 +6,9 @@ use std::time::Duration;
 use cucumber::{given, then, when};
 
 use super::checkout::checkout_request;
-use crate::eventually::{DEFAULT_DEADLINE, eventually};
-use crate::logs;
-use crate::world::Rehearsal;
+use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::logs;
+use crate::steps::world::Rehearsal;
 
 const CHECKOUT: &str = "/api/subscription/create-checkout-session";
 

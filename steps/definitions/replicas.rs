@@ -5,8 +5,8 @@
 use cucumber::{given, then, when};
 
 use super::checkout::checkout_request;
-use crate::eventually::{DEFAULT_DEADLINE, eventually};
-use crate::world::Rehearsal;
+use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::world::Rehearsal;
 
 const CHECKOUT: &str = "/api/subscription/create-checkout-session";
 

@@ -2,7 +2,7 @@
 
 use cucumber::then;
 
-use crate::world::Rehearsal;
+use crate::steps::world::Rehearsal;
 
 /// `Then the backend refuses with HTTP 401`: the status, with the JSON error shape
 /// `{"error":{"code","message"}}` every refusal must have.

@@ -5,10 +5,10 @@ use cucumber::{given, then};
 
 use super::checkout::{pay_on_checkout_page, start_checkout};
 use super::tier_key;
-use crate::cards::card_number;
-use crate::eventually::{DEFAULT_DEADLINE, eventually};
-use crate::records::{self, SubscriptionRecord};
-use crate::world::Rehearsal;
+use crate::steps::cards::card_number;
+use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::records::{self, SubscriptionRecord};
+use crate::steps::world::Rehearsal;
 
 /// Waits until `name`'s `user_subscriptions` row satisfies `wanted` (webhooks are applied
 /// asynchronously), and returns it; on timeout fails with the last row seen.

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use stripe_sim::control::client::Control;
 
 use super::subscription::wait_for_record;
-use crate::target::Target;
-use crate::world::Rehearsal;
+use crate::steps::target::Target;
+use crate::steps::world::Rehearsal;
 
 /// The account's control plane; moving time is something only the simulator can do.
 pub(crate) fn sim_control(world: &Rehearsal, what: &str) -> Control {

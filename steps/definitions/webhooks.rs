@@ -4,10 +4,10 @@
 use cucumber::{then, when};
 use serde_json::json;
 
-use crate::actors::random_suffix;
-use crate::eventually::{DEFAULT_DEADLINE, eventually};
-use crate::records::{self, describe_ledger};
-use crate::world::Rehearsal;
+use crate::steps::actors::random_suffix;
+use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::records::{self, describe_ledger};
+use crate::steps::world::Rehearsal;
 
 /// `Then the backend has processed "checkout.session.completed"`: the latest event of that type
 /// Stripe shows (`GET /v1/events?type=…`) is in the ledger, processed — so an older event of the

@@ -7,19 +7,19 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use golive::actors::{Actor, random_suffix};
-use golive::backend_client::{ApiResponse, BackendClient};
-use golive::backend_under_test::{BackendUnderTest, LocalBackendSpec, WebhookRoute};
-use golive::catalog::PlansOnSale;
-use golive::database::TestDatabases;
-use golive::sim_client::SimClient;
-use golive::world::{APP_ORIGIN, WEBHOOK_EVENTS};
+use golive::steps::actors::{Actor, random_suffix};
+use golive::steps::backend_client::{ApiResponse, BackendClient};
+use golive::steps::backend_under_test::{BackendUnderTest, LocalBackendSpec, WebhookRoute};
+use golive::steps::catalog::PlansOnSale;
+use golive::steps::database::TestDatabases;
+use golive::steps::world::{APP_ORIGIN, WEBHOOK_EVENTS};
+use golive::stripe_client::StripeClient;
 use serde_json::Value;
 
 /// The simulator, one Stripe account with BASIC/PRO monthly/yearly on sale, and databases.
 pub struct Stack {
     pub sim: Option<stripe_sim::RunningSimulator>,
-    pub stripe: SimClient,
+    pub stripe: StripeClient,
     pub plans: PlansOnSale,
     pub databases: TestDatabases,
     pub http: reqwest::Client,
@@ -56,7 +56,7 @@ impl Stack {
             .await
             .unwrap();
         let key = format!("sk_test_backend{}", random_suffix());
-        let stripe = SimClient::new(http.clone(), &sim.base_url, &key);
+        let stripe = StripeClient::new(http.clone(), &sim.base_url, &key);
         let tiers = ["basic".to_string(), "pro".to_string()];
         let cycles = ["monthly".to_string(), "yearly".to_string()];
         let plans = PlansOnSale::create(&stripe, &tiers, &cycles).await.unwrap();
@@ -164,7 +164,7 @@ impl Stack {
     /// Polls `who`'s status on backend `i` until `pred` holds (15 s).
     pub async fn wait_status(&self, i: usize, who: &Actor, pred: impl Fn(&Value) -> bool) -> Value {
         let client = &self.b(i).client;
-        golive::eventually::eventually(Duration::from_secs(15), || async {
+        golive::steps::eventually::eventually(Duration::from_secs(15), || async {
             let r = client
                 .get("/api/subscription/status", Some(&who.token))
                 .await;

@@ -727,7 +727,7 @@ mod tests {
     fn a_checklist_file_that_could_over_claim_is_refused() {
         let path = std::env::temp_dir().join(format!(
             "golive-checklist-{}.json",
-            crate::actors::random_suffix()
+            crate::steps::actors::random_suffix()
         ));
         std::fs::write(
             &path,
@@ -942,7 +942,7 @@ mod tests {
     fn a_run_record_becomes_three_report_files_and_reads_back() {
         let dir = std::env::temp_dir().join(format!(
             "golive-report-test-{}",
-            crate::actors::random_suffix()
+            crate::steps::actors::random_suffix()
         ));
         let record = RunRecord {
             finished_at: "2026-11-27T23:00:00Z".into(),

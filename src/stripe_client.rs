@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// A failed call, with what the simulator answered so a step can report it.
 #[derive(Debug, thiserror::Error)]
-pub enum SimError {
+pub enum StripeError {
     /// The simulator answered with a non-2xx status.
     #[error("{method} {path} answered HTTP {status}: {body}")]
     Status {
@@ -32,28 +32,28 @@ pub enum SimError {
     },
 }
 
-impl SimError {
+impl StripeError {
     /// The HTTP status, when the simulator answered at all.
     pub fn status(&self) -> Option<u16> {
         match self {
-            SimError::Status { status, .. } => Some(*status),
-            SimError::Transport { .. } => None,
+            StripeError::Status { status, .. } => Some(*status),
+            StripeError::Transport { .. } => None,
         }
     }
 }
 
 /// One Stripe account (one secret key) on the simulator, or on Stripe itself.
 #[derive(Debug, Clone)]
-pub struct SimClient {
+pub struct StripeClient {
     http: reqwest::Client,
     base_url: String,
     key: String,
 }
 
-impl SimClient {
+impl StripeClient {
     /// A client for the account behind `key` at `base_url` (no trailing slash).
     pub fn new(http: reqwest::Client, base_url: &str, key: &str) -> Self {
-        SimClient {
+        StripeClient {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),
             key: key.to_string(),
@@ -76,7 +76,7 @@ impl SimClient {
         &self,
         path: &str,
         form: &[(K, String)],
-    ) -> Result<Value, SimError> {
+    ) -> Result<Value, StripeError> {
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_str())).collect();
         let request = self
             .http
@@ -87,7 +87,7 @@ impl SimClient {
     }
 
     /// `GET path` (query string included in `path` if any).
-    pub async fn get(&self, path: &str) -> Result<Value, SimError> {
+    pub async fn get(&self, path: &str) -> Result<Value, StripeError> {
         let request = self.http.get(self.url(path)).bearer_auth(&self.key);
         self.send("GET", path, request).await
     }
@@ -98,7 +98,7 @@ impl SimClient {
         &self,
         url: &str,
         events: &[&str],
-    ) -> Result<(String, String), SimError> {
+    ) -> Result<(String, String), StripeError> {
         let mut form = vec![("url".to_string(), url.to_string())];
         form.extend(
             events
@@ -122,8 +122,8 @@ impl SimClient {
         method: &'static str,
         path: &str,
         request: reqwest::RequestBuilder,
-    ) -> Result<Value, SimError> {
-        let transport = |source| SimError::Transport {
+    ) -> Result<Value, StripeError> {
+        let transport = |source| StripeError::Transport {
             method,
             path: path.to_string(),
             source,
@@ -135,7 +135,7 @@ impl SimClient {
         if (200..300).contains(&status) {
             Ok(body)
         } else {
-            Err(SimError::Status {
+            Err(StripeError::Status {
                 method,
                 path: path.to_string(),
                 status,

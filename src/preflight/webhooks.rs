@@ -237,7 +237,7 @@ mod tests {
     fn the_checklist_s_events_are_the_backend_s_subscription() {
         for event in REQUIRED_EVENTS.iter().chain(OPTIONAL_EVENTS) {
             assert!(
-                crate::world::WEBHOOK_EVENTS.contains(event),
+                crate::steps::world::WEBHOOK_EVENTS.contains(event),
                 "the harness's backends do not subscribe to {event}"
             );
         }

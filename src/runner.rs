@@ -16,12 +16,12 @@ use cucumber::writer::Stats as _;
 use cucumber::{World as _, WriterExt as _, gherkin, writer};
 use futures::FutureExt as _;
 
-use crate::browser::{self, artifacts, gate};
-use crate::environment;
 use crate::report;
-use crate::results::{self, RunRecord, ScenarioResult, ScenarioStatus};
-use crate::target::Target;
-use crate::world::Rehearsal;
+use crate::results::{self, Outcome, RunRecord, ScenarioResult, ScenarioStatus};
+use crate::steps::browser::{self, artifacts, gate};
+use crate::steps::environment;
+use crate::steps::target::Target;
+use crate::steps::world::Rehearsal;
 
 /// Scenarios run at once. Each has its own backend and database, so they are independent; a
 /// handful keeps a 2-core machine busy without starving the simulator's webhook deliveries.
@@ -75,50 +75,6 @@ impl Default for RunOptions {
 pub fn parse_tag_expression(expression: &str) -> Result<TagOperation, String> {
     TagOperation::from_str(expression)
         .map_err(|e| format!("invalid tag expression {expression:?}: {e}"))
-}
-
-/// How a run ended, counted in scenarios.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome {
-    /// Scenarios whose every step passed.
-    pub passed: usize,
-    /// Failed scenarios (a step with no definition counts as a failure), plus parsing and hook
-    /// errors.
-    pub failed: usize,
-    /// Scenarios the target cannot run, each recorded with its reason.
-    pub skipped: usize,
-}
-
-impl Outcome {
-    /// Counts recorded results, adding errors that are not scenarios (parsing, hooks).
-    pub fn count(results: &[ScenarioResult], other_errors: usize) -> Self {
-        let mut outcome = Outcome {
-            passed: 0,
-            failed: other_errors,
-            skipped: 0,
-        };
-        for result in results {
-            match result.status {
-                ScenarioStatus::Passed => outcome.passed += 1,
-                ScenarioStatus::Failed { .. } => outcome.failed += 1,
-                ScenarioStatus::Skipped { .. } => outcome.skipped += 1,
-            }
-        }
-        outcome
-    }
-
-    /// The closing line CI and people read.
-    pub fn line(&self) -> String {
-        format!(
-            "scenarios: {} passed, {} failed, {} skipped",
-            self.passed, self.failed, self.skipped
-        )
-    }
-
-    /// True when nothing failed and at least one scenario ran.
-    pub fn succeeded(&self) -> bool {
-        self.failed == 0 && self.passed > 0
-    }
 }
 
 /// Runs the features on a fresh multi-threaded runtime, prints the summary and the closing line,

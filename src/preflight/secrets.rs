@@ -267,8 +267,10 @@ mod tests {
 
     #[test]
     fn a_tree_scan_reports_file_and_line_and_never_the_key() {
-        let root =
-            std::env::temp_dir().join(format!("golive_scan_{}", crate::actors::random_suffix()));
+        let root = std::env::temp_dir().join(format!(
+            "golive_scan_{}",
+            crate::steps::actors::random_suffix()
+        ));
         std::fs::create_dir_all(root.join("config")).unwrap();
         std::fs::create_dir_all(root.join("target")).unwrap();
         std::fs::create_dir_all(root.join(".git")).unwrap();

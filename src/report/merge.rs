@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::RUN_FILE;
+use crate::results::Outcome;
 use crate::results::RunRecord;
-use crate::runner::Outcome;
 
 /// Reads `dir/last-run.json` of every folder and joins them: every scenario once (a scenario
 /// found in two shards is an error: the shards were not of one suite), the latest finish time,

@@ -24,13 +24,13 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use stripe_sim::control::client::Control;
 
-use crate::actors::{Actor, random_suffix};
-use crate::backend_under_test::{
+use crate::steps::actors::{Actor, random_suffix};
+use crate::steps::backend_under_test::{
     APP_ORIGIN, DeploymentVars, WEBHOOK_EVENTS, WEBHOOK_PATH, deployment_vars,
 };
-use crate::catalog::PlansOnSale;
-use crate::database::TestDatabases;
-use crate::sim_client::SimClient;
+use crate::steps::catalog::PlansOnSale;
+use crate::steps::database::TestDatabases;
+use crate::stripe_client::StripeClient;
 use backend::KillableBackend;
 use plan::{BatchFaults, Flow, FlowKind, Plan};
 use snapshot::Snapshot;
@@ -248,7 +248,7 @@ impl Run {
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
         let key = format!("sk_test_soak{}{}", random_suffix(), random_suffix());
-        let stripe = SimClient::new(http.clone(), stripe_api_base, &key);
+        let stripe = StripeClient::new(http.clone(), stripe_api_base, &key);
         let control = Control::with_client(http.clone(), stripe_api_base, &key);
         control
             .delivery_mode(json!({"mode": "canonical", "retry_schedule": RETRY_SCHEDULE_MS}))

@@ -87,6 +87,50 @@ pub fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// How a run ended, counted in scenarios.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Scenarios whose every step passed.
+    pub passed: usize,
+    /// Failed scenarios (a step with no definition counts as a failure), plus parsing and hook
+    /// errors.
+    pub failed: usize,
+    /// Scenarios the target cannot run, each recorded with its reason.
+    pub skipped: usize,
+}
+
+impl Outcome {
+    /// Counts recorded results, adding errors that are not scenarios (parsing, hooks).
+    pub fn count(results: &[ScenarioResult], other_errors: usize) -> Self {
+        let mut outcome = Outcome {
+            passed: 0,
+            failed: other_errors,
+            skipped: 0,
+        };
+        for result in results {
+            match result.status {
+                ScenarioStatus::Passed => outcome.passed += 1,
+                ScenarioStatus::Failed { .. } => outcome.failed += 1,
+                ScenarioStatus::Skipped { .. } => outcome.skipped += 1,
+            }
+        }
+        outcome
+    }
+
+    /// The closing line CI and people read.
+    pub fn line(&self) -> String {
+        format!(
+            "scenarios: {} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        )
+    }
+
+    /// True when nothing failed and at least one scenario ran.
+    pub fn succeeded(&self) -> bool {
+        self.failed == 0 && self.passed > 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

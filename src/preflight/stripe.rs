@@ -10,13 +10,13 @@ use serde_json::Value;
 
 use super::env::Deployment;
 use super::{Check, error_chain};
-use crate::sim_client::{SimClient, SimError};
+use crate::stripe_client::{StripeClient, StripeError};
 
 /// The account, opened.
 #[derive(Debug, Clone)]
 pub struct Account {
     /// A client with the deployment's key.
-    pub client: SimClient,
+    pub client: StripeClient,
     /// Every webhook endpoint of the account.
     pub webhook_endpoints: Vec<Value>,
 }
@@ -60,7 +60,7 @@ pub async fn open(d: &Deployment, timeout: Duration) -> (Check, Option<Account>)
             );
         }
     };
-    let client = SimClient::new(http, &d.api_base, key);
+    let client = StripeClient::new(http, &d.api_base, key);
     let mut endpoints = Vec::new();
     let mut after: Option<String> = None;
     loop {
@@ -96,10 +96,10 @@ pub async fn open(d: &Deployment, timeout: Duration) -> (Check, Option<Account>)
     )
 }
 
-fn account_failure(d: &Deployment, key: &str, e: &SimError) -> Check {
+fn account_failure(d: &Deployment, key: &str, e: &StripeError) -> Check {
     let shown = redact(key);
     let (detail, fix) = match e {
-        SimError::Transport { source, .. } => (
+        StripeError::Transport { source, .. } => (
             format!(
                 "the Stripe API at {} cannot be reached: {}",
                 d.api_base,
@@ -107,15 +107,15 @@ fn account_failure(d: &Deployment, key: &str, e: &SimError) -> Check {
             ),
             "check STRIPE_API_BASE (unset it for https://api.stripe.com) and this machine's network or proxy".to_string(),
         ),
-        SimError::Status { status: 401, .. } => (
+        StripeError::Status { status: 401, .. } => (
             format!("Stripe refused the key {shown} (HTTP 401): {}", describe(e)),
             "copy a current secret key from the Stripe Dashboard (Developers → API keys) into STRIPE_SECRET_KEY; a rolled or deleted key stops working".to_string(),
         ),
-        SimError::Status { status: 403, .. } => (
+        StripeError::Status { status: 403, .. } => (
             format!("the key {shown} may not read webhook endpoints (HTTP 403): {}", describe(e)),
             "give the restricted key read access to Webhook Endpoints and Prices, or use the secret key".to_string(),
         ),
-        SimError::Status { status, .. } => (
+        StripeError::Status { status, .. } => (
             format!("the Stripe API at {} answered HTTP {status}: {}", d.api_base, describe(e)),
             "check STRIPE_API_BASE and Stripe's status page, then run the preflight again".to_string(),
         ),
@@ -124,14 +124,14 @@ fn account_failure(d: &Deployment, key: &str, e: &SimError) -> Check {
 }
 
 /// Stripe's own error message, or the transport error's cause.
-pub fn describe(e: &SimError) -> String {
+pub fn describe(e: &StripeError) -> String {
     match e {
-        SimError::Status { body, status, .. } => body["error"]["message"]
+        StripeError::Status { body, status, .. } => body["error"]["message"]
             .as_str()
             .map(str::to_string)
             .unwrap_or_else(|| {
                 format!("HTTP {status} with no Stripe error in the answer (is STRIPE_API_BASE Stripe's API?)")
             }),
-        SimError::Transport { source, .. } => error_chain(source),
+        StripeError::Transport { source, .. } => error_chain(source),
     }
 }
