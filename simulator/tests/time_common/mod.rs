@@ -1,4 +1,4 @@
-//! Shared helpers of the clock, delivery and control-plane integration tests (time, delivery, control plane): a
+//! Shared helpers of the clock, delivery and control-plane integration tests: a
 //! simulator on 127.0.0.1:0, a webhook receiver on port 0 with a switchable answer, an API
 //! client, and polling with deadlines (no sleeps to wait).
 
