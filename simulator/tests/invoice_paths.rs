@@ -1,9 +1,20 @@
-//! Every way of paying a subscription's first invoice runs the same invoice code
-//! (`engine::invoices::collect`): paying a Checkout Session, `POST /v1/subscriptions` with a
-//! good card, and `POST /v1/invoices/{id}/pay` after `payment_behavior=default_incomplete`.
-//! The paid invoices must agree on every field but ids, times and the customer's details,
-//! and so must their payment intents. Checkout once set these fields by a copy of its own,
-//! which had already drifted (`next_payment_attempt` never reset, `attempt_count` fixed at 1).
+//! Every way of paying a subscription invoice runs the same invoice code
+//! (`engine::invoices::collect`), so the paid invoices look alike and the same events arrive
+//! in the same order:
+//!
+//! - a first invoice paid through Checkout, through `POST /v1/subscriptions` with a good card,
+//!   and through `POST /v1/invoices/{id}/pay` after `payment_behavior=default_incomplete`
+//!   agree on every field but ids, times and the customer's details, and so do their payment
+//!   intents;
+//! - a renewal paid at its first attempt, a renewal paid by the automatic retry after a failed
+//!   attempt, and a renewal paid through `POST /v1/invoices/{id}/pay` after a failed attempt
+//!   agree the same way, except that `attempt_count` counts the attempts each one took;
+//! - every paid invoice has `attempted`, `attempt_count` equal to its attempts (failed ones
+//!   included), `next_payment_attempt` back to null, `status_transitions.paid_at` set, and
+//!   nothing left to pay.
+//!
+//! Checkout once paid invoices with a copy of its own that had drifted (`attempt_count` fixed
+//! at 1, `next_payment_attempt` never reset); a copy like that fails the renewal cases here.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -128,7 +139,7 @@ fn comparable(mut v: Value) -> Value {
     v
 }
 
-async fn price(api: &Api) -> String {
+async fn new_price(api: &Api) -> String {
     let product = api.ok("/v1/products", &[("name", "Pro")]).await;
     let price = api
         .ok(
@@ -162,33 +173,136 @@ async fn customer_with_card(api: &Api) -> (String, String) {
     (id(&cus), pm)
 }
 
-/// The paid invoice and its payment intent.
-async fn paid(api: &Api, invoice: &str) -> (Value, Value) {
+/// Every event of the account, oldest first.
+async fn all_events(api: &Api) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(a) => format!("/v1/events?limit=100&starting_after={a}"),
+            None => "/v1/events?limit=100".to_string(),
+        };
+        let list = api.get_ok(&path).await;
+        let data = list["data"].as_array().cloned().unwrap_or_default();
+        after = data.last().map(id);
+        out.extend(data);
+        if list["has_more"] != true {
+            break;
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// One way of paying an invoice, as it ended.
+#[derive(Debug)]
+struct Paid {
+    /// The invoice as retrieved.
+    invoice: Value,
+    /// The invoice, [`comparable`].
+    shape: Value,
+    /// The payment intent that paid it, [`comparable`].
+    intent: Value,
+    /// The types of the invoice's, its payments' and its subscription's events, from its
+    /// `invoice.created` on.
+    events: Vec<String>,
+}
+
+/// The paid invoice `invoice`, the payment intent that paid it, and its events.
+async fn paid(api: &Api, invoice: &str) -> Paid {
     let inv = api.get_ok(&format!("/v1/invoices/{invoice}")).await;
     assert_eq!(inv["status"], "paid", "{inv}");
-    let intents = api
-        .get_ok(&format!(
-            "/v1/payment_intents?customer={}",
-            inv["customer"].as_str().expect("customer")
-        ))
-        .await;
-    let pi = intents["data"]
-        .as_array()
-        .expect("data")
+    let sub = inv["parent"]["subscription_details"]["subscription"].clone();
+    let events = all_events(api).await;
+    let start = events
         .iter()
-        .find(|pi| pi["status"] == "succeeded")
-        .cloned()
-        .expect("a succeeded payment intent");
-    (comparable(inv), comparable(pi))
+        .position(|e| e["type"] == "invoice.created" && e["data"]["object"]["id"] == invoice)
+        .unwrap_or_else(|| panic!("no invoice.created for {invoice}"));
+    let mine: Vec<&Value> = events[start..]
+        .iter()
+        .filter(|e| {
+            let t = e["type"].as_str().unwrap_or_default();
+            let o = &e["data"]["object"];
+            match t.split('.').next() {
+                Some("invoice") => o["id"] == invoice,
+                Some("customer") => t.starts_with("customer.subscription.") && o["id"] == sub,
+                Some("payment_intent" | "charge") => o["customer"] == inv["customer"],
+                _ => false,
+            }
+        })
+        .collect();
+    let pi = mine
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "payment_intent.succeeded")
+        .map(|e| id(&e["data"]["object"]))
+        .unwrap_or_else(|| panic!("no payment_intent.succeeded after {invoice} was created"));
+    let intent = api.get_ok(&format!("/v1/payment_intents/{pi}")).await;
+    assert_eq!(intent["status"], "succeeded", "{intent}");
+    Paid {
+        shape: comparable(inv.clone()),
+        invoice: inv,
+        intent: comparable(intent),
+        events: mine
+            .iter()
+            .map(|e| e["type"].as_str().unwrap_or_default().to_string())
+            .collect(),
+    }
+}
+
+/// What every paid invoice shows, whichever way it was paid, after `attempts` attempts.
+fn assert_paid_after(p: &Paid, attempts: usize, how: &str) {
+    let inv = &p.invoice;
+    assert_eq!(inv["status"], "paid", "{how}: {inv}");
+    assert_eq!(inv["attempted"], true, "{how}");
+    assert_eq!(
+        inv["attempt_count"], attempts,
+        "{how}: attempt_count counts every attempt"
+    );
+    let counted = p
+        .events
+        .iter()
+        .filter(|t| *t == "invoice.payment_failed" || *t == "invoice.payment_succeeded")
+        .count();
+    assert_eq!(
+        counted, attempts,
+        "{how}: one payment event per attempt: {:?}",
+        p.events
+    );
+    assert_eq!(
+        inv["next_payment_attempt"],
+        Value::Null,
+        "{how}: nothing is retried once paid"
+    );
+    assert!(
+        inv["status_transitions"]["paid_at"].is_i64(),
+        "{how}: paid_at is set: {}",
+        inv["status_transitions"]
+    );
+    assert_eq!(inv["amount_remaining"], 0, "{how}");
+    assert_eq!(inv["amount_paid"], inv["amount_due"], "{how}");
+    assert_eq!(inv["auto_advance"], false, "{how}");
+}
+
+/// The events of a successful payment, in order, after the payment intent is confirmed.
+const PAID_TAIL: &[&str] = &[
+    "charge.succeeded",
+    "payment_intent.succeeded",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+];
+
+fn types(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
 }
 
 #[tokio::test]
 async fn checkout_api_creation_and_invoice_pay_leave_the_same_paid_invoice() {
     let sim = sim().await;
-    let api = Api::new(&sim);
-    let price = price(&api).await;
 
     // Checkout.
+    let api = Api::new(&sim);
+    let price = new_price(&api).await;
     let session = api
         .ok(
             "/v1/checkout/sessions",
@@ -211,6 +325,8 @@ async fn checkout_api_creation_and_invoice_pay_leave_the_same_paid_invoice() {
     let checkout = paid(&api, session["invoice"].as_str().expect("invoice")).await;
 
     // POST /v1/subscriptions with a good card.
+    let api = Api::new(&sim);
+    let price = new_price(&api).await;
     let (cus, _) = customer_with_card(&api).await;
     let sub = api
         .ok(
@@ -221,6 +337,8 @@ async fn checkout_api_creation_and_invoice_pay_leave_the_same_paid_invoice() {
     let created = paid(&api, sub["latest_invoice"].as_str().expect("invoice")).await;
 
     // default_incomplete, then POST /v1/invoices/{id}/pay.
+    let api = Api::new(&sim);
+    let price = new_price(&api).await;
     let (cus, pm) = customer_with_card(&api).await;
     let sub = api
         .ok(
@@ -243,21 +361,168 @@ async fn checkout_api_creation_and_invoice_pay_leave_the_same_paid_invoice() {
     .await;
     let paid_later = paid(&api, &invoice).await;
 
-    for (name, (inv, pi)) in [
+    let mut first = types(&[
+        "invoice.created",
+        "invoice.finalized",
+        "payment_intent.created",
+    ]);
+    first.extend(types(PAID_TAIL));
+    first.push("customer.subscription.updated".into());
+    for (name, p) in [
+        ("Checkout", &checkout),
         ("POST /v1/subscriptions", &created),
         ("invoices/pay", &paid_later),
     ] {
-        assert_eq!(&checkout.0, inv, "Checkout's invoice differs from {name}'s");
+        assert_paid_after(p, 1, name);
         assert_eq!(
-            &checkout.1, pi,
+            p.events, first,
+            "{name}: the events of paying a first invoice"
+        );
+        assert_eq!(
+            checkout.shape, p.shape,
+            "Checkout's invoice differs from {name}'s"
+        );
+        assert_eq!(
+            checkout.intent, p.intent,
             "Checkout's payment intent differs from {name}'s"
         );
     }
-    let inv = &checkout.0;
-    assert_eq!(inv["attempt_count"], 1);
-    assert_eq!(inv["attempted"], true);
-    assert_eq!(inv["next_payment_attempt"], Value::Null);
-    assert_eq!(inv["amount_remaining"], 0);
-    assert_eq!(checkout.1["description"], "Subscription creation");
+    assert_eq!(checkout.intent["description"], "Subscription creation");
+    sim.shutdown().await;
+}
+
+/// A subscription paid with a good card on a fresh account; returns the API, its customer
+/// and the end of its first period.
+async fn subscribed(sim: &RunningSimulator) -> (Api, String, i64) {
+    let api = Api::new(sim);
+    let price = new_price(&api).await;
+    let (cus, _) = customer_with_card(&api).await;
+    let sub = api
+        .ok(
+            "/v1/subscriptions",
+            &[("customer", &cus), ("items[0][price]", &price)],
+        )
+        .await;
+    assert_eq!(sub["status"], "active", "{sub}");
+    let end = sub["items"]["data"][0]["current_period_end"]
+        .as_i64()
+        .expect("period end");
+    (api, cus, end)
+}
+
+/// Moves the account clock to `to`, running what falls due.
+async fn advance_to(api: &Api, to: i64) {
+    api.ok("/_sim/clock/advance", &[("to", &to.to_string())])
+        .await;
+}
+
+/// The customer's newest invoice.
+async fn latest_invoice(api: &Api, cus: &str) -> Value {
+    let list = api
+        .get_ok(&format!("/v1/invoices?customer={cus}&limit=1"))
+        .await;
+    list["data"][0].clone()
+}
+
+/// Renews with the customer's payments failing: the renewal invoice's first attempt fails.
+/// Returns the open invoice and when it is retried.
+async fn failed_renewal(api: &Api, cus: &str, end: i64) -> (String, i64) {
+    api.ok(
+        &format!("/_sim/customers/{cus}/payments"),
+        &[("next_payments", "fail")],
+    )
+    .await;
+    // The renewal invoice is a draft for an hour, then finalised and attempted once.
+    advance_to(api, end + 2 * 3600).await;
+    let inv = latest_invoice(api, cus).await;
+    assert_eq!(inv["billing_reason"], "subscription_cycle", "{inv}");
+    assert_eq!(inv["status"], "open", "{inv}");
+    assert_eq!(inv["attempt_count"], 1, "{inv}");
+    assert_eq!(inv["attempted"], true, "{inv}");
+    let retry = inv["next_payment_attempt"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("a failed renewal is retried: {inv}"));
+    assert!(retry > end + 3600, "retried later: {inv}");
+    assert!(inv["status_transitions"]["paid_at"].is_null(), "{inv}");
+    api.ok(
+        &format!("/_sim/customers/{cus}/payments"),
+        &[("next_payments", "card")],
+    )
+    .await;
+    (id(&inv), retry)
+}
+
+#[tokio::test]
+async fn a_renewal_its_retry_and_paying_it_through_the_api_leave_the_same_paid_invoice() {
+    let sim = sim().await;
+
+    // A renewal paid at its first attempt.
+    let (api, cus, end) = subscribed(&sim).await;
+    advance_to(&api, end + 2 * 3600).await;
+    let inv = latest_invoice(&api, &cus).await;
+    assert_eq!(inv["billing_reason"], "subscription_cycle", "{inv}");
+    let renewal = paid(&api, &id(&inv)).await;
+
+    // A renewal that fails, then is paid by the automatic retry.
+    let (api, cus, end) = subscribed(&sim).await;
+    let (invoice, retry_at) = failed_renewal(&api, &cus, end).await;
+    advance_to(&api, retry_at + 60).await;
+    let retried = paid(&api, &invoice).await;
+
+    // A renewal that fails, then is paid through POST /v1/invoices/{id}/pay.
+    let (api, cus, end) = subscribed(&sim).await;
+    let (invoice, _) = failed_renewal(&api, &cus, end).await;
+    api.ok(&format!("/v1/invoices/{invoice}/pay"), &[]).await;
+    let paid_by_api = paid(&api, &invoice).await;
+
+    assert_paid_after(&renewal, 1, "renewal");
+    assert_paid_after(&retried, 2, "retry");
+    assert_paid_after(&paid_by_api, 2, "invoices/pay after a failed renewal");
+
+    let failed = types(&[
+        "invoice.created",
+        "invoice.finalized",
+        "payment_intent.created",
+        "charge.failed",
+        "payment_intent.payment_failed",
+        "invoice.payment_failed",
+        "customer.subscription.updated",
+    ]);
+    let mut expected = types(&[
+        "invoice.created",
+        "invoice.finalized",
+        "payment_intent.created",
+    ]);
+    expected.extend(types(PAID_TAIL));
+    assert_eq!(renewal.events, expected, "a renewal paid at once");
+    // An invoice has one payment intent: the retry and the API both confirm it again.
+    let mut expected = failed;
+    expected.extend(types(PAID_TAIL));
+    expected.push("customer.subscription.updated".into());
+    assert_eq!(retried.events, expected, "a renewal paid by its retry");
+    assert_eq!(
+        paid_by_api.events, expected,
+        "a failed renewal paid through the API"
+    );
+
+    // Same shape, but for the attempts each one took.
+    let without_attempts = |p: &Paid| {
+        let mut v = p.shape.clone();
+        v["attempt_count"] = Value::Null;
+        v
+    };
+    assert_eq!(retried.shape, paid_by_api.shape, "retry vs invoices/pay");
+    assert_eq!(
+        without_attempts(&renewal),
+        without_attempts(&retried),
+        "renewal vs retry"
+    );
+    for (name, p) in [("retry", &retried), ("invoices/pay", &paid_by_api)] {
+        assert_eq!(
+            renewal.intent, p.intent,
+            "the renewal's payment intent vs the {name}'s"
+        );
+    }
+    assert_eq!(renewal.intent["description"], "Subscription update");
     sim.shutdown().await;
 }

@@ -251,20 +251,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         }
     } else {
         // default_incomplete: a payment intent awaiting confirmation by the client.
-        invoices::finalize(&mut st, &c.request, &invoice_id);
-        payments::new_payment_intent(
-            &mut st,
-            &c.request,
-            &payments::PaymentRequest {
-                amount: total,
-                currency: sub["currency"].as_str().unwrap_or("usd"),
-                customer: Some(customer_id),
-                payment_method: pm.as_deref().unwrap_or_default(),
-                description: Some("Subscription creation"),
-                metadata: json!({}),
-                now,
-            },
-        )?;
+        invoices::open_for_confirmation(&mut st, &c.request, &invoice_id, pm.as_deref())?;
     }
     st.store
         .get_kind("subscription", &sub_id)

@@ -9,17 +9,17 @@ use serde_json::{Value, json};
 use crate::account::{AccountState, EventRequest};
 use crate::engine::payments::{self, Payment, PaymentRequest};
 use crate::error::StripeError;
-use crate::objects::status::{InvoiceStatus, Status, SubscriptionStatus};
+use crate::objects::status::{InvoiceStatus, PaymentIntentStatus, Status, SubscriptionStatus};
 
 /// Who asked for the payment, which decides what a failure does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Collection {
-    /// A caller waiting for the answer (the API, Checkout): a new payment intent per attempt,
-    /// an unusable payment method is an error, a failure schedules no retry.
+    /// A caller waiting for the answer (the API, Checkout): an unusable payment method is an
+    /// error, a failure schedules no retry.
     OnRequest,
-    /// Stripe's automatic collection (renewals and their retries): the invoice's payment
-    /// intent is confirmed again on each retry, an unusable payment method is a failed
-    /// attempt, and a failure sets `next_payment_attempt` from the account's retry schedule.
+    /// Stripe's automatic collection (renewals and their retries): an unusable payment
+    /// method is a failed attempt, and a failure sets `next_payment_attempt` from the
+    /// account's retry schedule.
     Automatic,
 }
 
@@ -202,16 +202,9 @@ pub(crate) fn collect(
     let payment = match pm {
         None => None,
         Some(pm) => {
-            // Automatic collection confirms the invoice's payment intent again on a retry.
-            let existing = match how {
-                Collection::Automatic => st
-                    .time
-                    .invoice_payment_intents
-                    .get(invoice_id)
-                    .cloned()
-                    .filter(|pi| st.store.get_kind("payment_intent", pi).is_some()),
-                Collection::OnRequest => None,
-            };
+            // An invoice has one payment intent: a later attempt (a retry, or paying through
+            // the API after a failed attempt or after `default_incomplete`) confirms it again.
+            let existing = intent_of(st, invoice_id);
             let result = match existing {
                 Some(pi) => payments::confirm(st, req, &pi, pm, now),
                 None => payments::charge(
@@ -229,13 +222,12 @@ pub(crate) fn collect(
                 ),
             };
             match (result, how) {
-                (Ok(p), Collection::Automatic) => {
+                (Ok(p), _) => {
                     st.time
                         .invoice_payment_intents
                         .insert(invoice_id.to_string(), p.payment_intent_id().to_string());
                     Some(p)
                 }
-                (Ok(p), Collection::OnRequest) => Some(p),
                 // A payment method that cannot be charged: a failed attempt without a charge.
                 (Err(_), Collection::Automatic) => None,
                 (Err(e), Collection::OnRequest) => return Err(e),
@@ -267,6 +259,52 @@ pub(crate) fn collect(
         payment,
         paid: false,
     })
+}
+
+/// The invoice's payment intent, if it has one that can still be confirmed.
+fn intent_of(st: &AccountState, invoice_id: &str) -> Option<String> {
+    st.time
+        .invoice_payment_intents
+        .get(invoice_id)
+        .filter(|pi| {
+            st.store
+                .get_kind("payment_intent", pi)
+                .and_then(PaymentIntentStatus::of)
+                .is_some_and(PaymentIntentStatus::can_confirm)
+        })
+        .cloned()
+}
+
+/// Finalises a draft invoice and gives it a payment intent for the client to confirm
+/// (`payment_behavior=default_incomplete`): `invoice.finalized`, `payment_intent.created`.
+/// Paying the invoice later confirms that payment intent.
+pub(crate) fn open_for_confirmation(
+    st: &mut AccountState,
+    req: &EventRequest,
+    invoice_id: &str,
+    pm: Option<&str>,
+) -> Result<Value, StripeError> {
+    let invoice = finalize(st, req, invoice_id);
+    let customer = invoice["customer"].as_str().unwrap_or_default().to_string();
+    let now = st.now_for_customer(&customer);
+    let pi = payments::new_payment_intent(
+        st,
+        req,
+        &PaymentRequest {
+            amount: invoice["amount_due"].as_i64().unwrap_or(0),
+            currency: invoice["currency"].as_str().unwrap_or("usd"),
+            customer: Some(&customer),
+            payment_method: pm.unwrap_or_default(),
+            description: Some("Subscription creation"),
+            metadata: json!({}),
+            now,
+        },
+    )?;
+    st.time.invoice_payment_intents.insert(
+        invoice_id.to_string(),
+        pi["id"].as_str().unwrap_or_default().to_string(),
+    );
+    Ok(invoice)
 }
 
 /// Voids an open or uncollectible invoice `old` → `invoice.voided`.
