@@ -3,7 +3,8 @@
 //! comments and `#[cfg(test)]` modules left out) is an edge from the file that names it to
 //! the module it names. Two graphs must be acyclic: top-level modules (`engine`, `api`,
 //! `account`, …) and single files (`engine::invoices`, `api::invoices`, …). The crate root
-//! (`lib.rs`, which wires everything) is not a node.
+//! (`lib.rs`, which wires everything) is not a node. A third check reads the handlers
+//! (`api/`, `hosted/`, `control/`): none of them writes the store or emits an event itself.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -242,4 +243,41 @@ fn the_layers_point_one_way() {
     assert!(!imports("hosted", "api"), "hosted imports api");
     assert!(!imports("control", "api"), "control imports api");
     assert!(!imports("api", "hosted") && !imports("api", "control"));
+}
+
+#[test]
+fn only_the_domain_changes_objects_and_emits_events() {
+    // The handlers, the pages and the control plane call the domain (`engine/`) for every
+    // change; they read the store but never write it or append to the outbox themselves.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for dir in ["api", "hosted", "control"] {
+        rust_files(&src.join(dir), &mut files);
+    }
+    assert!(files.len() > 10, "the scan found the handlers: {files:?}");
+    let writes = [
+        ".emit(",
+        "store.put(",
+        "store.remove(",
+        "get_kind_mut(",
+        "get_mut(",
+        "secrets.set(",
+        "secrets.remove(",
+    ];
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read");
+        for (n, line) in code(&text).lines().enumerate() {
+            for w in writes {
+                if line.contains(w) {
+                    found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "handlers change objects themselves:\n{}",
+        found.join("\n")
+    );
 }

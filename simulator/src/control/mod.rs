@@ -14,7 +14,7 @@ use crate::account::AccountState;
 use crate::engine::checkout::{PaymentInput, complete};
 use crate::engine::portal;
 use crate::engine::scheduler;
-use crate::engine::{disputes, payments, radar};
+use crate::engine::{disputes, payments, radar, raw_events};
 use crate::error::StripeError;
 use crate::pipeline::Call;
 use crate::time::FinalFailure;
@@ -363,10 +363,7 @@ pub(crate) fn emit(c: &Call) -> Result<Value, StripeError> {
         ));
     }
     let mut st = c.account.lock();
-    let mut ids = Vec::with_capacity(count as usize);
-    for _ in 0..count {
-        ids.push(st.emit(&c.request, &event_type, object.clone(), None));
-    }
+    let ids = raw_events::emit(&mut st, &c.request, &event_type, &object, count as usize);
     Ok(json!({"object": "sim.emit", "events": ids}))
 }
 

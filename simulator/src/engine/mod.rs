@@ -20,6 +20,7 @@ pub(crate) mod payments;
 pub(crate) mod portal;
 pub(crate) mod portal_config;
 pub(crate) mod radar;
+pub(crate) mod raw_events;
 pub(crate) mod refunds;
 pub(crate) mod renewals;
 pub(crate) mod scheduler;
