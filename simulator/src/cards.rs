@@ -3,7 +3,14 @@
 //!
 //! The behaviour is recorded per payment method (see `AccountState::pm_behaviour`), so later
 //! charges, disputes, early fraud warnings and failing renewals follow the card that was
-//! attached.
+//! attached. The cards themselves are listed once, in [`table`]; `simulator/docs/test-cards.md`
+//! shows the same list.
+
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use table::{Checks, TEST_CARDS, TestCard};
 
 use crate::error::StripeError;
 
@@ -26,6 +33,11 @@ pub(crate) enum Decline {
     ProcessingError,
     /// `incorrect_number`
     IncorrectNumber,
+    /// `card_declined` / `card_velocity_exceeded`
+    VelocityExceeded,
+    /// `authentication_required` / `authentication_required`: the card needs 3-D Secure,
+    /// which the simulator does not simulate (charged as Stripe charges it off session).
+    AuthenticationRequired,
     /// Blocked by Radar: code `card_declined`, decline_code `fraudulent` (a guess, see
     /// `simulator/docs/guesses.md`).
     RadarBlock,
@@ -80,6 +92,16 @@ impl Decline {
                 Some("fraudulent"),
                 "Your card was declined.",
             ),
+            Decline::VelocityExceeded => (
+                "card_declined",
+                Some("card_velocity_exceeded"),
+                "Your card was declined for making repeated attempts too frequently or exceeding its amount limit.",
+            ),
+            Decline::AuthenticationRequired => (
+                "authentication_required",
+                Some("authentication_required"),
+                "Your card was declined. This transaction requires authentication.",
+            ),
         };
         StripeError::Card {
             code,
@@ -108,169 +130,44 @@ pub(crate) enum Behaviour {
     },
     /// 4000000000005423: charge succeeds, then an early fraud warning is raised.
     EarlyFraudWarning,
+    /// 4000000000009235: charge succeeds with Radar's risk level `elevated`.
+    ElevatedRisk,
+    /// 3-D Secure cards: attaching succeeds, every charge fails with
+    /// `authentication_required` (authentication is not simulated).
+    AuthenticationRequired,
 }
 
 impl Behaviour {
     /// The decline to report when this card is charged at Checkout, if any. Checkout charges
     /// immediately, so a card that only fails later charges (0341) is declined there too.
     pub(crate) fn checkout_decline(self) -> Option<Decline> {
+        self.charge_decline()
+    }
+
+    /// The decline every charge of this card meets, if any.
+    pub(crate) fn charge_decline(self) -> Option<Decline> {
         match self {
             Behaviour::Declined(d) => Some(d),
             Behaviour::AttachOkChargeFails => Some(Decline::Generic),
+            Behaviour::AuthenticationRequired => Some(Decline::AuthenticationRequired),
             _ => None,
         }
     }
 }
-
-/// A test card: its number, names and behaviour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TestCard {
-    /// The full card number.
-    pub(crate) number: &'static str,
-    /// `pm_card_…` name, if Stripe has one.
-    pub(crate) pm: Option<&'static str>,
-    /// `tok_…` name, if Stripe has one.
-    pub(crate) tok: Option<&'static str>,
-    /// What happens when it is used.
-    pub(crate) behaviour: Behaviour,
-}
-
-const fn card(
-    number: &'static str,
-    pm: Option<&'static str>,
-    tok: Option<&'static str>,
-    behaviour: Behaviour,
-) -> TestCard {
-    TestCard {
-        number,
-        pm,
-        tok,
-        behaviour,
-    }
-}
-
-/// The test cards, as in the README's Payments table.
-pub(crate) const TEST_CARDS: &[TestCard] = &[
-    card(
-        "4242424242424242",
-        Some("pm_card_visa"),
-        Some("tok_visa"),
-        Behaviour::Succeeds,
-    ),
-    card(
-        "5555555555554444",
-        Some("pm_card_mastercard"),
-        Some("tok_mastercard"),
-        Behaviour::Succeeds,
-    ),
-    card(
-        "378282246310005",
-        Some("pm_card_amex"),
-        Some("tok_amex"),
-        Behaviour::Succeeds,
-    ),
-    card(
-        "4000000000000002",
-        Some("pm_card_chargeDeclined"),
-        Some("tok_chargeDeclined"),
-        Behaviour::Declined(Decline::Generic),
-    ),
-    card(
-        "4000000000009995",
-        Some("pm_card_chargeDeclinedInsufficientFunds"),
-        Some("tok_chargeDeclinedInsufficientFunds"),
-        Behaviour::Declined(Decline::InsufficientFunds),
-    ),
-    card(
-        "4000000000009987",
-        Some("pm_card_chargeDeclinedLostCard"),
-        Some("tok_chargeDeclinedLostCard"),
-        Behaviour::Declined(Decline::LostCard),
-    ),
-    card(
-        "4000000000009979",
-        Some("pm_card_chargeDeclinedStolenCard"),
-        Some("tok_chargeDeclinedStolenCard"),
-        Behaviour::Declined(Decline::StolenCard),
-    ),
-    card(
-        "4000000000000069",
-        Some("pm_card_chargeDeclinedExpiredCard"),
-        Some("tok_chargeDeclinedExpiredCard"),
-        Behaviour::Declined(Decline::ExpiredCard),
-    ),
-    card(
-        "4000000000000127",
-        Some("pm_card_chargeDeclinedIncorrectCvc"),
-        Some("tok_chargeDeclinedIncorrectCvc"),
-        Behaviour::Declined(Decline::IncorrectCvc),
-    ),
-    card(
-        "4000000000000119",
-        Some("pm_card_chargeDeclinedProcessingError"),
-        Some("tok_chargeDeclinedProcessingError"),
-        Behaviour::Declined(Decline::ProcessingError),
-    ),
-    card(
-        "4242424242424241",
-        None,
-        None,
-        Behaviour::Declined(Decline::IncorrectNumber),
-    ),
-    card(
-        "4000000000000341",
-        Some("pm_card_chargeCustomerFail"),
-        Some("tok_chargeCustomerFail"),
-        Behaviour::AttachOkChargeFails,
-    ),
-    card(
-        "4000000000000259",
-        Some("pm_card_createDispute"),
-        Some("tok_createDispute"),
-        Behaviour::Dispute {
-            reason: "fraudulent",
-            inquiry: false,
-        },
-    ),
-    card(
-        "4000000000002685",
-        Some("pm_card_createDisputeProductNotReceived"),
-        Some("tok_createDisputeProductNotReceived"),
-        Behaviour::Dispute {
-            reason: "product_not_received",
-            inquiry: false,
-        },
-    ),
-    card(
-        "4000000000001976",
-        Some("pm_card_createDisputeInquiry"),
-        Some("tok_createDisputeInquiry"),
-        Behaviour::Dispute {
-            reason: "fraudulent",
-            inquiry: true,
-        },
-    ),
-    card(
-        "4000000000005423",
-        Some("pm_card_createIssuerFraudRecord"),
-        Some("tok_createIssuerFraudRecord"),
-        Behaviour::EarlyFraudWarning,
-    ),
-    card(
-        "4100000000000019",
-        Some("pm_card_radarBlock"),
-        Some("tok_radarBlock"),
-        Behaviour::Declined(Decline::RadarBlock),
-    ),
-];
 
 /// A card resolved from user input: number, brand, last4 and behaviour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ResolvedCard {
     /// Digits only.
     pub(crate) number: String,
-    /// `visa`, `mastercard`, `amex`, `discover` or `unknown`.
+    /// `visa`, `mastercard`, `amex`, `discover`, `diners`, `jcb`, `unionpay` or `unknown`.
     pub(crate) brand: &'static str,
+    /// `credit`, `debit` or `prepaid`.
+    pub(crate) funding: &'static str,
+    /// Two-letter country of the issuer.
+    pub(crate) country: &'static str,
+    /// Address and CVC check results.
+    pub(crate) checks: Checks,
     /// Last four digits.
     pub(crate) last4: String,
     /// What happens when it is used.
@@ -285,33 +182,52 @@ pub(crate) fn resolve(input: &str) -> Option<ResolvedCard> {
     if input.starts_with("pm_") || input.starts_with("tok_") {
         let c = TEST_CARDS
             .iter()
-            .find(|c| c.pm == Some(input) || c.tok == Some(input))?;
-        return Some(from_number(c.number, c.behaviour));
+            .find(|c| c.pm.contains(&input) || c.tok.contains(&input))?;
+        return Some(from_card(c));
     }
     let digits: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     if digits.len() < 12 || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let behaviour = match TEST_CARDS.iter().find(|c| c.number == digits) {
-        Some(c) => c.behaviour,
-        None if luhn_ok(&digits) => Behaviour::Succeeds,
-        None => Behaviour::Declined(Decline::IncorrectNumber),
+    if let Some(c) = TEST_CARDS.iter().find(|c| c.number == digits) {
+        return Some(from_card(c));
+    }
+    let behaviour = if luhn_ok(&digits) {
+        Behaviour::Succeeds
+    } else {
+        Behaviour::Declined(Decline::IncorrectNumber)
     };
-    Some(from_number(&digits, behaviour))
+    Some(ResolvedCard {
+        brand: brand_of(&digits),
+        funding: "credit",
+        country: "US",
+        checks: table::CHECKS_OK,
+        last4: last4(&digits),
+        number: digits,
+        behaviour,
+    })
 }
 
-fn from_number(number: &str, behaviour: Behaviour) -> ResolvedCard {
+fn last4(number: &str) -> String {
+    number[number.len().saturating_sub(4)..].to_string()
+}
+
+fn from_card(c: &TestCard) -> ResolvedCard {
     ResolvedCard {
-        number: number.to_string(),
-        brand: brand_of(number),
-        last4: number[number.len().saturating_sub(4)..].to_string(),
-        behaviour,
+        number: c.number.to_string(),
+        brand: c.brand,
+        funding: c.funding,
+        country: c.country,
+        checks: c.checks,
+        last4: last4(c.number),
+        behaviour: c.behaviour,
     }
 }
 
 /// The card brand from the number's prefix.
 pub(crate) fn brand_of(number: &str) -> &'static str {
     let two: u32 = number.get(..2).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let three: u32 = number.get(..3).and_then(|s| s.parse().ok()).unwrap_or(0);
     if number.starts_with('4') {
         "visa"
     } else if (51..=55).contains(&two) || number.starts_with('2') {
@@ -320,6 +236,12 @@ pub(crate) fn brand_of(number: &str) -> &'static str {
         "amex"
     } else if number.starts_with("6011") || number.starts_with("65") {
         "discover"
+    } else if two == 36 || two == 38 || (300..=305).contains(&three) {
+        "diners"
+    } else if two == 35 {
+        "jcb"
+    } else if two == 62 {
+        "unionpay"
     } else {
         "unknown"
     }
@@ -339,89 +261,4 @@ pub(crate) fn luhn_ok(digits: &str) -> bool {
         sum += d;
     }
     sum % 10 == 0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_numbers() {
-        assert_eq!(
-            resolve("4242 4242 4242 4242").map(|c| c.behaviour),
-            Some(Behaviour::Succeeds)
-        );
-        let c = resolve("4000000000000002").expect("known");
-        assert_eq!(c.behaviour, Behaviour::Declined(Decline::Generic));
-        assert_eq!(c.last4, "0002");
-        assert_eq!(c.brand, "visa");
-        assert_eq!(
-            resolve("4000000000009995").map(|c| c.behaviour),
-            Some(Behaviour::Declined(Decline::InsufficientFunds))
-        );
-        assert_eq!(
-            resolve("4242424242424241").map(|c| c.behaviour),
-            Some(Behaviour::Declined(Decline::IncorrectNumber))
-        );
-        assert_eq!(
-            resolve("4000000000000341").map(|c| c.behaviour),
-            Some(Behaviour::AttachOkChargeFails)
-        );
-        assert_eq!(
-            resolve("4000000000005423").map(|c| c.behaviour),
-            Some(Behaviour::EarlyFraudWarning)
-        );
-        assert!(matches!(
-            resolve("4000000000001976").map(|c| c.behaviour),
-            Some(Behaviour::Dispute { inquiry: true, .. })
-        ));
-    }
-
-    #[test]
-    fn names_and_tokens() {
-        assert_eq!(
-            resolve("pm_card_visa").map(|c| c.last4),
-            Some("4242".to_string())
-        );
-        assert_eq!(
-            resolve("tok_chargeDeclined").map(|c| c.behaviour),
-            Some(Behaviour::Declined(Decline::Generic))
-        );
-        assert_eq!(
-            resolve("pm_card_radarBlock").map(|c| c.behaviour),
-            Some(Behaviour::Declined(Decline::RadarBlock))
-        );
-        assert_eq!(resolve("pm_card_nope"), None);
-        assert_eq!(resolve("hello"), None);
-    }
-
-    #[test]
-    fn luhn_and_brands() {
-        assert!(luhn_ok("4242424242424242"));
-        assert!(!luhn_ok("4242424242424241"));
-        assert_eq!(
-            resolve("4111111111111111").map(|c| c.behaviour),
-            Some(Behaviour::Succeeds)
-        );
-        assert_eq!(brand_of("5555555555554444"), "mastercard");
-        assert_eq!(brand_of("378282246310005"), "amex");
-        assert!(
-            TEST_CARDS
-                .iter()
-                .filter(|c| c.number != "4242424242424241")
-                .all(|c| luhn_ok(c.number))
-        );
-    }
-
-    #[test]
-    fn decline_errors() {
-        let e = Decline::InsufficientFunds.error(None);
-        assert_eq!(e.body()["error"]["decline_code"], "insufficient_funds");
-        assert_eq!(e.body()["error"]["code"], "card_declined");
-        assert_eq!(
-            Behaviour::AttachOkChargeFails.checkout_decline(),
-            Some(Decline::Generic)
-        );
-        assert_eq!(Behaviour::EarlyFraudWarning.checkout_decline(), None);
-    }
 }

@@ -32,6 +32,8 @@ const DECLINES: &[(Decline, &str)] = &[
     (Decline::ProcessingError, "processing_error"),
     (Decline::IncorrectNumber, "incorrect_number"),
     (Decline::RadarBlock, "radar_block"),
+    (Decline::VelocityExceeded, "velocity_exceeded"),
+    (Decline::AuthenticationRequired, "authentication_required"),
 ];
 
 fn behaviour_to(b: Behaviour) -> Value {
@@ -44,6 +46,8 @@ fn behaviour_to(b: Behaviour) -> Value {
             json!({"kind": "dispute", "reason": reason, "inquiry": inquiry})
         }
         Behaviour::EarlyFraudWarning => json!({"kind": "early_fraud_warning"}),
+        Behaviour::ElevatedRisk => json!({"kind": "elevated_risk"}),
+        Behaviour::AuthenticationRequired => json!({"kind": "authentication_required"}),
     }
 }
 
@@ -65,6 +69,8 @@ fn behaviour_from(v: &Value) -> Option<Behaviour> {
             }
         }
         "early_fraud_warning" => Behaviour::EarlyFraudWarning,
+        "elevated_risk" => Behaviour::ElevatedRisk,
+        "authentication_required" => Behaviour::AuthenticationRequired,
         _ => return None,
     })
 }

@@ -14,6 +14,7 @@ pub(crate) mod customers;
 pub(crate) mod disputes;
 pub(crate) mod follow_up;
 pub(crate) mod invoices;
+pub(crate) mod outcomes;
 pub(crate) mod payment_intents;
 pub(crate) mod payment_methods;
 pub(crate) mod payments;

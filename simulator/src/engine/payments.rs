@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::cards::{Behaviour, Decline};
+use crate::engine::outcomes;
 use crate::error::StripeError;
 use crate::objects;
 use crate::objects::status::{PaymentIntentStatus, Status};
@@ -113,11 +114,7 @@ pub(crate) fn decline_for(
     if let Some(fail) = customer.and_then(|c| st.payments.customer_override.get(c)) {
         return fail.then_some(Decline::Generic);
     }
-    match behaviour_of(st, payment_method) {
-        Behaviour::Declined(d) => Some(d),
-        Behaviour::AttachOkChargeFails => Some(Decline::Generic),
-        _ => None,
-    }
+    behaviour_of(st, payment_method).charge_decline()
 }
 
 /// Sets whether `customer`'s next payments fail (`Some(true)`), succeed (`Some(false)`),
@@ -226,31 +223,8 @@ pub(crate) fn confirm(
     let charge_id = charge["id"].as_str().unwrap_or_default().to_string();
     pi["latest_charge"] = json!(charge_id);
     if let Some(d) = decline {
-        let err = d.error(None);
+        let err = outcomes::fail(&mut charge, d);
         let body = err.body()["error"].clone();
-        charge["status"] = json!("failed");
-        charge["paid"] = json!(false);
-        charge["captured"] = json!(false);
-        charge["amount_captured"] = json!(0);
-        charge["balance_transaction"] = Value::Null;
-        charge["failure_code"] = body["code"].clone();
-        charge["failure_message"] = body["message"].clone();
-        let blocked = d == Decline::RadarBlock;
-        charge["outcome"] = json!({
-            "advice_code": null,
-            "network_advice_code": null,
-            "network_decline_code": null,
-            "network_status": if blocked { "not_sent_to_network" } else { "declined_by_network" },
-            "reason": if blocked { json!("highest_risk_level") } else { body["decline_code"].clone() },
-            "risk_level": if blocked { "highest" } else { "normal" },
-            "risk_score": if blocked { 95 } else { 20 },
-            "seller_message": if blocked {
-                "Stripe blocked this payment as too risky."
-            } else {
-                "The bank did not return any further details with this decline."
-            },
-            "type": if blocked { "blocked" } else { "issuer_declined" },
-        });
         st.store.put(charge.clone());
         st.emit(req, "charge.failed", charge.clone(), None);
         let mut lpe = body.clone();
@@ -276,6 +250,7 @@ pub(crate) fn confirm(
             follow_up: FollowUp::None,
         });
     }
+    outcomes::approve(&mut charge, behaviour);
     st.store.put(charge.clone());
     st.emit(req, "charge.succeeded", charge.clone(), None);
     PaymentIntentStatus::Succeeded.set(&mut pi);
