@@ -6,16 +6,22 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{MethodFilter, get, post};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 
 use crate::api::{
-    charges, checkout, customers, disputes, events, invoices, payment_intents, payment_methods,
-    portal, prices, products, radar, refunds, subscriptions, test_clocks, webhook_endpoints,
+    charges, checkout, customer_sources, customers, disputes, events, invoices, payment_intents,
+    payment_methods, portal, prices, products, radar, refunds, subscriptions, test_clocks,
+    webhook_endpoints,
 };
 use crate::app::App;
 use crate::control;
+use crate::error::StripeError;
 use crate::hosted::{checkout_page, portal_page};
-use crate::pipeline::{route, route_id};
+use crate::pipeline::{Handler, route, route_id, run};
+use crate::request::ApiRequest;
 
 const GET: MethodFilter = MethodFilter::GET;
 const POST: MethodFilter = MethodFilter::POST;
@@ -55,6 +61,15 @@ pub(crate) fn table() -> Router<Arc<App>> {
         .route(
             "/v1/customers/{id}/payment_methods",
             route_id(GET, customers::list_payment_methods),
+        )
+        .route(
+            "/v1/customers/{id}/sources",
+            route_id(POST, customer_sources::create).merge(route_id(GET, customer_sources::list)),
+        )
+        .route(
+            "/v1/customers/{id}/sources/{card}",
+            route_pair(GET, customer_sources::retrieve)
+                .merge(route_pair(DELETE, customer_sources::delete)),
         )
         .route(
             "/v1/checkout/sessions",
@@ -102,8 +117,19 @@ pub(crate) fn table() -> Router<Arc<App>> {
             "/v1/payment_intents/{id}/cancel",
             route_id(POST, payment_intents::cancel),
         )
-        .route("/v1/charges", route(GET, charges::list))
-        .route("/v1/charges/{id}", route_id(GET, charges::retrieve))
+        .route(
+            "/v1/charges",
+            route(POST, charges::create).merge(route(GET, charges::list)),
+        )
+        .route(
+            "/v1/charges/{id}",
+            route_id(GET, charges::retrieve).merge(route_id(POST, charges::update)),
+        )
+        .route("/v1/charges/{id}/capture", route_id(POST, charges::capture))
+        .route(
+            "/v1/charges/{id}/refunds",
+            route_id(POST, charges::refund).merge(route_id(GET, charges::list_refunds)),
+        )
         .route(
             "/v1/payment_methods",
             route(POST, payment_methods::create).merge(route(GET, payment_methods::list)),
@@ -258,6 +284,25 @@ pub(crate) fn table() -> Router<Arc<App>> {
         .route("/_sim/quiesce", post(control::deliveries::quiesce))
         .route("/_sim/snapshot", route(POST, control::snapshot))
         .route("/healthz", get(healthz))
+}
+
+/// A route method with two path parameters (`{id}/{card}`), handed to `h` as one id
+/// `"{id}/{card}"`.
+fn route_pair(filter: MethodFilter, h: Handler) -> MethodRouter<Arc<App>> {
+    on(
+        filter,
+        move |State(app): State<Arc<App>>,
+              path: Result<Path<(String, String)>, PathRejection>,
+              req: ApiRequest| async move {
+            match path {
+                Ok(Path((a, b))) => run(app, req, Some(format!("{a}/{b}")), h),
+                Err(_) => {
+                    StripeError::bad_request("Invalid id in the URL path: it must be valid UTF-8.")
+                        .into_response()
+                }
+            }
+        },
+    )
 }
 
 /// `GET /healthz` (no key): `{"status":"ok","accounts":N,"outstanding_deliveries":M}` — for

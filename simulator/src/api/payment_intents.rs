@@ -50,7 +50,8 @@ const PI_CREATE: &[&str] = &[
     "use_stripe_sdk",
 ];
 
-fn currency(p: &Params) -> Result<String, StripeError> {
+/// The required `currency` parameter, lowercased; not three letters → 400.
+pub(crate) fn currency(p: &Params) -> Result<String, StripeError> {
     let c = p.required("currency")?.to_ascii_lowercase();
     if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_lowercase()) {
         return Err(StripeError::invalid(

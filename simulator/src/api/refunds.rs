@@ -11,6 +11,17 @@ use crate::pipeline::Call;
 
 const REASONS: &[&str] = &["duplicate", "fraudulent", "requested_by_customer"];
 
+/// Refuses a refund `reason` Stripe does not know.
+pub(crate) fn check_reason(reason: Option<&str>) -> Result<(), StripeError> {
+    match reason {
+        Some(r) if !REASONS.contains(&r) => Err(StripeError::invalid(
+            "reason",
+            format!("Invalid reason: must be one of {}", REASONS.join(", ")),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// `POST /v1/refunds`
 pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
@@ -28,14 +39,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let pi = p.nonempty("payment_intent")?;
     let amount = p.int("amount")?;
     let reason = p.nonempty("reason")?;
-    if let Some(r) = reason
-        && !REASONS.contains(&r)
-    {
-        return Err(StripeError::invalid(
-            "reason",
-            format!("Invalid reason: must be one of {}", REASONS.join(", ")),
-        ));
-    }
+    check_reason(reason)?;
     let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
     let mut st = c.account.lock();
     let charge_id = match (charge, pi) {

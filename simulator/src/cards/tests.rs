@@ -97,7 +97,9 @@ fn expectation(c: &TestCard) -> String {
     let mut out = match c.behaviour {
         Behaviour::Succeeds => "ok".to_string(),
         Behaviour::ElevatedRisk => "ok risk=elevated".to_string(),
-        Behaviour::Declined(Decline::RadarBlock) => format!("blocked {}", code(Decline::RadarBlock)),
+        Behaviour::Declined(Decline::RadarBlock) => {
+            format!("blocked {}", code(Decline::RadarBlock))
+        }
         Behaviour::Declined(d) => format!("declined {}", code(d)),
         Behaviour::AttachOkChargeFails => format!("charge_fails {}", code(Decline::Generic)),
         Behaviour::AuthenticationRequired => {

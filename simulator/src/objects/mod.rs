@@ -3,6 +3,8 @@
 //! payment intent, charge. Pure functions of their inputs so Checkout, the subscriptions API
 //! and renewals build identical shapes.
 
+pub(crate) mod card_source;
+
 use serde_json::{Map, Value, json};
 
 use crate::cards::ResolvedCard;
