@@ -77,6 +77,9 @@ pub(crate) struct AccountState {
     pub(crate) time: TimeState,
     /// The outbox, the delivery mode and the deliveries still owed.
     pub(crate) delivery: DeliveryState,
+    /// Signalled when the account clock or a test clock moves forward, so webhook retries
+    /// waiting on simulated time re-check whether they are due.
+    pub(crate) clock_moved: Arc<Notify>,
 }
 
 impl AccountState {

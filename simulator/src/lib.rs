@@ -49,9 +49,12 @@ pub mod webhooks;
 /// Most connections served at once by default (`SimOptions::max_connections`); public for
 /// the binary's `--max-connections` default.
 pub use server::DEFAULT_MAX_CONNECTIONS;
-/// Webhook retry schedules: the default (fast, for tests) and a Stripe-like one (about three
-/// days); public for the binary's `--webhook-retries` and for `SimOptions::retry_schedule`.
-pub use webhooks::delivery::{DEFAULT_RETRY_SCHEDULE, STRIPE_RETRY_SCHEDULE};
+/// Webhook retry schedules: the default (fast, for tests), Stripe's test-mode one (three
+/// retries over a few hours) and its live-mode one (about three days), and the lookup by
+/// name; public for the binary's `--webhook-retries` and for `SimOptions::retry_schedule`.
+pub use webhooks::delivery::{
+    DEFAULT_RETRY_SCHEDULE, STRIPE_RETRY_SCHEDULE, TEST_MODE_RETRY_SCHEDULE, named_retry_schedule,
+};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

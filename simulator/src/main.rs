@@ -16,7 +16,8 @@ struct Args {
     /// `POST /_sim/snapshot`). Off by default.
     #[arg(long, env = "STRIPE_SIM_STATE")]
     state: Option<std::path::PathBuf>,
-    /// Webhook retry schedule: `fast` (0.2 s … 5 s, default) or `stripe` (minutes to hours).
+    /// Webhook retry schedule: `fast` (0.2 s … 5 s, default), `test_mode` (Stripe's sandbox
+    /// schedule: three retries over a few hours) or `live_mode` / `stripe` (about three days).
     #[arg(long, env = "STRIPE_SIM_WEBHOOK_RETRIES", default_value = "fast")]
     webhook_retries: String,
     /// Seconds a client has to send a complete request head (line and headers).
@@ -65,12 +66,16 @@ async fn main() -> std::process::ExitCode {
         public_base_url: args.public_url,
         state_file: args.state,
         retry_schedule: match args.webhook_retries.as_str() {
-            "stripe" => Some(stripe_sim::STRIPE_RETRY_SCHEDULE.to_vec()),
             "fast" => None,
-            other => {
-                eprintln!("stripe-sim: --webhook-retries must be fast or stripe, not {other}");
-                return std::process::ExitCode::FAILURE;
-            }
+            other => match stripe_sim::named_retry_schedule(other) {
+                Some(s) => Some(s.to_vec()),
+                None => {
+                    eprintln!(
+                        "stripe-sim: --webhook-retries must be fast, test_mode, live_mode or stripe, not {other}"
+                    );
+                    return std::process::ExitCode::FAILURE;
+                }
+            },
         },
         header_read_timeout: Some(args.header_read_timeout),
         body_read_timeout: Some(args.body_read_timeout),

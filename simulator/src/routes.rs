@@ -191,6 +191,7 @@ pub(crate) fn table() -> Router<Arc<App>> {
         )
         .route("/v1/events", route(GET, events::list))
         .route("/v1/events/{id}", route_id(GET, events::retrieve))
+        .route("/v1/events/{id}/retry", route_id(POST, events::retry))
         .route(
             "/v1/test_helpers/test_clocks",
             route(POST, test_clocks::create).merge(route(GET, test_clocks::list)),

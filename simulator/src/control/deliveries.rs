@@ -19,7 +19,7 @@ use crate::params::Params;
 use crate::pipeline::Call;
 use crate::request::ApiRequest;
 use crate::secrets::DEFAULT_ROLL_WINDOW_SECS;
-use crate::webhooks::delivery::{self, DEFAULT_RETRY_SCHEDULE, STRIPE_RETRY_SCHEDULE};
+use crate::webhooks::delivery;
 use crate::webhooks::log;
 
 fn parse_rate(p: &Params) -> Result<Option<f64>, StripeError> {
@@ -38,7 +38,7 @@ fn parse_rate(p: &Params) -> Result<Option<f64>, StripeError> {
 }
 
 /// `GET|POST /_sim/delivery_mode {mode?, seed?, rate?, delay_ms?, retry_schedule?:
-/// fast|stripe|default|[ms…]}` → `{"object":"sim.delivery_mode","mode","seed","rate",
+/// fast|test_mode|live_mode|stripe|default|[ms…]}` → `{"object":"sim.delivery_mode","mode","seed","rate",
 /// "delay_ms","retry_schedule_ms"}`.
 pub(crate) fn delivery_mode(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
@@ -63,9 +63,10 @@ pub(crate) fn delivery_mode(c: &Call) -> Result<Value, StripeError> {
     }
     let schedule = match p.get("retry_schedule") {
         None => None,
-        Some(Value::String(s)) if s == "fast" => Some(Some(DEFAULT_RETRY_SCHEDULE.to_vec())),
-        Some(Value::String(s)) if s == "stripe" => Some(Some(STRIPE_RETRY_SCHEDULE.to_vec())),
         Some(Value::String(s)) if s == "default" || s.is_empty() => Some(None),
+        Some(Value::String(s)) if delivery::named_retry_schedule(s).is_some() => {
+            Some(delivery::named_retry_schedule(s).map(<[Duration]>::to_vec))
+        }
         Some(Value::Array(a)) => Some(Some(
             a.iter()
                 .map(|v| match v {
@@ -85,7 +86,7 @@ pub(crate) fn delivery_mode(c: &Call) -> Result<Value, StripeError> {
         Some(_) => {
             return Err(StripeError::invalid(
                 "retry_schedule",
-                "retry_schedule must be fast, stripe, default or a list of delays in ms.",
+                "retry_schedule must be fast, test_mode, live_mode (or stripe), default or a list of delays in ms.",
             ));
         }
     };

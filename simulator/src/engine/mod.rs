@@ -12,6 +12,7 @@ pub(crate) mod charges;
 pub(crate) mod checkout;
 pub(crate) mod customers;
 pub(crate) mod disputes;
+pub(crate) mod events;
 pub(crate) mod follow_up;
 pub(crate) mod invoices;
 pub(crate) mod legacy_charges;

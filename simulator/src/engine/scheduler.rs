@@ -209,5 +209,6 @@ pub(crate) fn advance_account(st: &mut AccountState, to: i64) -> Ran {
     let ran = run_due(st, None, to);
     st.clock_offset = to - crate::time::clock::wall_now();
     st.delivery.new_flow();
+    st.clock_moved.notify_waiters();
     ran
 }

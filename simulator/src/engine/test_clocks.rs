@@ -169,5 +169,6 @@ pub(crate) fn advance(
         ready,
         Some(json!({"status": "advancing", "frozen_time": frozen})),
     );
+    st.clock_moved.notify_waiters();
     advancing
 }

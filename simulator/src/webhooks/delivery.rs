@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::account::Account;
 use crate::app::App;
+use crate::engine::events;
 use crate::outbox::DeliveryMode;
 use crate::outbox::DeliveryRecord;
 use crate::time::clock::wall_now;
@@ -48,6 +49,25 @@ pub const STRIPE_RETRY_SCHEDULE: &[Duration] = &[
     Duration::from_secs(12 * 3600),
     Duration::from_secs(12 * 3600),
 ];
+
+/// Stripe's test-mode (sandbox) schedule: Stripe publishes "three times over a few hours";
+/// these exact delays are a guess (see `simulator/docs/guesses.md`).
+pub const TEST_MODE_RETRY_SCHEDULE: &[Duration] = &[
+    Duration::from_secs(10 * 60),
+    Duration::from_secs(3600),
+    Duration::from_secs(3 * 3600),
+];
+
+/// A retry schedule by name: `fast` (the default, for tests), `test_mode` (Stripe's
+/// sandbox schedule), `live_mode` or `stripe` (Stripe's live-mode schedule).
+pub fn named_retry_schedule(name: &str) -> Option<&'static [Duration]> {
+    match name {
+        "fast" => Some(DEFAULT_RETRY_SCHEDULE),
+        "test_mode" => Some(TEST_MODE_RETRY_SCHEDULE),
+        "live_mode" | "stripe" => Some(STRIPE_RETRY_SCHEDULE),
+        _ => None,
+    }
+}
 
 /// Default time an endpoint has to answer.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -190,12 +210,10 @@ fn spawn_retries(app: Arc<App>, account: Weak<Account>, job: DeliveryJob) {
         .and_then(|a| a.lock().delivery.settings.retry_schedule.clone())
         .or_else(|| app.options.retry_schedule.clone())
         .unwrap_or_else(|| DEFAULT_RETRY_SCHEDULE.to_vec());
-    let mut shutdown = app.shutdown.clone();
     tokio::spawn(async move {
         for (i, delay) in schedule.into_iter().enumerate() {
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                _ = shutdown.changed() => return,
+            if !wait_due(&app, &account, &job, delay).await {
+                return;
             }
             match attempt(&app, &account, &job, i as u32 + 2, None).await {
                 Outcome::Failed => continue,
@@ -212,6 +230,38 @@ fn spawn_retries(app: Arc<App>, account: Weak<Account>, job: DeliveryJob) {
             finish(&acct, &job, true);
         }
     });
+}
+
+/// Waits until a retry `delay` from now is due: when `delay` of wall time has passed, or
+/// `delay` of simulated time on the clock of the job's event (the account clock, or the
+/// test clock of the customer the event is about), whichever comes first — so advancing
+/// that clock brings pending retries forward. Returns `false` on shutdown.
+async fn wait_due(app: &App, account: &Weak<Account>, job: &DeliveryJob, delay: Duration) -> bool {
+    let wall_due = tokio::time::Instant::now() + delay;
+    let event: serde_json::Value = serde_json::from_str(&job.body).unwrap_or_default();
+    let sim_delay = i64::try_from(delay.as_secs()).unwrap_or(i64::MAX).max(1);
+    let clock = |acct: &Account| events::clock_now(&acct.lock(), &event);
+    let Some((sim_due, moved)) = account.upgrade().map(|a| {
+        let moved = a.lock().clock_moved.clone();
+        (clock(&a).saturating_add(sim_delay), moved)
+    }) else {
+        return true;
+    };
+    let mut shutdown = app.shutdown.clone();
+    loop {
+        let notified = moved.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        match account.upgrade() {
+            Some(a) if clock(&a) < sim_due => {}
+            _ => return true,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(wall_due) => return true,
+            _ = &mut notified => {}
+            _ = shutdown.changed() => return false,
+        }
+    }
 }
 
 async fn attempt(
