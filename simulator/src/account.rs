@@ -80,6 +80,9 @@ pub(crate) struct AccountState {
     /// Signalled when the account clock or a test clock moves forward, so webhook retries
     /// waiting on simulated time re-check whether they are due.
     pub(crate) clock_moved: Arc<Notify>,
+    /// Per webhook endpoint, the account time of its first failed attempt since its last
+    /// success (delivery disables an endpoint that keeps failing, see `webhooks/delivery.rs`).
+    pub(crate) endpoint_failing_since: HashMap<String, i64>,
 }
 
 impl AccountState {

@@ -273,3 +273,48 @@ async fn events_are_kept_thirty_days_of_their_clock() {
     let (s, _) = api.get(&format!("/v1/events/{on_clock}")).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_endpoint_failing_for_three_days_is_disabled_under_the_live_mode_schedule() {
+    let sim = sim().await;
+    let rcv = receiver().await;
+    rcv.status.store(500, Ordering::SeqCst);
+    // Live mode: failing for three days of simulated time disables the endpoint.
+    let api = Api::new(&sim);
+    let (we, _) = api.endpoint(&rcv.url).await;
+    api.ok(
+        "/_sim/delivery_mode",
+        json!({"retry_schedule": "live_mode"}),
+    )
+    .await;
+    let first = customer_event(&api, None).await;
+    rcv.wait_for("attempt 1", |_| of(&rcv, &first) == 1).await;
+    api.ok("/_sim/clock/advance", json!({"days": 2})).await;
+    rcv.wait_for("attempt 2", |_| of(&rcv, &first) == 2).await;
+    let (_, w) = api.get(&format!("/v1/webhook_endpoints/{we}")).await;
+    assert_eq!(w["status"], "enabled", "two days of failures: {w}");
+    api.ok("/_sim/clock/advance", json!({"days": 1})).await;
+    rcv.wait_for("attempt 3", |_| of(&rcv, &first) == 3).await;
+    api.quiesce().await;
+    let (_, w) = api.get(&format!("/v1/webhook_endpoints/{we}")).await;
+    assert_eq!(w["status"], "disabled", "three days of failures: {w}");
+    let later = customer_event(&api, None).await;
+    let (_, ev) = api.get(&format!("/v1/events/{later}")).await;
+    assert_eq!(
+        ev["pending_webhooks"], 0,
+        "nothing goes to a disabled endpoint"
+    );
+
+    // The fast test schedule never disables: a receiver restarting in a test keeps its
+    // endpoint however far the clock moves.
+    let api = Api::new(&sim);
+    let (we, _) = api.endpoint(&rcv.url).await;
+    let a = customer_event(&api, None).await;
+    rcv.wait_for("its retries", |_| of(&rcv, &a) == 3).await;
+    api.ok("/_sim/clock/advance", json!({"days": 10})).await;
+    let b = customer_event(&api, None).await;
+    rcv.wait_for("the later event", |_| of(&rcv, &b) == 3).await;
+    api.quiesce().await;
+    let (_, w) = api.get(&format!("/v1/webhook_endpoints/{we}")).await;
+    assert_eq!(w["status"], "enabled", "{w}");
+}

@@ -69,6 +69,16 @@ pub fn named_retry_schedule(name: &str) -> Option<&'static [Duration]> {
     }
 }
 
+/// Simulated time an endpoint may keep failing under the live-mode schedule before it is
+/// disabled (Stripe disables such endpoints after some days and e-mails the account; three
+/// days is a guess, see `simulator/docs/guesses.md`).
+pub(crate) const DISABLE_AFTER_SECS: i64 = 3 * 86_400;
+
+/// Shortest retry delay that a clock advance brings forward: Stripe's schedules start at
+/// minutes; the fast test schedules (seconds) stay on wall time, so a receiver that is
+/// restarting while a test advances the clock still gets its retries spread out.
+pub(crate) const SIMULATED_RETRY_MIN: Duration = Duration::from_secs(60);
+
 /// Default time an endpoint has to answer.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Characters of the response body kept in the log.
@@ -238,8 +248,25 @@ fn spawn_retries(app: Arc<App>, account: Weak<Account>, job: DeliveryJob) {
 /// that clock brings pending retries forward. Returns `false` on shutdown.
 async fn wait_due(app: &App, account: &Weak<Account>, job: &DeliveryJob, delay: Duration) -> bool {
     let wall_due = tokio::time::Instant::now() + delay;
+    if delay < SIMULATED_RETRY_MIN {
+        let mut shutdown = app.shutdown.clone();
+        return tokio::select! {
+            _ = tokio::time::sleep_until(wall_due) => true,
+            _ = shutdown.changed() => false,
+        };
+    }
     let event: serde_json::Value = serde_json::from_str(&job.body).unwrap_or_default();
     let sim_delay = i64::try_from(delay.as_secs()).unwrap_or(i64::MAX).max(1);
+    // Due when the clock reached the time, or at once when the endpoint is gone or disabled
+    // (the attempt then stops the retries).
+    let reached = |acct: &Account, due: i64| {
+        let st = acct.lock();
+        let enabled = st
+            .store
+            .get_kind("webhook_endpoint", &job.endpoint_id)
+            .is_some_and(|we| we["status"] == "enabled");
+        !enabled || events::clock_now(&st, &event) >= due
+    };
     let clock = |acct: &Account| events::clock_now(&acct.lock(), &event);
     let Some((sim_due, moved)) = account.upgrade().map(|a| {
         let moved = a.lock().clock_moved.clone();
@@ -253,7 +280,7 @@ async fn wait_due(app: &App, account: &Weak<Account>, job: &DeliveryJob, delay: 
         tokio::pin!(notified);
         notified.as_mut().enable();
         match account.upgrade() {
-            Some(a) if clock(&a) < sim_due => {}
+            Some(a) if !reached(&a, sim_due) => {}
             _ => return true,
         }
         tokio::select! {
@@ -362,6 +389,7 @@ async fn attempt(
         duplicate: job.copy,
     };
     let ok = record.succeeded();
+    track_failures(app, &acct, &job.endpoint_id, ok);
     acct.deliveries
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -373,6 +401,40 @@ async fn attempt(
         Outcome::Delivered
     } else {
         Outcome::Failed
+    }
+}
+
+/// Records an attempt's outcome for its endpoint and, under the live-mode schedule,
+/// disables an endpoint none of whose attempts has succeeded for [`DISABLE_AFTER_SECS`] of
+/// simulated time (its pending retries then stop, as on Stripe).
+fn track_failures(app: &App, acct: &Account, endpoint: &str, ok: bool) {
+    let mut st = acct.lock();
+    if ok {
+        st.endpoint_failing_since.remove(endpoint);
+        return;
+    }
+    let now = st.now();
+    let since = *st
+        .endpoint_failing_since
+        .entry(endpoint.to_string())
+        .or_insert(now);
+    let schedule = st
+        .delivery
+        .settings
+        .retry_schedule
+        .as_deref()
+        .or(app.options.retry_schedule.as_deref());
+    if schedule != Some(STRIPE_RETRY_SCHEDULE) || now - since < DISABLE_AFTER_SECS {
+        return;
+    }
+    if let Some(we) = st.store.get_kind_mut("webhook_endpoint", endpoint)
+        && we["status"] == "enabled"
+    {
+        we["status"] = serde_json::json!("disabled");
+        tracing::warn!(
+            endpoint,
+            "webhook endpoint disabled after failing for 3 days"
+        );
     }
 }
 
