@@ -324,11 +324,19 @@ async fn customer_sources_default_source_and_lists() {
     assert_eq!(e["error"]["param"], "source");
 }
 
+/// A bad `POST /v1/charges` form, with the status, `param` and `code` Stripe answers.
+type BadCase = (
+    &'static [(&'static str, &'static str)],
+    StatusCode,
+    &'static str,
+    Option<&'static str>,
+);
+
 #[tokio::test]
 async fn bad_input_gets_stripe_shaped_errors() {
     let sim = sim().await;
     let api = Api::new(&sim);
-    let cases: &[(&[(&str, &str)], StatusCode, &str, Option<&str>)] = &[
+    let cases: &[BadCase] = &[
         (
             &[("currency", "usd"), ("source", "tok_visa")],
             StatusCode::BAD_REQUEST,
