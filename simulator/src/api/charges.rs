@@ -66,17 +66,10 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         metadata,
         receipt_email: p.nonempty("receipt_email")?,
         statement_descriptor: p.nonempty("statement_descriptor")?,
+        statement_descriptor_suffix: p.nonempty("statement_descriptor_suffix")?,
+        transfer_group: p.nonempty("transfer_group")?,
     };
-    let suffix = p.nonempty("statement_descriptor_suffix")?;
-    let group = p.nonempty("transfer_group")?;
-    let mut st = c.account.lock();
-    let mut ch = legacy_charges::create(&mut st, &c.request, &req)?;
-    if suffix.is_some() || group.is_some() {
-        ch["statement_descriptor_suffix"] = json!(suffix);
-        ch["transfer_group"] = json!(group);
-        st.store.put(ch.clone());
-    }
-    Ok(ch)
+    legacy_charges::create(&mut c.account.lock(), &c.request, &req)
 }
 
 /// `POST /v1/charges/{id}/capture` (`amount`, optional: capture part and release the rest)

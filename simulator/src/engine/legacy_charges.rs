@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::account::{AccountState, EventRequest};
 use crate::cards::Behaviour;
 use crate::engine::payments::{FollowUp, Payment, behaviour_of, decline_for};
-use crate::engine::{follow_up, outcomes, sources};
+use crate::engine::{follow_up, outcomes, sources, updates};
 use crate::error::StripeError;
 use crate::ids::new_id;
 use crate::objects::{self, card_source, previous_attributes};
@@ -36,6 +36,10 @@ pub(crate) struct NewCharge<'a> {
     pub(crate) receipt_email: Option<&'a str>,
     /// Statement descriptor.
     pub(crate) statement_descriptor: Option<&'a str>,
+    /// Statement descriptor suffix.
+    pub(crate) statement_descriptor_suffix: Option<&'a str>,
+    /// Transfer group.
+    pub(crate) transfer_group: Option<&'a str>,
 }
 
 /// The card object a new charge uses, stored (tokens make a fresh one).
@@ -118,6 +122,8 @@ pub(crate) fn create(
     charge["metadata"] = r.metadata.clone();
     charge["receipt_email"] = json!(r.receipt_email);
     charge["statement_descriptor"] = json!(r.statement_descriptor);
+    charge["statement_descriptor_suffix"] = json!(r.statement_descriptor_suffix);
+    charge["transfer_group"] = json!(r.transfer_group);
     let id = charge["id"].as_str().unwrap_or_default().to_string();
     if let Some(d) = decline_for(st, r.customer, &card_id) {
         let err = outcomes::fail(&mut charge, d);
@@ -229,10 +235,6 @@ pub(crate) fn update(
         .ok_or_else(|| StripeError::missing("charge", id))?;
     let mut ch = old.clone();
     change(&mut ch)?;
-    if ch != old {
-        st.store.put(ch.clone());
-        let prev = previous_attributes(&old, &ch);
-        st.emit(req, "charge.updated", ch.clone(), Some(prev));
-    }
+    updates::record(st, req, "charge.updated", &old, &ch);
     Ok(ch)
 }
