@@ -6,15 +6,20 @@
 //! Modules, one job each:
 //! - [`config`]: typed configuration from environment variables, every problem reported.
 //! - [`plans`]: tiers, billing cycles and the plan ↔ Stripe price mapping.
+//! - [`entitlement`]: a subscription's status and whether it entitles the user.
 //! - [`auth`]: bearer-token verification into an [`auth::AuthUser`] extractor.
 //! - [`error`]: the one HTTP error type, mapped to status and JSON once.
 //! - [`stripe`]: a thin typed Stripe client (idempotency keys, retries, pinned version).
 //! - [`db`]: pool, migrations (with the plan seed) and small storage functions.
 //! - [`webhook`]: signature verification, the idempotent webhook endpoint, event application.
 //! - [`flows`]: what the backend does (Checkout, the portal, admin actions), whoever asks.
-//! - [`api`]: the JSON routes and shared state.
+//! - [`state`]: [`state::AppState`], what every handler shares.
+//! - [`edge`]: the HTTP edge both faces share: extractors, the rate limit's 429, idempotency
+//!   keys from headers, the request span.
+//! - [`api`]: the JSON routes.
 //! - [`pages`]: the HTML pages people click (pricing, account, the ops dashboard).
-//! - [`ratelimit`]: per-user, per-endpoint limits (429 with `Retry-After`).
+//! - [`router`]: joins the API, the pages and the operations routes into one application.
+//! - [`ratelimit`]: per-user, per-endpoint budgets (the plain core, no HTTP).
 //! - [`metrics`]: Prometheus counters served at `/metrics`.
 //! - [`alerts`]: Slack-compatible alerts to `ALERT_WEBHOOK_URL`.
 //! - [`server`]: the accept loop with header, body and idle timeouts and a connection limit.
@@ -28,13 +33,17 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod edge;
+pub mod entitlement;
 pub mod error;
 pub mod flows;
 pub mod metrics;
 pub mod pages;
 pub mod plans;
 pub mod ratelimit;
+pub mod router;
 pub mod server;
+pub mod state;
 pub mod stripe;
 pub mod webhook;
 
@@ -48,11 +57,11 @@ use tokio::task::JoinHandle;
 pub use config::{Config, ConfigError, ConfigProblem};
 pub use db::DbError;
 
-use api::AppState;
 use auth::Authenticator;
 use config::StripeMode;
+use state::AppState;
+use state::WebhookContext;
 use stripe::{StripeClient, StripeClientOptions};
-use webhook::apply::WebhookContext;
 
 /// Applies the migrations (including the one-time plan seed) to `database_url`; idempotent.
 pub async fn migrate(database_url: &str) -> Result<(), DbError> {
@@ -136,7 +145,7 @@ pub async fn start(
         config: Arc::new(config),
     };
     let limits = state.config.server;
-    let app = api::router(state);
+    let app = router::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(server::serve(listener, app, limits, async {
         let _ = rx.await;

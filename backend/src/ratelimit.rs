@@ -1,8 +1,8 @@
 //! Per-user, per-endpoint rate limiting with a GCRA: each endpoint has its own budget per user
 //! (so checkout and the portal never share one): a burst of n, then one attempt back every
-//! 60/n seconds. A refused attempt does not consume budget. Refusals answer 429 with
-//! `Retry-After`, log one structured `rate_limited` line and count in
-//! `billing_rate_limited_requests_total`.
+//! 60/n seconds. A refused attempt does not consume budget. This is the plain core — a user
+//! id and an endpoint in, "go" or "wait this long" out, no HTTP; the edge
+//! ([`crate::edge::limit`]) answers a refusal with 429 and `Retry-After`.
 //!
 //! With `REDIS_URL` the budgets live in Redis ([`shared`]), so replicas behind a load balancer
 //! share them. When Redis does not answer (within 250 ms), this process's own budget decides —
@@ -13,20 +13,14 @@
 
 pub mod shared;
 
-use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::api::AppState;
-use crate::auth::AuthUser;
 use crate::config::RateLimits;
-use crate::error::ApiError;
-use crate::metrics::{Metrics, RATE_LIMIT_STORE_ERRORS, RATE_LIMITED};
+use crate::metrics::{Metrics, RATE_LIMIT_STORE_ERRORS};
 
 /// A rate-limited endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,87 +145,6 @@ impl Limiters {
 pub fn retry_after_secs(wait: Duration) -> u64 {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     secs.max(1)
-}
-
-/// Refuses (429) when over budget; logs and counts the refusal.
-pub async fn enforce(
-    limiters: &Limiters,
-    metrics: &Metrics,
-    endpoint: Endpoint,
-    user_id: &str,
-    client: Option<SocketAddr>,
-) -> Result<(), ApiError> {
-    match limiters.check(metrics, endpoint, user_id).await {
-        Ok(()) => Ok(()),
-        Err(wait) => {
-            let retry_after = retry_after_secs(wait);
-            metrics.inc(RATE_LIMITED, &[endpoint.as_str()]);
-            tracing::warn!(
-                event = "rate_limited",
-                user_id,
-                endpoint = endpoint.as_str(),
-                client_addr = %client.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into()),
-                retry_after_secs = retry_after,
-                "rate_limited"
-            );
-            Err(ApiError::RateLimited {
-                retry_after_secs: retry_after,
-            })
-        }
-    }
-}
-
-/// Which endpoint a [`Limited`] extractor guards.
-pub trait LimitedEndpoint {
-    /// The endpoint.
-    const ENDPOINT: Endpoint;
-}
-
-/// Marker: checkout.
-#[derive(Debug)]
-pub struct CheckoutLimit;
-impl LimitedEndpoint for CheckoutLimit {
-    const ENDPOINT: Endpoint = Endpoint::Checkout;
-}
-
-/// Marker: portal.
-#[derive(Debug)]
-pub struct PortalLimit;
-impl LimitedEndpoint for PortalLimit {
-    const ENDPOINT: Endpoint = Endpoint::Portal;
-}
-
-/// An authenticated user within their budget for endpoint `E`: authenticate (401), then the
-/// rate limit (429), before the body is validated.
-#[derive(Debug)]
-pub struct Limited<E>(pub AuthUser, pub std::marker::PhantomData<E>);
-
-impl<E: LimitedEndpoint> FromRequestParts<AppState> for Limited<E> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let user = AuthUser::from_request_parts(parts, state).await?;
-        enforce(
-            &state.limiters,
-            &state.metrics,
-            E::ENDPOINT,
-            &user.user_id,
-            client_addr(parts),
-        )
-        .await?;
-        Ok(Limited(user, std::marker::PhantomData))
-    }
-}
-
-/// The peer address, when the server was started with connect info.
-pub fn client_addr(parts: &Parts) -> Option<SocketAddr> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0)
 }
 
 #[cfg(test)]

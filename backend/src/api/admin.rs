@@ -2,42 +2,18 @@
 //! JSON body, and JSON renderings of stored rows.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::AppState;
-use crate::auth::AdminUser;
 use crate::db::actions::ActionRow;
+use crate::edge::limit::{AdminWriteLimit, Limited};
 use crate::error::ApiError;
-use crate::ratelimit::{Endpoint, client_addr, enforce};
 
 /// An admin within the admin-write budget: 401 → 403 → 429, before the body is read.
-#[derive(Debug)]
-pub struct AdminWriter(pub AdminUser);
-
-impl FromRequestParts<AppState> for AdminWriter {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let admin = AdminUser::from_request_parts(parts, state).await?;
-        enforce(
-            &state.limiters,
-            &state.metrics,
-            Endpoint::AdminWrite,
-            &admin.user_id,
-            client_addr(parts),
-        )
-        .await?;
-        Ok(AdminWriter(admin))
-    }
-}
+pub type AdminWriter = Limited<AdminWriteLimit>;
 
 /// A JSON body that may be absent (empty body → `T::default()`); malformed → 400, wrong shape
 /// → 422.

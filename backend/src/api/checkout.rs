@@ -8,11 +8,12 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::extract::ApiJson;
+use crate::edge::extract::ApiJson;
+use crate::edge::keys::caller_key;
+use crate::edge::limit::{CheckoutLimit, Limited};
 use crate::error::ApiError;
 use crate::flows::checkout::{CheckoutRequest, start_checkout};
-use crate::ratelimit::{CheckoutLimit, Limited};
+use crate::state::AppState;
 
 /// The request body.
 #[derive(Debug, Deserialize)]
@@ -29,7 +30,7 @@ pub struct CreateCheckoutSession {
 
 /// Creates the session; returns `{url, session_id}`.
 pub async fn create_checkout_session(
-    Limited(user, _): Limited<CheckoutLimit>,
+    Limited(user): Limited<CheckoutLimit>,
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateCheckoutSession>,
@@ -50,45 +51,4 @@ pub async fn create_checkout_session(
     Ok(Json(
         json!({"url": started.url, "session_id": started.session_id}),
     ))
-}
-
-/// The caller's `Idempotency-Key` header (a client retry of one click), sanitised, as `k-…`;
-/// `None` without one — then the user's attempt sequence decides (see
-/// [`crate::flows::checkout`]).
-pub fn caller_key(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|k| {
-            k.chars()
-                .filter(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
-                .take(64)
-                .collect::<String>()
-        })
-        .filter(|k| !k.is_empty())
-        .map(|k| format!("k-{k}"))
-}
-
-/// A key for one portal request: the caller's, or a fresh random one.
-pub fn portal_key(headers: &HeaderMap) -> String {
-    caller_key(headers).unwrap_or_else(|| {
-        let mut bytes = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-        format!("r-{}", hex::encode(bytes))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_prefer_the_callers_and_never_the_clock() {
-        let mut h = HeaderMap::new();
-        assert_eq!(caller_key(&h), None);
-        assert_ne!(portal_key(&h), portal_key(&h));
-        h.insert("idempotency-key", "abc-123/../x".parse().unwrap());
-        assert_eq!(caller_key(&h).as_deref(), Some("k-abc-123x"));
-        assert_eq!(portal_key(&h), "k-abc-123x");
-    }
 }

@@ -9,13 +9,14 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::admin::{AdminWriter, history_json, ts};
-use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::AdminUser;
 use crate::db::disputes::DisputeRow;
+use crate::edge::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::edge::limit::Limited;
 use crate::error::ApiError;
 use crate::flows::disputes;
+use crate::state::AppState;
 
 pub use crate::flows::disputes::EVIDENCE_FIELDS;
 
@@ -81,7 +82,7 @@ pub struct EvidenceRequest {
 
 /// `POST /disputes/{id}/evidence`.
 pub async fn evidence(
-    AdminWriter(admin): AdminWriter,
+    Limited(admin): AdminWriter,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<EvidenceRequest>,
@@ -104,7 +105,7 @@ pub struct CloseRequest {
 
 /// `POST /disputes/{id}/close`: concede; needs `{"confirm": true}` (else 400).
 pub async fn close(
-    AdminWriter(admin): AdminWriter,
+    Limited(admin): AdminWriter,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<CloseRequest>,

@@ -6,13 +6,14 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::admin::{AdminWriter, OptionalJson, history_json, ts};
-use super::extract::{ApiPath, ApiQuery};
 use crate::auth::AdminUser;
 use crate::db::fraud::FraudWarningRow;
+use crate::edge::extract::{ApiPath, ApiQuery};
+use crate::edge::limit::Limited;
 use crate::error::ApiError;
 use crate::flows::fraud::{self, WarningDetail};
+use crate::state::AppState;
 
 /// List query.
 #[derive(Debug, Deserialize)]
@@ -75,7 +76,7 @@ pub struct ActionRequest {
 
 /// `POST /fraud-warnings/{id}/refund`.
 pub async fn refund(
-    AdminWriter(admin): AdminWriter,
+    Limited(admin): AdminWriter,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     OptionalJson(req): OptionalJson<ActionRequest>,
@@ -87,7 +88,7 @@ pub async fn refund(
 
 /// `POST /fraud-warnings/{id}/ignore`.
 pub async fn ignore(
-    AdminWriter(admin): AdminWriter,
+    Limited(admin): AdminWriter,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     OptionalJson(req): OptionalJson<ActionRequest>,

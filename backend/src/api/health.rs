@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use super::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// 200 `{"status":"ok"}` when the database answers, else 503.
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {

@@ -4,10 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use super::AppState;
 use crate::db::plans;
 use crate::error::ApiError;
 use crate::plans::{BillingCycle, PlanKey, Tier};
+use crate::state::AppState;
 
 /// Anyone may list plans.
 pub async fn plans(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {

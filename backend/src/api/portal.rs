@@ -7,12 +7,12 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppState;
-use super::checkout::portal_key;
-use super::extract::ApiJson;
+use crate::edge::extract::ApiJson;
+use crate::edge::keys::portal_key;
+use crate::edge::limit::{Limited, PortalLimit};
 use crate::error::ApiError;
 use crate::flows::portal::open_portal;
-use crate::ratelimit::{Limited, PortalLimit};
+use crate::state::AppState;
 
 /// The request body.
 #[derive(Debug, Deserialize)]
@@ -23,7 +23,7 @@ pub struct CreatePortalSession {
 
 /// Creates the session; returns `{url}`.
 pub async fn create_portal_session(
-    Limited(user, _): Limited<PortalLimit>,
+    Limited(user): Limited<PortalLimit>,
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreatePortalSession>,

@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::AppState;
 use crate::auth::AuthUser;
 use crate::db::subscriptions;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// `{tier, plan, status, is_active, billing_cycle, current_period_start, current_period_end,
 /// cancel_at_period_end}`; `tier`/`plan` are the effective ones (free unless active),

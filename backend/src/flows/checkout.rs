@@ -3,11 +3,11 @@
 //! e-mail) and creates a subscription Checkout Session.
 
 use super::validate::check_redirect_url;
-use crate::api::AppState;
 use crate::auth::AuthUser;
 use crate::db::subscriptions;
 use crate::error::ApiError;
 use crate::plans::{BillingCycle, PlanKey, Tier};
+use crate::state::AppState;
 use crate::stripe::api::{self, NewCheckoutSession};
 use crate::stripe::types::CheckoutSession;
 

@@ -8,13 +8,13 @@ use serde_json::{Value, json};
 use sqlx::PgConnection;
 
 use super::validate::{check_id, check_limit, check_notes};
-use crate::api::AppState;
 use crate::auth::AdminUser;
 use crate::db::actions::{self, ActionRow};
 use crate::db::disputes::{self, DisputeRow};
 use crate::db::subscriptions;
 use crate::error::ApiError;
 use crate::metrics::ADMIN_ACTIONS;
+use crate::state::AppState;
 use crate::stripe::StripeError;
 use crate::stripe::api;
 use crate::stripe::types::Dispute;

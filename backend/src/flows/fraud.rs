@@ -7,12 +7,12 @@
 use serde_json::json;
 
 use super::validate::{check_id, check_limit, check_notes};
-use crate::api::AppState;
 use crate::auth::AdminUser;
 use crate::db::actions::{self, ActionRow};
 use crate::db::fraud::{self, FraudWarningRow, IGNORED, OPEN, REFUNDED};
 use crate::error::ApiError;
 use crate::metrics::ADMIN_ACTIONS;
+use crate::state::AppState;
 use crate::stripe::StripeError;
 use crate::stripe::api;
 

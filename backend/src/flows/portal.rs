@@ -2,10 +2,10 @@
 //! the caller has none (never a 500).
 
 use super::validate::check_redirect_url;
-use crate::api::AppState;
 use crate::auth::AuthUser;
 use crate::db::subscriptions;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::stripe::api;
 
 /// Creates a portal session whose "return" link is `return_url`; returns the portal's URL.

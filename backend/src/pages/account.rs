@@ -10,12 +10,13 @@ use super::render::{
     Message, PageError, csrf_field, date, error_text, message, page, with_error_status,
 };
 use super::session::{CheckedForm, ClientAddr, PageBody, Viewer};
-use crate::api::AppState;
-use crate::api::checkout::portal_key;
 use crate::db::subscriptions;
+use crate::edge::keys::portal_key;
+use crate::edge::limit::enforce;
 use crate::error::ApiError;
 use crate::flows::portal::open_portal;
-use crate::ratelimit::{Endpoint, enforce};
+use crate::ratelimit::Endpoint;
+use crate::state::AppState;
 
 /// `GET /account`.
 pub async fn show(viewer: Viewer, State(state): State<AppState>) -> Result<Response, PageError> {
@@ -85,14 +86,7 @@ pub async fn billing_portal(
 ) -> Result<Response, PageError> {
     CheckedForm::check(&state, &headers, &viewer, &body)?;
     let result = async {
-        enforce(
-            &state.limiters,
-            &state.metrics,
-            Endpoint::Portal,
-            &viewer.user.user_id,
-            client,
-        )
-        .await?;
+        enforce(&state, Endpoint::Portal, &viewer.user.user_id, client).await?;
         let Some(public) = &state.config.public_origin else {
             return Err(ApiError::Unavailable(
                 "BILLING_PUBLIC_URL is not set, so the pages cannot open the billing portal".into(),

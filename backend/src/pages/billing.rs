@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use super::render::{PageError, date, page};
 use super::session::{PageQuery, Viewer};
-use crate::api::AppState;
 use crate::db::subscriptions;
 use crate::plans::Tier;
+use crate::state::AppState;
 
 /// Seconds between two looks while the payment is being confirmed.
 pub const REFRESH_SECS: u32 = 1;

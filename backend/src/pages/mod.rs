@@ -18,7 +18,7 @@ use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use crate::api::AppState;
+use crate::state::AppState;
 
 /// The pages' routes, with the form-token cookie and the security headers on each.
 pub fn router(state: AppState) -> Router<AppState> {

@@ -13,13 +13,14 @@ use super::render::{
     Message, PageError, csrf_field, error_text, message, money, page, with_error_status,
 };
 use super::session::{CheckedForm, ClientAddr, PageBody, PageQuery, Viewer};
-use crate::api::AppState;
-use crate::api::checkout::caller_key;
 use crate::db::{plans, subscriptions};
+use crate::edge::keys::caller_key;
+use crate::edge::limit::enforce;
 use crate::error::ApiError;
 use crate::flows::checkout::{CheckoutRequest, start_checkout};
 use crate::plans::{BillingCycle, PlanKey, Tier};
-use crate::ratelimit::{Endpoint, enforce};
+use crate::ratelimit::Endpoint;
+use crate::state::AppState;
 
 /// `?cycle=monthly|yearly`.
 #[derive(Debug, Deserialize)]
@@ -129,14 +130,7 @@ pub async fn checkout(
     let cycle_text = form.get("cycle").unwrap_or("monthly").to_string();
     let cycle = cycle_of(Some(&cycle_text));
     let result = async {
-        enforce(
-            &state.limiters,
-            &state.metrics,
-            Endpoint::Checkout,
-            &viewer.user.user_id,
-            client,
-        )
-        .await?;
+        enforce(&state, Endpoint::Checkout, &viewer.user.user_id, client).await?;
         let Some(public) = &state.config.public_origin else {
             return Err(ApiError::Unavailable(
                 "BILLING_PUBLIC_URL is not set, so the pages cannot send anyone to Checkout".into(),

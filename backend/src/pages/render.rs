@@ -11,8 +11,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use time::OffsetDateTime;
 
 use super::session::{CSRF_FIELD, Viewer};
-use crate::api::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The stylesheet, served at [`STYLESHEET_PATH`] (the CSP allows no inline style).
 pub const STYLESHEET: &str = include_str!("pages.css");

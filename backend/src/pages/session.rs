@@ -20,11 +20,11 @@ use axum::response::Response;
 use rand::RngCore;
 
 use super::render::PageError;
-use crate::api::AppState;
-use crate::api::extract::{ApiPath, ApiQuery};
 use crate::auth::{AdminUser, AuthError, AuthUser, Authenticator, cookie};
 use crate::config::AdminConfig;
+use crate::edge::extract::{ApiPath, ApiQuery};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The cookie holding the form token.
 pub const CSRF_COOKIE: &str = "golive_csrf";
@@ -206,7 +206,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(crate::ratelimit::client_addr(parts)))
+        Ok(ClientAddr(crate::edge::limit::client_addr(parts)))
     }
 }
 

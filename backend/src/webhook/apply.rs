@@ -15,51 +15,17 @@ use time::OffsetDateTime;
 
 use crate::db::subscriptions::{self, PaidInvoice, SubscriptionState};
 use crate::db::{disputes, fraud};
-use crate::plans::PriceMapping;
+use crate::entitlement::SubscriptionStatus;
+use crate::stripe::StripeError;
 use crate::stripe::api;
 use crate::stripe::types::{
     Charge, CheckoutSession, Dispute, EarlyFraudWarning, Event, Invoice, Subscription,
 };
-use crate::stripe::{StripeClient, StripeError};
 
+use super::outcome::{IgnoredReason, Outcome, Verdict};
 use super::status::{is_terminal, map_status};
 
-/// What the webhook needs besides the database.
-#[derive(Debug, Clone)]
-pub struct WebhookContext {
-    /// Stripe client (to fetch current objects).
-    pub stripe: StripeClient,
-    /// The price mapping (reverse: price → plan).
-    pub mapping: PriceMapping,
-    /// Whether we run in live mode (events of the other mode are recorded, not applied).
-    pub livemode: bool,
-}
-
-/// The result of applying an event, for the ledger and the log line.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outcome {
-    /// `applied`, or `ignored:<reason>`.
-    pub label: String,
-    /// The user affected.
-    pub user_id: Option<String>,
-    /// `cus_…`.
-    pub customer_id: Option<String>,
-    /// `sub_…`.
-    pub subscription_id: Option<String>,
-    /// `dp_…` or `issfr_…` for dispute and fraud-warning events.
-    pub object_id: Option<String>,
-    /// `ch_…` for dispute and fraud-warning events.
-    pub charge_id: Option<String>,
-}
-
-impl Outcome {
-    fn ignored(reason: &str) -> Outcome {
-        Outcome {
-            label: format!("ignored:{reason}"),
-            ..Default::default()
-        }
-    }
-}
+pub use crate::state::WebhookContext;
 
 /// Why an event could not be applied (→ 500, ledger `failed`, Stripe retries).
 #[derive(Debug, thiserror::Error)]
@@ -99,17 +65,17 @@ pub async fn apply_event(
     event: &Event,
 ) -> Result<Outcome, HandlerError> {
     if event.livemode != ctx.livemode {
-        return Ok(Outcome::ignored("livemode_mismatch"));
+        return Ok(Outcome::ignored(IgnoredReason::LivemodeMismatch));
     }
     let payload = |e: serde_json::Error| HandlerError::Payload(format!("{}: {e}", event.kind));
     match event.kind.as_str() {
         "checkout.session.completed" => {
             let session: CheckoutSession = event.object().map_err(payload)?;
             if session.mode.as_deref() != Some("subscription") {
-                return Ok(Outcome::ignored("not_subscription_mode"));
+                return Ok(Outcome::ignored(IgnoredReason::NotSubscriptionMode));
             }
             let Some(sub_id) = session.subscription.as_deref() else {
-                return Ok(Outcome::ignored("no_subscription"));
+                return Ok(Outcome::ignored(IgnoredReason::NoSubscription));
             };
             let hint = session
                 .client_reference_id
@@ -126,7 +92,7 @@ pub async fn apply_event(
         "invoice.paid" | "invoice.payment_succeeded" | "invoice.payment_failed" => {
             let invoice: Invoice = event.object().map_err(payload)?;
             let Some(sub_id) = invoice.subscription_id().map(str::to_string) else {
-                return Ok(Outcome::ignored("not_a_subscription_invoice"));
+                return Ok(Outcome::ignored(IgnoredReason::NotASubscriptionInvoice));
             };
             let failed = (event.kind == "invoice.payment_failed").then_some(invoice.id.as_str());
             let outcome = sync_subscription(
@@ -171,7 +137,7 @@ pub async fn apply_event(
             let w: EarlyFraudWarning = event.object().map_err(payload)?;
             sync_fraud_warning(conn, ctx, event, w).await
         }
-        _ => Ok(Outcome::ignored("unhandled_type")),
+        _ => Ok(Outcome::ignored(IgnoredReason::UnhandledType)),
     }
 }
 
@@ -224,7 +190,7 @@ async fn sync_dispute(
     )
     .await?;
     Ok(Outcome {
-        label: "applied".into(),
+        verdict: Verdict::Applied,
         user_id,
         customer_id: charge.and_then(|c| c.customer),
         subscription_id: None,
@@ -257,7 +223,7 @@ async fn sync_fraud_warning(
     )
     .await?;
     Ok(Outcome {
-        label: "applied".into(),
+        verdict: Verdict::Applied,
         user_id,
         customer_id: charge.and_then(|c| c.customer),
         subscription_id: None,
@@ -290,10 +256,9 @@ async fn apply_subscription_event(
     let event_at = unix(event.created);
     match stored.flatten() {
         Some(at) if event_at.is_some_and(|e| e < at) => Ok(Outcome {
-            label: "ignored:stale".into(),
             customer_id: sub.customer.clone(),
             subscription_id: Some(sub.id.clone()),
-            ..Default::default()
+            ..Outcome::ignored(IgnoredReason::Stale)
         }),
         Some(at) if event_at == Some(at) => {
             sync_subscription(conn, ctx, event, &sub.id, None, None).await
@@ -337,7 +302,7 @@ async fn write_subscription(
     let mut outcome = Outcome {
         customer_id: sub.customer.clone(),
         subscription_id: Some(sub.id.clone()),
-        ..Default::default()
+        ..Outcome::ignored(IgnoredReason::NoLinkedUser)
     };
 
     let user_id = match sub
@@ -353,7 +318,6 @@ async fn write_subscription(
         }
     };
     let Some(user_id) = user_id else {
-        outcome.label = "ignored:no_linked_user".into();
         return Ok(outcome);
     };
     if let Some(hint) = user_hint
@@ -372,7 +336,7 @@ async fn write_subscription(
         && current != sub.id
         && is_terminal(&sub.status)
     {
-        outcome.label = "ignored:superseded_subscription".into();
+        outcome.verdict = Verdict::Ignored(IgnoredReason::SupersededSubscription);
         return Ok(outcome);
     }
 
@@ -385,7 +349,7 @@ async fn write_subscription(
         .plan_for_price(&price_id)
         .ok_or_else(|| HandlerError::UnknownPrice(price_id.clone()))?;
 
-    let (mut status, mut is_active) = map_status(&sub.status);
+    let mut status = map_status(&sub.status);
     if let Some(invoice_id) = failed_invoice
         && sub.status == "active"
         && sub.latest_invoice.as_deref() == Some(invoice_id)
@@ -394,7 +358,7 @@ async fn write_subscription(
         // is still unpaid, the payment failure stands.
         let invoice = api::retrieve_invoice(&ctx.stripe, invoice_id).await?;
         if invoice.status.as_deref() != Some("paid") {
-            (status, is_active) = ("PAST_DUE", false);
+            status = SubscriptionStatus::PastDue;
         }
     }
     let (start, end) = sub.period();
@@ -403,7 +367,6 @@ async fn write_subscription(
         tier: plan.tier,
         cycle: plan.cycle,
         status,
-        is_active,
         cancel_at_period_end: sub.cancel_at_period_end,
         period_start: start.and_then(unix),
         period_end: end.and_then(unix),
@@ -413,7 +376,7 @@ async fn write_subscription(
         event_at: unix(event.created),
     };
     subscriptions::apply_state(conn, &state).await?;
-    outcome.label = "applied".into();
+    outcome.verdict = Verdict::Applied;
     Ok(outcome)
 }
 

@@ -13,12 +13,13 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::MAX_BODY_BYTES;
-use super::apply::{HandlerError, Outcome, apply_event};
+use super::apply::{HandlerError, apply_event};
+use super::outcome::Outcome;
 use super::signature::{self, DEFAULT_TOLERANCE_SECS};
 use crate::alerts::Counted;
-use crate::api::AppState;
 use crate::db::events;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::stripe::types::Event;
 
 /// The webhook endpoint.
@@ -75,9 +76,10 @@ pub async fn receive(
         }
         Ok(Processed::Applied(o)) => {
             log_outcome(&event, &o);
-            state
-                .metrics
-                .inc(crate::metrics::WEBHOOK_EVENTS, &[&event.kind, &o.label]);
+            state.metrics.inc(
+                crate::metrics::WEBHOOK_EVENTS,
+                &[&event.kind, &o.verdict.label()],
+            );
             after_commit(&state, &event, &o);
             Ok(Json(json!({"received": true})))
         }
@@ -169,7 +171,7 @@ async fn process(
             return Ok(Processed::Duplicate);
         }
         let outcome = apply_event(&mut tx, &state.webhook, event).await?;
-        events::mark_processed(&mut tx, &event.id, &outcome.label).await?;
+        events::mark_processed(&mut tx, &event.id, &outcome.verdict.label()).await?;
         Ok::<_, HandlerError>(Processed::Applied(outcome))
     }
     .await;
@@ -190,7 +192,7 @@ async fn process(
 /// Counts dispute and fraud-warning events and checks the alert thresholds (in the background,
 /// after the 2xx decision is made).
 fn after_commit(state: &AppState, event: &Event, o: &Outcome) {
-    if o.label != "applied" {
+    if !o.is_applied() {
         return;
     }
     let counted = if event.kind.starts_with("charge.dispute.") {
@@ -215,7 +217,7 @@ fn log_outcome(event: &Event, o: &Outcome) {
     tracing::info!(
         event_id = %event.id,
         event_type = %event.kind,
-        outcome = %o.label,
+        outcome = %o.verdict,
         user_id = o.user_id.as_deref().unwrap_or(""),
         customer_id = o.customer_id.as_deref().unwrap_or(""),
         subscription_id = o.subscription_id.as_deref().unwrap_or(""),

@@ -11,14 +11,15 @@ use maud::{Markup, html};
 use serde_json::Value;
 
 use super::{DashboardQuery, Tab, history, render};
-use crate::api::AppState;
 use crate::db::disputes::DisputeRow;
+use crate::edge::limit::enforce;
 use crate::flows::disputes::{self, EVIDENCE_FIELDS};
 use crate::pages::render::{
     Message, PageError, csrf_field, date, error_text, message, money, with_error_status,
 };
 use crate::pages::session::{AdminViewer, CheckedForm, ClientAddr, PageBody, PagePath};
-use crate::ratelimit::{Endpoint, enforce};
+use crate::ratelimit::Endpoint;
+use crate::state::AppState;
 
 /// The fields shown first; the rest sit under "More evidence fields".
 const COMMON_FIELDS: &[&str] = &[
@@ -213,14 +214,7 @@ pub async fn evidence(
         .collect();
     let notes = form.get("notes").map(str::to_string);
     let result = async {
-        enforce(
-            &state.limiters,
-            &state.metrics,
-            Endpoint::AdminWrite,
-            &who.admin.user_id,
-            client,
-        )
-        .await?;
+        enforce(&state, Endpoint::AdminWrite, &who.admin.user_id, client).await?;
         disputes::evidence(&state, &who.admin, &id, &fields, submit, &notes)
             .await
             .map(|_| ())
@@ -249,14 +243,7 @@ pub async fn close(
     let confirmed = form.get("confirm") == Some("yes");
     let notes = form.get("notes").map(str::to_string);
     let result = async {
-        enforce(
-            &state.limiters,
-            &state.metrics,
-            Endpoint::AdminWrite,
-            &who.admin.user_id,
-            client,
-        )
-        .await?;
+        enforce(&state, Endpoint::AdminWrite, &who.admin.user_id, client).await?;
         if !confirmed {
             return Err(crate::error::ApiError::bad_request(
                 "confirmation_required",

@@ -10,15 +10,16 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::{DashboardQuery, Tab, history, render};
-use crate::api::AppState;
 use crate::db::fraud::{IGNORED, OPEN, REFUNDED};
+use crate::edge::limit::enforce;
 use crate::error::ApiError;
 use crate::flows::fraud::{self, WarningDetail};
 use crate::pages::render::{
     Message, PageError, csrf_field, date_time, error_text, message, money, with_error_status,
 };
 use crate::pages::session::{AdminViewer, CheckedForm, ClientAddr, PageBody, PagePath};
-use crate::ratelimit::{Endpoint, enforce};
+use crate::ratelimit::Endpoint;
+use crate::state::AppState;
 
 const FILTERS: &[(&str, &str)] = &[
     (OPEN, "Open"),
@@ -166,14 +167,7 @@ async fn act(
     let notes = form.get("notes").map(str::to_string);
     let confirmed = form.get("confirm") == Some("yes");
     let result = async {
-        enforce(
-            &state.limiters,
-            &state.metrics,
-            Endpoint::AdminWrite,
-            &who.admin.user_id,
-            client,
-        )
-        .await?;
+        enforce(&state, Endpoint::AdminWrite, &who.admin.user_id, client).await?;
         if !confirmed {
             return Err(ApiError::bad_request(
                 "confirmation_required",

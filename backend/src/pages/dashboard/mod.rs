@@ -17,8 +17,8 @@ use serde::Deserialize;
 
 use super::render::{Message, PageError, page};
 use super::session::{AdminViewer, PageQuery};
-use crate::api::AppState;
 use crate::db::actions::ActionRow;
+use crate::state::AppState;
 
 /// Everything a dashboard address may say.
 #[derive(Debug, Default, Deserialize)]

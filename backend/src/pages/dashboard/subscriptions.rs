@@ -4,9 +4,9 @@
 use maud::{Markup, html};
 
 use super::DashboardQuery;
-use crate::api::AppState;
 use crate::db::subscriptions;
 use crate::pages::render::{PageError, date};
+use crate::state::AppState;
 
 /// The tab's content.
 pub async fn tab(state: &AppState, q: &DashboardQuery) -> Result<Markup, PageError> {
