@@ -444,3 +444,98 @@ async fn no_secret_ever_appears_in_a_log_line() {
     // Every line is JSON.
     assert!(!log_lines().is_empty());
 }
+
+/// Every route runs in a request span: one `request` line per request with the method, the
+/// matched route, the status, the latency and the request id — the caller's `X-Request-Id`
+/// when it sent one, else a generated one — and the id is returned in `X-Request-Id`. Lines
+/// logged while the request is served (a refused webhook here) carry the same span.
+#[tokio::test]
+async fn every_request_is_logged_once_with_its_route_status_latency_and_id() {
+    logs();
+    let app = TestApp::start_with(&[("ADMIN_EMAILS", "ops@example.com")]).await;
+    let admin = app.token("ops_span", "ops@example.com");
+    let request_line = |id: &str| {
+        let found: Vec<Value> = log_lines()
+            .into_iter()
+            .filter(|l| l["fields"]["event"] == "request" && l["fields"]["request_id"] == id)
+            .collect();
+        assert_eq!(found.len(), 1, "one request line for {id}: {found:?}");
+        found[0]["fields"].clone()
+    };
+
+    // The caller's id is kept, the route is the matched pattern, not the raw path.
+    let given = format!("lb-{}", rand::random::<u32>());
+    let r = app
+        .http
+        .get(format!(
+            "{}/api/subscription/disputes/dp_nope",
+            app.base_url
+        ))
+        .bearer_auth(&admin)
+        .header("x-request-id", &given)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    assert_eq!(r.headers()["x-request-id"], given.as_str());
+    let line = request_line(&given);
+    assert_eq!(line["method"], "GET");
+    assert_eq!(line["path"], "/api/subscription/disputes/{id}");
+    assert_eq!(line["status"], status);
+    assert!(
+        line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+        "{line}"
+    );
+
+    // Without one, an id is made, returned and logged; an unknown route is `unmatched`.
+    let r = app
+        .http
+        .get(format!("{}/no/such/route", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let made = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(made.starts_with("req_"), "{made}");
+    let line = request_line(&made);
+    assert_eq!(
+        (&line["path"], &line["status"]),
+        (&json!("unmatched"), &json!(404))
+    );
+
+    // A line logged inside the request (an unsigned webhook refused) carries the span.
+    let id = format!("wh-{}", rand::random::<u32>());
+    let r = app
+        .http
+        .post(format!("{}/api/subscription/webhook", app.base_url))
+        .header("x-request-id", &id)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let refused = log_lines()
+        .into_iter()
+        .find(|l| {
+            l["spans"].as_array().is_some_and(|spans| {
+                spans
+                    .iter()
+                    .any(|s| s["name"] == "request" && s["request_id"] == id.as_str())
+            }) && l["fields"]["event"] != "request"
+        })
+        .unwrap_or_else(|| panic!("a line inside request {id}: {:?}", log_lines()));
+    assert!(
+        refused["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("signature")),
+        "{refused}"
+    );
+    let span = refused["spans"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["name"] == "request"))
+        .unwrap();
+    assert_eq!(span["method"], "POST");
+    assert_eq!(span["path"], "/api/subscription/webhook");
+    assert_eq!(request_line(&id)["status"], 400);
+    app.stop().await;
+}

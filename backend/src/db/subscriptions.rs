@@ -5,6 +5,7 @@
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
+use crate::entitlement::SubscriptionStatus;
 use crate::plans::{BillingCycle, Tier};
 
 /// A user's subscription joined with its plan.
@@ -113,10 +114,8 @@ pub struct SubscriptionState {
     pub tier: Tier,
     /// Its cycle.
     pub cycle: BillingCycle,
-    /// Upper-case status (`ACTIVE`, …).
-    pub status: &'static str,
-    /// Entitled (only ACTIVE/TRIALING).
-    pub is_active: bool,
+    /// Our status (stored upper-case, `ACTIVE`, …; it says whether the user is entitled).
+    pub status: SubscriptionStatus,
     /// Ends at period end.
     pub cancel_at_period_end: bool,
     /// Period start from Stripe.
@@ -161,8 +160,8 @@ pub async fn apply_state(
     .bind(&state.user_id)
     .bind(state.tier.as_str())
     .bind(state.cycle.as_str())
-    .bind(state.status)
-    .bind(state.is_active)
+    .bind(state.status.as_str())
+    .bind(state.status.entitles())
     .bind(state.cancel_at_period_end)
     .bind(state.period_start)
     .bind(state.period_end)

@@ -1,9 +1,10 @@
 //! Stripe webhooks: [`signature`] verifies the raw body, [`handler`]
 //! is the HTTP endpoint with the idempotency ledger and the one-transaction rule, [`apply`]
-//! turns an event into a state change, [`status`] maps Stripe's subscription statuses.
+//! turns an event into a state change ([`outcome`]: what it did), [`status`] maps Stripe's subscription statuses.
 
 pub mod apply;
 pub mod handler;
+pub mod outcome;
 pub mod signature;
 pub mod status;
 
