@@ -21,6 +21,8 @@ Feature: The backend as several replicas
     When Ana subscribes to BASIC monthly and pays with a card that succeeds
     Then Ana's subscription is ACTIVE on BASIC monthly
     And every event reached both replicas and was applied once
+    And the backend's ledger shows each event applied once
+    And the backend's logs show each event applied once and every other copy recognised as a duplicate
 
   @checklist-8.2.3
   Scenario: One spike of disputes raises one alert

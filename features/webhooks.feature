@@ -42,6 +42,8 @@ Feature: Stripe webhooks reach the backend, verified and applied once
     When Ana subscribes to BASIC monthly and pays with a card that succeeds
     Then Ana's subscription is ACTIVE on BASIC monthly
     And each event is recorded once in the backend's ledger
+    And the backend's ledger shows each event applied once
+    And the backend's logs show each event applied once and every other copy recognised as a duplicate
 
   @sim-only @fault-no-ordering-protection
   Scenario: Events delivered in a shuffled order give the same final state

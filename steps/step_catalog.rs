@@ -36,6 +36,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("definitions/fraud_warnings.rs"),
     ),
     (
+        "steps/definitions/ledger.rs",
+        include_str!("definitions/ledger.rs"),
+    ),
+    (
         "steps/definitions/monitoring.rs",
         include_str!("definitions/monitoring.rs"),
     ),

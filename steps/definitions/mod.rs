@@ -9,6 +9,7 @@ pub mod configuration;
 pub mod delivery;
 pub mod disputes;
 pub mod fraud_warnings;
+pub mod ledger;
 pub mod monitoring;
 pub mod pages;
 pub mod people;
