@@ -38,6 +38,18 @@ Feature: Admin access to the ops tools
       | Fraud Warnings tab |
 
   @smoke @checklist-5.1.2
+  Scenario: The ops dashboard page itself is refused to a signed-in user who is not an admin
+    Given Ana is signed in
+    When Ana requests the ops dashboard page directly
+    Then the page is refused with HTTP 403
+
+  @smoke @checklist-5.1.1
+  Scenario: The ops dashboard page itself loads for an admin
+    Given Omar from ops is signed in as an admin
+    When Omar requests the ops dashboard page directly
+    Then the page loads with HTTP 200
+
+  @smoke @checklist-5.1.2
   Scenario: Nobody reaches the ops tools without signing in
     When someone who is not signed in opens the Disputes tab
     Then the backend refuses with HTTP 401

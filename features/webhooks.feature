@@ -61,6 +61,18 @@ Feature: Stripe webhooks reach the backend, verified and applied once
     Then Ana's subscription is ACTIVE on BASIC monthly
     And Ana's billing period is the one Stripe shows for her subscription
 
+  @sim-only @fault-no-ordering-protection
+  Scenario: A delivery retried after a newer event does not undo it
+    Given Ana has an active BASIC monthly subscription
+    And the billing portal cancels subscriptions at the end of the period
+    And Stripe retries a failed delivery only after 3 seconds
+    And the backend's database is unavailable for the next delivery
+    When Ana cancels her subscription in the billing portal
+    And a month passes
+    And Stripe has delivered every event
+    Then Stripe's delivery log shows a failed attempt followed by a successful one
+    And Ana's subscription is CANCELLED and not active
+
   @sim-only @fault-handler-errors-swallowed
   Scenario: A delivery the backend fails is retried and then succeeds
     Given the backend's database is unavailable for the next delivery

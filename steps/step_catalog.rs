@@ -44,6 +44,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("definitions/monitoring.rs"),
     ),
     (
+        "steps/definitions/page_access.rs",
+        include_str!("definitions/page_access.rs"),
+    ),
+    (
         "steps/definitions/pages.rs",
         include_str!("definitions/pages.rs"),
     ),

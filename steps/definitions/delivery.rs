@@ -151,6 +151,18 @@ async fn delivers_reversed(world: &mut Rehearsal) {
         .unwrap_or_else(|e| panic!("the simulator refused reversed delivery: {e}"));
 }
 
+/// `Given Stripe retries a failed delivery only after 3 seconds`: events keep their order, but
+/// a delivery the backend fails is tried again only after that many (real) seconds — by then
+/// newer events may have arrived, as with Stripe's own retries, hours apart.
+#[given(expr = "Stripe retries a failed delivery only after {int} seconds")]
+async fn retries_late(world: &mut Rehearsal, seconds: u64) {
+    world.backend().await;
+    sim_control(world, "a retry schedule")
+        .delivery_mode(json!({"mode": "canonical", "retry_schedule": [seconds * 1000, 1000, 1000]}))
+        .await
+        .unwrap_or_else(|e| panic!("the simulator refused the retry schedule: {e}"));
+}
+
 /// `Given the backend's database is unavailable for the next delivery`: fault injection in
 /// the scenario's database (not history): a trigger on `user_subscriptions` makes the next
 /// delivery's write of a subscription fail once, as a dropped connection or a failover would

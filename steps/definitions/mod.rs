@@ -11,6 +11,7 @@ pub mod disputes;
 pub mod fraud_warnings;
 pub mod ledger;
 pub mod monitoring;
+pub mod page_access;
 pub mod pages;
 pub mod people;
 pub mod plans;
