@@ -1,4 +1,4 @@
-//! Backend integration tests against a real PostgreSQL (TEST_DATABASE_URL, default
+//! Backend integration tests against a real PostgreSQL (DATABASE_URL, default
 //! postgres://postgres@127.0.0.1:5432/postgres) and a tiny Stripe stub.
 
 mod common;

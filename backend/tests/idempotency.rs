@@ -154,7 +154,11 @@ fn checkout_body() -> Value {
 
 #[tokio::test]
 async fn a_double_click_makes_one_session_and_a_later_attempt_a_new_one() {
-    let app = TestApp::start().await;
+    // Against the real simulator: Stripe's own idea of an open, completed or expired session.
+    let sim = sim::Sim::start().await;
+    let vars = sim.vars();
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = TestApp::start_with(&vars).await;
     let token = app.token("user_cs", "cs@example.com");
     let calls = (0..2).map(|_| {
         app.call(
@@ -185,7 +189,11 @@ async fn a_double_click_makes_one_session_and_a_later_attempt_a_new_one() {
     assert_eq!(b["session_id"], ids[0].as_str());
 
     // The payer finished (or the session expired): the next attempt is a new session.
-    app.stub.set_session_status(&ids[0], "complete");
+    sim.pay(&ids[0], "4242424242424242").await;
+    assert_eq!(
+        sim.get(&format!("/v1/checkout/sessions/{}", ids[0])).await["status"],
+        "complete"
+    );
     let (s, b, _) = app
         .call(
             "POST",
@@ -197,7 +205,8 @@ async fn a_double_click_makes_one_session_and_a_later_attempt_a_new_one() {
     assert_eq!(s, 200, "{b}");
     let second = b["session_id"].as_str().unwrap().to_string();
     assert_ne!(second, ids[0], "a completed session was handed out again");
-    app.stub.set_session_status(&second, "expired");
+    sim.post(&format!("/v1/checkout/sessions/{second}/expire"), &[])
+        .await;
     let (_, b, _) = app
         .call(
             "POST",
@@ -209,4 +218,5 @@ async fn a_double_click_makes_one_session_and_a_later_attempt_a_new_one() {
     assert_ne!(b["session_id"], second.as_str());
     assert_ne!(b["session_id"], ids[0].as_str());
     app.stop().await;
+    sim.stop().await;
 }

@@ -1,7 +1,12 @@
-//! Test support: a uniquely named PostgreSQL database per test (dropped afterwards), a tiny
-//! Stripe stub (only the endpoints these tests need), signed webhook deliveries and tokens.
+//! Test support: a uniquely named PostgreSQL database per test (dropped afterwards), the real
+//! Stripe simulator ([`sim`]), signed webhook deliveries and tokens — and a small Stripe
+//! stand-in, kept for the tests that must seed an object in a state no simulator flow makes
+//! (a subscription of any status and period, a dispute or warning of a given age), count the
+//! backend's Stripe calls, or make every Stripe write fail.
 
 #![allow(dead_code)]
+
+pub mod sim;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,8 +26,10 @@ pub const JWT_SECRET: &str = "jwt-secret-for-backend-tests";
 pub const PRICE_BASIC_MONTHLY: &str = "price_basic_monthly";
 pub const PRICE_PRO_MONTHLY: &str = "price_pro_monthly";
 
+/// The one database variable of every test in the workspace: `DATABASE_URL`, a server where
+/// the user may create databases (each test makes its own and drops it).
 fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
+    std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
@@ -42,7 +49,7 @@ impl TestDb {
         let admin = admin_url();
         let mut conn = PgConnection::connect(&admin)
             .await
-            .expect("TEST_DATABASE_URL must point at a PostgreSQL that allows CREATE DATABASE");
+            .expect("DATABASE_URL must point at a PostgreSQL that allows CREATE DATABASE");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .execute(&mut conn)
             .await
@@ -163,16 +170,6 @@ impl StripeStub {
     pub fn put(&self, obj: Value) {
         let id = obj["id"].as_str().unwrap().to_string();
         self.state.objects.lock().unwrap().insert(id, obj);
-    }
-
-    /// Moves a Checkout Session to `status` (`complete`, `expired`), as paying or waiting would.
-    pub fn set_session_status(&self, id: &str, status: &str) {
-        let mut objects = self.state.objects.lock().unwrap();
-        let s = objects.get_mut(id).expect("no such session");
-        s["status"] = json!(status);
-        if status != "open" {
-            s["url"] = Value::Null;
-        }
     }
 
     pub fn object(&self, id: &str) -> Value {
