@@ -118,7 +118,11 @@ async fn every_api_route_answers_bad_queries_and_paths_in_json() {
 
 #[tokio::test]
 async fn redirect_urls_stripe_would_refuse_are_400_before_anything_is_created() {
-    let app = TestApp::start().await;
+    // Against the real simulator: what Stripe holds afterwards is what the backend created.
+    let sim = sim::Sim::start().await;
+    let vars = sim.vars();
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = TestApp::start_with(&vars).await;
     let token = app.token("user_urls", "urls@example.com");
     let long = format!("http://localhost:3000/{}", "a".repeat(5000));
     for (success, cancel) in [
@@ -158,8 +162,10 @@ async fn redirect_urls_stripe_would_refuse_are_400_before_anything_is_created() 
         (s, b["error"]["code"].as_str()),
         (400, Some("invalid_redirect_url"))
     );
-    assert!(app.stub.posts("/v1/customers").is_empty());
-    assert!(app.stub.posts("/v1/checkout/sessions").is_empty());
+    for list in ["/v1/customers", "/v1/checkout/sessions"] {
+        let held = sim.get(list).await;
+        assert_eq!(held["data"], json!([]), "Stripe holds {list}: {held}");
+    }
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM user_subscriptions")
         .fetch_one(&app.pool)
         .await
@@ -177,11 +183,17 @@ async fn redirect_urls_stripe_would_refuse_are_400_before_anything_is_created() 
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    let sent = &app.stub.posts("/v1/checkout/sessions")[0];
+    let session = sim
+        .get(&format!(
+            "/v1/checkout/sessions/{}",
+            b["session_id"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(
-        sent.param("success_url"),
-        Some("http://localhost:3000/Done?session_id={CHECKOUT_SESSION_ID}")
+        session["success_url"],
+        "http://localhost:3000/Done?session_id={CHECKOUT_SESSION_ID}"
     );
-    assert_eq!(sent.param("cancel_url"), Some("http://localhost:3000/c"));
+    assert_eq!(session["cancel_url"], "http://localhost:3000/c");
     app.stop().await;
+    sim.stop().await;
 }
