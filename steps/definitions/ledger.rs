@@ -10,9 +10,9 @@ use cucumber::then;
 use serde_json::Value;
 
 use super::time::sim_control;
-use crate::eventually::{DEFAULT_DEADLINE, eventually};
-use crate::logs;
-use crate::world::Rehearsal;
+use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::logs;
+use crate::steps::world::Rehearsal;
 
 /// One ledger row as the backend wrote it.
 #[derive(Debug, sqlx::FromRow)]

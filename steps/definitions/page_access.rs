@@ -4,7 +4,7 @@
 
 use cucumber::{then, when};
 
-use crate::world::Rehearsal;
+use crate::steps::world::Rehearsal;
 
 /// The ops dashboard's page.
 const DASHBOARD: &str = "/stripe-disputes";
