@@ -33,3 +33,15 @@ Feature: Rate limiting on Checkout
     Given Checkout allows 30 attempts per user per minute
     When Ana starts Checkout 40 times in a row
     Then Ana can start Checkout again as soon as her Retry-After has passed
+
+  Scenario: The billing portal has its own budget per user
+    Given the billing portal allows 2 sessions per user per minute
+    And Ana has an active BASIC monthly subscription
+    When Ana asks for a billing portal link 3 times in a row
+    Then only Ana's last attempt is refused with HTTP 429 and a Retry-After
+
+  Scenario: Admin changes have their own budget per admin
+    Given admins may make 2 changes per minute
+    And Omar from ops is signed in as an admin
+    When Omar from ops marks a fraud warning as ignored 3 times in a row
+    Then only Omar's last attempt is refused with HTTP 429 and a Retry-After

@@ -32,6 +32,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("definitions/disputes.rs"),
     ),
     (
+        "steps/definitions/endpoint_limits.rs",
+        include_str!("definitions/endpoint_limits.rs"),
+    ),
+    (
         "steps/definitions/fraud_warnings.rs",
         include_str!("definitions/fraud_warnings.rs"),
     ),

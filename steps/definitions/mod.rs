@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod configuration;
 pub mod delivery;
 pub mod disputes;
+pub mod endpoint_limits;
 pub mod fraud_warnings;
 pub mod ledger;
 pub mod monitoring;
