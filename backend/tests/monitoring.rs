@@ -197,6 +197,7 @@ async fn checkout_is_rate_limited_per_user_and_endpoint_with_retry_after() {
 }
 
 async fn alert_sink() -> MockServer {
+    // wiremock is the alert channel here (Slack), not Stripe.
     let sink = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/alerts"))

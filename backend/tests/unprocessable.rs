@@ -47,6 +47,7 @@ async fn metrics(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn events_that_can_never_apply_are_recorded_alerted_and_answered_2xx() {
+    // wiremock is the alert channel here, not Stripe.
     let sink = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/alerts"))
@@ -54,7 +55,12 @@ async fn events_that_can_never_apply_are_recorded_alerted_and_answered_2xx() {
         .mount(&sink)
         .await;
     let url = format!("{}/alerts", sink.uri());
-    let app = TestApp::start_with(&[("ALERT_WEBHOOK_URL", &url)]).await;
+    // Against the real simulator: Stripe's own 404 for a subscription it does not know.
+    let sim = sim::Sim::start().await;
+    let mut vars = sim.vars();
+    vars.push(("ALERT_WEBHOOK_URL", url));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = TestApp::start_with(&vars).await;
 
     // The subscription is unknown to Stripe: re-reading it is a 404, on every retry.
     let ghost = subscription("sub_ghost", "u_ghost", "active", PRICE_BASIC_MONTHLY, 1, 2);
@@ -110,6 +116,7 @@ async fn events_that_can_never_apply_are_recorded_alerted_and_answered_2xx() {
             .any(|a| a["text"].as_str().unwrap().contains("evt_odd"))
     );
     app.stop().await;
+    sim.stop().await;
 }
 
 #[tokio::test]
