@@ -29,10 +29,14 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Opens a connection pool.
-pub async fn connect(database_url: &str) -> Result<PgPool, DbError> {
+/// The pool size when `DATABASE_MAX_CONNECTIONS` is unset: above the 16 webhook deliveries
+/// the backend is benchmarked with, since each holds a connection until it commits.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 20;
+
+/// Opens a connection pool of at most `max_connections`.
+pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool, DbError> {
     PgPoolOptions::new()
-        .max_connections(10)
+        .max_connections(max_connections.max(1))
         .acquire_timeout(Duration::from_secs(10))
         .idle_timeout(Duration::from_secs(60))
         .connect(database_url)
