@@ -396,10 +396,8 @@ impl Rehearsal {
         if let Some(own) = self.backend.take() {
             own.backend.close().await;
             own.running.shutdown().await;
-            if let Some(database) = &own.backend.database
-                && let Err(e) = self.env.databases().drop_database(database).await
-            {
-                eprintln!("golive: could not drop scenario database {database}: {e}");
+            if let Some(database) = &own.backend.database {
+                self.env.databases().drop_soon(database.clone());
             }
         }
     }

@@ -117,9 +117,13 @@ pub enum AuthConfig {
     },
 }
 
-/// Per-user, per-endpoint rate limits, requests per minute.
+/// Per-user, per-endpoint rate limits: requests per window (a minute unless
+/// `RATE_LIMIT_WINDOW_SECS` says otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimits {
+    /// `RATE_LIMIT_WINDOW_SECS` (default 60): the window the `*_PER_MINUTE` counts are per.
+    /// Each budget is a burst of n, then one attempt back every window/n.
+    pub window_secs: u64,
     /// `CHECKOUT_RATE_LIMIT_PER_MINUTE` (default 10).
     pub checkout_per_minute: u32,
     /// `PORTAL_RATE_LIMIT_PER_MINUTE` (default 10).
@@ -134,6 +138,7 @@ pub struct RateLimits {
 impl Default for RateLimits {
     fn default() -> Self {
         RateLimits {
+            window_secs: 60,
             checkout_per_minute: 10,
             portal_per_minute: 10,
             admin_per_minute: 120,
@@ -195,6 +200,10 @@ impl AdminConfig {
 pub struct Config {
     /// `DATABASE_URL`.
     pub database_url: String,
+    /// `DATABASE_MAX_CONNECTIONS`: the pool's size (default 20). A webhook holds one
+    /// connection from its ledger row to its commit, so keep it above the deliveries expected
+    /// at once, plus a few for the API.
+    pub database_max_connections: u32,
     /// Stripe settings.
     pub stripe: StripeConfig,
     /// Authentication settings.
@@ -300,6 +309,12 @@ impl Config {
         };
 
         let database_url = read_database_url(&mut r);
+        let database_max_connections = read_positive(
+            &mut r,
+            "DATABASE_MAX_CONNECTIONS",
+            crate::db::DEFAULT_MAX_CONNECTIONS.into(),
+            10_000,
+        ) as u32;
         let (secret_key, mode) = read_key_and_mode(&mut r);
         let mapping = read_mapping(&mut r, mode);
         let webhook_secret = read_webhook_secret(&mut r, mode);
@@ -349,6 +364,7 @@ impl Config {
                 Some(auth),
             ) => Ok(Config {
                 database_url,
+                database_max_connections,
                 stripe: StripeConfig {
                     secret_key,
                     mode,
@@ -770,6 +786,7 @@ fn read_positive(r: &mut Reader, name: &str, default: u64, max: u64) -> u64 {
 fn read_rate_limits(r: &mut Reader) -> RateLimits {
     let d = RateLimits::default();
     RateLimits {
+        window_secs: read_positive(r, "RATE_LIMIT_WINDOW_SECS", d.window_secs, 86_400),
         checkout_per_minute: read_positive(
             r,
             "CHECKOUT_RATE_LIMIT_PER_MINUTE",
@@ -1117,23 +1134,33 @@ mod tests {
     fn rate_limits_and_alerts_are_configurable_and_checked() {
         let c = with(&[]).unwrap();
         assert_eq!(c.rate_limits.checkout_per_minute, 10);
+        assert_eq!(c.rate_limits.window_secs, 60);
+        assert_eq!(c.database_max_connections, 20);
         assert_eq!(c.alerts.webhook_url, None);
         let c = with(&[
             ("CHECKOUT_RATE_LIMIT_PER_MINUTE", Some("3")),
+            ("RATE_LIMIT_WINDOW_SECS", Some("2")),
+            ("DATABASE_MAX_CONNECTIONS", Some("32")),
             ("ALERT_WEBHOOK_URL", Some("https://hooks.example.com/x")),
             ("ALERT_DISPUTE_THRESHOLD", Some("5")),
             ("ALERT_WINDOW_SECONDS", Some("60")),
         ])
         .unwrap();
         assert_eq!(c.rate_limits.checkout_per_minute, 3);
+        assert_eq!(c.rate_limits.window_secs, 2);
+        assert_eq!(c.database_max_connections, 32);
         assert_eq!(c.alerts.dispute_threshold, 5);
         assert_eq!(c.alerts.window_secs, 60);
         let ps = problems(&[
             ("CHECKOUT_RATE_LIMIT_PER_MINUTE", Some("0")),
             ("ALERT_WEBHOOK_URL", Some("hooks")),
             ("ALERT_EFW_THRESHOLD", Some("many")),
+            ("RATE_LIMIT_WINDOW_SECS", Some("0")),
+            ("DATABASE_MAX_CONNECTIONS", Some("lots")),
         ]);
         assert!(has(&ps, "CHECKOUT_RATE_LIMIT_PER_MINUTE", "whole number"));
+        assert!(has(&ps, "RATE_LIMIT_WINDOW_SECS", "whole number"));
+        assert!(has(&ps, "DATABASE_MAX_CONNECTIONS", "whole number"));
         assert!(has(&ps, "ALERT_WEBHOOK_URL", "http"));
         assert!(has(&ps, "ALERT_EFW_THRESHOLD", "whole number"));
     }

@@ -65,7 +65,7 @@ use stripe::{StripeClient, StripeClientOptions};
 
 /// Applies the migrations (including the one-time plan seed) to `database_url`; idempotent.
 pub async fn migrate(database_url: &str) -> Result<(), DbError> {
-    let pool = db::connect(database_url).await?;
+    let pool = db::connect(database_url, 2).await?;
     let result = db::run_migrations(&pool).await;
     pool.close().await;
     result
@@ -114,7 +114,7 @@ pub async fn start(
     listener: tokio::net::TcpListener,
 ) -> Result<RunningBackend, StartError> {
     let addr = listener.local_addr()?;
-    let pool = db::connect(&config.database_url).await?;
+    let pool = db::connect(&config.database_url, config.database_max_connections).await?;
     if let Err(e) = db::run_migrations(&pool).await {
         pool.close().await;
         return Err(e.into());

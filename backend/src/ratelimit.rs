@@ -1,8 +1,9 @@
 //! Per-user, per-endpoint rate limiting with a GCRA: each endpoint has its own budget per user
 //! (so checkout and the portal never share one): a burst of n, then one attempt back every
-//! 60/n seconds. A refused attempt does not consume budget. This is the plain core — a user
-//! id and an endpoint in, "go" or "wait this long" out, no HTTP; the edge
-//! ([`crate::edge::limit`]) answers a refusal with 429 and `Retry-After`.
+//! window/n seconds (the window is a minute unless `RATE_LIMIT_WINDOW_SECS` sets it). A refused
+//! attempt does not consume budget. This is the plain core — a user id and an endpoint in, "go"
+//! or "wait this long" out, no HTTP; the edge ([`crate::edge::limit`]) answers a refusal with
+//! 429 and `Retry-After`.
 //!
 //! With `REDIS_URL` the budgets live in Redis ([`shared`]), so replicas behind a load balancer
 //! share them. When Redis does not answer (within 250 ms), this process's own budget decides —
@@ -61,12 +62,17 @@ impl std::fmt::Debug for Limiters {
     }
 }
 
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
+/// n attempts per `window_secs`: a burst of n, then one back every window/n.
+fn per_window(n: u32, window_secs: u64) -> Quota {
+    let burst = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+    let period = Duration::from_secs(window_secs.max(1)) / burst.get();
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(burst))
+        .allow_burst(burst)
 }
 
 impl Limiters {
-    /// Limiters with the configured quotas (n per minute, bursts of n), shared through Redis
+    /// Limiters with the configured quotas (n per window, bursts of n), shared through Redis
     /// when `limits.redis_url` is set.
     pub fn new(limits: &RateLimits) -> Limiters {
         let shared = limits.redis_url.as_deref().and_then(|url| {
@@ -77,9 +83,12 @@ impl Limiters {
                 .ok()
         });
         Limiters {
-            checkout: RateLimiter::keyed(per_minute(limits.checkout_per_minute)),
-            portal: RateLimiter::keyed(per_minute(limits.portal_per_minute)),
-            admin: RateLimiter::keyed(per_minute(limits.admin_per_minute)),
+            checkout: RateLimiter::keyed(per_window(
+                limits.checkout_per_minute,
+                limits.window_secs,
+            )),
+            portal: RateLimiter::keyed(per_window(limits.portal_per_minute, limits.window_secs)),
+            admin: RateLimiter::keyed(per_window(limits.admin_per_minute, limits.window_secs)),
             clock: DefaultClock::default(),
             quotas: limits.clone(),
             shared,
@@ -100,13 +109,13 @@ impl Limiters {
         user_id: &str,
     ) -> Result<(), Duration> {
         if let Some(store) = &self.shared {
-            let per_minute = match endpoint {
+            let per_window = match endpoint {
                 Endpoint::Checkout => self.quotas.checkout_per_minute,
                 Endpoint::Portal => self.quotas.portal_per_minute,
                 Endpoint::AdminWrite => self.quotas.admin_per_minute,
             };
             let key = format!("billing:ratelimit:{}:{user_id}", endpoint.as_str());
-            match store.take(&key, per_minute).await {
+            match store.take(&key, per_window, self.quotas.window_secs).await {
                 Ok(None) => return Ok(()),
                 Ok(Some(wait)) => return Err(wait),
                 Err(e) => {
@@ -153,6 +162,7 @@ mod tests {
 
     fn limits(n: u32, redis_url: Option<&str>) -> RateLimits {
         RateLimits {
+            window_secs: 60,
             checkout_per_minute: n,
             portal_per_minute: n,
             admin_per_minute: n,
@@ -213,6 +223,28 @@ mod tests {
             redis_url(),
             m.render()
         );
+    }
+
+    /// A deployment's window (`RATE_LIMIT_WINDOW_SECS`) scales the refill, in both stores.
+    #[tokio::test]
+    async fn a_shorter_window_gives_attempts_back_sooner() {
+        let m = Metrics::default();
+        for redis in [None, Some(redis_url())] {
+            let mut limits = limits(4, redis.as_deref());
+            limits.window_secs = 2;
+            let l = Limiters::new(&limits);
+            let u = user();
+            for _ in 0..4 {
+                assert!(l.check(&m, Endpoint::Checkout, &u).await.is_ok());
+            }
+            // One attempt back every 2 s / 4 = 500 ms.
+            let wait = l.check(&m, Endpoint::Checkout, &u).await.unwrap_err();
+            assert!(
+                wait <= Duration::from_millis(500) && wait > Duration::from_millis(300),
+                "shared: {}: {wait:?}",
+                redis.is_some()
+            );
+        }
     }
 
     #[tokio::test]

@@ -29,20 +29,33 @@ pub struct EventRow {
     pub last_error: Option<String>,
 }
 
-/// Inserts the ledger row if absent, then locks it (`FOR UPDATE`) for this transaction. A
-/// concurrent delivery of the same event blocks here until the first one commits or rolls back.
+/// Takes the transaction-scoped advisory lock of the Stripe object the event is about
+/// (`lock_key`: `sub_…`, `dp_…`; none for an event that applies nothing), then inserts the
+/// ledger row if absent and locks it (`FOR UPDATE`) — one statement, one round trip. Every
+/// event of one object serialises on the first lock; a concurrent delivery of the same event
+/// also waits there until the first one commits or rolls back, and then finds it processed.
+///
+/// The lock is taken first, always, so every transaction takes the two in the same order. A
+/// statement that reads what an earlier lock holder wrote must be a later statement: this
+/// one's snapshot may predate the wait (the ledger upsert itself sees the latest row).
 pub async fn insert_and_lock(
     conn: &mut PgConnection,
     event_id: &str,
     kind: &str,
     created: Option<OffsetDateTime>,
     livemode: bool,
+    lock_key: Option<&str>,
 ) -> Result<EventRow, sqlx::Error> {
-    // One round trip: the upsert inserts the row or, on conflict, locks the existing one
-    // (waiting for a concurrent inserter to commit or roll back) and returns its current state.
+    // `object_lock` is one row whatever the key (an aggregate), and the insert reads from it,
+    // so the lock is taken before the row is written. On conflict the upsert locks the
+    // existing row (waiting for a concurrent inserter) and returns its current state.
     sqlx::query_as::<_, EventRow>(
-        "INSERT INTO stripe_events (event_id, type, status, attempts, event_created_at, livemode)
-         VALUES ($1, $2, 'processing', 0, $3, $4)
+        "WITH object_lock AS MATERIALIZED (
+             SELECT count(pg_advisory_xact_lock(hashtextextended(k.key, 0))) AS n
+             FROM (SELECT $5::text AS key) k WHERE k.key IS NOT NULL
+         )
+         INSERT INTO stripe_events (event_id, type, status, attempts, event_created_at, livemode)
+         SELECT $1, $2, 'processing', 0, $3, $4 FROM object_lock
          ON CONFLICT (event_id) DO UPDATE SET updated_at = stripe_events.updated_at
          RETURNING event_id, type, status, attempts, last_error",
     )
@@ -50,6 +63,7 @@ pub async fn insert_and_lock(
     .bind(kind)
     .bind(created)
     .bind(livemode)
+    .bind(lock_key)
     .fetch_one(&mut *conn)
     .await
 }

@@ -1,6 +1,6 @@
 //! Budgets kept in Redis, shared by every replica of the backend: one Lua script per check
 //! runs the same GCRA as the in-process limiter (a burst of n, then one attempt back every
-//! 60/n seconds, refusals free) atomically on Redis's own clock, so replicas with skewed clocks
+//! window/n, refusals free) atomically on Redis's own clock, so replicas with skewed clocks
 //! still agree.
 
 use std::sync::Mutex;
@@ -66,9 +66,14 @@ impl SharedBudgets {
         })
     }
 
-    /// Takes one attempt from `key`'s budget of `per_minute`: `Ok(None)` when taken,
-    /// `Ok(Some(wait))` when refused.
-    pub async fn take(&self, key: &str, per_minute: u32) -> Result<Option<Duration>, StoreError> {
+    /// Takes one attempt from `key`'s budget of `per_window` attempts every `window_secs`:
+    /// `Ok(None)` when taken, `Ok(Some(wait))` when refused.
+    pub async fn take(
+        &self,
+        key: &str,
+        per_window: u32,
+        window_secs: u64,
+    ) -> Result<Option<Duration>, StoreError> {
         if self
             .failed_at
             .lock()
@@ -77,7 +82,8 @@ impl SharedBudgets {
         {
             return Err(StoreError::BackingOff);
         }
-        let result = tokio::time::timeout(CHECK_TIMEOUT, self.run(key, per_minute)).await;
+        let result =
+            tokio::time::timeout(CHECK_TIMEOUT, self.run(key, per_window, window_secs)).await;
         let outcome = match result {
             Ok(Ok(wait_us)) => Ok((wait_us > 0).then(|| Duration::from_micros(wait_us))),
             Ok(Err(e)) => Err(StoreError::Redis(e)),
@@ -94,7 +100,7 @@ impl SharedBudgets {
         outcome
     }
 
-    async fn run(&self, key: &str, per_minute: u32) -> Result<u64, String> {
+    async fn run(&self, key: &str, per_window: u32, window_secs: u64) -> Result<u64, String> {
         let mut conn = {
             let mut slot = self.connection.lock().await;
             match slot.as_ref() {
@@ -108,8 +114,8 @@ impl SharedBudgets {
                 }
             }
         };
-        let n = per_minute.max(1);
-        let interval_us = 60_000_000 / u64::from(n);
+        let n = per_window.max(1);
+        let interval_us = window_secs.max(1) * 1_000_000 / u64::from(n);
         self.script
             .key(key)
             .arg(interval_us)

@@ -1,8 +1,8 @@
 //! Applies one verified Stripe event inside the caller's transaction.
 //!
 //! Order independence: every event of one Stripe object runs under a transaction-scoped
-//! advisory lock on the object's id, so events of one subscription (dispute, warning)
-//! serialise. A `customer.subscription.*` event newer than the row writes its own payload, an
+//! advisory lock on the object's id (taken by the handler together with the ledger row), so
+//! events of one subscription (dispute, warning) serialise. A `customer.subscription.*` event newer than the row writes its own payload, an
 //! older one is skipped, a same-second one re-reads Stripe; invoice, checkout, dispute and
 //! warning events re-read the object's *current* state from Stripe (see
 //! `apply_subscription_event` for why the final row is the same for every delivery order).
@@ -18,12 +18,11 @@ use crate::db::{disputes, fraud};
 use crate::entitlement::SubscriptionStatus;
 use crate::stripe::StripeError;
 use crate::stripe::api;
-use crate::stripe::types::{
-    Charge, CheckoutSession, Dispute, EarlyFraudWarning, Event, Invoice, Subscription,
-};
+use crate::stripe::types::{Charge, Dispute, EarlyFraudWarning, Event, Subscription};
 
 use super::outcome::{IgnoredReason, Outcome, Verdict};
 use super::status::{is_terminal, map_status};
+use super::subject::Subject;
 
 pub use crate::state::WebhookContext;
 
@@ -58,48 +57,43 @@ impl HandlerError {
     }
 }
 
-/// Applies `event`; the caller owns the transaction and the ledger.
+/// Applies `event`, decoded as `subject`. The caller owns the transaction and the ledger, and
+/// must already hold the advisory lock of [`Subject::lock_key`] in that transaction (the
+/// handler takes it with the ledger row, see [`crate::db::events::insert_and_lock`]).
 pub async fn apply_event(
     conn: &mut PgConnection,
     ctx: &WebhookContext,
     event: &Event,
+    subject: Subject,
 ) -> Result<Outcome, HandlerError> {
-    if event.livemode != ctx.livemode {
-        return Ok(Outcome::ignored(IgnoredReason::LivemodeMismatch));
-    }
-    let payload = |e: serde_json::Error| HandlerError::Payload(format!("{}: {e}", event.kind));
-    match event.kind.as_str() {
-        "checkout.session.completed" => {
-            let session: CheckoutSession = event.object().map_err(payload)?;
-            if session.mode.as_deref() != Some("subscription") {
-                return Ok(Outcome::ignored(IgnoredReason::NotSubscriptionMode));
-            }
-            let Some(sub_id) = session.subscription.as_deref() else {
-                return Ok(Outcome::ignored(IgnoredReason::NoSubscription));
-            };
-            let hint = session
-                .client_reference_id
-                .as_deref()
-                .or(session.metadata.get("user_id").map(String::as_str));
-            sync_subscription(conn, ctx, event, sub_id, hint, None).await
+    match subject {
+        Subject::Ignored(reason) => Ok(Outcome::ignored(reason)),
+        Subject::Malformed(message) => Err(HandlerError::Payload(message)),
+        Subject::Checkout {
+            subscription_id,
+            user_hint,
+        } => {
+            sync_subscription(
+                conn,
+                ctx,
+                event,
+                &subscription_id,
+                user_hint.as_deref(),
+                None,
+            )
+            .await
         }
-        "customer.subscription.created"
-        | "customer.subscription.updated"
-        | "customer.subscription.deleted" => {
-            let sub: Subscription = event.object().map_err(payload)?;
-            apply_subscription_event(conn, ctx, event, sub).await
-        }
-        "invoice.paid" | "invoice.payment_succeeded" | "invoice.payment_failed" => {
-            let invoice: Invoice = event.object().map_err(payload)?;
-            let Some(sub_id) = invoice.subscription_id().map(str::to_string) else {
-                return Ok(Outcome::ignored(IgnoredReason::NotASubscriptionInvoice));
-            };
+        Subject::Subscription(sub) => apply_subscription_event(conn, ctx, event, *sub).await,
+        Subject::Invoice {
+            invoice,
+            subscription_id,
+        } => {
             let failed = (event.kind == "invoice.payment_failed").then_some(invoice.id.as_str());
             let outcome = sync_subscription(
                 conn,
                 ctx,
                 event,
-                &sub_id,
+                &subscription_id,
                 invoice.subscription_user_id(),
                 failed,
             )
@@ -111,7 +105,7 @@ pub async fn apply_event(
                     conn,
                     &PaidInvoice {
                         user_id,
-                        subscription_id: &sub_id,
+                        subscription_id: &subscription_id,
                         invoice_id: &invoice.id,
                         billing_reason: invoice.billing_reason.as_deref(),
                         amount_paid: invoice.amount_paid,
@@ -125,29 +119,9 @@ pub async fn apply_event(
             }
             Ok(outcome)
         }
-        "charge.dispute.created"
-        | "charge.dispute.updated"
-        | "charge.dispute.closed"
-        | "charge.dispute.funds_withdrawn"
-        | "charge.dispute.funds_reinstated" => {
-            let d: Dispute = event.object().map_err(payload)?;
-            sync_dispute(conn, ctx, event, d).await
-        }
-        "radar.early_fraud_warning.created" | "radar.early_fraud_warning.updated" => {
-            let w: EarlyFraudWarning = event.object().map_err(payload)?;
-            sync_fraud_warning(conn, ctx, event, w).await
-        }
-        _ => Ok(Outcome::ignored(IgnoredReason::UnhandledType)),
+        Subject::Dispute(d) => sync_dispute(conn, ctx, event, *d).await,
+        Subject::FraudWarning(w) => sync_fraud_warning(conn, ctx, event, *w).await,
     }
-}
-
-/// Serialises every event about one Stripe object until the transaction ends.
-async fn lock_object(conn: &mut PgConnection, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 /// The charge and the user it belongs to (charge → customer → our stored customer id).
@@ -174,7 +148,6 @@ async fn sync_dispute(
     event: &Event,
     payload: Dispute,
 ) -> Result<Outcome, HandlerError> {
-    lock_object(conn, &payload.id).await?;
     let (dispute, raw) = match api::retrieve_dispute(&ctx.stripe, &payload.id).await {
         Ok(pair) => pair,
         Err(e) if e.is_not_found() => (payload, event.data.object.clone()),
@@ -206,7 +179,6 @@ async fn sync_fraud_warning(
     event: &Event,
     payload: EarlyFraudWarning,
 ) -> Result<Outcome, HandlerError> {
-    lock_object(conn, &payload.id).await?;
     let w = match api::retrieve_early_fraud_warning(&ctx.stripe, &payload.id).await {
         Ok(w) => w,
         Err(e) if e.is_not_found() => payload,
@@ -246,7 +218,6 @@ async fn apply_subscription_event(
     event: &Event,
     sub: Subscription,
 ) -> Result<Outcome, HandlerError> {
-    lock_object(conn, &sub.id).await?;
     let stored: Option<Option<OffsetDateTime>> = sqlx::query_scalar(
         "SELECT last_stripe_event_at FROM user_subscriptions WHERE stripe_subscription_id = $1",
     )
@@ -277,8 +248,6 @@ async fn sync_subscription(
     user_hint: Option<&str>,
     failed_invoice: Option<&str>,
 ) -> Result<Outcome, HandlerError> {
-    // Serialise every event of this subscription until our transaction ends.
-    lock_object(conn, sub_id).await?;
     let sub = match api::retrieve_subscription(&ctx.stripe, sub_id).await {
         Ok(sub) => sub,
         // A deleted subscription that Stripe no longer serves: the payload is the final state.
@@ -330,11 +299,12 @@ async fn write_subscription(
     }
     outcome.user_id = Some(user_id.clone());
 
-    // Late events about an ended subscription must not clobber the user's newer subscription.
-    if let Some(existing) = subscriptions::get_by_user(&mut *conn, &user_id).await?
+    // Late events about an ended subscription must not clobber the user's newer subscription
+    // (only an ended one can, so only then is the row read).
+    if is_terminal(&sub.status)
+        && let Some(existing) = subscriptions::get_by_user(&mut *conn, &user_id).await?
         && let Some(current) = existing.stripe_subscription_id.as_deref()
         && current != sub.id
-        && is_terminal(&sub.status)
     {
         outcome.verdict = Verdict::Ignored(IgnoredReason::SupersededSubscription);
         return Ok(outcome);

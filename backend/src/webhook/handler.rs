@@ -16,6 +16,7 @@ use super::MAX_BODY_BYTES;
 use super::apply::{HandlerError, apply_event};
 use super::outcome::Outcome;
 use super::signature::{self, DEFAULT_TOLERANCE_SECS};
+use super::subject::Subject;
 use crate::alerts::Counted;
 use crate::db::events;
 use crate::error::ApiError;
@@ -156,21 +157,30 @@ enum Processed {
     Applied(Outcome),
 }
 
-/// Ledger + state change in one transaction; on error the transaction is rolled back
-/// explicitly (releasing the ledger row lock) before returning.
+/// Ledger + state change in one transaction: the event is decoded first, so its object's lock
+/// is taken with the ledger row. On error the transaction is rolled back explicitly
+/// (releasing both locks) before returning.
 async fn process(
     state: &AppState,
     event: &Event,
     created: Option<OffsetDateTime>,
 ) -> Result<Processed, HandlerError> {
+    let subject = Subject::of(event, state.webhook.livemode);
     let mut tx = state.pool.begin().await?;
     let result = async {
-        let row = events::insert_and_lock(&mut tx, &event.id, &event.kind, created, event.livemode)
-            .await?;
+        let row = events::insert_and_lock(
+            &mut tx,
+            &event.id,
+            &event.kind,
+            created,
+            event.livemode,
+            subject.lock_key(),
+        )
+        .await?;
         if row.status == events::PROCESSED {
             return Ok(Processed::Duplicate);
         }
-        let outcome = apply_event(&mut tx, &state.webhook, event).await?;
+        let outcome = apply_event(&mut tx, &state.webhook, event, subject).await?;
         events::mark_processed(&mut tx, &event.id, &outcome.verdict.label()).await?;
         Ok::<_, HandlerError>(Processed::Applied(outcome))
     }
