@@ -9,6 +9,10 @@ use std::fmt;
 use crate::plans::PriceMapping;
 use crate::server::ServerLimits;
 
+/// The pool size when `DATABASE_MAX_CONNECTIONS` is unset: above the 16 webhook deliveries
+/// the backend is benchmarked with, since each holds a connection until it commits.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 20;
+
 /// A secret value (API key, webhook secret, JWT secret). `Debug` and `Display` show only its
 /// kind prefix, so it can't leak through logs or error messages by accident.
 #[derive(Clone, PartialEq, Eq)]
@@ -312,7 +316,7 @@ impl Config {
         let database_max_connections = read_positive(
             &mut r,
             "DATABASE_MAX_CONNECTIONS",
-            crate::db::DEFAULT_MAX_CONNECTIONS.into(),
+            DEFAULT_MAX_CONNECTIONS.into(),
             10_000,
         ) as u32;
         let (secret_key, mode) = read_key_and_mode(&mut r);

@@ -29,10 +29,6 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// The pool size when `DATABASE_MAX_CONNECTIONS` is unset: above the 16 webhook deliveries
-/// the backend is benchmarked with, since each holds a connection until it commits.
-pub const DEFAULT_MAX_CONNECTIONS: u32 = 20;
-
 /// A pooled connection idle for longer than this is checked (one round trip) before it is
 /// handed out; one back from a request moments ago is not, as it just worked.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
