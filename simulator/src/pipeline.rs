@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use serde_json::Value;
@@ -105,12 +105,19 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
             Err(e) => return respond(e.status(), e.body(), &req, false),
         }
     }
+    let request = req.event_request();
+    let ApiRequest {
+        account,
+        params,
+        idempotency_key,
+        ..
+    } = req;
     let call = Call {
         app,
-        account: req.account.clone(),
-        params: req.params.clone(),
+        account,
+        params,
         id,
-        request: req.event_request(),
+        request,
     };
     let result = h(&call).and_then(|mut v| {
         if !expand_paths.is_empty() {
@@ -122,9 +129,10 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
         Ok(v) => (StatusCode::OK, v, true),
         Err(e) => (e.status(), e.body(), e.is_stored_for_idempotency()),
     };
+    let st = call.account.lock();
     if let Some(key) = &key {
-        let now = req.account.lock().now();
-        let mut idem = req
+        let now = st.now();
+        let mut idem = call
             .account
             .idempotency
             .lock()
@@ -135,21 +143,38 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
             idem.abandon(key);
         }
     }
-    respond(status, body, &req, false)
+    // Objects just written or read are answered with their stored text.
+    let text = st.store.render(&body);
+    drop(st);
+    respond_text(status, text, idempotency_key.as_deref(), false)
 }
 
 fn respond(status: StatusCode, body: Value, req: &ApiRequest, replayed: bool) -> Response {
-    let mut resp = (status, axum::Json(body)).into_response();
+    let text = serde_json::to_string(&body).unwrap_or_default();
+    respond_text(status, text, req.idempotency_key.as_deref(), replayed)
+}
+
+fn respond_text(
+    status: StatusCode,
+    text: String,
+    idempotency_key: Option<&str>,
+    replayed: bool,
+) -> Response {
+    let mut resp = (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text,
+    )
+        .into_response();
     let h = resp.headers_mut();
     h.insert(
         "stripe-version",
         HeaderValue::from_static(crate::API_VERSION),
     );
-    if let Some(k) = req
-        .idempotency_key
-        .as_deref()
-        .and_then(|k| HeaderValue::from_str(k).ok())
-    {
+    if let Some(k) = idempotency_key.and_then(|k| HeaderValue::from_str(k).ok()) {
         h.insert("idempotency-key", k);
     }
     if replayed {

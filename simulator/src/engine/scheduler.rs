@@ -22,6 +22,7 @@ use crate::objects::status::{InvoiceStatus, Status, SubscriptionStatus};
 use crate::objects::{
     subscription_period_end as period_end, subscription_period_start as period_start,
 };
+use crate::time::EVENT_RETENTION;
 
 /// What an advance did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,25 +151,26 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
         to,
     };
     let mut initial = Vec::new();
+    // Scans peek: they must not leave every invoice of the account parsed.
     for id in st.store.ids_of("subscription") {
-        if let Some(s) = st.store.get(id)
+        if let Some(s) = st.store.peek(id)
             && customer_in_domain(st, &s["customer"], clock)
         {
-            initial.extend(subscription_jobs(st, s));
+            initial.extend(subscription_jobs(st, &s));
         }
     }
     for id in st.store.ids_of("invoice") {
-        if let Some(i) = st.store.get(id)
-            && InvoiceStatus::is_any(i, &[InvoiceStatus::Draft, InvoiceStatus::Open])
+        if let Some(i) = st.store.peek(id)
+            && InvoiceStatus::is_any(&i, &[InvoiceStatus::Draft, InvoiceStatus::Open])
             && customer_in_domain(st, &i["customer"], clock)
         {
-            initial.extend(invoice_jobs(i));
+            initial.extend(invoice_jobs(&i));
         }
     }
     if clock.is_none() {
         for id in st.store.ids_of("checkout.session") {
-            if let Some(s) = st.store.get(id) {
-                initial.extend(session_jobs(s));
+            if let Some(s) = st.store.peek(id) {
+                initial.extend(session_jobs(&s));
             }
         }
     }
@@ -183,6 +185,10 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
         st.delivery.new_flow();
         let touched = renewals::run(st, &job, at);
         jobs += 1;
+        if clock.is_none() {
+            // The account clock is the one retention counts on (see `time::EVENT_RETENTION`).
+            st.store.drop_events_before(at - EVENT_RETENTION);
+        }
         for t in touched {
             let next = match &t {
                 Touched::Subscription(id) => st
@@ -207,6 +213,7 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
 /// everything due on the way.
 pub(crate) fn advance_account(st: &mut AccountState, to: i64) -> Ran {
     let ran = run_due(st, None, to);
+    st.store.drop_events_before(to - EVENT_RETENTION);
     st.clock_offset = to - crate::time::clock::wall_now();
     st.delivery.new_flow();
     st.clock_moved.notify_waiters();
