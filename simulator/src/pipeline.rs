@@ -4,6 +4,7 @@
 //! Handlers are plain synchronous functions `fn(&Call) -> Result<Value, StripeError>` that
 //! take the account lock briefly; nothing here awaits while holding a lock.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
@@ -34,12 +35,25 @@ pub(crate) struct Call {
     pub(crate) id: Option<String>,
     /// The `request` block for events.
     pub(crate) request: EventRequest,
+    /// Whether the answer may be stored JSON text as it is (no `expand[]`, no idempotency
+    /// record to keep): then a handler may [`answer_text`](Call::answer_text) instead.
+    pub(crate) plain: bool,
+    /// An answer already written as JSON text (a list walked straight from stored text);
+    /// when set, it is sent instead of the handler's value.
+    answer: RefCell<Option<String>>,
 }
 
 impl Call {
     /// The path id (routes with `{id}` always have one).
     pub(crate) fn id(&self) -> &str {
         self.id.as_deref().unwrap_or_default()
+    }
+
+    /// Answers with `text` (JSON) instead of the handler's value; only when
+    /// [`plain`](Call::plain).
+    pub(crate) fn answer_text(&self, text: String) {
+        debug_assert!(self.plain, "a text answer skips expand[] and idempotency");
+        *self.answer.borrow_mut() = Some(text);
     }
 }
 
@@ -118,6 +132,8 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
         params,
         id,
         request,
+        plain: expand_paths.is_empty() && key.is_none(),
+        answer: RefCell::new(None),
     };
     let result = h(&call).and_then(|mut v| {
         if !expand_paths.is_empty() {
@@ -125,6 +141,11 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
         }
         Ok(v)
     });
+    if result.is_ok()
+        && let Some(text) = call.answer.borrow_mut().take()
+    {
+        return respond_text(StatusCode::OK, text, idempotency_key.as_deref(), false);
+    }
     let (status, body, store) = match result {
         Ok(v) => (StatusCode::OK, v, true),
         Err(e) => (e.status(), e.body(), e.is_stored_for_idempotency()),

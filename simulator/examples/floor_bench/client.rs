@@ -64,12 +64,12 @@ impl Conn {
     }
 
     async fn fill(&mut self) -> io::Result<()> {
-        let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk).await?;
+        // Reads into the buffer's spare room (no zeroed scratch buffer per read).
+        self.buf.reserve(16 * 1024);
+        let n = self.stream.read_buf(&mut self.buf).await?;
         if n == 0 {
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed"));
         }
-        self.buf.extend_from_slice(&chunk[..n]);
         Ok(())
     }
 }

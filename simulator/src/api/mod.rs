@@ -54,6 +54,11 @@ pub(crate) fn list_kind(
         }
     }
     let st = c.account.lock();
+    if c.plain && wanted.is_empty() {
+        // Unfiltered: the page is written from the stored texts, nothing parsed or copied.
+        c.answer_text(st.store.list_text(kind, url, &lp)?);
+        return Ok(Value::Null);
+    }
     st.store.list(kind, url, &lp, |o| {
         wanted.iter().all(|(field, v)| field_matches(o, field, v))
     })

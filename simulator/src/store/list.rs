@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
+use super::slot::Slot;
 use super::{Store, TypeIndex, kind_name};
 use crate::error::StripeError;
 use crate::params::Params;
@@ -91,8 +92,85 @@ impl Store {
         lp: &ListParams,
         keep: impl Fn(&Value) -> bool,
     ) -> Result<Value, StripeError> {
-        let empty = TypeIndex::default();
-        let idx = self.by_type.get(kind).unwrap_or(&empty);
+        let (out, has_more) = self.page(kind, lp, |id| {
+            let (slot, o) = self.candidate(id, lp)?;
+            keep(&o).then(|| self.shown(id, slot, o))
+        })?;
+        Ok(list_value(url, out, has_more))
+    }
+
+    /// The same list as [`Store::list`] without a filter, written as JSON text straight
+    /// from the stored texts (nothing copied or serialized again).
+    pub(crate) fn list_text(
+        &self,
+        kind: &str,
+        url: &str,
+        lp: &ListParams,
+    ) -> Result<String, StripeError> {
+        let (out, has_more) = self.page(kind, lp, |id| {
+            let (slot, o) = self.candidate(id, lp)?;
+            self.shown(id, slot, o);
+            Some(slot.text())
+        })?;
+        let mut text = String::with_capacity(64 + out.iter().map(|t| t.len() + 1).sum::<usize>());
+        text.push_str("{\"data\":[");
+        for (i, t) in out.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(t);
+        }
+        text.push_str("],\"has_more\":");
+        text.push_str(if has_more { "true" } else { "false" });
+        text.push_str(",\"object\":\"list\",\"url\":");
+        text.push_str(&super::slot::to_text(&Value::String(url.to_string())));
+        text.push('}');
+        Ok(text)
+    }
+
+    /// The object `id` and its slot if a list may show it (not deleted, within `created`).
+    /// Scans parse resting objects without keeping the ones they skip (a filtered list over
+    /// 100,000 customers must not inflate them all).
+    fn candidate(&self, id: &String, lp: &ListParams) -> Option<(&Slot, Cow<'_, Value>)> {
+        let slot = &self.objects.get(id)?.0;
+        let o = slot.peek();
+        if o["deleted"] == json!(true) {
+            return None;
+        }
+        let created = o["created"].as_i64().unwrap_or(0);
+        if lp.created.0.is_some_and(|lo| created < lo)
+            || lp.created.1.is_some_and(|hi| created > hi)
+        {
+            return None;
+        }
+        Some((slot, o))
+    }
+
+    /// A shown object stays warm, like any object that is read, so paging through the
+    /// newest objects stays cheap.
+    fn shown<'a>(&'a self, id: &str, slot: &'a Slot, o: Cow<'a, Value>) -> &'a Value {
+        match (o, slot.cache()) {
+            (Cow::Owned(v), Some(cell)) => {
+                self.warmed(id);
+                cell.get_or_init(|| v)
+            }
+            _ => slot.value(),
+        }
+    }
+
+    /// One page of `kind` newest first (or, with `ending_before`, the page just newer than
+    /// the cursor), of the ids `accept` keeps; and whether there are more.
+    fn page<'a, T>(
+        &'a self,
+        kind: &str,
+        lp: &ListParams,
+        accept: impl Fn(&'a String) -> Option<T>,
+    ) -> Result<(Vec<T>, bool), StripeError> {
+        static EMPTY: TypeIndex = TypeIndex {
+            ids: std::collections::VecDeque::new(),
+            base: 0,
+        };
+        let idx = self.by_type.get(kind).unwrap_or(&EMPTY);
         let cursor_pos = |id: &str, param: &str| {
             self.objects
                 .get(id)
@@ -102,33 +180,7 @@ impl Store {
                     StripeError::missing_param(kind_name(kind), id.to_string(), param.to_string())
                 })
         };
-        // Scans parse resting objects without keeping the ones they skip (a filtered list
-        // over 100,000 customers must not inflate them all); returned ones stay warm, like
-        // any object that is read, so paging through the newest objects stays cheap.
-        let accept = |id: &String| -> Option<Cow<'_, Value>> {
-            let slot = &self.objects.get(id)?.0;
-            let o = slot.peek();
-            if o["deleted"] == json!(true) {
-                return None;
-            }
-            let created = o["created"].as_i64().unwrap_or(0);
-            if lp.created.0.is_some_and(|lo| created < lo)
-                || lp.created.1.is_some_and(|hi| created > hi)
-            {
-                return None;
-            }
-            if !keep(&o) {
-                return None;
-            }
-            match (o, slot.cache()) {
-                (Cow::Owned(v), Some(cell)) => {
-                    self.warmed(id);
-                    Some(Cow::Borrowed(cell.get_or_init(|| v)))
-                }
-                (o, _) => Some(o),
-            }
-        };
-        let mut out: Vec<Cow<'_, Value>> = Vec::with_capacity(lp.limit + 1);
+        let mut out: Vec<T> = Vec::with_capacity(lp.limit + 1);
         if let Some(before) = &lp.ending_before {
             // Objects newer than the cursor, closest first, then shown newest first.
             let start = (cursor_pos(before, "ending_before")? + 1).min(idx.ids.len());
@@ -143,7 +195,7 @@ impl Store {
             let has_more = out.len() > lp.limit;
             out.truncate(lp.limit);
             out.reverse();
-            return Ok(list_value(url, out, has_more));
+            return Ok((out, has_more));
         }
         let end = match &lp.starting_after {
             Some(after) => cursor_pos(after, "starting_after")?,
@@ -159,13 +211,13 @@ impl Store {
         }
         let has_more = out.len() > lp.limit;
         out.truncate(lp.limit);
-        Ok(list_value(url, out, has_more))
+        Ok((out, has_more))
     }
 }
 
-fn list_value(url: &str, data: Vec<Cow<'_, Value>>, has_more: bool) -> Value {
+fn list_value(url: &str, data: Vec<&Value>, has_more: bool) -> Value {
     // Built by hand: `json!` would serialize the (already owned) objects a second time.
-    let data: Vec<Value> = data.into_iter().map(Cow::into_owned).collect();
+    let data: Vec<Value> = data.into_iter().cloned().collect();
     let mut list = serde_json::Map::new();
     list.insert("object".into(), json!("list"));
     list.insert("data".into(), Value::Array(data));

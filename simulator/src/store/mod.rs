@@ -537,4 +537,30 @@ mod tests {
         assert_eq!(s.ids_of("event").count(), 0);
         assert!(!s.edit_event("evt_4", |_| {}));
     }
+
+    #[test]
+    fn a_list_written_from_stored_text_is_the_list_value() {
+        let mut s = store_with(30);
+        s.put(json!({"id": "cus_7", "object": "customer", "deleted": true}));
+        s.get_kind_mut("customer", "cus_20").expect("cus_20")["email"] = json!("hot@b.c");
+        s.cool_all();
+        for (limit, after, before) in [
+            (10, None, None),
+            (5, Some("cus_12"), None),
+            (5, None, Some("cus_3")),
+            (100, None, None),
+        ] {
+            let l = lp(limit, after, before);
+            let value = s
+                .list("customer", "/v1/customers", &l, |_| true)
+                .expect("list");
+            let text = s.list_text("customer", "/v1/customers", &l).expect("text");
+            let parsed: Value = serde_json::from_str(&text).expect("json");
+            assert_eq!(parsed, value, "{limit} {after:?} {before:?}");
+        }
+        let err = s
+            .list_text("customer", "u", &lp(2, Some("cus_x"), None))
+            .expect_err("404");
+        assert_eq!(err.status(), axum::http::StatusCode::NOT_FOUND);
+    }
 }

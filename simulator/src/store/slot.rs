@@ -168,6 +168,18 @@ impl Slot {
         }
     }
 
+    /// The object's JSON text: the resting text, an event spliced from its parts, or a hot
+    /// object serialized.
+    pub(super) fn text(&self) -> Cow<'_, str> {
+        match self {
+            Slot::Cold { text, .. } => Cow::Borrowed(text),
+            Slot::Event {
+                envelope, object, ..
+            } => Cow::Owned(super::Store::event_json(envelope, object)),
+            Slot::Hot(v) => Cow::Owned(to_text(v)),
+        }
+    }
+
     /// An event's `created` (`None` for other objects).
     pub(super) fn event_created(&self) -> Option<i64> {
         match self {
