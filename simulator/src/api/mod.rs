@@ -28,9 +28,17 @@ use crate::store::{ListParams, kind_name};
 /// Retrieves an object of `kind` named by the path id, or 404.
 pub(crate) fn retrieve_kind(c: &Call, kind: &str) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
-    c.account
-        .lock()
-        .store
+    let st = c.account.lock();
+    if c.plain {
+        // Answered with the stored text: nothing copied or serialized again.
+        let text = st
+            .store
+            .text_of_kind(kind, c.id())
+            .ok_or_else(|| StripeError::missing(kind_name(kind), c.id()))?;
+        c.answer_text(text);
+        return Ok(Value::Null);
+    }
+    st.store
         .get_kind(kind, c.id())
         .cloned()
         .ok_or_else(|| StripeError::missing(kind_name(kind), c.id()))

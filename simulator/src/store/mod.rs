@@ -2,15 +2,13 @@
 //! per object type so lists are newest first and cursors need no full scan.
 //!
 //! - `slot.rs`: how one object rests (text, with a parsed copy while warm);
-//! - `list.rs`: list parameters and the newest-first walk;
-//! - `render.rs`: answers as JSON text, reusing stored text.
+//! - `list.rs`: list parameters and the newest-first walk.
 //!
 //! Memory grows with the live objects, not with reads: at most [`WARM`] objects keep a
 //! parsed copy, and events older than the account's retention can be dropped
 //! ([`Store::drop_events_before`]).
 
 mod list;
-mod render;
 mod slot;
 
 pub(crate) use list::{LIST_PARAMS, ListParams};
@@ -165,6 +163,13 @@ impl Store {
             self.warmed(id);
         }
         Some(slot.value())
+    }
+
+    /// The JSON text of object `id` of type `kind` as stored (for answering it unchanged
+    /// without copying or serializing its value).
+    pub(crate) fn text_of_kind(&self, kind: &str, id: &str) -> Option<String> {
+        self.get_kind(kind, id)?;
+        Some(self.objects.get(id)?.0.text().into_owned())
     }
 
     /// Any object by id, without keeping a parsed copy (for scans over many objects).
