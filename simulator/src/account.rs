@@ -122,6 +122,17 @@ impl AccountState {
         object: Value,
         previous_attributes: Option<Value>,
     ) -> String {
+        self.emit_ref(request, event_type, &object, previous_attributes)
+    }
+
+    /// [`emit`](Self::emit) for an object the caller keeps (no copy needed to announce it).
+    pub(crate) fn emit_ref(
+        &mut self,
+        request: &EventRequest,
+        event_type: &str,
+        object: &Value,
+        previous_attributes: Option<Value>,
+    ) -> String {
         let targets: Vec<String> = self
             .store
             .ids_of("webhook_endpoint")
@@ -136,7 +147,7 @@ impl AccountState {
         let created = self.now();
         // The object is serialized once (or not at all when its stored copy is warm and
         // equal) and its text shared by the stored event, the outbox and the object itself.
-        let object = self.store.object_text(&object);
+        let object = self.store.object_text(object);
         let envelope = envelope_json(
             &id,
             created,
