@@ -17,6 +17,7 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use crate::account::AccountState;
+use crate::engine::events;
 use crate::engine::renewals::{self, Job, Touched};
 use crate::objects::status::{InvoiceStatus, Status, SubscriptionStatus};
 use crate::objects::{
@@ -186,8 +187,7 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
         let touched = renewals::run(st, &job, at);
         jobs += 1;
         if clock.is_none() {
-            // The account clock is the one retention counts on (see `time::EVENT_RETENTION`).
-            st.store.drop_events_before(at - EVENT_RETENTION);
+            drop_old_events(st, at);
         }
         for t in touched {
             let next = match &t {
@@ -209,11 +209,34 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
     Ran { jobs }
 }
 
+/// Frees the events the API no longer shows once the account clock reaches `now` (see
+/// `time::EVENT_RETENTION`), oldest first, stopping at the first one still shown. Without
+/// test clocks that is a walk over `created` alone; with them, each candidate is asked
+/// `events::kept` (an event of a test-clock customer follows that clock, which has not moved).
+fn drop_old_events(st: &mut AccountState, now: i64) {
+    let cutoff = now - EVENT_RETENTION;
+    if st.store.ids_of("test_helpers.test_clock").next().is_none() {
+        st.store.drop_events_before(cutoff);
+        return;
+    }
+    let mut walked = 0;
+    for id in st.store.ids_of("event") {
+        if let Some(e) = st.store.peek(id) {
+            let created = e["created"].as_i64().unwrap_or(0);
+            if created >= cutoff || events::kept(st, &e, now) {
+                break;
+            }
+        }
+        walked += 1;
+    }
+    st.store.drop_oldest_events(walked);
+}
+
 /// Advances the account clock to `to` (Unix seconds, not before its current time), running
 /// everything due on the way.
 pub(crate) fn advance_account(st: &mut AccountState, to: i64) -> Ran {
     let ran = run_due(st, None, to);
-    st.store.drop_events_before(to - EVENT_RETENTION);
+    drop_old_events(st, to);
     st.clock_offset = to - crate::time::clock::wall_now();
     st.delivery.new_flow();
     st.clock_moved.notify_waiters();

@@ -251,6 +251,23 @@ impl Store {
         dropped
     }
 
+    /// Drops the `n` oldest events of the creation order (ids already gone count too).
+    pub(crate) fn drop_oldest_events(&mut self, n: usize) {
+        let Store {
+            objects, by_type, ..
+        } = self;
+        let Some(idx) = by_type.get_mut("event") else {
+            return;
+        };
+        for _ in 0..n {
+            let Some(id) = idx.ids.pop_front() else {
+                break;
+            };
+            objects.remove(&id);
+            idx.base += 1;
+        }
+    }
+
     /// Ids of type `kind` in creation order (oldest first).
     pub(crate) fn ids_of<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a String> + 'a {
         self.by_type
