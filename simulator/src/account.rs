@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio::sync::Notify;
 
 use crate::cards::Behaviour;
@@ -122,6 +122,17 @@ impl AccountState {
         object: Value,
         previous_attributes: Option<Value>,
     ) -> String {
+        self.emit_ref(request, event_type, &object, previous_attributes)
+    }
+
+    /// [`emit`](Self::emit) for an object the caller keeps (no copy needed to announce it).
+    pub(crate) fn emit_ref(
+        &mut self,
+        request: &EventRequest,
+        event_type: &str,
+        object: &Value,
+        previous_attributes: Option<Value>,
+    ) -> String {
         let targets: Vec<String> = self
             .store
             .ids_of("webhook_endpoint")
@@ -133,22 +144,18 @@ impl AccountState {
             .cloned()
             .collect();
         let id = new_id("evt_");
-        let mut data = json!({ "object": object });
-        if let Some(prev) = previous_attributes {
-            data["previous_attributes"] = prev;
-        }
-        let event = json!({
-            "id": id,
-            "object": "event",
-            "api_version": crate::API_VERSION,
-            "created": self.now(),
-            "data": data,
-            "livemode": false,
-            "pending_webhooks": targets.len(),
-            "request": { "id": request.id, "idempotency_key": request.idempotency_key },
-            "type": event_type,
-        });
-        // Serialized (once) only when some endpoint wants it.
+        let created = self.now();
+        // The object is serialized once (or not at all when its stored copy is warm and
+        // equal) and its text shared by the stored event, the outbox and the object itself.
+        let object = self.store.object_text(object);
+        let envelope = envelope_json(
+            &id,
+            created,
+            previous_attributes,
+            targets.len(),
+            request,
+            event_type,
+        );
         if !targets.is_empty() {
             let flow = request
                 .id
@@ -159,23 +166,57 @@ impl AccountState {
                 event_id: id.clone(),
                 event_type: event_type.to_string(),
                 targets,
-                body: Arc::from(event.to_string()),
+                body: Arc::from(Store::event_json(&envelope, &object)),
                 flow,
                 epoch: self.delivery.epoch,
                 emitted_at: Instant::now(),
             });
         }
-        self.store.put(event);
+        self.store.put_event(id.clone(), created, envelope, object);
         id
     }
 
     /// Decrements an event's `pending_webhooks` after a successful delivery.
     pub(crate) fn delivered(&mut self, event_id: &str) {
-        if let Some(ev) = self.store.get_kind_mut("event", event_id) {
+        self.store.edit_event(event_id, |ev| {
             let n = ev["pending_webhooks"].as_i64().unwrap_or(0);
             ev["pending_webhooks"] = json!((n - 1).max(0));
-        }
+        });
     }
+}
+
+/// An event's JSON without `data.object` (see [`Store::put_event`]), built by moving the
+/// parts into place: `json!` would copy `previous_attributes` through serde first.
+fn envelope_json(
+    id: &str,
+    created: i64,
+    previous_attributes: Option<Value>,
+    pending_webhooks: usize,
+    request: &EventRequest,
+    event_type: &str,
+) -> String {
+    let mut data = Map::new();
+    if let Some(prev) = previous_attributes {
+        data.insert("previous_attributes".into(), prev);
+    }
+    let mut req = Map::new();
+    req.insert("id".into(), request.id.clone().into());
+    req.insert(
+        "idempotency_key".into(),
+        request.idempotency_key.clone().into(),
+    );
+    // In key order, so the text is the same whether or not serde_json keeps insertion order.
+    let mut ev = Map::new();
+    ev.insert("api_version".into(), crate::API_VERSION.into());
+    ev.insert("created".into(), created.into());
+    ev.insert("data".into(), Value::Object(data));
+    ev.insert("id".into(), id.into());
+    ev.insert("livemode".into(), false.into());
+    ev.insert("object".into(), "event".into());
+    ev.insert("pending_webhooks".into(), pending_webhooks.into());
+    ev.insert("request".into(), Value::Object(req));
+    ev.insert("type".into(), event_type.into());
+    serde_json::to_string(&ev).unwrap_or_default()
 }
 
 /// Whether a webhook endpoint object is enabled and subscribed to `event_type`.
@@ -288,16 +329,15 @@ mod tests {
             json!({"id": "cus_1"}),
             Some(json!({"email": null})),
         );
-        let owed: Vec<String> = st
-            .delivery
-            .outbox
-            .drain()
-            .into_iter()
-            .map(|e| e.event_id)
-            .collect();
+        let drained = st.delivery.outbox.drain();
+        let owed: Vec<String> = drained.iter().map(|e| e.event_id.clone()).collect();
         assert_eq!(owed, [a.clone(), b.clone()]);
         assert_eq!(st.delivery.outstanding, 2);
-        let ev = st.store.get_kind("event", &b).expect("stored");
+        let ev = st.store.get_kind("event", &b).expect("stored").clone();
+        // What is sent is what the API shows.
+        let sent: Value = serde_json::from_str(&drained[1].body).expect("body");
+        assert_eq!(sent, ev);
+        assert_eq!(sent["data"]["object"], json!({"id": "cus_1"}));
         assert_eq!(ev["pending_webhooks"], 1);
         assert_eq!(ev["data"]["previous_attributes"]["email"], Value::Null);
         assert_eq!(ev["api_version"], crate::API_VERSION);

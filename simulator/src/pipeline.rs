@@ -4,11 +4,12 @@
 //! Handlers are plain synchronous functions `fn(&Call) -> Result<Value, StripeError>` that
 //! take the account lock briefly; nothing here awaits while holding a lock.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use serde_json::Value;
@@ -34,12 +35,25 @@ pub(crate) struct Call {
     pub(crate) id: Option<String>,
     /// The `request` block for events.
     pub(crate) request: EventRequest,
+    /// Whether the answer may be stored JSON text as it is (no `expand[]`, no idempotency
+    /// record to keep): then a handler may [`answer_text`](Call::answer_text) instead.
+    pub(crate) plain: bool,
+    /// An answer already written as JSON text (a list walked straight from stored text);
+    /// when set, it is sent instead of the handler's value.
+    answer: RefCell<Option<String>>,
 }
 
 impl Call {
     /// The path id (routes with `{id}` always have one).
     pub(crate) fn id(&self) -> &str {
         self.id.as_deref().unwrap_or_default()
+    }
+
+    /// Answers with `text` (JSON) instead of the handler's value; only when
+    /// [`plain`](Call::plain).
+    pub(crate) fn answer_text(&self, text: String) {
+        debug_assert!(self.plain, "a text answer skips expand[] and idempotency");
+        *self.answer.borrow_mut() = Some(text);
     }
 }
 
@@ -105,12 +119,21 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
             Err(e) => return respond(e.status(), e.body(), &req, false),
         }
     }
+    let request = req.event_request();
+    let ApiRequest {
+        account,
+        params,
+        idempotency_key,
+        ..
+    } = req;
     let call = Call {
         app,
-        account: req.account.clone(),
-        params: req.params.clone(),
+        account,
+        params,
         id,
-        request: req.event_request(),
+        request,
+        plain: expand_paths.is_empty() && key.is_none(),
+        answer: RefCell::new(None),
     };
     let result = h(&call).and_then(|mut v| {
         if !expand_paths.is_empty() {
@@ -118,13 +141,18 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
         }
         Ok(v)
     });
+    if result.is_ok()
+        && let Some(text) = call.answer.borrow_mut().take()
+    {
+        return respond_text(StatusCode::OK, text, idempotency_key.as_deref(), false);
+    }
     let (status, body, store) = match result {
         Ok(v) => (StatusCode::OK, v, true),
         Err(e) => (e.status(), e.body(), e.is_stored_for_idempotency()),
     };
     if let Some(key) = &key {
-        let now = req.account.lock().now();
-        let mut idem = req
+        let now = call.account.lock().now();
+        let mut idem = call
             .account
             .idempotency
             .lock()
@@ -135,21 +163,37 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
             idem.abandon(key);
         }
     }
-    respond(status, body, &req, false)
+    // Serialized outside the account lock, so answers are written in parallel.
+    let text = serde_json::to_string(&body).unwrap_or_default();
+    respond_text(status, text, idempotency_key.as_deref(), false)
 }
 
 fn respond(status: StatusCode, body: Value, req: &ApiRequest, replayed: bool) -> Response {
-    let mut resp = (status, axum::Json(body)).into_response();
+    let text = serde_json::to_string(&body).unwrap_or_default();
+    respond_text(status, text, req.idempotency_key.as_deref(), replayed)
+}
+
+fn respond_text(
+    status: StatusCode,
+    text: String,
+    idempotency_key: Option<&str>,
+    replayed: bool,
+) -> Response {
+    let mut resp = (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text,
+    )
+        .into_response();
     let h = resp.headers_mut();
     h.insert(
         "stripe-version",
         HeaderValue::from_static(crate::API_VERSION),
     );
-    if let Some(k) = req
-        .idempotency_key
-        .as_deref()
-        .and_then(|k| HeaderValue::from_str(k).ok())
-    {
+    if let Some(k) = idempotency_key.and_then(|k| HeaderValue::from_str(k).ok()) {
         h.insert("idempotency-key", k);
     }
     if replayed {

@@ -364,3 +364,95 @@ async fn the_account_clock_only_moves_forward_and_validates_input() {
     let (_, cus) = api.post("/v1/customers", &[("email", "a@b.c")]).await;
     assert!(cus["created"].as_i64().expect("created") >= now + 2 * 86_400);
 }
+
+/// Two endpoints (one for every event, one for invoices only) each receive a year of
+/// renewals of three subscriptions in the order the events were emitted: per endpoint,
+/// `created` never goes back, each invoice's events come in their flow order, and the
+/// invoice endpoint's sequence is exactly the all-events endpoint's invoice events.
+#[tokio::test]
+async fn advancing_with_endpoints_keeps_each_endpoints_event_order() {
+    let sim = sim().await;
+    let api = Api::new(&sim);
+    let (_, price) = api.price("Basic", "2000").await;
+    for _ in 0..3 {
+        api.subscribe(&price, "4242424242424242", None).await;
+    }
+    let all = receiver().await;
+    let invoices_only = receiver().await;
+    api.endpoint(&all.url).await;
+    let (s, we) = api
+        .post(
+            "/v1/webhook_endpoints",
+            &[
+                ("url", invoices_only.url.as_str()),
+                ("enabled_events[]", "invoice.created"),
+                ("enabled_events[]", "invoice.finalized"),
+                ("enabled_events[]", "invoice.paid"),
+                ("enabled_events[]", "invoice.payment_succeeded"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{we}");
+    let adv = api.ok("/_sim/clock/advance", json!({"days": 366})).await;
+    assert!(adv["jobs_run"].as_i64().expect("jobs") >= 3 * 36, "{adv}");
+    api.quiesce().await;
+    let got: Vec<Value> = all.all().into_iter().map(|r| r.event).collect();
+    let inv: Vec<Value> = invoices_only.all().into_iter().map(|r| r.event).collect();
+    // 3 subscriptions × 12 renewals × (updated, invoice.created, .finalized,
+    // payment_intent.created, charge.succeeded, payment_intent.succeeded, .paid,
+    // .payment_succeeded, invoice.upcoming).
+    assert_eq!(
+        got.len(),
+        3 * 12 * 9,
+        "all-events endpoint got {}",
+        got.len()
+    );
+    assert_eq!(inv.len(), 3 * 12 * 4, "invoice endpoint got {}", inv.len());
+    for events in [&got, &inv] {
+        let created: Vec<i64> = events
+            .iter()
+            .map(|e| e["created"].as_i64().expect("created"))
+            .collect();
+        assert!(
+            created.windows(2).all(|w| w[0] <= w[1]),
+            "delivered out of time order: {created:?}"
+        );
+        // Each invoice's own events in flow order.
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        let rank = |t: &str| match t {
+            "invoice.created" => 0,
+            "invoice.finalized" => 1,
+            "invoice.paid" => 2,
+            "invoice.payment_succeeded" => 3,
+            _ => usize::MAX,
+        };
+        for e in events.iter() {
+            let t = e["type"].as_str().expect("type");
+            let r = rank(t);
+            if r == usize::MAX {
+                continue;
+            }
+            let id = e["data"]["object"]["id"].as_str().expect("id").to_string();
+            let prev = seen.insert(id.clone(), r);
+            assert_eq!(prev.map_or(0, |p| p + 1), r, "{id}: {t} out of order");
+        }
+    }
+    let ids = |v: &[Value], keep: &dyn Fn(&Value) -> bool| -> Vec<String> {
+        v.iter()
+            .filter(|e| keep(e))
+            .map(|e| e["id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    let invoice_types = |e: &Value| {
+        matches!(
+            e["type"].as_str(),
+            Some(
+                "invoice.created"
+                    | "invoice.finalized"
+                    | "invoice.paid"
+                    | "invoice.payment_succeeded"
+            )
+        )
+    };
+    assert_eq!(ids(&inv, &|_| true), ids(&got, &invoice_types));
+}

@@ -145,13 +145,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
 
 /// `GET /v1/customers/{id}`
 pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
-    c.params.allow_only(&[])?;
-    c.account
-        .lock()
-        .store
-        .get_kind("customer", c.id())
-        .cloned()
-        .ok_or_else(|| StripeError::missing("customer", c.id()))
+    crate::api::retrieve_kind(c, "customer")
 }
 
 /// `POST /v1/customers/{id}`

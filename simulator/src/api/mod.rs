@@ -28,9 +28,17 @@ use crate::store::{ListParams, kind_name};
 /// Retrieves an object of `kind` named by the path id, or 404.
 pub(crate) fn retrieve_kind(c: &Call, kind: &str) -> Result<Value, StripeError> {
     c.params.allow_only(&[])?;
-    c.account
-        .lock()
-        .store
+    let st = c.account.lock();
+    if c.plain {
+        // Answered with the stored text: nothing copied or serialized again.
+        let text = st
+            .store
+            .text_of_kind(kind, c.id())
+            .ok_or_else(|| StripeError::missing(kind_name(kind), c.id()))?;
+        c.answer_text(text);
+        return Ok(Value::Null);
+    }
+    st.store
         .get_kind(kind, c.id())
         .cloned()
         .ok_or_else(|| StripeError::missing(kind_name(kind), c.id()))
@@ -54,6 +62,11 @@ pub(crate) fn list_kind(
         }
     }
     let st = c.account.lock();
+    if c.plain && wanted.is_empty() {
+        // Unfiltered: the page is written from the stored texts, nothing parsed or copied.
+        c.answer_text(st.store.list_text(kind, url, &lp)?);
+        return Ok(Value::Null);
+    }
     st.store.list(kind, url, &lp, |o| {
         wanted.iter().all(|(field, v)| field_matches(o, field, v))
     })

@@ -67,7 +67,7 @@ pub(crate) fn insert_with_clock(
         obj["created"] = json!(t);
     }
     st.store.put(obj.clone());
-    st.emit(request, "customer.created", obj.clone(), None);
+    st.emit_ref(request, "customer.created", &obj, None);
     obj
 }
 

@@ -17,11 +17,13 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use crate::account::AccountState;
+use crate::engine::events;
 use crate::engine::renewals::{self, Job, Touched};
 use crate::objects::status::{InvoiceStatus, Status, SubscriptionStatus};
 use crate::objects::{
     subscription_period_end as period_end, subscription_period_start as period_start,
 };
+use crate::time::EVENT_RETENTION;
 
 /// What an advance did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,25 +152,26 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
         to,
     };
     let mut initial = Vec::new();
+    // Scans peek: they must not leave every invoice of the account parsed.
     for id in st.store.ids_of("subscription") {
-        if let Some(s) = st.store.get(id)
+        if let Some(s) = st.store.peek(id)
             && customer_in_domain(st, &s["customer"], clock)
         {
-            initial.extend(subscription_jobs(st, s));
+            initial.extend(subscription_jobs(st, &s));
         }
     }
     for id in st.store.ids_of("invoice") {
-        if let Some(i) = st.store.get(id)
-            && InvoiceStatus::is_any(i, &[InvoiceStatus::Draft, InvoiceStatus::Open])
+        if let Some(i) = st.store.peek(id)
+            && InvoiceStatus::is_any(&i, &[InvoiceStatus::Draft, InvoiceStatus::Open])
             && customer_in_domain(st, &i["customer"], clock)
         {
-            initial.extend(invoice_jobs(i));
+            initial.extend(invoice_jobs(&i));
         }
     }
     if clock.is_none() {
         for id in st.store.ids_of("checkout.session") {
-            if let Some(s) = st.store.get(id) {
-                initial.extend(session_jobs(s));
+            if let Some(s) = st.store.peek(id) {
+                initial.extend(session_jobs(&s));
             }
         }
     }
@@ -183,6 +186,9 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
         st.delivery.new_flow();
         let touched = renewals::run(st, &job, at);
         jobs += 1;
+        if clock.is_none() {
+            drop_old_events(st, at);
+        }
         for t in touched {
             let next = match &t {
                 Touched::Subscription(id) => st
@@ -203,10 +209,34 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
     Ran { jobs }
 }
 
+/// Frees the events the API no longer shows once the account clock reaches `now` (see
+/// `time::EVENT_RETENTION`), oldest first, stopping at the first one still shown. Without
+/// test clocks that is a walk over `created` alone; with them, each candidate is asked
+/// `events::kept` (an event of a test-clock customer follows that clock, which has not moved).
+fn drop_old_events(st: &mut AccountState, now: i64) {
+    let cutoff = now - EVENT_RETENTION;
+    if st.store.ids_of("test_helpers.test_clock").next().is_none() {
+        st.store.drop_events_before(cutoff);
+        return;
+    }
+    let mut walked = 0;
+    for id in st.store.ids_of("event") {
+        if let Some(e) = st.store.peek(id) {
+            let created = e["created"].as_i64().unwrap_or(0);
+            if created >= cutoff || events::kept(st, &e, now) {
+                break;
+            }
+        }
+        walked += 1;
+    }
+    st.store.drop_oldest_events(walked);
+}
+
 /// Advances the account clock to `to` (Unix seconds, not before its current time), running
 /// everything due on the way.
 pub(crate) fn advance_account(st: &mut AccountState, to: i64) -> Ran {
     let ran = run_due(st, None, to);
+    drop_old_events(st, to);
     st.clock_offset = to - crate::time::clock::wall_now();
     st.delivery.new_flow();
     st.clock_moved.notify_waiters();

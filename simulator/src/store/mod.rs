@@ -1,0 +1,588 @@
+//! An account's object store: Stripe objects as JSON keyed by id, with a creation-order index
+//! per object type so lists are newest first and cursors need no full scan.
+//!
+//! - `slot.rs`: how one object rests (text, with a parsed copy while warm);
+//! - `list.rs`: list parameters and the newest-first walk.
+//!
+//! Memory grows with the live objects, not with reads: at most [`WARM`] objects keep a
+//! parsed copy, and events older than the account's retention can be dropped
+//! ([`Store::drop_events_before`]).
+
+mod list;
+mod slot;
+
+pub(crate) use list::{LIST_PARAMS, ListParams};
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use slot::{Slot, event_slot, to_text};
+
+/// How many objects keep a parsed copy at once (the most recently written or read ones): a
+/// state change's objects stay parsed for the whole change, a year of renewals does not.
+const WARM: usize = 512;
+
+/// A type's ids in creation order. Positions are absolute (`base` counts the ids dropped
+/// from the front, e.g. events past their retention), so stored positions stay valid.
+#[derive(Debug, Default)]
+struct TypeIndex {
+    ids: VecDeque<String>,
+    base: u32,
+}
+
+impl TypeIndex {
+    /// The index in `ids` of absolute position `pos`.
+    fn index_of(&self, pos: u32) -> Option<usize> {
+        pos.checked_sub(self.base).map(|i| i as usize)
+    }
+}
+
+/// All objects of one account.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    /// Object and its absolute position in its type's creation order.
+    objects: HashMap<String, (Slot, u32)>,
+    by_type: HashMap<String, TypeIndex>,
+    /// Ids whose parsed copy is kept, oldest first (may repeat; see [`Store::cool`]).
+    warm: RefCell<VecDeque<String>>,
+}
+
+impl Store {
+    /// Inserts or replaces an object; new ids are appended to their type's creation order.
+    /// The object stays parsed while warm, so reading it back right away costs nothing.
+    pub(crate) fn put(&mut self, obj: Value) {
+        self.cool();
+        let id = obj["id"].as_str().unwrap_or_default().to_string();
+        if kind_is_event(&obj) {
+            let shared = Some(self.object_text(&obj["data"]["object"]));
+            let pos = self.position(&id, "event");
+            self.objects.insert(id, (event_slot(obj, shared), pos));
+            return;
+        }
+        let kind = obj["object"].as_str().unwrap_or_default().to_string();
+        let pos = self.position(&id, &kind);
+        self.warmed(&id);
+        self.objects.insert(id, (Slot::warm(obj), pos));
+    }
+
+    /// Stores an event given as its envelope (the event without `data.object`) and the
+    /// object's text (see [`Store::object_text`]), the way `AccountState::emit` builds it.
+    pub(crate) fn put_event(
+        &mut self,
+        id: String,
+        created: i64,
+        envelope: String,
+        object: Arc<str>,
+    ) {
+        self.cool();
+        let pos = self.position(&id, "event");
+        let slot = Slot::Event {
+            envelope: envelope.into_boxed_str(),
+            object,
+            created,
+            parsed: Default::default(),
+        };
+        self.objects.insert(id, (slot, pos));
+    }
+
+    /// The JSON text of `obj`, shared with its stored copy when they are equal (compared
+    /// without serializing when the stored copy is warm).
+    pub(crate) fn object_text(&self, obj: &Value) -> Arc<str> {
+        let stored = obj["id"]
+            .as_str()
+            .and_then(|id| self.objects.get(id))
+            .map(|(slot, _)| slot);
+        if let Some(t) = stored.and_then(|s| s.text_if_parsed_equal(obj)) {
+            return t;
+        }
+        let text = to_text(obj);
+        stored
+            .and_then(|s| s.text_if_equal(&text))
+            .unwrap_or_else(|| Arc::from(text))
+    }
+
+    /// An event's full JSON from its envelope and object text (as `put_event` takes them).
+    pub(crate) fn event_json(envelope: &str, object: &str) -> String {
+        // The envelope's top-level keys come in order (`api_version`, `created`, `data`, …)
+        // and the first two hold no braces, so the first `"data":{` is the event's own.
+        let mut out = String::with_capacity(envelope.len() + object.len() + 12);
+        match envelope.find("\"data\":{") {
+            Some(i) => {
+                let at = i + "\"data\":{".len();
+                out.push_str(&envelope[..at]);
+                out.push_str("\"object\":");
+                out.push_str(object);
+                if !envelope[at..].starts_with('}') {
+                    out.push(',');
+                }
+                out.push_str(&envelope[at..]);
+            }
+            None => out.push_str(envelope),
+        }
+        out
+    }
+
+    fn position(&mut self, id: &str, kind: &str) -> u32 {
+        match self.objects.get(id) {
+            Some((_, pos)) => *pos,
+            None => {
+                let idx = self.by_type.entry(kind.to_string()).or_default();
+                idx.ids.push_back(id.to_string());
+                idx.base + (idx.ids.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Notes that `id` now keeps a parsed copy.
+    fn warmed(&self, id: &str) {
+        self.warm.borrow_mut().push_back(id.to_string());
+    }
+
+    /// Drops the parsed copies of all but the [`WARM`] most recently warmed objects. An id
+    /// warmed twice is listed twice; its older entry may cool it early (it is parsed again
+    /// on its next read), which costs a parse, never a wrong answer.
+    fn cool(&mut self) {
+        let warm = self.warm.get_mut();
+        while warm.len() > WARM {
+            if let Some(id) = warm.pop_front()
+                && let Some((slot, _)) = self.objects.get_mut(&id)
+            {
+                slot.cool();
+            }
+        }
+    }
+
+    /// Any object by id.
+    pub(crate) fn get(&self, id: &str) -> Option<&Value> {
+        let (slot, _) = self.objects.get(id)?;
+        if slot.is_cold() {
+            self.warmed(id);
+        }
+        Some(slot.value())
+    }
+
+    /// The JSON text of object `id` of type `kind` as stored (for answering it unchanged
+    /// without copying or serializing its value).
+    pub(crate) fn text_of_kind(&self, kind: &str, id: &str) -> Option<String> {
+        self.get_kind(kind, id)?;
+        Some(self.objects.get(id)?.0.text().into_owned())
+    }
+
+    /// Any object by id, without keeping a parsed copy (for scans over many objects).
+    pub(crate) fn peek(&self, id: &str) -> Option<Cow<'_, Value>> {
+        self.objects.get(id).map(|(slot, _)| slot.peek())
+    }
+
+    /// An object of type `kind` by id.
+    pub(crate) fn get_kind(&self, kind: &str, id: &str) -> Option<&Value> {
+        self.get(id).filter(|o| o["object"].as_str() == Some(kind))
+    }
+
+    /// A mutable object of type `kind` by id.
+    pub(crate) fn get_kind_mut(&mut self, kind: &str, id: &str) -> Option<&mut Value> {
+        self.cool();
+        if !self.objects.contains_key(id) {
+            return None;
+        }
+        self.warmed(id);
+        let (slot, _) = self.objects.get_mut(id)?;
+        Some(slot.heat()).filter(|v| v["object"].as_str() == Some(kind))
+    }
+
+    /// Changes an event's own fields (`pending_webhooks`, …; never `data.object`) without
+    /// parsing its object. Returns whether the event exists.
+    pub(crate) fn edit_event(&mut self, id: &str, edit: impl FnOnce(&mut Value)) -> bool {
+        self.cool();
+        match self.objects.get_mut(id) {
+            Some((
+                Slot::Event {
+                    envelope, parsed, ..
+                },
+                _,
+            )) => {
+                let mut env = slot::parse(envelope);
+                edit(&mut env);
+                *envelope = to_text(&env).into_boxed_str();
+                parsed.take();
+                true
+            }
+            Some((slot @ Slot::Hot(_), _)) if slot.event_created().is_some() => {
+                edit(slot.heat());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Removes an object from retrieval and lists (e.g. a deleted webhook endpoint).
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Value> {
+        self.cool();
+        let (obj, _) = self.objects.remove(id)?;
+        // The id stays in the creation index; lists skip ids that no longer resolve.
+        Some(obj.into_value())
+    }
+
+    /// Drops the oldest events created before `cutoff` (Unix seconds), walking the event
+    /// creation order from its start and stopping at the first younger one. Returns how
+    /// many were dropped.
+    pub(crate) fn drop_events_before(&mut self, cutoff: i64) -> usize {
+        let Store {
+            objects, by_type, ..
+        } = self;
+        let Some(idx) = by_type.get_mut("event") else {
+            return 0;
+        };
+        let mut dropped = 0;
+        while let Some(id) = idx.ids.front() {
+            if let Some((slot, _)) = objects.get(id) {
+                if slot.event_created().is_none_or(|c| c >= cutoff) {
+                    break;
+                }
+                objects.remove(id);
+                dropped += 1;
+            }
+            idx.ids.pop_front();
+            idx.base += 1;
+        }
+        dropped
+    }
+
+    /// Drops the `n` oldest events of the creation order (ids already gone count too).
+    pub(crate) fn drop_oldest_events(&mut self, n: usize) {
+        let Store {
+            objects, by_type, ..
+        } = self;
+        let Some(idx) = by_type.get_mut("event") else {
+            return;
+        };
+        for _ in 0..n {
+            let Some(id) = idx.ids.pop_front() else {
+                break;
+            };
+            objects.remove(&id);
+            idx.base += 1;
+        }
+    }
+
+    /// Ids of type `kind` in creation order (oldest first).
+    pub(crate) fn ids_of<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a String> + 'a {
+        self.by_type
+            .get(kind)
+            .into_iter()
+            .flat_map(|idx| idx.ids.iter())
+    }
+
+    /// Every stored object, each type in creation order (for snapshots; `put` them back in
+    /// this order to rebuild the same lists).
+    pub(crate) fn export(&self) -> Vec<Cow<'_, Value>> {
+        let mut kinds: Vec<&String> = self.by_type.keys().collect();
+        kinds.sort();
+        kinds
+            .into_iter()
+            .flat_map(|k| self.by_type[k].ids.iter())
+            .filter_map(|id| self.peek(id))
+            .collect()
+    }
+}
+
+fn kind_is_event(obj: &Value) -> bool {
+    obj["object"] == "event" && obj.get("data").is_some_and(|d| d.get("object").is_some())
+}
+
+/// The human name Stripe uses in "No such …" messages for an object type.
+pub(crate) fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "product" => "product",
+        "price" => "price",
+        "customer" => "customer",
+        "checkout.session" => "checkout.session",
+        "subscription" => "subscription",
+        "invoice" => "invoice",
+        "payment_intent" => "payment_intent",
+        "charge" => "charge",
+        "payment_method" => "PaymentMethod",
+        "event" => "event",
+        "webhook_endpoint" => "webhook_endpoint",
+        "refund" => "refund",
+        "dispute" => "dispute",
+        "radar.early_fraud_warning" => "radar.early_fraud_warning",
+        "billing_portal.configuration" => "billing_portal.configuration",
+        "billing_portal.session" => "billing_portal.session",
+        _ => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::cell::OnceCell;
+
+    impl Store {
+        /// Cools every object (as if many others had been read since).
+        fn cool_all(&mut self) {
+            for (slot, _) in self.objects.values_mut() {
+                slot.cool();
+            }
+            self.warm.get_mut().clear();
+        }
+    }
+
+    fn store_with(n: usize) -> Store {
+        let mut s = Store::default();
+        for i in 0..n {
+            s.put(json!({"id": format!("cus_{i}"), "object": "customer", "created": i}));
+            s.put(json!({"id": format!("prod_{i}"), "object": "product", "created": i}));
+        }
+        s
+    }
+
+    fn ids(v: &Value) -> Vec<String> {
+        v["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|o| o["id"].as_str().expect("id").to_string())
+            .collect()
+    }
+
+    fn lp(limit: usize, after: Option<&str>, before: Option<&str>) -> ListParams {
+        ListParams {
+            limit,
+            starting_after: after.map(str::to_string),
+            ending_before: before.map(str::to_string),
+            created: (None, None),
+        }
+    }
+
+    #[test]
+    fn newest_first_with_limit_and_has_more() {
+        let s = store_with(5);
+        let v = s
+            .list("customer", "/v1/customers", &lp(2, None, None), |_| true)
+            .expect("list");
+        assert_eq!(ids(&v), ["cus_4", "cus_3"]);
+        assert_eq!(v["has_more"], true);
+        assert_eq!(v["url"], "/v1/customers");
+        let v = s
+            .list("customer", "/v1/customers", &lp(10, None, None), |_| true)
+            .expect("list");
+        assert_eq!(v["data"].as_array().map(Vec::len), Some(5));
+        assert_eq!(v["has_more"], false);
+    }
+
+    #[test]
+    fn cursors() {
+        let s = store_with(5);
+        let v = s
+            .list("customer", "u", &lp(2, Some("cus_3"), None), |_| true)
+            .expect("list");
+        assert_eq!(ids(&v), ["cus_2", "cus_1"]);
+        assert_eq!(v["has_more"], true);
+        let v = s
+            .list("customer", "u", &lp(2, Some("cus_1"), None), |_| true)
+            .expect("list");
+        assert_eq!(ids(&v), ["cus_0"]);
+        assert_eq!(v["has_more"], false);
+        let v = s
+            .list("customer", "u", &lp(2, None, Some("cus_1")), |_| true)
+            .expect("list");
+        assert_eq!(ids(&v), ["cus_3", "cus_2"]);
+        assert_eq!(v["has_more"], true);
+        let v = s
+            .list("customer", "u", &lp(2, None, Some("cus_3")), |_| true)
+            .expect("list");
+        assert_eq!(ids(&v), ["cus_4"]);
+        assert_eq!(v["has_more"], false);
+        let err = s
+            .list("customer", "u", &lp(2, Some("cus_x"), None), |_| true)
+            .expect_err("404");
+        assert_eq!(err.status(), axum::http::StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn resting_objects_and_events_round_trip() {
+        let mut s = Store::default();
+        let cus = json!({"id": "cus_1", "object": "customer", "email": "a@b.c", "created": 1});
+        s.put(cus.clone());
+        let ev = json!({"id": "evt_1", "object": "event", "created": 1, "type": "customer.created",
+            "data": {"object": cus.clone()}});
+        s.put(ev.clone());
+        // The event shares its object's text.
+        match (&s.objects["evt_1"].0, &s.objects["cus_1"].0) {
+            (Slot::Event { object, .. }, Slot::Cold { text, .. }) => {
+                assert!(Arc::ptr_eq(object, text), "shared text")
+            }
+            other => panic!("unexpected slots {other:?}"),
+        }
+        assert_eq!(s.get("evt_1"), Some(&ev));
+        assert_eq!(s.get_kind("customer", "cus_1"), Some(&cus));
+        // Mutation through get_kind_mut is visible, and a later put of the object leaves
+        // the event's snapshot alone.
+        s.get_kind_mut("event", "evt_1").expect("event")["pending_webhooks"] = json!(0);
+        assert_eq!(s.get("evt_1").expect("event")["pending_webhooks"], 0);
+        s.get_kind_mut("customer", "cus_1").expect("cus")["email"] = json!("x@y.z");
+        assert_eq!(s.get("cus_1").expect("cus")["email"], "x@y.z");
+        s.put(json!({"id": "cus_1", "object": "customer", "email": "new@b.c", "created": 1}));
+        assert_eq!(s.get("cus_1").expect("cus")["email"], "new@b.c");
+        assert_eq!(
+            s.get("evt_1").expect("event")["data"]["object"]["email"],
+            "a@b.c"
+        );
+        let l = s
+            .list("customer", "u", &lp(10, None, None), |_| true)
+            .expect("list");
+        assert_eq!(l["data"][0]["email"], "new@b.c");
+        assert!(s.get_kind_mut("customer", "evt_1").is_none());
+        // A scan keeps parsed only what it returns.
+        s.put(json!({"id": "cus_2", "object": "customer", "email": "b@b.c", "created": 2}));
+        s.put(json!({"id": "cus_3", "object": "customer", "email": "c@b.c", "created": 3}));
+        s.cool_all();
+        let l = s
+            .list("customer", "u", &lp(10, None, None), |o| o["id"] == "cus_3")
+            .expect("list");
+        assert_eq!(l["data"].as_array().map(Vec::len), Some(1));
+        let parsed = |id: &str| s.objects[id].0.cache().and_then(OnceCell::get).is_some();
+        assert!(parsed("cus_3"), "returned → kept parsed");
+        assert!(!parsed("cus_2"), "skipped → left as text");
+        assert_eq!(s.remove("cus_1").expect("removed")["email"], "new@b.c");
+        assert!(s.get("cus_1").is_none());
+    }
+
+    #[test]
+    fn filters_and_deleted_are_skipped() {
+        let mut s = store_with(4);
+        s.put(json!({"id": "cus_2", "object": "customer", "deleted": true}));
+        let v = s
+            .list("customer", "u", &lp(10, None, None), |o| o["id"] != "cus_0")
+            .expect("list");
+        assert_eq!(ids(&v), ["cus_3", "cus_1"]);
+        let mut l = lp(10, None, None);
+        l.created = (Some(1), Some(1));
+        let v = s.list("customer", "u", &l, |_| true).expect("list");
+        assert_eq!(ids(&v), ["cus_1"]);
+        assert!(s.get_kind("product", "cus_1").is_none());
+        assert!(s.get_kind("customer", "cus_1").is_some());
+    }
+
+    #[test]
+    fn at_most_warm_objects_keep_a_parsed_copy() {
+        let mut s = Store::default();
+        for i in 0..(WARM * 3) {
+            s.put(json!({"id": format!("cus_{i}"), "object": "customer", "created": i}));
+        }
+        for i in 0..(WARM * 3) {
+            assert!(s.get(&format!("cus_{i}")).is_some());
+        }
+        s.put(json!({"id": "cus_last", "object": "customer", "created": 0}));
+        let parsed = s
+            .objects
+            .values()
+            .filter(|(slot, _)| !slot.is_cold())
+            .count();
+        assert!(parsed <= WARM + 1, "{parsed} objects still parsed");
+        assert!(parsed > 0, "the newest stay warm");
+        // Cooled objects still read back whole.
+        assert_eq!(s.get("cus_0").expect("cus_0")["created"], 0);
+        // A hot (changed in place) object cools back to text with its change.
+        s.get_kind_mut("customer", "cus_1").expect("cus_1")["email"] = json!("h@b.c");
+        for i in 0..(WARM * 2) {
+            s.put(json!({"id": format!("prod_{i}"), "object": "product", "created": i}));
+        }
+        assert!(matches!(s.objects["cus_1"].0, Slot::Cold { .. }), "cooled");
+        assert_eq!(s.get("cus_1").expect("cus_1")["email"], "h@b.c");
+    }
+
+    #[test]
+    fn events_share_text_and_splice_back_whole() {
+        let mut s = Store::default();
+        let cus = json!({"id": "cus_1", "object": "customer", "email": "a@b.c", "created": 1});
+        s.put(cus.clone());
+        let text = s.object_text(&cus);
+        match &s.objects["cus_1"].0 {
+            Slot::Cold { text: t, .. } => assert!(Arc::ptr_eq(t, &text), "warm copy shared"),
+            other => panic!("unexpected {other:?}"),
+        }
+        s.cool_all();
+        let again = s.object_text(&cus);
+        assert!(Arc::ptr_eq(&text, &again), "cold copy shared by its text");
+        let changed = s.object_text(&json!({"id": "cus_1", "object": "customer"}));
+        assert!(!Arc::ptr_eq(&text, &changed));
+        for (envelope, prev) in [
+            (
+                r#"{"api_version":"v","created":5,"data":{},"id":"evt_1","object":"event"}"#,
+                None,
+            ),
+            (
+                r#"{"api_version":"v","created":5,"data":{"previous_attributes":{"a":1}},"id":"evt_1","object":"event"}"#,
+                Some(json!({"a": 1})),
+            ),
+        ] {
+            let full: Value =
+                serde_json::from_str(&Store::event_json(envelope, &text)).expect("json");
+            assert_eq!(full["data"]["object"], cus);
+            assert_eq!(full["data"].get("previous_attributes").cloned(), prev);
+            assert_eq!(full["id"], "evt_1");
+            s.put_event("evt_1".into(), 5, envelope.into(), text.clone());
+            assert_eq!(s.get("evt_1"), Some(&full));
+        }
+    }
+
+    #[test]
+    fn events_past_retention_are_dropped_oldest_first() {
+        let mut s = Store::default();
+        for (i, created) in [10, 20, 30, 25, 40].into_iter().enumerate() {
+            let env =
+                format!(r#"{{"created":{created},"data":{{}},"id":"evt_{i}","object":"event"}}"#);
+            s.put_event(format!("evt_{i}"), created, env, Arc::from("{}"));
+        }
+        assert!(s.edit_event("evt_0", |e| e["pending_webhooks"] = json!(0)));
+        assert_eq!(s.get("evt_0").expect("evt_0")["pending_webhooks"], 0);
+        assert_eq!(s.drop_events_before(10), 0);
+        // Stops at the first younger event: evt_3 (25) waits behind evt_2 (30).
+        assert_eq!(s.drop_events_before(28), 2);
+        assert!(s.get("evt_1").is_none() && s.get("evt_2").is_some());
+        let page = s
+            .list("event", "/v1/events", &lp(10, None, None), |_| true)
+            .expect("list");
+        assert_eq!(ids(&page), ["evt_4", "evt_3", "evt_2"]);
+        // Cursors still resolve after the front of the index moved.
+        let page = s
+            .list("event", "/v1/events", &lp(1, Some("evt_3"), None), |_| true)
+            .expect("list");
+        assert_eq!(ids(&page), ["evt_2"]);
+        assert_eq!(s.drop_events_before(100), 3);
+        assert_eq!(s.ids_of("event").count(), 0);
+        assert!(!s.edit_event("evt_4", |_| {}));
+    }
+
+    #[test]
+    fn a_list_written_from_stored_text_is_the_list_value() {
+        let mut s = store_with(30);
+        s.put(json!({"id": "cus_7", "object": "customer", "deleted": true}));
+        s.get_kind_mut("customer", "cus_20").expect("cus_20")["email"] = json!("hot@b.c");
+        s.cool_all();
+        for (limit, after, before) in [
+            (10, None, None),
+            (5, Some("cus_12"), None),
+            (5, None, Some("cus_3")),
+            (100, None, None),
+        ] {
+            let l = lp(limit, after, before);
+            let value = s
+                .list("customer", "/v1/customers", &l, |_| true)
+                .expect("list");
+            let text = s.list_text("customer", "/v1/customers", &l).expect("text");
+            let parsed: Value = serde_json::from_str(&text).expect("json");
+            assert_eq!(parsed, value, "{limit} {after:?} {before:?}");
+        }
+        let err = s
+            .list_text("customer", "u", &lp(2, Some("cus_x"), None))
+            .expect_err("404");
+        assert_eq!(err.status(), axum::http::StatusCode::NOT_FOUND);
+    }
+}
