@@ -23,7 +23,6 @@ use crate::objects::status::{InvoiceStatus, Status, SubscriptionStatus};
 use crate::objects::{
     subscription_period_end as period_end, subscription_period_start as period_start,
 };
-use crate::time::EVENT_RETENTION;
 
 /// What an advance did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,12 +208,12 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
     Ran { jobs }
 }
 
-/// Frees the events the API no longer shows once the account clock reaches `now` (see
-/// `time::EVENT_RETENTION`), oldest first, stopping at the first one still shown. Without
+/// Frees the events the API no longer shows once the account clock reaches `now` (Stripe keeps
+/// events 30 days, [`events::RETENTION_SECS`]; test clocks' own advances free nothing), oldest first, stopping at the first one still shown. Without
 /// test clocks that is a walk over `created` alone; with them, each candidate is asked
 /// `events::kept` (an event of a test-clock customer follows that clock, which has not moved).
 fn drop_old_events(st: &mut AccountState, now: i64) {
-    let cutoff = now - EVENT_RETENTION;
+    let cutoff = now - events::RETENTION_SECS;
     if st.store.ids_of("test_helpers.test_clock").next().is_none() {
         st.store.drop_events_before(cutoff);
         return;

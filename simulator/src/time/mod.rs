@@ -12,11 +12,6 @@ pub mod clock;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
-/// How long events are kept, in seconds (Stripe keeps events 30 days): advancing the account
-/// clock frees the events created more than this before the instant reached that the API no
-/// longer shows (`engine/scheduler.rs`). Test clocks' own advances free nothing.
-pub(crate) const EVENT_RETENTION: i64 = 30 * 86_400;
-
 /// What happens to a subscription when the last payment retry of an invoice fails
 /// (Stripe's "Manage failed payments" setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
