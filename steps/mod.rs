@@ -7,6 +7,8 @@
 //! - [`world`] is one scenario's world: its own simulator account, database and backend
 //!   instance, and the people acting in it;
 //! - [`definitions`] are the step definitions, one module per domain;
+//! - [`parameters`] are the domain words of a step's text (`{person}`, `{plan}`, `{card}`, …)
+//!   as Cucumber Expression parameter types;
 //! - [`database`] provisions PostgreSQL; [`backend_client`] speaks HTTP to the backend; [`actors`], [`cards`], [`catalog`] and [`eventually`] are the
 //!   small vocabularies the steps share; [`records`] reads what the backend stored, [`logs`]
 //!   what it logged; [`preflight_deployment`] is the deployment a preflight scenario describes;
@@ -24,6 +26,7 @@ pub mod definitions;
 pub mod environment;
 pub mod eventually;
 pub mod logs;
+pub mod parameters;
 pub mod preflight_deployment;
 pub mod records;
 pub mod step_catalog;

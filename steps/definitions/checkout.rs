@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::tier_key;
 use crate::steps::cards::card_number;
 use crate::steps::eventually::eventually;
+use crate::steps::parameters::{Card, Cycle, Person, Plan};
 use crate::steps::records;
 use crate::steps::target::Target;
 use crate::steps::world::{APP_ORIGIN, CheckoutAttempt, Rehearsal};
@@ -171,8 +172,8 @@ fn form_action(html: &str, page_url: &str) -> String {
 }
 
 /// `Given Ana has started Checkout for BASIC monthly` (and has not paid).
-#[given(regex = r"^(\w+) has started Checkout for ([A-Z]+) (monthly|yearly)$")]
-async fn has_started_checkout(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+#[given(expr = "{person} has started Checkout for {plan} {cycle}")]
+async fn has_started_checkout(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle) {
     start_checkout(world, &name, &tier, &cycle).await;
 }
 
@@ -191,21 +192,21 @@ pub(crate) async fn subscribe_with_card(
 }
 
 /// `When Ana subscribes to BASIC monthly and pays with a card that succeeds`.
-#[when(regex = r"^(\w+) subscribes to ([A-Z]+) (monthly|yearly) and pays with (.+)$")]
+#[when(expr = "{person} subscribes to {plan} {cycle} and pays with {card}")]
 async fn subscribes_and_pays(
     world: &mut Rehearsal,
-    name: String,
-    tier: String,
-    cycle: String,
-    card: String,
+    name: Person,
+    tier: Plan,
+    cycle: Cycle,
+    card: Card,
 ) {
     subscribe_with_card(world, &name, &tier, &cycle, &card).await;
 }
 
 /// `When Ana asks to subscribe to ENTERPRISE monthly`: the request only; the answer is checked
 /// by a `Then the backend refuses …` step.
-#[when(regex = r"^(\w+) asks to subscribe to ([A-Z]+) (monthly|yearly)$")]
-async fn asks_to_subscribe(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+#[when(expr = "{person} asks to subscribe to {plan} {cycle}")]
+async fn asks_to_subscribe(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
     let response = backend
@@ -220,8 +221,8 @@ async fn asks_to_subscribe(world: &mut Rehearsal, name: String, tier: String, cy
 }
 
 /// `When someone who is not signed in asks to subscribe to BASIC monthly`.
-#[when(regex = r"^someone who is not signed in asks to subscribe to ([A-Z]+) (monthly|yearly)$")]
-async fn anonymous_asks_to_subscribe(world: &mut Rehearsal, tier: String, cycle: String) {
+#[when(expr = "someone who is not signed in asks to subscribe to {plan} {cycle}")]
+async fn anonymous_asks_to_subscribe(world: &mut Rehearsal, tier: Plan, cycle: Cycle) {
     let backend = world.backend().await;
     let response = backend
         .client
@@ -235,11 +236,11 @@ async fn anonymous_asks_to_subscribe(world: &mut Rehearsal, tier: String, cycle:
 }
 
 /// `Then Ana is sent back to the success URL with her Checkout session`.
-#[then(regex = r"^(\w+) is sent back to the success URL with (?:her|his|their) Checkout session$")]
-async fn sent_back_to_success_url(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person} is sent back to the success URL with her/his/their Checkout session")]
+async fn sent_back_to_success_url(world: &mut Rehearsal, name: Person) {
     let attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .expect("Checkout was started first");
     let expected = attempt
         .success_url
@@ -258,11 +259,11 @@ async fn sent_back_to_success_url(world: &mut Rehearsal, name: String) {
 }
 
 /// `Then the Checkout page tells Ana her card was declined`.
-#[then(regex = r"^the Checkout page tells (\w+) (?:her|his|their) card was declined$")]
-async fn page_says_declined(world: &mut Rehearsal, name: String) {
+#[then(expr = "the Checkout page tells {person} her/his/their card was declined")]
+async fn page_says_declined(world: &mut Rehearsal, name: Person) {
     let attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .expect("Checkout was started first");
     assert!(
         attempt.redirected_to.is_none(),
@@ -278,11 +279,11 @@ async fn page_says_declined(world: &mut Rehearsal, name: String) {
 }
 
 /// `Then Ana's Checkout session is still open in Stripe`: not paid, can still be completed.
-#[then(regex = r"^(\w+)'s Checkout session is still open in Stripe$")]
-async fn session_still_open(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person}'s Checkout session is still open in Stripe")]
+async fn session_still_open(world: &mut Rehearsal, name: Person) {
     let attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .expect("Checkout was started first")
         .clone();
     let session = world
@@ -297,13 +298,13 @@ async fn session_still_open(world: &mut Rehearsal, name: String) {
 /// `Then Ana's subscription record holds her Stripe customer and subscription ids`: the same
 /// ids Stripe shows on her completed Checkout session.
 #[then(
-    regex = r"^(\w+)'s subscription record holds (?:her|his|their) Stripe customer and subscription ids$"
+    expr = "{person}'s subscription record holds her/his/their Stripe customer and subscription ids"
 )]
-async fn record_holds_stripe_ids(world: &mut Rehearsal, name: String) {
+async fn record_holds_stripe_ids(world: &mut Rehearsal, name: Person) {
     let actor = world.known_actor(&name);
     let attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .expect("Checkout was started first")
         .clone();
     let session = world
@@ -336,10 +337,8 @@ async fn record_holds_stripe_ids(world: &mut Rehearsal, name: String) {
 }
 
 /// `Then Ana's billing period is the one Stripe shows for her subscription` (never now + 30 days).
-#[then(
-    regex = r"^(\w+)'s billing period is the one Stripe shows for (?:her|his|their) subscription$"
-)]
-async fn period_matches_stripe(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person}'s billing period is the one Stripe shows for her/his/their subscription")]
+async fn period_matches_stripe(world: &mut Rehearsal, name: Person) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
     let record = records::subscription_of(backend.db(), &actor.user_id)
@@ -375,8 +374,8 @@ async fn period_matches_stripe(world: &mut Rehearsal, name: String) {
 }
 
 /// `Then Ana has no active paid subscription`: nothing active in the backend, FREE in the app.
-#[then(regex = r"^(\w+) has no active paid subscription$")]
-async fn no_active_subscription(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person} has no active paid subscription")]
+async fn no_active_subscription(world: &mut Rehearsal, name: Person) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
     let record = records::subscription_of(backend.db(), &actor.user_id)
@@ -399,13 +398,13 @@ async fn no_active_subscription(world: &mut Rehearsal, name: String) {
 }
 
 /// `When Ana and Ann each start Checkout for BASIC monthly`.
-#[when(regex = r"^(\w+) and (\w+) each start Checkout for ([A-Z]+) (monthly|yearly)$")]
+#[when(expr = "{person} and {person} each start Checkout for {plan} {cycle}")]
 async fn both_start_checkout(
     world: &mut Rehearsal,
-    first: String,
-    second: String,
-    tier: String,
-    cycle: String,
+    first: Person,
+    second: Person,
+    tier: Plan,
+    cycle: Cycle,
 ) {
     start_checkout(world, &first, &tier, &cycle).await;
     start_checkout(world, &second, &tier, &cycle).await;
@@ -413,8 +412,8 @@ async fn both_start_checkout(
 
 /// `Then Ana and Ann have different Stripe customers`: each has her own `cus_…` in the backend
 /// and in Stripe, even though they share an e-mail address.
-#[then(regex = r"^(\w+) and (\w+) have different Stripe customers$")]
-async fn different_customers(world: &mut Rehearsal, first: String, second: String) {
+#[then(expr = "{person} and {person} have different Stripe customers")]
+async fn different_customers(world: &mut Rehearsal, first: Person, second: Person) {
     let mut customers = Vec::new();
     for name in [&first, &second] {
         let actor = world.known_actor(name);
@@ -446,14 +445,8 @@ async fn different_customers(world: &mut Rehearsal, first: String, second: Strin
 
 /// `Given Ana pays for BASIC monthly with the card that creates a dispute`: she subscribes and
 /// pays on the Checkout page with that card (history for the dispute and fraud flows).
-#[given(regex = r"^(\w+) pays for ([A-Z]+) (monthly|yearly) with (.+)$")]
-async fn has_paid_with(
-    world: &mut Rehearsal,
-    name: String,
-    tier: String,
-    cycle: String,
-    card: String,
-) {
+#[given(expr = "{person} pays for {plan} {cycle} with {card}")]
+async fn has_paid_with(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle, card: Card) {
     world.actor(&name);
     subscribe_with_card(world, &name, &tier, &cycle, &card).await;
 }
@@ -472,11 +465,11 @@ fn link_with_text(html: &str, label: &str) -> Option<String> {
 }
 
 /// `When Ana cancels on the Checkout page`: she follows the page's link back to the app.
-#[when(regex = r"^(\w+) cancels on the Checkout page$")]
-async fn cancels_on_checkout_page(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person} cancels on the Checkout page")]
+async fn cancels_on_checkout_page(world: &mut Rehearsal, name: Person) {
     let mut attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .cloned()
         .expect("Checkout was started first");
     let page = world
@@ -504,15 +497,15 @@ async fn cancels_on_checkout_page(world: &mut Rehearsal, name: String) {
         None => panic!("the Checkout page has no link to cancel: {html}"),
     };
     attempt.redirected_to = Some(back);
-    world.checkouts.insert(name, attempt);
+    world.checkouts.insert(name.to_string(), attempt);
 }
 
 /// `Then Ana is sent back to the app's pricing page` (the cancel URL the app gave).
-#[then(regex = r"^(\w+) is sent back to the app's pricing page$")]
-async fn sent_back_to_pricing(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person} is sent back to the app's pricing page")]
+async fn sent_back_to_pricing(world: &mut Rehearsal, name: Person) {
     let attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .expect("Checkout was started first");
     assert_eq!(
         attempt.redirected_to.as_deref(),

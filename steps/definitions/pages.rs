@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::steps::browser::{Browser, Key};
 use crate::steps::cards::card_number;
 use crate::steps::eventually::DEFAULT_DEADLINE;
+use crate::steps::parameters::{Card, Cycle, Person, Plan, Status, Tab};
 use crate::steps::records;
 use crate::steps::world::Rehearsal;
 
@@ -100,23 +101,23 @@ fn noted(world: &Rehearsal, key: &str, step: &str) -> String {
 }
 
 /// `When Ana opens the Pricing page in her browser`.
-#[when(regex = r"^(\w+) opens the Pricing page in (?:her|his|their) browser$")]
-async fn opens_pricing(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person} opens the Pricing page in her/his/their browser")]
+async fn opens_pricing(world: &mut Rehearsal, name: Person) {
     world.known_actor(&name);
     open_as(world, Some(&name), "/pricing").await;
 }
 
 /// `When someone who is not signed in opens the Pricing page in a browser`.
-#[when(regex = r"^someone who is not signed in opens the Pricing page in a browser$")]
+#[when(expr = "someone who is not signed in opens the Pricing page in a browser")]
 async fn anonymous_opens_pricing(world: &mut Rehearsal) {
     open_as(world, None, "/pricing").await;
 }
 
 /// `Then the Pricing page offers BASIC and PRO, and says she is on the free plan`.
 #[then(
-    regex = r"^the Pricing page offers ([A-Z]+) and ([A-Z]+), and says (?:she|he|they) (?:is|are) on the free plan$"
+    expr = "the Pricing page offers {plan} and {plan}, and says she/he/they is/are on the free plan"
 )]
-async fn pricing_offers(world: &mut Rehearsal, first: String, second: String) {
+async fn pricing_offers(world: &mut Rehearsal, first: Plan, second: Plan) {
     for plan in [&first, &second] {
         let heading = text_of(world, &format!("#plan-{} h2", plan.to_lowercase())).await;
         assert_eq!(heading.trim(), plan.as_str(), "the {plan} plan's heading");
@@ -136,8 +137,8 @@ async fn pricing_offers(world: &mut Rehearsal, first: String, second: String) {
 }
 
 /// `Then the Pricing page shows her current plan is BASIC`.
-#[then(regex = r"^the Pricing page shows (?:her|his|their) current plan is ([A-Z]+)$")]
-async fn pricing_shows_current(world: &mut Rehearsal, plan: String) {
+#[then(expr = "the Pricing page shows her/his/their current plan is {plan}")]
+async fn pricing_shows_current(world: &mut Rehearsal, plan: Plan) {
     let current = text_of(world, "#current-plan").await;
     assert_contains(
         "the current plan",
@@ -147,7 +148,7 @@ async fn pricing_shows_current(world: &mut Rehearsal, plan: String) {
 }
 
 /// `When she presses "Subscribe to BASIC"` (any button, by its visible label).
-#[when(regex = r#"^(?:she|he|they) presses? "([^"]+)"(?: in the portal)?$"#)]
+#[when(expr = "she/he/they presse(s) {string}( in the portal)")]
 async fn presses(world: &mut Rehearsal, label: String) {
     browser(world)
         .await
@@ -157,7 +158,7 @@ async fn presses(world: &mut Rehearsal, label: String) {
 }
 
 /// `When she follows "Ops Guide"` (a link, by its text).
-#[when(regex = r#"^(?:she|he|they) follows? "([^"]+)"(?: from the portal)?$"#)]
+#[when(expr = "she/he/they follow(s) {string}( from the portal)")]
 async fn follows(world: &mut Rehearsal, label: String) {
     browser(world)
         .await
@@ -167,15 +168,15 @@ async fn follows(world: &mut Rehearsal, label: String) {
 }
 
 /// `When she leaves the Checkout page with "Cancel and go back"`.
-#[when(regex = r#"^(?:she|he|they) leaves? the Checkout page with "([^"]+)"$"#)]
+#[when(expr = "she/he/they leave(s) the Checkout page with {string}")]
 async fn leaves_checkout(world: &mut Rehearsal, label: String) {
     follows(world, label).await;
 }
 
 /// `When she types a card that succeeds on the Checkout page and presses Pay`: the card form
 /// of Stripe's hosted Checkout page, typed as a person types it.
-#[when(regex = r"^(?:she|he|they) types? (.+) on the Checkout page and presses Pay$")]
-async fn types_card_and_pays(world: &mut Rehearsal, card: String) {
+#[when(expr = "she/he/they type(s) {card} on the Checkout page and presses Pay")]
+async fn types_card_and_pays(world: &mut Rehearsal, card: Card) {
     let number = card_number(&card)
         .unwrap_or_else(|| panic!("unknown test card {card:?}; see steps/cards.rs"));
     let b = browser(world).await;
@@ -201,7 +202,7 @@ async fn types_card_and_pays(world: &mut Rehearsal, card: String) {
 }
 
 /// `Then her browser is on Stripe's Checkout page`.
-#[then(regex = r"^(?:her|his|their) browser is on Stripe's Checkout page$")]
+#[then(expr = "her/his/their browser is on Stripe's Checkout page")]
 async fn on_checkout_page(world: &mut Rehearsal) {
     let b = browser(world).await;
     b.wait_for_url(
@@ -217,7 +218,7 @@ async fn on_checkout_page(world: &mut Rehearsal) {
 }
 
 /// `Then her browser is back on the success page` (with her Checkout session in the address).
-#[then(regex = r"^(?:her|his|their) browser is back on the success page$")]
+#[then(expr = "her/his/their browser is back on the success page")]
 async fn back_on_success(world: &mut Rehearsal) {
     let base = base_url(world).await;
     let wanted = format!("{base}/billing/success?session_id=cs_");
@@ -234,8 +235,8 @@ async fn back_on_success(world: &mut Rehearsal) {
 
 /// `Then the success page shows her BASIC plan is active` (it refreshes itself until the
 /// webhook has landed).
-#[then(regex = r"^the success page shows (?:her|his|their) ([A-Z]+) plan is active$")]
-async fn success_shows_active(world: &mut Rehearsal, plan: String) {
+#[then(expr = "the success page shows her/his/their {plan} plan is active")]
+async fn success_shows_active(world: &mut Rehearsal, plan: Plan) {
     let b = browser(world).await;
     b.wait_for_text("your plan is active", Duration::from_secs(30))
         .await
@@ -248,9 +249,7 @@ async fn success_shows_active(world: &mut Rehearsal, plan: String) {
 }
 
 /// `Then the Checkout page in her browser says her card was declined`.
-#[then(
-    regex = r"^the Checkout page in (?:her|his|their) browser says (?:her|his|their) card was declined$"
-)]
+#[then(expr = "the Checkout page in her/his/their browser says her/his/their card was declined")]
 async fn checkout_says_declined(world: &mut Rehearsal) {
     let alert = text_of(world, "#error").await;
     assert!(
@@ -260,7 +259,7 @@ async fn checkout_says_declined(world: &mut Rehearsal) {
 }
 
 /// `Then the page tells her "…"` (waits for the text; pages that refresh themselves get time).
-#[then(regex = r#"^the page tells (?:her|him|them) "([^"]+)"$"#)]
+#[then(expr = "the page tells her/him/them {string}")]
 async fn page_tells(world: &mut Rehearsal, text: String) {
     browser(world)
         .await
@@ -270,7 +269,7 @@ async fn page_tells(world: &mut Rehearsal, text: String) {
 }
 
 /// `When she goes back to the Pricing page`.
-#[when(regex = r"^(?:she|he|they) goes? back to the Pricing page$")]
+#[when(expr = "she/he/they goe(s) back to the Pricing page")]
 async fn back_to_pricing(world: &mut Rehearsal) {
     let base = base_url(world).await;
     browser(world)
@@ -323,9 +322,7 @@ async fn tab_to_id(b: &Browser, id: &str) {
 }
 
 /// `When with the keyboard alone she moves to "Subscribe to BASIC" and presses Enter`.
-#[when(
-    regex = r#"^with the keyboard alone (?:she|he|they) moves? to "([^"]+)" and presses Enter$"#
-)]
+#[when(expr = "with the keyboard alone she/he/they move(s) to {string} and presses Enter")]
 async fn keyboard_activates(world: &mut Rehearsal, label: String) {
     let b = browser(world).await;
     tab_to(b, &label).await;
@@ -335,17 +332,17 @@ async fn keyboard_activates(world: &mut Rehearsal, label: String) {
 }
 
 /// `When Ana opens her account page in her browser`.
-#[when(regex = r"^(\w+) opens (?:her|his|their) account page in (?:her|his|their) browser$")]
-async fn opens_account(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person} opens her/his/their account page in her/his/their browser")]
+async fn opens_account(world: &mut Rehearsal, name: Person) {
     world.known_actor(&name);
     open_as(world, Some(&name), "/account").await;
 }
 
 /// `Then her account page shows the BASIC plan, ACTIVE, and when the period ends`.
 #[then(
-    regex = r"^(?:her|his|their) account page shows the ([A-Z]+) plan, ([A-Z_]+), and when the period ends$"
+    expr = "her/his/their account page shows the {plan} plan, {status}, and when the period ends"
 )]
-async fn account_shows_plan(world: &mut Rehearsal, plan: String, status: String) {
+async fn account_shows_plan(world: &mut Rehearsal, plan: Plan, status: Status) {
     assert_eq!(
         text_of(world, "#plan").await.trim(),
         plan,
@@ -364,8 +361,8 @@ async fn account_shows_plan(world: &mut Rehearsal, plan: String, status: String)
 }
 
 /// `Then her account page shows the FREE plan with status CANCELLED`.
-#[then(regex = r"^(?:her|his|their) account page shows the ([A-Z]+) plan with status ([A-Z_]+)$")]
-async fn account_shows_status(world: &mut Rehearsal, plan: String, status: String) {
+#[then(expr = "her/his/their account page shows the {plan} plan with status {status}")]
+async fn account_shows_status(world: &mut Rehearsal, plan: Plan, status: Status) {
     let base = base_url(world).await;
     let account = format!("{base}/account");
     let b = browser(world).await;
@@ -390,9 +387,9 @@ async fn account_shows_status(world: &mut Rehearsal, plan: String, status: Strin
 
 /// `Then her browser shows the billing portal with her paid BASIC invoice`.
 #[then(
-    regex = r"^(?:her|his|their) browser shows the billing portal with (?:her|his|their) paid ([A-Z]+) invoice$"
+    expr = "her/his/their browser shows the billing portal with her/his/their paid {plan} invoice"
 )]
-async fn portal_shows_invoice(world: &mut Rehearsal, _plan: String) {
+async fn portal_shows_invoice(world: &mut Rehearsal, _plan: Plan) {
     let b = browser(world).await;
     b.wait_for_url(
         "the billing portal",
@@ -415,8 +412,8 @@ async fn portal_shows_invoice(world: &mut Rehearsal, _plan: String) {
 }
 
 /// `When she replaces her card in the portal with the Mastercard test card (5555 …)`.
-#[when(regex = r"^(?:she|he|they) replaces? (?:her|his|their) card in the portal with (.+)$")]
-async fn replaces_card_in_portal(world: &mut Rehearsal, card: String) {
+#[when(expr = "she/he/they replace(s) her/his/their card in the portal with {card}")]
+async fn replaces_card_in_portal(world: &mut Rehearsal, card: Card) {
     let number = card_number(&card)
         .unwrap_or_else(|| panic!("unknown test card {card:?}; see steps/cards.rs"));
     let name = world.noted("browser_person", "someone opened a page");
@@ -440,7 +437,7 @@ async fn replaces_card_in_portal(world: &mut Rehearsal, card: String) {
 }
 
 /// `Then the portal shows her card ending in 4444`.
-#[then(regex = r"^the portal shows (?:her|his|their) card ending in (\d{4})$")]
+#[then(expr = "the portal shows her/his/their card ending in {int}")]
 async fn portal_shows_card(world: &mut Rehearsal, last4: String) {
     let b = browser(world).await;
     b.wait_for_text(&format!("ending in {last4}"), DEFAULT_DEADLINE)
@@ -449,7 +446,7 @@ async fn portal_shows_card(world: &mut Rehearsal, last4: String) {
 }
 
 /// `Then the portal says her plan has been canceled`.
-#[then(regex = r"^the portal says (?:her|his|their) plan has been canceled$")]
+#[then(expr = "the portal says her/his/their plan has been canceled")]
 async fn portal_says_canceled(world: &mut Rehearsal) {
     let b = browser(world).await;
     b.wait_for_text("Your plan has been canceled", DEFAULT_DEADLINE)
@@ -458,16 +455,18 @@ async fn portal_says_canceled(world: &mut Rehearsal) {
 }
 
 /// `When Omar from ops opens the ops dashboard in his browser`.
-#[when(regex = r"^(\w+)(?: from ops)? opens the ops dashboard in (?:her|his|their) browser$")]
-async fn opens_dashboard(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person}( from ops) opens the ops dashboard in her/his/their browser")]
+async fn opens_dashboard(world: &mut Rehearsal, name: Person) {
     world.known_actor(&name);
-    world.notes.insert("browser_person".into(), name.clone());
+    world
+        .notes
+        .insert("browser_person".into(), name.to_string());
     open_as(world, Some(&name), "/stripe-disputes").await;
 }
 
 /// `Then the Disputes tab is shown without error`.
-#[then(regex = r"^the (Disputes|Fraud Warnings|Subscriptions) tab is shown without error$")]
-async fn tab_shown(world: &mut Rehearsal, tab: String) {
+#[then(expr = "the {tab} tab is shown without error")]
+async fn tab_shown(world: &mut Rehearsal, tab: Tab) {
     let heading = text_of(world, "main h2").await;
     assert_eq!(heading.trim(), tab, "the dashboard's open tab");
     let b = browser(world).await;
@@ -475,7 +474,7 @@ async fn tab_shown(world: &mut Rehearsal, tab: String) {
         .texts("nav.tabs a[aria-current=page]")
         .await
         .unwrap_or_else(|e| fail("reading the tabs", e));
-    assert_eq!(current, vec![tab.clone()], "the highlighted tab");
+    assert_eq!(current, vec![tab.to_string()], "the highlighted tab");
     let errors = b
         .texts("#message")
         .await
@@ -487,13 +486,13 @@ async fn tab_shown(world: &mut Rehearsal, tab: String) {
 }
 
 /// `When he switches to the Fraud Warnings tab`.
-#[when(regex = r"^(?:she|he|they) switches? to the (Disputes|Fraud Warnings|Subscriptions) tab$")]
-async fn switches_tab(world: &mut Rehearsal, tab: String) {
-    follows(world, tab).await;
+#[when(expr = "she/he/they switche(s) to the {tab} tab")]
+async fn switches_tab(world: &mut Rehearsal, tab: Tab) {
+    follows(world, tab.to_string()).await;
 }
 
 /// `Then the page shows no dispute` (a 403 page reads nothing).
-#[then(regex = r"^the page shows no dispute$")]
+#[then(expr = "the page shows no dispute")]
 async fn shows_no_dispute(world: &mut Rehearsal) {
     let id = noted(world, "dispute", "the dispute has reached the backend");
     let text = page_text(world).await;
@@ -508,10 +507,8 @@ async fn row_text(world: &mut Rehearsal, id: &str) -> String {
 }
 
 /// `Then the Disputes tab lists Ana's dispute with reason "fraudulent" and status "…"`.
-#[then(
-    regex = r#"^the Disputes tab lists (\w+)'s dispute with reason "([a-z_]+)" and status "([a-z_]+)"$"#
-)]
-async fn disputes_tab_lists(world: &mut Rehearsal, name: String, reason: String, status: String) {
+#[then(expr = "the Disputes tab lists {person}'s dispute with reason {string} and status {string}")]
+async fn disputes_tab_lists(world: &mut Rehearsal, name: Person, reason: String, status: String) {
     let actor = world.known_actor(&name);
     let id = noted(world, "dispute", "the dispute has reached the backend");
     let row = row_text(world, &id).await;
@@ -525,7 +522,7 @@ async fn disputes_tab_lists(world: &mut Rehearsal, name: String, reason: String,
 }
 
 /// `When he opens the dispute in the Disputes tab`.
-#[when(regex = r"^(?:she|he|they) opens? the dispute in the Disputes tab$")]
+#[when(expr = "she/he/they open(s) the dispute in the Disputes tab")]
 async fn opens_dispute_row(world: &mut Rehearsal) {
     let id = noted(world, "dispute", "the dispute has reached the backend");
     let b = browser(world).await;
@@ -549,7 +546,7 @@ fn money(object: &Value) -> String {
 
 /// `Then the dispute's details show its amount, reason "…", status "…" and evidence due date`.
 #[then(
-    regex = r#"^the dispute's details show its amount, reason "([a-z_]+)", status "([a-z_]+)" and evidence due date$"#
+    expr = "the dispute's details show its amount, reason {string}, status {string} and evidence due date"
 )]
 async fn dispute_details(world: &mut Rehearsal, reason: String, status: String) {
     let id = noted(world, "dispute", "the dispute has reached the backend");
@@ -605,21 +602,26 @@ async fn history_shows(world: &mut Rehearsal, actions: &[&str], name: &str, note
     }
 }
 
+/// `Then the dispute's history on the page shows "submit evidence" by Omar`.
+#[then(expr = "the dispute's history on the page shows {string} by {person}")]
+async fn dispute_history(world: &mut Rehearsal, action: String, name: Person) {
+    history_shows(world, &[&action], &name, None).await;
+}
+
 /// `Then the dispute's history on the page shows "stage evidence" and "submit evidence" by Omar`.
-#[then(
-    regex = r#"^the dispute's history on the page shows "([^"]+)"(?: and "([^"]+)")? by (\w+)$"#
-)]
-async fn dispute_history(world: &mut Rehearsal, first: String, second: String, name: String) {
-    let actions: Vec<&str> = [first.as_str(), second.as_str()]
-        .into_iter()
-        .filter(|a| !a.is_empty())
-        .collect();
-    history_shows(world, &actions, &name, None).await;
+#[then(expr = "the dispute's history on the page shows {string} and {string} by {person}")]
+async fn dispute_history_of_two(
+    world: &mut Rehearsal,
+    first: String,
+    second: String,
+    name: Person,
+) {
+    history_shows(world, &[&first, &second], &name, None).await;
 }
 
 /// `When he presses "Close dispute" without ticking the confirmation`: the browser refuses to
 /// send the form (the box is required), so the dispute stays as it was.
-#[when(regex = r#"^(?:she|he|they) presses? "([^"]+)" without ticking the confirmation$"#)]
+#[when(expr = "she/he/they presse(s) {string} without ticking the confirmation")]
 async fn presses_without_confirming(world: &mut Rehearsal, button: String) {
     let b = browser(world).await;
     let before = b
@@ -660,19 +662,19 @@ async fn tick_note_press(world: &mut Rehearsal, tick: &str, note: Option<&str>, 
 }
 
 /// `When he ticks "I understand …" and presses "Close dispute"`.
-#[when(regex = r#"^(?:she|he|they) ticks? "([^"]+)" and presses "([^"]+)"$"#)]
+#[when(expr = "she/he/they tick(s) {string} and presses {string}")]
 async fn ticks_and_presses(world: &mut Rehearsal, tick: String, button: String) {
     tick_note_press(world, &tick, None, &button).await;
 }
 
 /// `When he ticks "I confirm …", notes "card testing pattern" and presses "Refund Full Amount"`.
-#[when(regex = r#"^(?:she|he|they) ticks? "([^"]+)", notes "([^"]*)" and presses "([^"]+)"$"#)]
+#[when(expr = "she/he/they tick(s) {string}, notes {string} and presses {string}")]
 async fn ticks_notes_presses(world: &mut Rehearsal, tick: String, note: String, button: String) {
     tick_note_press(world, &tick, Some(&note), &button).await;
 }
 
 /// `Then the Fraud Warnings tab on the page lists the warning as "open"`.
-#[then(regex = r#"^the Fraud Warnings tab on the page lists the warning as "([a-z_]+)"$"#)]
+#[then(expr = "the Fraud Warnings tab on the page lists the warning as {string}")]
 async fn warnings_tab_lists(world: &mut Rehearsal, status: String) {
     let id = noted(
         world,
@@ -694,7 +696,7 @@ async fn warnings_tab_lists(world: &mut Rehearsal, status: String) {
 }
 
 /// `When he opens the fraud warning in the Fraud Warnings tab`.
-#[when(regex = r"^(?:she|he|they) opens? the fraud warning in the Fraud Warnings tab$")]
+#[when(expr = "she/he/they open(s) the fraud warning in the Fraud Warnings tab")]
 async fn opens_warning_row(world: &mut Rehearsal) {
     let id = noted(
         world,
@@ -713,7 +715,7 @@ async fn opens_warning_row(world: &mut Rehearsal) {
 /// `Then the warning's details show the fraud type "…", actionable "Yes", its charge and amount,
 /// and the status "open"`.
 #[then(
-    regex = r#"^the warning's details show the fraud type "([a-z_]+)", actionable "(Yes|No)", its charge and amount, and the status "([a-z_]+)"$"#
+    expr = "the warning's details show the fraud type {string}, actionable {string}, its charge and amount, and the status {string}"
 )]
 async fn warning_details(
     world: &mut Rehearsal,
@@ -764,31 +766,36 @@ async fn warning_details(
     );
 }
 
-/// `Then the warning's details show the status "refunded" and a refund`.
-#[then(regex = r#"^the warning's details show the status "([a-z_]+)"( and a refund)?$"#)]
-async fn warning_status(world: &mut Rehearsal, status: String, refund: String) {
+/// `Then the warning's details show the status "ignored"`.
+#[then(expr = "the warning's details show the status {string}")]
+async fn warning_status(world: &mut Rehearsal, status: String) {
     assert_eq!(
         text_of(world, "#warning-status").await.trim(),
         status,
         "internal status"
     );
-    if !refund.is_empty() {
-        let shown = text_of(world, "#warning-refund").await;
-        assert!(
-            shown.trim().starts_with("re_"),
-            "the refund shown: {shown:?}"
-        );
-    }
+}
+
+/// `Then the warning's details show the status "refunded" and a refund`: and the refund's
+/// `re_…` id.
+#[then(expr = "the warning's details show the status {string} and a refund")]
+async fn warning_status_and_refund(world: &mut Rehearsal, status: String) {
+    warning_status(world, status).await;
+    let shown = text_of(world, "#warning-refund").await;
+    assert!(
+        shown.trim().starts_with("re_"),
+        "the refund shown: {shown:?}"
+    );
 }
 
 /// `Then the warning's history on the page shows "refund" by Omar with "card testing pattern"`.
-#[then(regex = r#"^the warning's history on the page shows "([^"]+)" by (\w+) with "([^"]+)"$"#)]
-async fn warning_history(world: &mut Rehearsal, action: String, name: String, note: String) {
+#[then(expr = "the warning's history on the page shows {string} by {person} with {string}")]
+async fn warning_history(world: &mut Rehearsal, action: String, name: Person, note: String) {
     history_shows(world, &[&action], &name, Some(&note)).await;
 }
 
 /// `Then "Refund Full Amount" and "Mark as Ignored" are disabled, saying why`.
-#[then(regex = r#"^"([^"]+)" and "([^"]+)" are disabled, saying why$"#)]
+#[then(expr = "{string} and {string} are disabled, saying why")]
 async fn buttons_disabled(world: &mut Rehearsal, first: String, second: String) {
     let b = browser(world).await;
     for (label, reason) in [(&first, "#refund-reason"), (&second, "#ignore-reason")] {
@@ -811,7 +818,7 @@ async fn buttons_disabled(world: &mut Rehearsal, first: String, second: String) 
 /// `When with the keyboard alone he opens the fraud warning, ticks "…", notes "…" and presses
 /// "Mark as Ignored"`: Tab, Enter, Space and typing only.
 #[when(
-    regex = r#"^with the keyboard alone (?:she|he|they) opens? the fraud warning, ticks? "([^"]+)", notes "([^"]*)" and presses "([^"]+)"$"#
+    expr = "with the keyboard alone she/he/they open(s) the fraud warning, tick(s) {string}, notes {string} and presses {string}"
 )]
 async fn keyboard_only_warning(world: &mut Rehearsal, tick: String, note: String, button: String) {
     let id = noted(
@@ -854,9 +861,9 @@ async fn keyboard_only_warning(world: &mut Rehearsal, tick: String, note: String
 /// `When with the keyboard alone he looks Ana up by her e-mail in the Subscriptions tab`: Tab
 /// to the tab's link, Enter, Tab to the search field, type, Enter.
 #[when(
-    regex = r"^with the keyboard alone (?:she|he|they) looks? (\w+) up by (?:her|his|their) e-mail in the Subscriptions tab$"
+    expr = "with the keyboard alone she/he/they look(s) {person} up by her/his/their e-mail in the Subscriptions tab"
 )]
-async fn keyboard_looks_up_subscriber(world: &mut Rehearsal, name: String) {
+async fn keyboard_looks_up_subscriber(world: &mut Rehearsal, name: Person) {
     let email = world.known_actor(&name).email;
     let b = browser(world).await;
     tab_to(b, "Subscriptions").await;
@@ -875,7 +882,7 @@ async fn keyboard_looks_up_subscriber(world: &mut Rehearsal, name: String) {
 /// `When with the keyboard alone he types "…" as the uncategorized text and presses "Stage
 /// evidence"`: Tab to the field, type, Tab to the button, Enter.
 #[when(
-    regex = r#"^with the keyboard alone (?:she|he|they) types? "([^"]+)" as the uncategorized text and presses "([^"]+)"$"#
+    expr = "with the keyboard alone she/he/they type(s) {string} as the uncategorized text and presses {string}"
 )]
 async fn keyboard_types_evidence(world: &mut Rehearsal, text: String, button: String) {
     world.notes.insert("evidence".into(), text.clone());
@@ -893,14 +900,14 @@ async fn keyboard_types_evidence(world: &mut Rehearsal, text: String, button: St
 /// `Then the Subscriptions tab shows Ana on BASIC monthly, ACTIVE, with her Stripe customer and
 /// subscription ids` (the ids the backend recorded).
 #[then(
-    regex = r"^the Subscriptions tab shows (\w+) on ([A-Z]+) (monthly|yearly), ([A-Z_]+), with (?:her|his|their) Stripe customer and subscription ids$"
+    expr = "the Subscriptions tab shows {person} on {plan} {cycle}, {status}, with her/his/their Stripe customer and subscription ids"
 )]
 async fn subscriptions_tab_shows(
     world: &mut Rehearsal,
-    name: String,
-    plan: String,
-    cycle: String,
-    status: String,
+    name: Person,
+    plan: Plan,
+    cycle: Cycle,
+    status: Status,
 ) {
     let actor = world.known_actor(&name);
     let record = {

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::tier_key;
 use crate::steps::cards::card_number;
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::parameters::{CancelTiming, Card, Cycle, Person, Plan};
 use crate::steps::records;
 use crate::steps::target::Target;
 use crate::steps::world::{APP_ORIGIN, Rehearsal};
@@ -257,15 +258,15 @@ async fn replace_card(world: &mut Rehearsal, name: &str, card: &str) -> PageAnsw
 
 /// `When Ana opens the billing portal`: the app's "Manage billing" button; the answer is
 /// checked by the next step (`Then the backend gives Ana a billing portal link`, or a refusal).
-#[when(regex = r"^(\w+) opens the billing portal$")]
-async fn opens_portal(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person} opens the billing portal")]
+async fn opens_portal(world: &mut Rehearsal, name: Person) {
     request_portal_link(world, &name).await;
 }
 
 /// `Then the backend gives Ana a billing portal link`: HTTP 200 with a Stripe portal URL that
 /// opens a page.
-#[then(regex = r"^the backend gives (\w+) a billing portal link$")]
-async fn gives_portal_link(world: &mut Rehearsal, name: String) {
+#[then(expr = "the backend gives {person} a billing portal link")]
+async fn gives_portal_link(world: &mut Rehearsal, name: Person) {
     let response = world
         .last_response
         .clone()
@@ -290,8 +291,8 @@ async fn gives_portal_link(world: &mut Rehearsal, name: String) {
 /// history has a row with the invoice's number (as Stripe shows it), the plan's price and the
 /// status `paid`. On Stripe test mode, where the page needs a browser, the invoice Stripe shows
 /// for her customer is checked instead.
-#[then(regex = r"^the billing portal shows (\w+)'s paid invoice for ([A-Z]+) (monthly|yearly)$")]
-async fn portal_shows_invoice(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+#[then(expr = "the billing portal shows {person}'s paid invoice for {plan} {cycle}")]
+async fn portal_shows_invoice(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle) {
     let plans = world.plans().await.clone();
     let price = plans
         .price_id(&tier_key(&tier), &cycle)
@@ -352,15 +353,15 @@ async fn portal_shows_invoice(world: &mut Rehearsal, name: String, tier: String,
 /// `When Ana replaces her card in the billing portal with the Visa test card` (`Given Ana has
 /// replaced …` for history): she types the card into the portal's card form; Stripe must take
 /// it.
-#[when(regex = r"^(\w+) replaces (?:her|his|their) card in the billing portal with (.+)$")]
-async fn replaces_card(world: &mut Rehearsal, name: String, card: String) {
+#[when(expr = "{person} replaces her/his/their card in the billing portal with {card}")]
+async fn replaces_card(world: &mut Rehearsal, name: Person, card: Card) {
     card_replaced(world, &name, &card).await;
 }
 
 /// `Given Ana has replaced her card in the billing portal with the card that fails on renewal
 /// (4000 0000 0000 0341)`: history, made the way she would make it.
-#[given(regex = r"^(\w+) has replaced (?:her|his|their) card in the billing portal with (.+)$")]
-async fn has_replaced_card(world: &mut Rehearsal, name: String, card: String) {
+#[given(expr = "{person} has replaced her/his/their card in the billing portal with {card}")]
+async fn has_replaced_card(world: &mut Rehearsal, name: Person, card: Card) {
     card_replaced(world, &name, &card).await;
 }
 
@@ -376,8 +377,8 @@ async fn card_replaced(world: &mut Rehearsal, name: &str, card: &str) {
 
 /// `When Ana tries to replace her card in the billing portal with a card that is declined`:
 /// the page's answer is checked by `Then the billing portal tells Ana her card was declined`.
-#[when(regex = r"^(\w+) tries to replace (?:her|his|their) card in the billing portal with (.+)$")]
-async fn tries_to_replace_card(world: &mut Rehearsal, name: String, card: String) {
+#[when(expr = "{person} tries to replace her/his/their card in the billing portal with {card}")]
+async fn tries_to_replace_card(world: &mut Rehearsal, name: Person, card: Card) {
     let answer = replace_card(world, &name, &card).await;
     world.notes.insert(
         format!("portal_answer:{name}"),
@@ -387,8 +388,8 @@ async fn tries_to_replace_card(world: &mut Rehearsal, name: String, card: String
 
 /// `Then the billing portal tells Ana her card was declined`: the page stays (no redirect),
 /// answers HTTP 402 and says "declined".
-#[then(regex = r"^the billing portal tells (\w+) (?:her|his|their) card was declined$")]
-async fn portal_says_declined(world: &mut Rehearsal, name: String) {
+#[then(expr = "the billing portal tells {person} her/his/their card was declined")]
+async fn portal_says_declined(world: &mut Rehearsal, name: Person) {
     let answer = world
         .notes
         .get(&format!("portal_answer:{name}"))
@@ -411,8 +412,8 @@ async fn portal_says_declined(world: &mut Rehearsal, name: String) {
 
 /// `Then Stripe shows Ana's new card as her default payment method`: the customer's default
 /// payment method is a new one, the card she typed, and her subscription is charged to it.
-#[then(regex = r"^Stripe shows (\w+)'s new card as (?:her|his|their) default payment method$")]
-async fn new_default_card(world: &mut Rehearsal, name: String) {
+#[then(expr = "Stripe shows {person}'s new card as her/his/their default payment method")]
+async fn new_default_card(world: &mut Rehearsal, name: Person) {
     let before = world
         .notes
         .get(&format!("card_before:{name}"))
@@ -451,10 +452,8 @@ async fn new_default_card(world: &mut Rehearsal, name: String) {
 
 /// `Then Stripe still shows Ana's first card as her default payment method`: the refused card
 /// changed nothing; her subscription is still charged to the card she paid with.
-#[then(
-    regex = r"^Stripe still shows (\w+)'s first card as (?:her|his|their) default payment method$"
-)]
-async fn same_default_card(world: &mut Rehearsal, name: String) {
+#[then(expr = "Stripe still shows {person}'s first card as her/his/their default payment method")]
+async fn same_default_card(world: &mut Rehearsal, name: Person) {
     let before = world
         .notes
         .get(&format!("card_before:{name}"))
@@ -510,10 +509,8 @@ async fn configure_portal(world: &mut Rehearsal, form: Vec<(String, String)>) {
 
 /// `Given the billing portal cancels subscriptions at the end of the period` (or
 /// `… immediately`): the portal's cancellation setting, as ops choose it in the Dashboard.
-#[given(
-    regex = r"^the billing portal cancels subscriptions (at the end of the period|immediately)$"
-)]
-async fn portal_cancel_mode(world: &mut Rehearsal, when: String) {
+#[given(expr = "the billing portal cancels subscriptions {cancel_timing}")]
+async fn portal_cancel_mode(world: &mut Rehearsal, when: CancelTiming) {
     let mode = if when == "immediately" {
         "immediately"
     } else {
@@ -537,8 +534,8 @@ async fn portal_cancel_mode(world: &mut Rehearsal, when: String) {
 
 /// `Given the billing portal offers the BASIC and PRO monthly plans`: subscribers may switch
 /// between these prices in the portal (the Dashboard's "customers can switch plans").
-#[given(regex = r"^the billing portal offers the ([A-Z]+) and ([A-Z]+) (monthly|yearly) plans$")]
-async fn portal_offers_plans(world: &mut Rehearsal, first: String, second: String, cycle: String) {
+#[given(expr = "the billing portal offers the {plan} and {plan} {cycle} plans")]
+async fn portal_offers_plans(world: &mut Rehearsal, first: Plan, second: Plan, cycle: Cycle) {
     let plans = world.plans().await.clone();
     let mut form = vec![(
         "features[subscription_update][enabled]".to_string(),
@@ -573,8 +570,8 @@ async fn portal_offers_plans(world: &mut Rehearsal, first: String, second: Strin
 
 /// `When Ana cancels her subscription in the billing portal`: she opens the portal from the
 /// app and presses its cancel button; what happens then is the portal's setting.
-#[when(regex = r"^(\w+) cancels (?:her|his|their) subscription in the billing portal$")]
-async fn cancels_in_portal(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person} cancels her/his/their subscription in the billing portal")]
+async fn cancels_in_portal(world: &mut Rehearsal, name: Person) {
     require_simulator(world, "cancelling in the billing portal");
     let url = open_portal(world, &name).await;
     let (status, html) = load_page(world, &url).await;
@@ -591,8 +588,8 @@ async fn cancels_in_portal(world: &mut Rehearsal, name: String) {
 
 /// `When Ana switches to PRO monthly in the billing portal`: she picks the plan in the
 /// portal's plan list and presses "Update plan".
-#[when(regex = r"^(\w+) switches to ([A-Z]+) (monthly|yearly) in the billing portal$")]
-async fn switches_in_portal(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+#[when(expr = "{person} switches to {plan} {cycle} in the billing portal")]
+async fn switches_in_portal(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle) {
     require_simulator(world, "switching plans in the billing portal");
     let price = world
         .plans()
