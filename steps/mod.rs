@@ -12,6 +12,7 @@
 //! - [`database`] provisions PostgreSQL; [`backend_client`] speaks HTTP to the backend; [`actors`], [`cards`], [`catalog`] and [`eventually`] are the
 //!   small vocabularies the steps share; [`records`] reads what the backend stored, [`logs`]
 //!   what it logged; [`preflight_deployment`] is the deployment a preflight scenario describes;
+//! - [`feature_check`] matches every feature step against the definitions without running;
 //! - [`browser`] drives headless Chromium over WebDriver for `@browser` scenarios (one
 //!   chromedriver per run, one browser per scenario).
 
@@ -25,6 +26,7 @@ pub mod database;
 pub mod definitions;
 pub mod environment;
 pub mod eventually;
+pub mod feature_check;
 pub mod logs;
 pub mod parameters;
 pub mod preflight_deployment;
