@@ -10,7 +10,7 @@
 //! - [`parameters`] are the domain words of a step's text (`{person}`, `{plan}`, `{card}`, …)
 //!   as Cucumber Expression parameter types;
 //! - [`database`] provisions PostgreSQL; [`backend_client`] speaks HTTP to the backend; [`actors`], [`cards`], [`catalog`] and [`eventually`] are the
-//!   small vocabularies the steps share; [`records`] reads what the backend stored, [`logs`]
+//!   small vocabularies the steps share; [`records`] reads what the backend stored, [`remembered`] is what earlier steps found out, [`logs`]
 //!   what it logged; [`preflight_deployment`] is the deployment a preflight scenario describes;
 //! - [`feature_check`] matches every feature step against the definitions without running;
 //! - [`browser`] drives headless Chromium over WebDriver for `@browser` scenarios (one
@@ -31,6 +31,7 @@ pub mod logs;
 pub mod parameters;
 pub mod preflight_deployment;
 pub mod records;
+pub mod remembered;
 pub mod step_catalog;
 pub mod target;
 pub mod world;

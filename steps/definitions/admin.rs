@@ -30,7 +30,7 @@ async fn admin_signed_in(world: &mut Rehearsal, name: Person) {
         }
     };
     world.actor_with_email(&name, &email);
-    world.notes.insert("admin".into(), name.to_string());
+    world.remembered.admin = Some(name.to_string());
 }
 
 /// The admin domain of this scenario's backend, set on first use.

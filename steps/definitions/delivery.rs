@@ -124,7 +124,7 @@ async fn delivers_twice_at_once(world: &mut Rehearsal) {
         .roll_secret(&second, Some(&secret), 0)
         .await
         .unwrap_or_else(|e| panic!("the simulator could not set {second}'s secret: {e}"));
-    world.notes.insert("second_endpoint".into(), second);
+    world.remembered.second_endpoint = Some(second);
 }
 
 /// `Given Stripe delivers the events of each flow in a shuffled order`: each API call's or

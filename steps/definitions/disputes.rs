@@ -13,7 +13,7 @@ const DISPUTES: &str = "/api/subscription/disputes";
 
 /// The dispute the scenario is about (found when it reached the backend).
 fn dispute_id(world: &Rehearsal) -> String {
-    world.noted("dispute", "the dispute has reached the backend")
+    world.remembered.dispute()
 }
 
 /// `Given the dispute has reached the backend`: Stripe's `charge.dispute.created` was applied
@@ -22,7 +22,7 @@ fn dispute_id(world: &Rehearsal) -> String {
 async fn dispute_reached_backend(world: &mut Rehearsal) {
     let id =
         records::wait_for_newest_of_users(world, records::NEWEST_DISPUTE_OF_USERS, "dispute").await;
-    world.notes.insert("dispute".into(), id);
+    world.remembered.dispute = Some(id);
 }
 
 /// `Then he sees Ana's dispute with reason "fraudulent" and status "needs_response"` (in the list
@@ -107,7 +107,7 @@ async fn post_evidence(world: &mut Rehearsal, name: &str, text: &str, submit: bo
 #[when(expr = "{person}( from ops) stages the evidence {string}")]
 async fn stages_evidence(world: &mut Rehearsal, name: Person, text: String) {
     post_evidence(world, &name, &text, false).await;
-    world.notes.insert("evidence".into(), text);
+    world.remembered.staged_evidence = Some(text);
 }
 
 /// `When Omar from ops submits the evidence "winning_evidence"` (in test mode that text wins
@@ -130,9 +130,9 @@ async fn dispute_in_stripe(world: &Rehearsal) -> Value {
 #[then(expr = "Stripe shows that evidence on the dispute, not yet submitted")]
 async fn stripe_shows_staged_evidence(world: &mut Rehearsal) {
     let text = world
-        .notes
-        .get("evidence")
-        .cloned()
+        .remembered
+        .staged_evidence
+        .clone()
         .expect("evidence was staged first");
     let dispute = dispute_in_stripe(world).await;
     assert_eq!(

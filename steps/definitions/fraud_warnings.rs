@@ -13,7 +13,7 @@ const WARNINGS: &str = "/api/subscription/fraud-warnings";
 
 /// The fraud warning the scenario is about (found when it reached the backend).
 fn warning_id(world: &Rehearsal) -> String {
-    world.noted("fraud_warning", "the fraud warning has reached the backend")
+    world.remembered.fraud_warning()
 }
 
 /// `Given the fraud warning has reached the backend`: Stripe's
@@ -26,7 +26,7 @@ async fn warning_reached_backend(world: &mut Rehearsal) {
         "fraud warning",
     )
     .await;
-    world.notes.insert("fraud_warning".into(), id);
+    world.remembered.fraud_warning = Some(id);
 }
 
 /// `When Omar from ops opens the fraud warning`: the details dialog.

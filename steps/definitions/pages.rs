@@ -50,13 +50,13 @@ async fn open_as(world: &mut Rehearsal, name: Option<&str>, path: &str) {
     let base = base_url(world).await;
     let token = name.map(|n| world.known_actor(n).token);
     if let Some(n) = name {
-        world.notes.insert("browser_person".into(), n.to_string());
+        world.remembered.browser_person = Some(n.to_string());
     }
-    let signed_in = world.notes.get("browser_token").cloned();
+    let signed_in = world.remembered.browser_token.clone();
     if let Some(token) = &token
         && signed_in.as_ref() != Some(token)
     {
-        world.notes.insert("browser_token".into(), token.clone());
+        world.remembered.browser_token = Some(token.clone());
         let b = browser(world).await;
         // A cookie can only be set for the page's origin: open one of ours first.
         b.goto(&format!("{base}/billing/cancelled"))
@@ -93,11 +93,6 @@ fn assert_contains(what: &str, text: &str, needle: &str) {
         text.contains(needle),
         "{what} should say {needle:?}; it says {text:?}"
     );
-}
-
-/// The dispute or warning the scenario is about.
-fn noted(world: &Rehearsal, key: &str, step: &str) -> String {
-    world.noted(key, step)
 }
 
 /// `When Ana opens the Pricing page in her browser`.
@@ -416,17 +411,15 @@ async fn portal_shows_invoice(world: &mut Rehearsal, _plan: Plan) {
 async fn replaces_card_in_portal(world: &mut Rehearsal, card: Card) {
     let number = card_number(&card)
         .unwrap_or_else(|| panic!("unknown test card {card:?}; see steps/cards.rs"));
-    let name = world.noted("browser_person", "someone opened a page");
+    let name = world.remembered.browser_person();
     let customer = super::portal::customer_of(world, &name).await;
     let before = super::portal::cards_of(world, &customer)
         .await
         .charged()
         .unwrap_or_default()
         .to_string();
-    world.notes.insert(format!("card_before:{name}"), before);
-    world
-        .notes
-        .insert(format!("card_typed:{name}"), number.clone());
+    world.remembered.person(&name).card_before = Some(before);
+    world.remembered.person(&name).card_typed = Some(number.clone());
     let b = browser(world).await;
     b.fill_labelled("New card number", &number)
         .await
@@ -458,9 +451,7 @@ async fn portal_says_canceled(world: &mut Rehearsal) {
 #[when(expr = "{person}( from ops) opens the ops dashboard in her/his/their browser")]
 async fn opens_dashboard(world: &mut Rehearsal, name: Person) {
     world.known_actor(&name);
-    world
-        .notes
-        .insert("browser_person".into(), name.to_string());
+    world.remembered.browser_person = Some(name.to_string());
     open_as(world, Some(&name), "/stripe-disputes").await;
 }
 
@@ -494,7 +485,7 @@ async fn switches_tab(world: &mut Rehearsal, tab: Tab) {
 /// `Then the page shows no dispute` (a 403 page reads nothing).
 #[then(expr = "the page shows no dispute")]
 async fn shows_no_dispute(world: &mut Rehearsal) {
-    let id = noted(world, "dispute", "the dispute has reached the backend");
+    let id = world.remembered.dispute();
     let text = page_text(world).await;
     assert!(
         !text.contains(&id) && !text.contains("Disputes, newest first"),
@@ -510,7 +501,7 @@ async fn row_text(world: &mut Rehearsal, id: &str) -> String {
 #[then(expr = "the Disputes tab lists {person}'s dispute with reason {string} and status {string}")]
 async fn disputes_tab_lists(world: &mut Rehearsal, name: Person, reason: String, status: String) {
     let actor = world.known_actor(&name);
-    let id = noted(world, "dispute", "the dispute has reached the backend");
+    let id = world.remembered.dispute();
     let row = row_text(world, &id).await;
     for (what, wanted) in [
         ("reason", &reason),
@@ -524,7 +515,7 @@ async fn disputes_tab_lists(world: &mut Rehearsal, name: Person, reason: String,
 /// `When he opens the dispute in the Disputes tab`.
 #[when(expr = "she/he/they open(s) the dispute in the Disputes tab")]
 async fn opens_dispute_row(world: &mut Rehearsal) {
-    let id = noted(world, "dispute", "the dispute has reached the backend");
+    let id = world.remembered.dispute();
     let b = browser(world).await;
     b.click(&format!("tr[data-id='{id}'] a"))
         .await
@@ -549,7 +540,7 @@ fn money(object: &Value) -> String {
     expr = "the dispute's details show its amount, reason {string}, status {string} and evidence due date"
 )]
 async fn dispute_details(world: &mut Rehearsal, reason: String, status: String) {
-    let id = noted(world, "dispute", "the dispute has reached the backend");
+    let id = world.remembered.dispute();
     let dispute = world
         .stripe
         .get(&format!("/v1/disputes/{id}"))
@@ -676,11 +667,7 @@ async fn ticks_notes_presses(world: &mut Rehearsal, tick: String, note: String, 
 /// `Then the Fraud Warnings tab on the page lists the warning as "open"`.
 #[then(expr = "the Fraud Warnings tab on the page lists the warning as {string}")]
 async fn warnings_tab_lists(world: &mut Rehearsal, status: String) {
-    let id = noted(
-        world,
-        "fraud_warning",
-        "the fraud warning has reached the backend",
-    );
+    let id = world.remembered.fraud_warning();
     let base = base_url(world).await;
     let b = browser(world).await;
     b.goto(&format!(
@@ -698,11 +685,7 @@ async fn warnings_tab_lists(world: &mut Rehearsal, status: String) {
 /// `When he opens the fraud warning in the Fraud Warnings tab`.
 #[when(expr = "she/he/they open(s) the fraud warning in the Fraud Warnings tab")]
 async fn opens_warning_row(world: &mut Rehearsal) {
-    let id = noted(
-        world,
-        "fraud_warning",
-        "the fraud warning has reached the backend",
-    );
+    let id = world.remembered.fraud_warning();
     let b = browser(world).await;
     b.click(&format!("tr[data-id='{id}'] a"))
         .await
@@ -723,11 +706,7 @@ async fn warning_details(
     actionable: String,
     status: String,
 ) {
-    let id = noted(
-        world,
-        "fraud_warning",
-        "the fraud warning has reached the backend",
-    );
+    let id = world.remembered.fraud_warning();
     let warning = world
         .stripe
         .get(&format!("/v1/radar/early_fraud_warnings/{id}"))
@@ -821,11 +800,7 @@ async fn buttons_disabled(world: &mut Rehearsal, first: String, second: String) 
     expr = "with the keyboard alone she/he/they open(s) the fraud warning, tick(s) {string}, notes {string} and presses {string}"
 )]
 async fn keyboard_only_warning(world: &mut Rehearsal, tick: String, note: String, button: String) {
-    let id = noted(
-        world,
-        "fraud_warning",
-        "the fraud warning has reached the backend",
-    );
+    let id = world.remembered.fraud_warning();
     let (checkbox, notes) = match button.as_str() {
         "Mark as Ignored" => ("confirm-ignore", "ignore-notes"),
         "Refund Full Amount" => ("confirm-refund", "refund-notes"),
@@ -885,7 +860,7 @@ async fn keyboard_looks_up_subscriber(world: &mut Rehearsal, name: Person) {
     expr = "with the keyboard alone she/he/they type(s) {string} as the uncategorized text and presses {string}"
 )]
 async fn keyboard_types_evidence(world: &mut Rehearsal, text: String, button: String) {
-    world.notes.insert("evidence".into(), text.clone());
+    world.remembered.staged_evidence = Some(text.clone());
     let b = browser(world).await;
     tab_to_id(b, "ev-uncategorized_text").await;
     b.press(&[Key::Text(text)])

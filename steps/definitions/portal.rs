@@ -4,7 +4,7 @@
 //!
 //! A person uses the portal page: these steps load the page a portal link opens and submit its
 //! forms, exactly as a browser would. What a step remembers for later steps lives in the
-//! world's notes (`portal:<name>`, `card_before:<name>`, …).
+//! World (`remembered`: each person's portal link, card before and after, …).
 
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
@@ -41,9 +41,7 @@ async fn request_portal_link(world: &mut Rehearsal, name: &str) {
         )
         .await;
     if let Some(url) = response.body["url"].as_str() {
-        world
-            .notes
-            .insert(format!("portal:{name}"), url.to_string());
+        world.remembered.person(&name).portal_url = Some(url.to_string());
     }
     world.last_response = Some(response);
 }
@@ -57,9 +55,9 @@ async fn open_portal(world: &mut Rehearsal, name: &str) -> String {
         "{name} could not open the billing portal: {response}"
     );
     world
-        .notes
-        .get(&format!("portal:{name}"))
-        .cloned()
+        .remembered
+        .of(&name)
+        .portal_url
         .unwrap_or_else(|| panic!("the backend gave {name} no portal link: {response}"))
 }
 
@@ -245,10 +243,8 @@ async fn replace_card(world: &mut Rehearsal, name: &str, card: &str) -> PageAnsw
         .charged()
         .unwrap_or_default()
         .to_string();
-    world.notes.insert(format!("card_before:{name}"), before);
-    world
-        .notes
-        .insert(format!("card_typed:{name}"), number.clone());
+    world.remembered.person(&name).card_before = Some(before);
+    world.remembered.person(&name).card_typed = Some(number.clone());
     let url = open_portal(world, name).await;
     let (status, html) = load_page(world, &url).await;
     assert_eq!(status, 200, "the billing portal did not load: {html}");
@@ -321,9 +317,9 @@ async fn portal_shows_invoice(world: &mut Rehearsal, name: Person, tier: Plan, c
         return;
     }
     let url = world
-        .notes
-        .get(&format!("portal:{name}"))
-        .cloned()
+        .remembered
+        .of(&name)
+        .portal_url
         .unwrap_or_else(|| panic!("{name} has not opened the billing portal"));
     let (world_ref, url_ref, number_ref, amount_ref) = (&*world, &url, &number, &shown_amount);
     eventually(DEFAULT_DEADLINE, || async move {
@@ -380,10 +376,8 @@ async fn card_replaced(world: &mut Rehearsal, name: &str, card: &str) {
 #[when(expr = "{person} tries to replace her/his/their card in the billing portal with {card}")]
 async fn tries_to_replace_card(world: &mut Rehearsal, name: Person, card: Card) {
     let answer = replace_card(world, &name, &card).await;
-    world.notes.insert(
-        format!("portal_answer:{name}"),
-        format!("{} {}", answer.status, answer.html),
-    );
+    world.remembered.person(&name).portal_answer =
+        Some(format!("{} {}", answer.status, answer.html));
 }
 
 /// `Then the billing portal tells Ana her card was declined`: the page stays (no redirect),
@@ -391,9 +385,9 @@ async fn tries_to_replace_card(world: &mut Rehearsal, name: Person, card: Card) 
 #[then(expr = "the billing portal tells {person} her/his/their card was declined")]
 async fn portal_says_declined(world: &mut Rehearsal, name: Person) {
     let answer = world
-        .notes
-        .get(&format!("portal_answer:{name}"))
-        .cloned()
+        .remembered
+        .of(&name)
+        .portal_answer
         .unwrap_or_else(|| panic!("{name} has not tried to replace a card"));
     let (status, html) = answer.split_once(' ').unwrap_or((&answer, ""));
     assert_eq!(
@@ -414,15 +408,11 @@ async fn portal_says_declined(world: &mut Rehearsal, name: Person) {
 /// payment method is a new one, the card she typed, and her subscription is charged to it.
 #[then(expr = "Stripe shows {person}'s new card as her/his/their default payment method")]
 async fn new_default_card(world: &mut Rehearsal, name: Person) {
-    let before = world
-        .notes
-        .get(&format!("card_before:{name}"))
-        .cloned()
-        .unwrap_or_default();
+    let before = world.remembered.of(&name).card_before.unwrap_or_default();
     let typed = world
-        .notes
-        .get(&format!("card_typed:{name}"))
-        .cloned()
+        .remembered
+        .of(&name)
+        .card_typed
         .unwrap_or_else(|| panic!("{name} has not replaced a card"));
     let customer = customer_of(world, &name).await;
     let (world_ref, customer_ref) = (&*world, customer.as_str());
@@ -455,9 +445,9 @@ async fn new_default_card(world: &mut Rehearsal, name: Person) {
 #[then(expr = "Stripe still shows {person}'s first card as her/his/their default payment method")]
 async fn same_default_card(world: &mut Rehearsal, name: Person) {
     let before = world
-        .notes
-        .get(&format!("card_before:{name}"))
-        .cloned()
+        .remembered
+        .of(&name)
+        .card_before
         .unwrap_or_else(|| panic!("{name} has not tried to replace a card"));
     assert!(
         !before.is_empty(),
