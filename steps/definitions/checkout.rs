@@ -16,7 +16,7 @@ use crate::steps::world::{APP_ORIGIN, CheckoutAttempt, Rehearsal};
 /// Where the app asks Stripe to send a user after paying; Stripe fills in the session id.
 const SUCCESS_PATH: &str = "/billing/success?session_id={CHECKOUT_SESSION_ID}";
 /// Where the app asks Stripe to send a user who leaves the Checkout page.
-const CANCEL_PATH: &str = "/pricing";
+const CANCEL_PATH: &str = billing::routes::PRICING_PAGE;
 
 /// The request body the web app sends when a user picks a plan.
 pub(crate) fn checkout_request(tier: &str, cycle: &str) -> Value {
@@ -39,11 +39,7 @@ pub(crate) async fn start_checkout(
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(
-            "/api/subscription/create-checkout-session",
-            Some(&actor.token),
-            &checkout_request(tier, cycle),
-        )
+        .create_checkout_session(Some(&actor.token), &checkout_request(tier, cycle))
         .await;
     assert_eq!(
         response.status, 200,
@@ -211,11 +207,7 @@ async fn asks_to_subscribe(world: &mut Rehearsal, name: Person, tier: Plan, cycl
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(
-            "/api/subscription/create-checkout-session",
-            Some(&actor.token),
-            &checkout_request(&tier, &cycle),
-        )
+        .create_checkout_session(Some(&actor.token), &checkout_request(&tier, &cycle))
         .await;
     world.last_response = Some(response);
 }
@@ -226,11 +218,7 @@ async fn anonymous_asks_to_subscribe(world: &mut Rehearsal, tier: Plan, cycle: C
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(
-            "/api/subscription/create-checkout-session",
-            None,
-            &checkout_request(&tier, &cycle),
-        )
+        .create_checkout_session(None, &checkout_request(&tier, &cycle))
         .await;
     world.last_response = Some(response);
 }
@@ -385,10 +373,7 @@ async fn no_active_subscription(world: &mut Rehearsal, name: Person) {
         record.as_ref().is_none_or(|r| !r.is_active),
         "{name} should have nothing active; record: {record:?}"
     );
-    let shown = backend
-        .client
-        .get("/api/subscription/status", Some(&actor.token))
-        .await;
+    let shown = backend.client.status(Some(&actor.token)).await;
     assert_eq!(shown.status, 200, "{name}'s status page: {shown}");
     assert_eq!(
         shown.body["is_active"], false,

@@ -127,7 +127,7 @@ async fn plans_exist(world: &mut Rehearsal, list: Plans) {
 #[when(expr = "someone who is not signed in asks for the plans")]
 async fn asks_for_plans(world: &mut Rehearsal) {
     let backend = world.backend().await;
-    let response = backend.client.get("/api/subscription/plans", None).await;
+    let response = backend.client.plans().await;
     world.last_response = Some(response);
 }
 

@@ -9,8 +9,6 @@ use crate::steps::parameters::Person;
 use crate::steps::records;
 use crate::steps::world::Rehearsal;
 
-const DISPUTES: &str = "/api/subscription/disputes";
-
 /// The dispute the scenario is about (found when it reached the backend).
 fn dispute_id(world: &Rehearsal) -> String {
     world.remembered.dispute()
@@ -52,10 +50,7 @@ async fn sees_dispute_in_list(world: &mut Rehearsal, name: Person, reason: Strin
 async fn opens_dispute(world: &mut Rehearsal, name: Person) {
     let (actor, id) = (world.known_actor(&name), dispute_id(world));
     let backend = world.backend().await;
-    let response = backend
-        .client
-        .get(&format!("{DISPUTES}/{id}"), Some(&actor.token))
-        .await;
+    let response = backend.client.dispute(&id, Some(&actor.token)).await;
     world.last_response = Some(response);
 }
 
@@ -90,11 +85,7 @@ async fn post_evidence(world: &mut Rehearsal, name: &str, text: &str, submit: bo
     let body = json!({"evidence": {"uncategorized_text": text}, "submit": submit});
     let response = backend
         .client
-        .post_json(
-            &format!("{DISPUTES}/{id}/evidence"),
-            Some(&actor.token),
-            &body,
-        )
+        .dispute_evidence(&id, Some(&actor.token), &body)
         .await;
     assert_eq!(
         response.status, 200,
@@ -173,7 +164,7 @@ async fn tab_shows_dispute_status(world: &mut Rehearsal, status: String) {
     let (client, token, wanted) = (&backend.client, admin.token.as_str(), status.as_str());
     let (id, client) = (id.as_str(), client);
     eventually(DEFAULT_DEADLINE, || async move {
-        let response = client.get(DISPUTES, Some(token)).await;
+        let response = client.disputes(Some(token)).await;
         let rows = response.body["data"]
             .as_array()
             .cloned()
@@ -214,7 +205,7 @@ async fn close_dispute(world: &mut Rehearsal, name: &str, body: Value) {
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(&format!("{DISPUTES}/{id}/close"), Some(&actor.token), &body)
+        .close_dispute(&id, Some(&actor.token), &body)
         .await;
     world.last_response = Some(response);
 }
@@ -224,10 +215,7 @@ async fn close_dispute(world: &mut Rehearsal, name: &str, body: Value) {
 async fn history_shows_close(world: &mut Rehearsal, name: Person) {
     let (actor, id) = (world.known_actor(&name), dispute_id(world));
     let backend = world.backend().await;
-    let response = backend
-        .client
-        .get(&format!("{DISPUTES}/{id}"), Some(&actor.token))
-        .await;
+    let response = backend.client.dispute(&id, Some(&actor.token)).await;
     assert_eq!(response.status, 200, "{response}");
     let actions = response.body["actions"]
         .as_array()

@@ -4,12 +4,11 @@
 use cucumber::{given, then, when};
 use serde_json::json;
 
+use crate::steps::backend_client::FraudAction;
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
 use crate::steps::parameters::{Actionable, Person};
 use crate::steps::records;
 use crate::steps::world::Rehearsal;
-
-const WARNINGS: &str = "/api/subscription/fraud-warnings";
 
 /// The fraud warning the scenario is about (found when it reached the backend).
 fn warning_id(world: &Rehearsal) -> String {
@@ -34,10 +33,7 @@ async fn warning_reached_backend(world: &mut Rehearsal) {
 async fn opens_warning(world: &mut Rehearsal, name: Person) {
     let (actor, id) = (world.known_actor(&name), warning_id(world));
     let backend = world.backend().await;
-    let response = backend
-        .client
-        .get(&format!("{WARNINGS}/{id}"), Some(&actor.token))
-        .await;
+    let response = backend.client.fraud_warning(&id, Some(&actor.token)).await;
     world.last_response = Some(response);
 }
 
@@ -68,13 +64,19 @@ async fn sees_fraud_type(world: &mut Rehearsal, fraud_type: String, actionable: 
 /// dialog's "Refund Full Amount" button.
 #[when(expr = "{person}( from ops) refunds the full amount with the note {string}")]
 async fn refunds(world: &mut Rehearsal, name: Person, note: String) {
-    act_on_warning(world, &name, "refund", &note).await;
+    act_on_warning(world, &name, FraudAction::Refund, &note).await;
 }
 
 /// `Given Omar from ops has refunded the full amount`.
 #[given(expr = "{person}( from ops) has refunded the full amount")]
 async fn has_refunded(world: &mut Rehearsal, name: Person) {
-    act_on_warning(world, &name, "refund", "refunded during the rehearsal").await;
+    act_on_warning(
+        world,
+        &name,
+        FraudAction::Refund,
+        "refunded during the rehearsal",
+    )
+    .await;
     let response = world.last_response.as_ref().expect("just sent");
     assert_eq!(response.status, 200, "the refund failed: {response}");
 }
@@ -83,19 +85,15 @@ async fn has_refunded(world: &mut Rehearsal, name: Person) {
 /// "Mark as Ignored" button.
 #[when(expr = "{person}( from ops) marks the fraud warning as ignored with the note {string}")]
 async fn ignores(world: &mut Rehearsal, name: Person, note: String) {
-    act_on_warning(world, &name, "ignore", &note).await;
+    act_on_warning(world, &name, FraudAction::Ignore, &note).await;
 }
 
-async fn act_on_warning(world: &mut Rehearsal, name: &str, action: &str, note: &str) {
+async fn act_on_warning(world: &mut Rehearsal, name: &str, action: FraudAction, note: &str) {
     let (actor, id) = (world.known_actor(name), warning_id(world));
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(
-            &format!("{WARNINGS}/{id}/{action}"),
-            Some(&actor.token),
-            &json!({"notes": note}),
-        )
+        .act_on_fraud_warning(&id, action, Some(&actor.token), &json!({"notes": note}))
         .await;
     world.last_response = Some(response);
 }
@@ -104,10 +102,7 @@ async fn act_on_warning(world: &mut Rehearsal, name: &str, action: &str, note: &
 async fn warning_details(world: &mut Rehearsal) -> serde_json::Value {
     let (admin, id) = (world.admin(), warning_id(world));
     let backend = world.backend().await;
-    let response = backend
-        .client
-        .get(&format!("{WARNINGS}/{id}"), Some(&admin.token))
-        .await;
+    let response = backend.client.fraud_warning(&id, Some(&admin.token)).await;
     assert_eq!(
         response.status, 200,
         "the fraud warning's details: {response}"
@@ -214,7 +209,7 @@ async fn tab_lists_warning(world: &mut Rehearsal, status: String) {
         status.as_str(),
     );
     eventually(DEFAULT_DEADLINE, || async move {
-        let response = client.get(WARNINGS, Some(token)).await;
+        let response = client.fraud_warnings(Some(token)).await;
         let rows = response.body["data"]
             .as_array()
             .cloned()

@@ -83,7 +83,7 @@ async fn customers_pay(world: &mut Rehearsal, count: usize, card: Card) {
 #[then(expr = r#"the backend's metrics count processed "{event}" events"#)]
 async fn metrics_count(world: &mut Rehearsal, event_type: EventType) {
     let backend = world.backend().await;
-    let response = backend.client.get("/metrics", None).await;
+    let response = backend.client.metrics().await;
     assert_eq!(response.status, 200, "GET /metrics: {response}");
     let text = response.body.as_str().unwrap_or_default().to_string();
     let counted = text.lines().any(|line| {

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use billing::routes;
 use cucumber::{then, when};
 use serde_json::Value;
 
@@ -59,7 +60,7 @@ async fn open_as(world: &mut Rehearsal, name: Option<&str>, path: &str) {
         world.remembered.browser_token = Some(token.clone());
         let b = browser(world).await;
         // A cookie can only be set for the page's origin: open one of ours first.
-        b.goto(&format!("{base}/billing/cancelled"))
+        b.goto(&format!("{base}{}", routes::BILLING_CANCELLED))
             .await
             .unwrap_or_else(|e| fail("opening the backend", e));
         b.set_cookie(SESSION_COOKIE, token)
@@ -99,13 +100,13 @@ fn assert_contains(what: &str, text: &str, needle: &str) {
 #[when(expr = "{person} opens the Pricing page in her/his/their browser")]
 async fn opens_pricing(world: &mut Rehearsal, name: Person) {
     world.known_actor(&name);
-    open_as(world, Some(&name), "/pricing").await;
+    open_as(world, Some(&name), routes::PRICING_PAGE).await;
 }
 
 /// `When someone who is not signed in opens the Pricing page in a browser`.
 #[when(expr = "someone who is not signed in opens the Pricing page in a browser")]
 async fn anonymous_opens_pricing(world: &mut Rehearsal) {
-    open_as(world, None, "/pricing").await;
+    open_as(world, None, routes::PRICING_PAGE).await;
 }
 
 /// `Then the Pricing page offers BASIC and PRO, and says she is on the free plan`.
@@ -330,7 +331,7 @@ async fn keyboard_activates(world: &mut Rehearsal, label: String) {
 #[when(expr = "{person} opens her/his/their account page in her/his/their browser")]
 async fn opens_account(world: &mut Rehearsal, name: Person) {
     world.known_actor(&name);
-    open_as(world, Some(&name), "/account").await;
+    open_as(world, Some(&name), routes::ACCOUNT_PAGE).await;
 }
 
 /// `Then her account page shows the BASIC plan, ACTIVE, and when the period ends`.
@@ -452,7 +453,7 @@ async fn portal_says_canceled(world: &mut Rehearsal) {
 async fn opens_dashboard(world: &mut Rehearsal, name: Person) {
     world.known_actor(&name);
     world.remembered.browser_person = Some(name.to_string());
-    open_as(world, Some(&name), "/stripe-disputes").await;
+    open_as(world, Some(&name), routes::OPS_DASHBOARD).await;
 }
 
 /// `Then the Disputes tab is shown without error`.

@@ -34,8 +34,7 @@ async fn request_portal_link(world: &mut Rehearsal, name: &str) {
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(
-            "/api/subscription/create-portal-session",
+        .create_portal_session(
             Some(&actor.token),
             &json!({"return_url": format!("{APP_ORIGIN}{RETURN_PATH}")}),
         )

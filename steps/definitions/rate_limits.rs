@@ -11,8 +11,6 @@ use crate::steps::logs;
 use crate::steps::parameters::Person;
 use crate::steps::world::Rehearsal;
 
-const CHECKOUT: &str = "/api/subscription/create-checkout-session";
-
 /// `Given Checkout allows 3 attempts per user per minute` (`CHECKOUT_RATE_LIMIT_PER_MINUTE`).
 #[given(expr = "Checkout allows {int} attempts per user per minute")]
 async fn checkout_limit(world: &mut Rehearsal, per_minute: u32) {
@@ -38,11 +36,7 @@ async fn starts_checkout_repeatedly(world: &mut Rehearsal, name: Person, times: 
         answers.push(
             backend
                 .client
-                .post_json(
-                    CHECKOUT,
-                    Some(&actor.token),
-                    &checkout_request("BASIC", "monthly"),
-                )
+                .create_checkout_session(Some(&actor.token), &checkout_request("BASIC", "monthly"))
                 .await,
         );
     }
@@ -111,10 +105,7 @@ async fn attempts_accepted(world: &mut Rehearsal, name: Person) {
 async fn can_see_status(world: &mut Rehearsal, name: Person) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
-    let shown = backend
-        .client
-        .get("/api/subscription/status", Some(&actor.token))
-        .await;
+    let shown = backend.client.status(Some(&actor.token)).await;
     assert_eq!(shown.status, 200, "{name}'s status page: {shown}");
 }
 
@@ -142,7 +133,7 @@ async fn can_start_again(world: &mut Rehearsal, name: Person) {
     let deadline = Duration::from_secs(retry_after + 2);
     eventually(deadline, || async move {
         let answer = client
-            .post_json(CHECKOUT, Some(token), &checkout_request("BASIC", "monthly"))
+            .create_checkout_session(Some(token), &checkout_request("BASIC", "monthly"))
             .await;
         if answer.status == 200 {
             Ok(())

@@ -9,8 +9,6 @@ use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
 use crate::steps::parameters::Person;
 use crate::steps::world::Rehearsal;
 
-const CHECKOUT: &str = "/api/subscription/create-checkout-session";
-
 /// The Redis the replicas share (`REDIS_URL`, by default the local one CI starts).
 fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
@@ -37,11 +35,7 @@ async fn alternating_checkouts(world: &mut Rehearsal, name: Person, times: usize
     for i in 0..times {
         answers.push(
             replicas[i % replicas.len()]
-                .post_json(
-                    CHECKOUT,
-                    Some(&actor.token),
-                    &checkout_request("BASIC", "monthly"),
-                )
+                .create_checkout_session(Some(&actor.token), &checkout_request("BASIC", "monthly"))
                 .await,
         );
     }
@@ -113,7 +107,7 @@ async fn applied_once(world: &mut Rehearsal) {
         let mut duplicate = 0;
         let mut per_replica = Vec::new();
         for client in clients {
-            let text = client.get("/metrics", None).await.body.as_str().unwrap_or_default().to_string();
+            let text = client.metrics().await.body.as_str().unwrap_or_default().to_string();
             let (h, d) = webhook_counts(&text);
             per_replica.push((h, d));
             handled += h;

@@ -37,10 +37,7 @@ pub(crate) async fn wait_for_record(
 pub(crate) async fn status_shown(world: &mut Rehearsal, name: &str) -> serde_json::Value {
     let actor = world.known_actor(name);
     let backend = world.backend().await;
-    let shown = backend
-        .client
-        .get("/api/subscription/status", Some(&actor.token))
-        .await;
+    let shown = backend.client.status(Some(&actor.token)).await;
     assert_eq!(shown.status, 200, "{name}'s status page: {shown}");
     shown.body
 }

@@ -177,7 +177,7 @@ async fn deliver_event(world: &mut Rehearsal, event_type: &str, name: &str, sign
         .collect();
     let response = backend
         .client
-        .post_raw("/api/subscription/webhook", &headers, sent.into_bytes())
+        .deliver_webhook(&headers, sent.into_bytes())
         .await;
     world.forged_event_id = Some(event_id);
     world.last_response = Some(response);
