@@ -40,7 +40,7 @@ async fn request_portal_link(world: &mut Rehearsal, name: &str) {
         )
         .await;
     if let Some(url) = response.body["url"].as_str() {
-        world.remembered.person(&name).portal_url = Some(url.to_string());
+        world.remembered.person(name).portal_url = Some(url.to_string());
     }
     world.last_response = Some(response);
 }
@@ -55,7 +55,7 @@ async fn open_portal(world: &mut Rehearsal, name: &str) -> String {
     );
     world
         .remembered
-        .of(&name)
+        .of(name)
         .portal_url
         .unwrap_or_else(|| panic!("the backend gave {name} no portal link: {response}"))
 }
@@ -242,8 +242,8 @@ async fn replace_card(world: &mut Rehearsal, name: &str, card: &str) -> PageAnsw
         .charged()
         .unwrap_or_default()
         .to_string();
-    world.remembered.person(&name).card_before = Some(before);
-    world.remembered.person(&name).card_typed = Some(number.clone());
+    world.remembered.person(name).card_before = Some(before);
+    world.remembered.person(name).card_typed = Some(number.clone());
     let url = open_portal(world, name).await;
     let (status, html) = load_page(world, &url).await;
     assert_eq!(status, 200, "the billing portal did not load: {html}");
