@@ -16,8 +16,9 @@ use cucumber::Parameter;
 
 use crate::steps::cards;
 
-/// A value a parameter type does not know, with the values it does.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A value a parameter type does not know, with the values it does. Its `Debug` is its message:
+/// cucumber shows a parse failure with `{:?}`, and QA should read a sentence, not a struct.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{seen:?} is not a {{{parameter}}}; write one of: {valid}")]
 pub struct UnknownValue {
     /// The parameter type's name (`plan`).
@@ -26,6 +27,12 @@ pub struct UnknownValue {
     pub seen: String,
     /// The valid values, joined for people.
     pub valid: String,
+}
+
+impl fmt::Debug for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 /// `value` if it is one of `valid`, else an [`UnknownValue`] naming them.
@@ -636,7 +643,13 @@ mod tests {
 
     #[test]
     fn a_wrong_value_names_the_valid_ones() {
-        let e = "GOLD".parse::<Plan>().unwrap_err().to_string();
+        let unknown = "GOLD".parse::<Plan>().unwrap_err();
+        assert_eq!(
+            format!("{unknown:?}"),
+            unknown.to_string(),
+            "cucumber shows the Debug form"
+        );
+        let e = unknown.to_string();
         assert!(
             e.contains("\"GOLD\"") && e.contains("\"BASIC\"") && e.contains("\"PRO\""),
             "{e}"
