@@ -8,7 +8,7 @@
 //!   instance, and the people acting in it;
 //! - [`definitions`] are the step definitions, one module per domain;
 //! - [`parameters`] are the domain words of a step's text (`{person}`, `{plan}`, `{card}`, …)
-//!   as Cucumber Expression parameter types;
+//!   as Cucumber Expression parameter types, and [`glossary`] lists their values for `STEPS.md`;
 //! - [`database`] provisions PostgreSQL; [`backend_client`] speaks HTTP to the backend; [`actors`], [`cards`], [`catalog`] and [`eventually`] are the
 //!   small vocabularies the steps share; [`records`] reads what the backend stored, [`remembered`] is what earlier steps found out, [`logs`]
 //!   what it logged; [`preflight_deployment`] is the deployment a preflight scenario describes;
@@ -27,6 +27,7 @@ pub mod definitions;
 pub mod environment;
 pub mod eventually;
 pub mod feature_check;
+pub mod glossary;
 pub mod logs;
 pub mod parameters;
 pub mod preflight_deployment;

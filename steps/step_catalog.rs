@@ -218,7 +218,7 @@ pub fn markdown() -> String {
          | parameter | stands for | values |\n\
          | --- | --- | --- |\n",
     );
-    for glossed in crate::steps::parameters::glossary() {
+    for glossed in crate::steps::glossary::glossary() {
         let _ = writeln!(
             out,
             "| `{{{}}}` | {} | {} |",
