@@ -20,7 +20,7 @@ async fn checkout_limit(world: &mut Rehearsal, per_minute: u32) {
 /// `Given Checkout allows 3 attempts per user every 2 seconds`: the limit and the
 /// deployment's rate-limit window (`RATE_LIMIT_WINDOW_SECS`), so a lock-out ends within
 /// seconds and a scenario about its end waits no longer than that.
-#[given(regex = r"^Checkout allows (\d+) attempts per user every (\d+) seconds$")]
+#[given(expr = "Checkout allows {int} attempts per user every {int} seconds")]
 async fn checkout_limit_per_window(world: &mut Rehearsal, attempts: u32, window_secs: u64) {
     world.configure("CHECKOUT_RATE_LIMIT_PER_MINUTE", &attempts.to_string());
     world.configure("RATE_LIMIT_WINDOW_SECS", &window_secs.to_string());
