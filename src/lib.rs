@@ -6,7 +6,8 @@
 //! - [`steps`] is what a scenario runs on: the World (one scenario's simulator account,
 //!   database, backend and people), what it is made of, and the step definitions;
 //! - [`runner`] finds the features, runs them with cucumber and prints the closing count;
-//!   [`shard`] picks a run's deterministic slice for CI runners (`--shard I/N`); [`results`] is
+//!   [`selection`] says which scenarios a run takes (tags, name, `--rerun-failed`) and lists
+//!   them (`--list`); [`shard`] picks a run's deterministic slice for CI runners (`--shard I/N`); [`results`] is
 //!   what a run records about each scenario;
 //! - [`report`] turns a saved run and the preflight's verdicts into the checklist report;
 //! - [`preflight`] checks a real deployment (`golive preflight`);
@@ -22,6 +23,7 @@ pub mod preflight;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod selection;
 pub mod shard;
 pub mod soak;
 #[path = "../steps/mod.rs"]

@@ -111,9 +111,19 @@ struct RunArgs {
     /// Also write a JUnit XML report to this file.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Also write a Cucumber JSON report to this file (for the reporting tools that read
+    /// cucumber's `--format json`).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
     /// Start no new scenario after the first failure.
     #[arg(long)]
     fail_fast: bool,
+    /// Print the scenarios the filters select (file:line, feature, name, tags) and run nothing.
+    #[arg(long)]
+    list: bool,
+    /// Run only the scenarios that failed in the run saved in --report-dir (last-run.json).
+    #[arg(long)]
+    rerun_failed: bool,
     /// Run only slice I of N of the selected scenarios (e.g. 2/4), for CI runners working in
     /// parallel; each shard saves its run, and `golive report --merge` joins them.
     #[arg(long, value_name = "I/N", value_parser = golive::shard::Shard::parse)]
@@ -159,7 +169,10 @@ impl Default for RunArgs {
             name: None,
             concurrency: DEFAULT_CONCURRENCY,
             junit: None,
+            json: None,
             fail_fast: false,
+            list: false,
+            rerun_failed: false,
             shard: None,
             report_dir: PathBuf::from(golive::report::DEFAULT_DIR),
             no_report: false,
@@ -293,6 +306,45 @@ fn main() -> ExitCode {
         }
         None => RunArgs::default(),
     };
+    let only = if args.rerun_failed {
+        let run_file = args.report_dir.join(golive::report::RUN_FILE);
+        match golive::selection::failed_in(&run_file) {
+            Ok(failed) if failed.is_empty() => {
+                println!(
+                    "golive: nothing failed in the run saved in {}; nothing to rerun",
+                    run_file.display()
+                );
+                return ExitCode::SUCCESS;
+            }
+            Ok(failed) => {
+                println!(
+                    "golive: rerunning the {} scenarios that failed in the run saved in {}",
+                    failed.len(),
+                    run_file.display()
+                );
+                Some(failed)
+            }
+            Err(e) => {
+                eprintln!("golive: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    let defaults = RunOptions::default();
+    let features = args.features.clone().unwrap_or(defaults.features.clone());
+    if args.list {
+        return list(
+            &features,
+            golive::selection::Selection {
+                tags: args.tags,
+                name: args.name,
+                shard: args.shard,
+                only,
+            },
+        );
+    }
     let target = match args.target {
         TargetName::Sim => Target::Simulator,
         TargetName::StripeTest => {
@@ -311,9 +363,8 @@ fn main() -> ExitCode {
             }
         }
     };
-    let defaults = RunOptions::default();
     golive::runner::main_with(RunOptions {
-        features: args.features.unwrap_or(defaults.features),
+        features,
         tags: args.tags,
         name: args.name,
         concurrency: args.concurrency,
@@ -322,5 +373,32 @@ fn main() -> ExitCode {
         report_dir: (!args.no_report).then_some(args.report_dir),
         target,
         shard: args.shard,
+        only,
+        json: args.json,
     })
+}
+
+/// `golive run --list`: the selected scenarios, one a line, and how many; nothing runs.
+fn list(features: &std::path::Path, selection: golive::selection::Selection) -> ExitCode {
+    match golive::selection::list(features, &selection) {
+        Ok(mut listed) => {
+            // Paths as people type them: relative to where golive runs, when under it.
+            if let Ok(here) = std::env::current_dir() {
+                for scenario in &mut listed {
+                    if let Ok(relative) = scenario.file.strip_prefix(&here) {
+                        scenario.file = relative.to_path_buf();
+                    }
+                }
+            }
+            for scenario in &listed {
+                println!("{scenario}");
+            }
+            println!("{} scenarios selected (none run)", listed.len());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("golive: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

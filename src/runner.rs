@@ -11,13 +11,13 @@ use std::time::Instant;
 use cucumber::codegen::Regex;
 use cucumber::event::ScenarioFinished;
 use cucumber::gherkin::tagexpr::TagOperation;
-use cucumber::tag::Ext as _;
 use cucumber::writer::Stats as _;
-use cucumber::{World as _, WriterExt as _, gherkin, writer};
+use cucumber::{World as _, WriterExt as _, writer};
 use futures::FutureExt as _;
 
 use crate::report;
 use crate::results::{self, Outcome, RunRecord, ScenarioResult, ScenarioStatus};
+use crate::selection::all_tags;
 use crate::steps::browser::{self, artifacts, gate};
 use crate::steps::environment;
 use crate::steps::target::Target;
@@ -52,6 +52,10 @@ pub struct RunOptions {
     /// Run only this slice of the selected scenarios (the others belong to other runners and
     /// are not recorded).
     pub shard: Option<crate::shard::Shard>,
+    /// Run only these scenarios (`--rerun-failed`: the ones that failed in the saved run).
+    pub only: Option<std::collections::BTreeSet<crate::selection::ScenarioKey>>,
+    /// Also write a Cucumber JSON report here (for the reporting tools teams already use).
+    pub json: Option<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -67,6 +71,8 @@ impl Default for RunOptions {
             report_dir: None,
             target: Target::Simulator,
             shard: None,
+            only: None,
+            json: None,
         }
     }
 }
@@ -179,8 +185,8 @@ pub enum RunError {
     /// The environment (database, simulator) did not start.
     #[error(transparent)]
     Environment(#[from] environment::EnvironmentError),
-    /// The JUnit file could not be created.
-    #[error("cannot write the JUnit report {path}: {source}")]
+    /// A report file (JUnit, Cucumber JSON) could not be created.
+    #[error("cannot write the report {path}: {source}")]
     Junit {
         /// The path asked for.
         path: PathBuf,
@@ -188,6 +194,18 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Creates a report file and its folder.
+fn create_report_file(path: &std::path::Path) -> Result<Box<dyn std::io::Write>, RunError> {
+    let failed = |source| RunError::Junit {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(failed)?;
+    }
+    Ok(Box::new(File::create(path).map_err(failed)?))
 }
 
 /// Starts the environment, runs the features, tears the environment down; returns the counts
@@ -208,6 +226,10 @@ pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), 
         }
         None => Box::new(std::io::sink()),
     };
+    let json: Box<dyn std::io::Write> = match &options.json {
+        Some(path) => create_report_file(path)?,
+        None => Box::new(std::io::sink()),
+    };
     environment::start(&options.target).await?;
     results::take_all(); // a fresh record for this run
     let mut cucumber = Rehearsal::cucumber()
@@ -215,6 +237,7 @@ pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), 
             writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
                 .summarized()
                 .tee::<Rehearsal, _>(writer::JUnit::for_tee(junit, 0))
+                .tee::<Rehearsal, _>(writer::Json::for_tee(json))
                 .normalized(),
         )
         .with_default_cli()
@@ -222,12 +245,13 @@ pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), 
     if options.fail_fast {
         cucumber = cucumber.fail_fast();
     }
-    let (tags, name, target, shard) = (
-        options.tags.clone(),
-        options.name.clone(),
-        options.target.clone(),
-        options.shard,
-    );
+    let selection = crate::selection::Selection {
+        tags: options.tags.clone(),
+        name: options.name.clone(),
+        shard: options.shard,
+        only: options.only.clone(),
+    };
+    let target = options.target.clone();
     // Looked up once: whether @browser scenarios can run here, and what a missing browser means.
     let (browsers, browser_policy) = (browser::find_binaries(), gate::Policy::from_env());
     // A failed browser scenario's screenshot and page go next to the report, even when this run
@@ -273,13 +297,10 @@ pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), 
             .boxed_local()
         })
         .filter_run(options.features.clone(), move |feature, rule, scenario| {
-            let scenario_tags = all_tags(feature, rule, scenario);
-            let chosen = tags.as_ref().is_none_or(|t| t.eval(scenario_tags.iter()))
-                && name.as_ref().is_none_or(|n| n.is_match(&scenario.name))
-                && shard.is_none_or(|s| s.contains(&feature.name, &scenario.name));
-            if !chosen {
+            if !selection.contains(feature, rule, scenario) {
                 return false;
             }
+            let scenario_tags = all_tags(feature, rule, scenario);
             let status = match target.runs(&scenario_tags) {
                 Err(reason) => ScenarioStatus::Skipped { reason },
                 Ok(()) => match gate::gate(&scenario_tags, &browsers, browser_policy) {
@@ -341,21 +362,6 @@ async fn save_artifacts(
     saved
 }
 
-/// A scenario's own tags plus those it inherits from its feature and rule.
-fn all_tags(
-    feature: &gherkin::Feature,
-    rule: Option<&gherkin::Rule>,
-    scenario: &gherkin::Scenario,
-) -> Vec<String> {
-    feature
-        .tags
-        .iter()
-        .chain(rule.map(|r| r.tags.iter()).into_iter().flatten())
-        .chain(scenario.tags.iter())
-        .cloned()
-        .collect()
-}
-
 /// Our record of cucumber's verdict. A step with no definition fails the scenario: an undefined
 /// step in a feature is a mistake, not something to skip quietly.
 fn status_of(finished: &ScenarioFinished) -> ScenarioStatus {
@@ -387,6 +393,7 @@ fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cucumber::tag::Ext as _;
 
     #[test]
     fn the_closing_line_has_the_shape_ci_reads() {

@@ -1,6 +1,7 @@
 //! The harness's client for the billing backend's HTTP API, as the web app and the admin
 //! dashboard call it: JSON bodies and a bearer token.
 
+use billing::routes;
 use serde_json::Value;
 
 /// What the backend answered: status and JSON body (or the raw text wrapped in a JSON string).
@@ -32,7 +33,16 @@ impl std::fmt::Display for ApiResponse {
     }
 }
 
-/// A client for one backend instance.
+/// What ops do with an early fraud warning through the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FraudAction {
+    /// Refund the charge.
+    Refund,
+    /// Mark the warning handled without a refund.
+    Ignore,
+}
+
+/// A client for one backend instance: a method per route, the paths from `billing::routes`.
 #[derive(Debug, Clone)]
 pub struct BackendClient {
     http: reqwest::Client,
@@ -51,6 +61,92 @@ impl BackendClient {
     /// The backend's base URL.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// Starts Checkout (`POST` [`routes::CHECKOUT_SESSION`]) with `{tier, cycle, …}`.
+    pub async fn create_checkout_session(&self, token: Option<&str>, body: &Value) -> ApiResponse {
+        self.post_json(routes::CHECKOUT_SESSION, token, body).await
+    }
+
+    /// Opens the billing portal (`POST` [`routes::PORTAL_SESSION`]).
+    pub async fn create_portal_session(&self, token: Option<&str>, body: &Value) -> ApiResponse {
+        self.post_json(routes::PORTAL_SESSION, token, body).await
+    }
+
+    /// The holder's subscription status ([`routes::STATUS`]).
+    pub async fn status(&self, token: Option<&str>) -> ApiResponse {
+        self.get(routes::STATUS, token).await
+    }
+
+    /// The plans on sale ([`routes::PLANS`]).
+    pub async fn plans(&self) -> ApiResponse {
+        self.get(routes::PLANS, None).await
+    }
+
+    /// The disputes, for an admin ([`routes::DISPUTES`]).
+    pub async fn disputes(&self, token: Option<&str>) -> ApiResponse {
+        self.get(routes::DISPUTES, token).await
+    }
+
+    /// One dispute ([`routes::DISPUTE`]).
+    pub async fn dispute(&self, id: &str, token: Option<&str>) -> ApiResponse {
+        self.get(&routes::with_id(routes::DISPUTE, id), token).await
+    }
+
+    /// Stages or submits evidence on a dispute ([`routes::DISPUTE_EVIDENCE`]).
+    pub async fn dispute_evidence(
+        &self,
+        id: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> ApiResponse {
+        self.post_json(&routes::with_id(routes::DISPUTE_EVIDENCE, id), token, body)
+            .await
+    }
+
+    /// Concedes a dispute ([`routes::DISPUTE_CLOSE`]).
+    pub async fn close_dispute(&self, id: &str, token: Option<&str>, body: &Value) -> ApiResponse {
+        self.post_json(&routes::with_id(routes::DISPUTE_CLOSE, id), token, body)
+            .await
+    }
+
+    /// The early fraud warnings, for an admin ([`routes::FRAUD_WARNINGS`]).
+    pub async fn fraud_warnings(&self, token: Option<&str>) -> ApiResponse {
+        self.get(routes::FRAUD_WARNINGS, token).await
+    }
+
+    /// One early fraud warning ([`routes::FRAUD_WARNING`]).
+    pub async fn fraud_warning(&self, id: &str, token: Option<&str>) -> ApiResponse {
+        self.get(&routes::with_id(routes::FRAUD_WARNING, id), token)
+            .await
+    }
+
+    /// Acts on an early fraud warning: `refund` ([`routes::FRAUD_WARNING_REFUND`]) or
+    /// `ignore` ([`routes::FRAUD_WARNING_IGNORE`]).
+    pub async fn act_on_fraud_warning(
+        &self,
+        id: &str,
+        action: FraudAction,
+        token: Option<&str>,
+        body: &Value,
+    ) -> ApiResponse {
+        let route = match action {
+            FraudAction::Refund => routes::FRAUD_WARNING_REFUND,
+            FraudAction::Ignore => routes::FRAUD_WARNING_IGNORE,
+        };
+        self.post_json(&routes::with_id(route, id), token, body)
+            .await
+    }
+
+    /// Delivers a webhook as Stripe does: raw bytes and its signature headers
+    /// ([`routes::WEBHOOK_PATH`]).
+    pub async fn deliver_webhook(&self, headers: &[(&str, String)], body: Vec<u8>) -> ApiResponse {
+        self.post_raw(routes::WEBHOOK_PATH, headers, body).await
+    }
+
+    /// The Prometheus metrics ([`routes::METRICS`]).
+    pub async fn metrics(&self) -> ApiResponse {
+        self.get(routes::METRICS, None).await
     }
 
     /// `POST path` with a JSON body, as `token`'s holder (or anonymously).

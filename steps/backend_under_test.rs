@@ -15,26 +15,12 @@ use crate::stripe_client::StripeClient;
 /// The origin the web app is served from; success and cancel URLs live under it.
 pub const APP_ORIGIN: &str = "https://app.golive.test";
 
-/// The path of the backend's webhook endpoint.
-pub const WEBHOOK_PATH: &str = "/api/subscription/webhook";
+/// The path of the backend's webhook endpoint: the backend's own constant.
+pub use billing::routes::WEBHOOK_PATH;
 
-/// The events the backend's webhook endpoint subscribes to: the checklist's §4 list plus the
-/// other types billing-backend.md §4 handles.
-pub const WEBHOOK_EVENTS: &[&str] = &[
-    "checkout.session.completed",
-    "customer.subscription.created",
-    "customer.subscription.updated",
-    "customer.subscription.deleted",
-    "invoice.paid",
-    "invoice.payment_succeeded",
-    "invoice.payment_failed",
-    "charge.dispute.created",
-    "charge.dispute.updated",
-    "charge.dispute.closed",
-    "charge.dispute.funds_withdrawn",
-    "radar.early_fraud_warning.created",
-    "radar.early_fraud_warning.updated",
-];
+/// The events the backend's webhook endpoints are registered for: every type the backend
+/// handles (which includes the checklist's §4 list).
+pub use billing::routes::HANDLED_EVENTS as WEBHOOK_EVENTS;
 
 /// What a backend deployment here is made of, for [`deployment_vars`].
 pub struct DeploymentVars<'a> {

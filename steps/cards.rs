@@ -1,22 +1,32 @@
 //! Stripe's test cards, named the way Stripe's docs name them, so a feature can say "a card that
 //! is declined" and a reader can repeat the step by hand in test mode.
 
+/// Every test card a feature may name, with its number.
+pub const TEST_CARDS: &[(&str, &str)] = &[
+    ("a card that succeeds", "4242424242424242"),
+    ("the Visa test card", "4242424242424242"),
+    ("a card that is declined", "4000000000000002"),
+    ("a card with insufficient funds", "4000000000009995"),
+    ("a card that is reported lost", "4000000000009987"),
+    ("a card that is reported stolen", "4000000000009979"),
+    ("an expired card", "4000000000000069"),
+    ("the card that fails on renewal", "4000000000000341"),
+    ("the card that creates a dispute", "4000000000000259"),
+    ("the card that creates an inquiry", "4000000000001976"),
+    (
+        "the card that triggers an early fraud warning",
+        "4000000000005423",
+    ),
+];
+
 /// Card number for a phrase used in a feature: either one of the names below, or a literal
 /// 16-digit number (spaces allowed, as printed on Stripe's test-card page).
 pub fn card_number(phrase: &str) -> Option<String> {
-    let known = match phrase.trim() {
-        "a card that succeeds" | "the Visa test card" => Some("4242424242424242"),
-        "a card that is declined" => Some("4000000000000002"),
-        "a card with insufficient funds" => Some("4000000000009995"),
-        "a card that is reported lost" => Some("4000000000009987"),
-        "a card that is reported stolen" => Some("4000000000009979"),
-        "an expired card" => Some("4000000000000069"),
-        "the card that fails on renewal" => Some("4000000000000341"),
-        "the card that creates a dispute" => Some("4000000000000259"),
-        "the card that creates an inquiry" => Some("4000000000001976"),
-        "the card that triggers an early fraud warning" => Some("4000000000005423"),
-        _ => None,
-    };
+    let phrase = phrase.trim();
+    let known = TEST_CARDS
+        .iter()
+        .find(|(name, _)| *name == phrase)
+        .map(|(_, number)| *number);
     if let Some(number) = known {
         return Some(number.to_string());
     }

@@ -7,9 +7,12 @@
 //! - [`world`] is one scenario's world: its own simulator account, database and backend
 //!   instance, and the people acting in it;
 //! - [`definitions`] are the step definitions, one module per domain;
+//! - [`parameters`] are the domain words of a step's text (`{person}`, `{plan}`, `{card}`, …)
+//!   as Cucumber Expression parameter types, and [`glossary`] lists their values for `STEPS.md`;
 //! - [`database`] provisions PostgreSQL; [`backend_client`] speaks HTTP to the backend; [`actors`], [`cards`], [`catalog`] and [`eventually`] are the
-//!   small vocabularies the steps share; [`records`] reads what the backend stored, [`logs`]
+//!   small vocabularies the steps share; [`records`] reads what the backend stored, [`remembered`] is what earlier steps found out, [`logs`]
 //!   what it logged; [`preflight_deployment`] is the deployment a preflight scenario describes;
+//! - [`feature_check`] matches every feature step against the definitions without running;
 //! - [`browser`] drives headless Chromium over WebDriver for `@browser` scenarios (one
 //!   chromedriver per run, one browser per scenario).
 
@@ -23,9 +26,13 @@ pub mod database;
 pub mod definitions;
 pub mod environment;
 pub mod eventually;
+pub mod feature_check;
+pub mod glossary;
 pub mod logs;
+pub mod parameters;
 pub mod preflight_deployment;
 pub mod records;
+pub mod remembered;
 pub mod step_catalog;
 pub mod target;
 pub mod world;

@@ -106,7 +106,8 @@ pub struct StepEntry {
     pub line: u32,
     /// `Given`, `When` or `Then`.
     pub keyword: &'static str,
-    /// The pattern a step's text must match.
+    /// The phrase a step's text must match: a Cucumber Expression (`{person} subscribes to
+    /// {plan} {cycle} …`), or the regular expression of the few steps that need one.
     pub pattern: String,
     /// The definition's doc comment: an example and what the step does.
     pub doc: String,
@@ -115,7 +116,8 @@ pub struct StepEntry {
 /// Every step definition, ordered by file and line.
 pub fn entries() -> Vec<StepEntry> {
     let mut entries = Vec::new();
-    let mut add = |keyword: &'static str, location: cucumber::step::Location, pattern: String| {
+    let mut add = |keyword: &'static str, location: cucumber::step::Location, regex: String| {
+        let pattern = expression_at(location.path, location.line).unwrap_or(regex);
         entries.push(StepEntry {
             // `src/lib.rs` mounts `steps/` by path, so `file!()` says `src/../steps/…`.
             file: location.path.trim_start_matches("src/../").to_string(),
@@ -139,6 +141,34 @@ pub fn entries() -> Vec<StepEntry> {
     }
     entries.sort();
     entries
+}
+
+/// The Cucumber Expression of the step attribute at or right above line `line` of `file`, as
+/// written (`#[given(expr = "…")]`); `None` for a regex step.
+fn expression_at(file: &str, line: u32) -> Option<String> {
+    let (_, source) = SOURCES.iter().find(|(path, _)| file.ends_with(path))?;
+    let lines: Vec<&str> = source.lines().collect();
+    let at = usize::try_from(line).ok()?.checked_sub(1)?;
+    // The attribute starts at or above the location, and may span a few lines.
+    let start = (0..=at.min(lines.len().saturating_sub(1)))
+        .rev()
+        .find(|&i| {
+            let l = lines[i].trim_start();
+            l.starts_with("#[given(") || l.starts_with("#[when(") || l.starts_with("#[then(")
+        })?;
+    let attribute: String = lines[start..]
+        .iter()
+        .take(4)
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let rest = attribute.split_once("expr = ")?.1;
+    let literal = if let Some(raw) = rest.strip_prefix("r#\"") {
+        raw.split_once("\"#")?.0
+    } else {
+        rest.strip_prefix('"')?.split_once('"')?.0
+    };
+    Some(literal.to_string())
 }
 
 /// The `///` lines right above line `line` of `file` (skipping attributes), joined.
@@ -178,9 +208,23 @@ pub fn markdown() -> String {
         "# Step catalog\n\n\
          Every step phrase the harness understands, generated from the step definitions by \
          `cargo run -- steps` (regenerate with `cargo run -q -- steps > STEPS.md`; a test fails \
-         when this file is out of date). A step's text must match its pattern; the line below \
-         it gives an example and says what the step does.\n",
+         when this file is out of date). A step's text must match its phrase; the line below \
+         it gives an example and says what the step does.\n\n\
+         Phrases are Cucumber Expressions: `{plan}` stands for a value of that kind (the \
+         glossary below lists them all), `her/his/their` means any one of the words, and \
+         `( from ops)` may be left out. A value of the wrong kind (`GOLD` for a `{plan}`) fails \
+         the step with the valid values named.\n\n\
+         ## Glossary\n\n\
+         | parameter | stands for | values |\n\
+         | --- | --- | --- |\n",
     );
+    for glossed in crate::steps::glossary::glossary() {
+        let _ = writeln!(
+            out,
+            "| `{{{}}}` | {} | {} |",
+            glossed.name, glossed.meaning, glossed.values
+        );
+    }
     let mut current_file = String::new();
     for entry in entries() {
         if entry.file != current_file {

@@ -12,6 +12,7 @@ use crate::steps::backend_under_test::{LocalBackendSpec, WebhookRoute};
 use crate::steps::browser::Browser;
 use crate::steps::catalog::PlansOnSale;
 use crate::steps::environment::{self, Environment};
+use crate::steps::remembered::Remembered;
 use crate::stripe_client::StripeClient;
 
 /// A backend this scenario started, with the handle that stops it.
@@ -66,8 +67,8 @@ pub struct Rehearsal {
     pub bursts: BTreeMap<String, Vec<ApiResponse>>,
     /// The team's alert channel (a Slack-compatible receiver), when the scenario watches it.
     pub alert_channel: Option<wiremock::MockServer>,
-    /// Ids and texts a scenario refers back to (`dispute`, `fraud_warning`, `admin`, …).
-    pub notes: BTreeMap<String, String>,
+    /// What earlier steps found out (the dispute's id, the admin, each person's portal link, …).
+    pub remembered: Remembered,
     /// The id of an event the scenario forged (to prove it was not recorded).
     pub forged_event_id: Option<String>,
     /// The deployment `golive preflight` checks in this scenario, when there is one.
@@ -113,7 +114,7 @@ impl Rehearsal {
             plans: None,
             config_overrides: BTreeMap::new(),
             startup_error: None,
-            notes: BTreeMap::new(),
+            remembered: Remembered::default(),
             alert_channel: None,
             bursts: BTreeMap::new(),
             backend: None,
@@ -202,22 +203,14 @@ impl Rehearsal {
             .unwrap_or_else(|e| format!("(delivery log unavailable: {e})"))
     }
 
-    /// What a scenario noted under `key`; `step` names the step that notes it, for the message
-    /// when a feature forgot it.
-    pub fn noted(&self, key: &str, step: &str) -> String {
-        self.notes
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| panic!("a step like `{step}` comes first"))
-    }
-
     /// The admin signed in by `… is signed in as an admin`.
     pub fn admin(&self) -> Actor {
         let name = self
-            .notes
-            .get("admin")
+            .remembered
+            .admin
+            .clone()
             .expect("an admin is signed in first (`Omar from ops is signed in as an admin`)");
-        self.known_actor(name)
+        self.known_actor(&name)
     }
 
     /// The person called `name`; a feature that names someone it never signed in is a mistake.

@@ -22,6 +22,7 @@
 //! - [`ratelimit`]: per-user, per-endpoint budgets (the plain core, no HTTP).
 //! - [`metrics`]: Prometheus counters served at `/metrics`.
 //! - [`alerts`]: Slack-compatible alerts to `ALERT_WEBHOOK_URL`.
+//! - [`routes`]: every path served and every event type handled, named once.
 //! - [`server`]: the accept loop with header, body and idle timeouts and a connection limit.
 //!
 //! [`start`] runs the service on a listener; [`migrate`] prepares a database.
@@ -42,6 +43,7 @@ pub mod pages;
 pub mod plans;
 pub mod ratelimit;
 pub mod router;
+pub mod routes;
 pub mod server;
 pub mod state;
 pub mod stripe;

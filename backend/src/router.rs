@@ -16,7 +16,7 @@ use crate::state::AppState;
 /// Builds the application router.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .nest(api::PREFIX, api::routes())
+        .merge(api::routes())
         .merge(pages::router(state.clone()))
         .merge(api::operations())
         .route_layer(from_fn(request_span::matched_path))

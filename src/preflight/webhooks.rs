@@ -21,8 +21,8 @@ pub const REQUIRED_EVENTS: &[&str] = &[
 /// The events the checklist lists as optional (a WARN when missing).
 pub const OPTIONAL_EVENTS: &[&str] = &["radar.early_fraud_warning.updated"];
 
-/// Where the backend receives webhooks, under its public URL.
-pub const WEBHOOK_PATH: &str = "/api/subscription/webhook";
+/// Where the backend receives webhooks, under its public URL: the backend's own constant.
+pub use billing::routes::WEBHOOK_PATH;
 
 const URL: &str = "The webhook URL points at the production backend";
 const HTTPS: &str = "The webhook URL uses HTTPS";
@@ -237,7 +237,7 @@ mod tests {
     fn the_checklist_s_events_are_the_backend_s_subscription() {
         for event in REQUIRED_EVENTS.iter().chain(OPTIONAL_EVENTS) {
             assert!(
-                crate::steps::world::WEBHOOK_EVENTS.contains(event),
+                billing::routes::HANDLED_EVENTS.contains(event),
                 "the harness's backends do not subscribe to {event}"
             );
         }

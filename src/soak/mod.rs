@@ -469,7 +469,7 @@ impl Run {
         let (tier, cycle) = flow.kind.plan(flow.index);
         let session = self
             .call(
-                "/api/subscription/create-checkout-session",
+                billing::routes::CHECKOUT_SESSION,
                 &self.token(flow),
                 Some(json!({
                     "tier": tier, "billing_cycle": cycle,
@@ -511,7 +511,7 @@ impl Run {
                 let id = self.wait_for_record("disputes", flow).await?;
                 if flow.index.is_multiple_of(2) {
                     self.call(
-                        &format!("/api/subscription/disputes/{id}/evidence"),
+                        &billing::routes::with_id(billing::routes::DISPUTE_EVIDENCE, &id),
                         &admin,
                         Some(json!({"evidence": {"uncategorized_text": "winning_evidence"}, "submit": true})),
                         &[],
@@ -520,7 +520,7 @@ impl Run {
                     .map(|_| ())
                 } else {
                     self.call(
-                        &format!("/api/subscription/disputes/{id}/close"),
+                        &billing::routes::with_id(billing::routes::DISPUTE_CLOSE, &id),
                         &admin,
                         Some(json!({"confirm": true})),
                         &[],
@@ -531,13 +531,13 @@ impl Run {
             }
             FlowKind::FraudWarning => {
                 let id = self.wait_for_record("fraud_warnings", flow).await?;
-                let action = if flow.index.is_multiple_of(2) {
-                    "refund"
+                let route = if flow.index.is_multiple_of(2) {
+                    billing::routes::FRAUD_WARNING_REFUND
                 } else {
-                    "ignore"
+                    billing::routes::FRAUD_WARNING_IGNORE
                 };
                 self.call(
-                    &format!("/api/subscription/fraud-warnings/{id}/{action}"),
+                    &billing::routes::with_id(route, &id),
                     &admin,
                     Some(json!({"notes": "soak"})),
                     &[],
@@ -554,7 +554,7 @@ impl Run {
     async fn portal(&self, flow: &Flow) -> Result<String, String> {
         let portal = self
             .call(
-                "/api/subscription/create-portal-session",
+                billing::routes::PORTAL_SESSION,
                 &self.token(flow),
                 Some(json!({"return_url": format!("{APP_ORIGIN}/account")})),
                 &[404],

@@ -4,11 +4,12 @@
 use cucumber::{given, then, when};
 
 use crate::steps::actors::random_suffix;
+use crate::steps::parameters::{Person, Tab};
 use crate::steps::world::Rehearsal;
 
 /// `Given Omar from ops is signed in as an admin`: his e-mail is in the backend's `ADMIN_EMAILS`.
-#[given(regex = r"^(\w+)(?: from ops)? is signed in as an admin$")]
-async fn admin_signed_in(world: &mut Rehearsal, name: String) {
+#[given(expr = "{person}( from ops) is signed in as an admin")]
+async fn admin_signed_in(world: &mut Rehearsal, name: Person) {
     let email = match world.env().shared.as_ref() {
         Some(shared) => shared.admin_email.clone().expect(
             "set GOLIVE_ADMIN_EMAIL to an e-mail the staging backend lists in ADMIN_EMAILS",
@@ -29,7 +30,7 @@ async fn admin_signed_in(world: &mut Rehearsal, name: String) {
         }
     };
     world.actor_with_email(&name, &email);
-    world.notes.insert("admin".into(), name);
+    world.remembered.admin = Some(name.to_string());
 }
 
 /// The admin domain of this scenario's backend, set on first use.
@@ -50,38 +51,38 @@ fn admin_domain(world: &mut Rehearsal) -> String {
 
 /// `Given the company's admin domain is set`: everyone with an e-mail at that exact domain is
 /// an admin (`ADMIN_EMAIL_DOMAIN`).
-#[given(regex = r"^the company's admin domain is set$")]
+#[given(expr = "the company's admin domain is set")]
 async fn admin_domain_is_set(world: &mut Rehearsal) {
     admin_domain(world);
 }
 
 /// `Given Dana is signed in with an e-mail at the admin domain`.
-#[given(regex = r"^(\w+) is signed in with an e-mail at the admin domain$")]
-async fn signed_in_at_admin_domain(world: &mut Rehearsal, name: String) {
+#[given(expr = "{person} is signed in with an e-mail at the admin domain")]
+async fn signed_in_at_admin_domain(world: &mut Rehearsal, name: Person) {
     let domain = admin_domain(world);
     world.actor_with_email(&name, &format!("{}@{domain}", name.to_lowercase()));
 }
 
 /// `Given Sam is signed in with an e-mail at a subdomain of the admin domain` (`sam@eu.<domain>`:
 /// the domain rule is exact, so Sam is not an admin).
-#[given(regex = r"^(\w+) is signed in with an e-mail at a subdomain of the admin domain$")]
-async fn signed_in_at_subdomain(world: &mut Rehearsal, name: String) {
+#[given(expr = "{person} is signed in with an e-mail at a subdomain of the admin domain")]
+async fn signed_in_at_subdomain(world: &mut Rehearsal, name: Person) {
     let domain = admin_domain(world);
     world.actor_with_email(&name, &format!("{}@eu.{domain}", name.to_lowercase()));
 }
 
 /// The backend path behind a tab of the admin dashboard.
-fn tab_path(tab: &str) -> &'static str {
-    match tab {
-        "Disputes tab" => "/api/subscription/disputes",
-        "Fraud Warnings tab" => "/api/subscription/fraud-warnings",
-        other => panic!("no such tab: {other}"),
+fn tab_path(tab: &Tab) -> &'static str {
+    match tab.as_str() {
+        "Disputes" => billing::routes::DISPUTES,
+        "Fraud Warnings" => billing::routes::FRAUD_WARNINGS,
+        other => panic!("the {other} tab has no list in the backend's API"),
     }
 }
 
 /// `When Omar from ops opens the Disputes tab` (or `the Fraud Warnings tab`).
-#[when(regex = r"^(\w+)(?: from ops)? opens the (Disputes tab|Fraud Warnings tab)$")]
-async fn opens_tab(world: &mut Rehearsal, name: String, tab: String) {
+#[when(expr = "{person}( from ops) opens the {tab} tab")]
+async fn opens_tab(world: &mut Rehearsal, name: Person, tab: Tab) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
     let response = backend.client.get(tab_path(&tab), Some(&actor.token)).await;
@@ -89,23 +90,26 @@ async fn opens_tab(world: &mut Rehearsal, name: String, tab: String) {
 }
 
 /// `When someone who is not signed in opens the Disputes tab`.
-#[when(regex = r"^someone who is not signed in opens the (Disputes tab|Fraud Warnings tab)$")]
-async fn anonymous_opens_tab(world: &mut Rehearsal, tab: String) {
+#[when(expr = "someone who is not signed in opens the {tab} tab")]
+async fn anonymous_opens_tab(world: &mut Rehearsal, tab: Tab) {
     let backend = world.backend().await;
     let response = backend.client.get(tab_path(&tab), None).await;
     world.last_response = Some(response);
 }
 
 /// `Then the Disputes tab loads`: HTTP 200 with a list (possibly empty).
-#[then(regex = r"^the (Disputes tab|Fraud Warnings tab) loads$")]
-async fn tab_loads(world: &mut Rehearsal, tab: String) {
+#[then(expr = "the {tab} tab loads")]
+async fn tab_loads(world: &mut Rehearsal, tab: Tab) {
     let response = world
         .last_response
         .as_ref()
         .expect("the tab was opened first");
-    assert_eq!(response.status, 200, "the {tab} did not load: {response}");
+    assert_eq!(
+        response.status, 200,
+        "the {tab} tab did not load: {response}"
+    );
     assert!(
         response.body["data"].is_array(),
-        "the {tab} has no list: {response}"
+        "the {tab} tab has no list: {response}"
     );
 }

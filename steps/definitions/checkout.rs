@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::tier_key;
 use crate::steps::cards::card_number;
 use crate::steps::eventually::eventually;
+use crate::steps::parameters::{Card, Cycle, Person, Plan};
 use crate::steps::records;
 use crate::steps::target::Target;
 use crate::steps::world::{APP_ORIGIN, CheckoutAttempt, Rehearsal};
@@ -15,7 +16,7 @@ use crate::steps::world::{APP_ORIGIN, CheckoutAttempt, Rehearsal};
 /// Where the app asks Stripe to send a user after paying; Stripe fills in the session id.
 const SUCCESS_PATH: &str = "/billing/success?session_id={CHECKOUT_SESSION_ID}";
 /// Where the app asks Stripe to send a user who leaves the Checkout page.
-const CANCEL_PATH: &str = "/pricing";
+const CANCEL_PATH: &str = billing::routes::PRICING_PAGE;
 
 /// The request body the web app sends when a user picks a plan.
 pub(crate) fn checkout_request(tier: &str, cycle: &str) -> Value {
@@ -38,11 +39,7 @@ pub(crate) async fn start_checkout(
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(
-            "/api/subscription/create-checkout-session",
-            Some(&actor.token),
-            &checkout_request(tier, cycle),
-        )
+        .create_checkout_session(Some(&actor.token), &checkout_request(tier, cycle))
         .await;
     assert_eq!(
         response.status, 200,
@@ -171,8 +168,8 @@ fn form_action(html: &str, page_url: &str) -> String {
 }
 
 /// `Given Ana has started Checkout for BASIC monthly` (and has not paid).
-#[given(regex = r"^(\w+) has started Checkout for ([A-Z]+) (monthly|yearly)$")]
-async fn has_started_checkout(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+#[given(expr = "{person} has started Checkout for {plan} {cycle}")]
+async fn has_started_checkout(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle) {
     start_checkout(world, &name, &tier, &cycle).await;
 }
 
@@ -191,55 +188,47 @@ pub(crate) async fn subscribe_with_card(
 }
 
 /// `When Ana subscribes to BASIC monthly and pays with a card that succeeds`.
-#[when(regex = r"^(\w+) subscribes to ([A-Z]+) (monthly|yearly) and pays with (.+)$")]
+#[when(expr = "{person} subscribes to {plan} {cycle} and pays with {card}")]
 async fn subscribes_and_pays(
     world: &mut Rehearsal,
-    name: String,
-    tier: String,
-    cycle: String,
-    card: String,
+    name: Person,
+    tier: Plan,
+    cycle: Cycle,
+    card: Card,
 ) {
     subscribe_with_card(world, &name, &tier, &cycle, &card).await;
 }
 
 /// `When Ana asks to subscribe to ENTERPRISE monthly`: the request only; the answer is checked
 /// by a `Then the backend refuses …` step.
-#[when(regex = r"^(\w+) asks to subscribe to ([A-Z]+) (monthly|yearly)$")]
-async fn asks_to_subscribe(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+#[when(expr = "{person} asks to subscribe to {plan} {cycle}")]
+async fn asks_to_subscribe(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(
-            "/api/subscription/create-checkout-session",
-            Some(&actor.token),
-            &checkout_request(&tier, &cycle),
-        )
+        .create_checkout_session(Some(&actor.token), &checkout_request(&tier, &cycle))
         .await;
     world.last_response = Some(response);
 }
 
 /// `When someone who is not signed in asks to subscribe to BASIC monthly`.
-#[when(regex = r"^someone who is not signed in asks to subscribe to ([A-Z]+) (monthly|yearly)$")]
-async fn anonymous_asks_to_subscribe(world: &mut Rehearsal, tier: String, cycle: String) {
+#[when(expr = "someone who is not signed in asks to subscribe to {plan} {cycle}")]
+async fn anonymous_asks_to_subscribe(world: &mut Rehearsal, tier: Plan, cycle: Cycle) {
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(
-            "/api/subscription/create-checkout-session",
-            None,
-            &checkout_request(&tier, &cycle),
-        )
+        .create_checkout_session(None, &checkout_request(&tier, &cycle))
         .await;
     world.last_response = Some(response);
 }
 
 /// `Then Ana is sent back to the success URL with her Checkout session`.
-#[then(regex = r"^(\w+) is sent back to the success URL with (?:her|his|their) Checkout session$")]
-async fn sent_back_to_success_url(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person} is sent back to the success URL with her/his/their Checkout session")]
+async fn sent_back_to_success_url(world: &mut Rehearsal, name: Person) {
     let attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .expect("Checkout was started first");
     let expected = attempt
         .success_url
@@ -258,11 +247,11 @@ async fn sent_back_to_success_url(world: &mut Rehearsal, name: String) {
 }
 
 /// `Then the Checkout page tells Ana her card was declined`.
-#[then(regex = r"^the Checkout page tells (\w+) (?:her|his|their) card was declined$")]
-async fn page_says_declined(world: &mut Rehearsal, name: String) {
+#[then(expr = "the Checkout page tells {person} her/his/their card was declined")]
+async fn page_says_declined(world: &mut Rehearsal, name: Person) {
     let attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .expect("Checkout was started first");
     assert!(
         attempt.redirected_to.is_none(),
@@ -278,11 +267,11 @@ async fn page_says_declined(world: &mut Rehearsal, name: String) {
 }
 
 /// `Then Ana's Checkout session is still open in Stripe`: not paid, can still be completed.
-#[then(regex = r"^(\w+)'s Checkout session is still open in Stripe$")]
-async fn session_still_open(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person}'s Checkout session is still open in Stripe")]
+async fn session_still_open(world: &mut Rehearsal, name: Person) {
     let attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .expect("Checkout was started first")
         .clone();
     let session = world
@@ -297,13 +286,13 @@ async fn session_still_open(world: &mut Rehearsal, name: String) {
 /// `Then Ana's subscription record holds her Stripe customer and subscription ids`: the same
 /// ids Stripe shows on her completed Checkout session.
 #[then(
-    regex = r"^(\w+)'s subscription record holds (?:her|his|their) Stripe customer and subscription ids$"
+    expr = "{person}'s subscription record holds her/his/their Stripe customer and subscription ids"
 )]
-async fn record_holds_stripe_ids(world: &mut Rehearsal, name: String) {
+async fn record_holds_stripe_ids(world: &mut Rehearsal, name: Person) {
     let actor = world.known_actor(&name);
     let attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .expect("Checkout was started first")
         .clone();
     let session = world
@@ -336,10 +325,8 @@ async fn record_holds_stripe_ids(world: &mut Rehearsal, name: String) {
 }
 
 /// `Then Ana's billing period is the one Stripe shows for her subscription` (never now + 30 days).
-#[then(
-    regex = r"^(\w+)'s billing period is the one Stripe shows for (?:her|his|their) subscription$"
-)]
-async fn period_matches_stripe(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person}'s billing period is the one Stripe shows for her/his/their subscription")]
+async fn period_matches_stripe(world: &mut Rehearsal, name: Person) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
     let record = records::subscription_of(backend.db(), &actor.user_id)
@@ -375,8 +362,8 @@ async fn period_matches_stripe(world: &mut Rehearsal, name: String) {
 }
 
 /// `Then Ana has no active paid subscription`: nothing active in the backend, FREE in the app.
-#[then(regex = r"^(\w+) has no active paid subscription$")]
-async fn no_active_subscription(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person} has no active paid subscription")]
+async fn no_active_subscription(world: &mut Rehearsal, name: Person) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
     let record = records::subscription_of(backend.db(), &actor.user_id)
@@ -386,10 +373,7 @@ async fn no_active_subscription(world: &mut Rehearsal, name: String) {
         record.as_ref().is_none_or(|r| !r.is_active),
         "{name} should have nothing active; record: {record:?}"
     );
-    let shown = backend
-        .client
-        .get("/api/subscription/status", Some(&actor.token))
-        .await;
+    let shown = backend.client.status(Some(&actor.token)).await;
     assert_eq!(shown.status, 200, "{name}'s status page: {shown}");
     assert_eq!(
         shown.body["is_active"], false,
@@ -399,13 +383,13 @@ async fn no_active_subscription(world: &mut Rehearsal, name: String) {
 }
 
 /// `When Ana and Ann each start Checkout for BASIC monthly`.
-#[when(regex = r"^(\w+) and (\w+) each start Checkout for ([A-Z]+) (monthly|yearly)$")]
+#[when(expr = "{person} and {person} each start Checkout for {plan} {cycle}")]
 async fn both_start_checkout(
     world: &mut Rehearsal,
-    first: String,
-    second: String,
-    tier: String,
-    cycle: String,
+    first: Person,
+    second: Person,
+    tier: Plan,
+    cycle: Cycle,
 ) {
     start_checkout(world, &first, &tier, &cycle).await;
     start_checkout(world, &second, &tier, &cycle).await;
@@ -413,8 +397,8 @@ async fn both_start_checkout(
 
 /// `Then Ana and Ann have different Stripe customers`: each has her own `cus_…` in the backend
 /// and in Stripe, even though they share an e-mail address.
-#[then(regex = r"^(\w+) and (\w+) have different Stripe customers$")]
-async fn different_customers(world: &mut Rehearsal, first: String, second: String) {
+#[then(expr = "{person} and {person} have different Stripe customers")]
+async fn different_customers(world: &mut Rehearsal, first: Person, second: Person) {
     let mut customers = Vec::new();
     for name in [&first, &second] {
         let actor = world.known_actor(name);
@@ -446,14 +430,8 @@ async fn different_customers(world: &mut Rehearsal, first: String, second: Strin
 
 /// `Given Ana pays for BASIC monthly with the card that creates a dispute`: she subscribes and
 /// pays on the Checkout page with that card (history for the dispute and fraud flows).
-#[given(regex = r"^(\w+) pays for ([A-Z]+) (monthly|yearly) with (.+)$")]
-async fn has_paid_with(
-    world: &mut Rehearsal,
-    name: String,
-    tier: String,
-    cycle: String,
-    card: String,
-) {
+#[given(expr = "{person} pays for {plan} {cycle} with {card}")]
+async fn has_paid_with(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle, card: Card) {
     world.actor(&name);
     subscribe_with_card(world, &name, &tier, &cycle, &card).await;
 }
@@ -472,11 +450,11 @@ fn link_with_text(html: &str, label: &str) -> Option<String> {
 }
 
 /// `When Ana cancels on the Checkout page`: she follows the page's link back to the app.
-#[when(regex = r"^(\w+) cancels on the Checkout page$")]
-async fn cancels_on_checkout_page(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person} cancels on the Checkout page")]
+async fn cancels_on_checkout_page(world: &mut Rehearsal, name: Person) {
     let mut attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .cloned()
         .expect("Checkout was started first");
     let page = world
@@ -504,15 +482,15 @@ async fn cancels_on_checkout_page(world: &mut Rehearsal, name: String) {
         None => panic!("the Checkout page has no link to cancel: {html}"),
     };
     attempt.redirected_to = Some(back);
-    world.checkouts.insert(name, attempt);
+    world.checkouts.insert(name.to_string(), attempt);
 }
 
 /// `Then Ana is sent back to the app's pricing page` (the cancel URL the app gave).
-#[then(regex = r"^(\w+) is sent back to the app's pricing page$")]
-async fn sent_back_to_pricing(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person} is sent back to the app's pricing page")]
+async fn sent_back_to_pricing(world: &mut Rehearsal, name: Person) {
     let attempt = world
         .checkouts
-        .get(&name)
+        .get(name.as_str())
         .expect("Checkout was started first");
     assert_eq!(
         attempt.redirected_to.as_deref(),

@@ -5,11 +5,12 @@ use cucumber::{given, then, when};
 use serde_json::json;
 
 use crate::steps::actors::random_suffix;
+use crate::steps::parameters::{Plans, Variable};
 use crate::steps::world::Rehearsal;
 
 /// `Given Stripe rejects the backend's API key`: the backend's key is well-formed but Stripe
 /// refuses it (as after the key was rolled in the Dashboard).
-#[given(regex = r"^Stripe rejects the backend's API key$")]
+#[given(expr = "Stripe rejects the backend's API key")]
 async fn stripe_rejects_key(world: &mut Rehearsal) {
     world.configure(
         "STRIPE_SECRET_KEY",
@@ -19,7 +20,7 @@ async fn stripe_rejects_key(world: &mut Rehearsal) {
 
 /// `Given a deployment of the backend where <problem>`: one misconfiguration of
 /// billing-backend.md §1, on top of an otherwise valid test deployment.
-#[given(regex = r"^a deployment of the backend where (.+)$")]
+#[given(expr = "a deployment of the backend where {}")]
 async fn misconfigured_deployment(world: &mut Rehearsal, problem: String) {
     let plans = world.plans().await.clone();
     let basic = plans
@@ -52,20 +53,20 @@ async fn misconfigured_deployment(world: &mut Rehearsal, problem: String) {
 }
 
 /// `Given the deployment has no STRIPE_WEBHOOK_SECRET`.
-#[given(regex = r"^the deployment has no ([A-Z_]+)$")]
-async fn deployment_lacks(world: &mut Rehearsal, variable: String) {
+#[given(expr = "the deployment has no {variable}")]
+async fn deployment_lacks(world: &mut Rehearsal, variable: Variable) {
     world.configure(&variable, "");
 }
 
 /// `When the backend starts` (with the scenario's configuration).
-#[when(regex = r"^the backend starts$")]
+#[when(expr = "the backend starts")]
 async fn backend_starts(world: &mut Rehearsal) {
     world.startup_error = world.try_start_backend().await.err();
 }
 
 /// `Then it refuses to start, naming "STRIPE_WEBHOOK_SECRET"`: the start-up error names the
 /// variable (or mapping key) and says how to fix it.
-#[then(regex = r#"^it refuses to start, naming "([^"]+)"$"#)]
+#[then(expr = "it refuses to start, naming {string}")]
 async fn refuses_to_start(world: &mut Rehearsal, named: String) {
     let error = world.startup_error.clone().unwrap_or_else(|| {
         panic!("the backend started, but it should have refused because of {named}")
@@ -81,13 +82,13 @@ async fn refuses_to_start(world: &mut Rehearsal, named: String) {
 }
 
 /// `When the backend's migrations have run` (they run when the backend starts).
-#[when(regex = r"^the backend's migrations have run$")]
+#[when(expr = "the backend's migrations have run")]
 async fn migrations_have_run(world: &mut Rehearsal) {
     world.backend().await;
 }
 
 /// `Then the database has the tables a, b and c`.
-#[then(regex = r"^the database has the tables (.+)$")]
+#[then(expr = "the database has the tables {}")]
 async fn database_has_tables(world: &mut Rehearsal, list: String) {
     let backend = world.backend().await;
     let existing: Vec<String> = sqlx::query_scalar(
@@ -105,8 +106,8 @@ async fn database_has_tables(world: &mut Rehearsal, list: String) {
 }
 
 /// `Then the plans FREE, BASIC, PRO and ENTERPRISE exist and are active`.
-#[then(regex = r"^the plans (.+) exist and are active$")]
-async fn plans_exist(world: &mut Rehearsal, list: String) {
+#[then(expr = "the plans {plans} exist and are active")]
+async fn plans_exist(world: &mut Rehearsal, list: Plans) {
     let backend = world.backend().await;
     let rows: Vec<(String, bool)> =
         sqlx::query_as("SELECT name::text, is_active FROM subscription_plans")
@@ -123,16 +124,16 @@ async fn plans_exist(world: &mut Rehearsal, list: String) {
 }
 
 /// `When someone who is not signed in asks for the plans`.
-#[when(regex = r"^someone who is not signed in asks for the plans$")]
+#[when(expr = "someone who is not signed in asks for the plans")]
 async fn asks_for_plans(world: &mut Rehearsal) {
     let backend = world.backend().await;
-    let response = backend.client.get("/api/subscription/plans", None).await;
+    let response = backend.client.plans().await;
     world.last_response = Some(response);
 }
 
 /// `Then the backend lists the plans BASIC and PRO as active`.
-#[then(regex = r"^the backend lists the plans (.+) as active$")]
-async fn lists_plans(world: &mut Rehearsal, list: String) {
+#[then(expr = "the backend lists the plans {plans} as active")]
+async fn lists_plans(world: &mut Rehearsal, list: Plans) {
     let response = world
         .last_response
         .as_ref()

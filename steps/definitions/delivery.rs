@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::time::sim_control;
 use crate::steps::actors::random_suffix;
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::parameters::EventType;
 use crate::steps::records::{self, describe_ledger};
 use crate::steps::target::Target;
 use crate::steps::world::Rehearsal;
@@ -19,8 +20,8 @@ use crate::steps::world::Rehearsal;
 /// anyone's in the app) through the real flows, and delivers every event they cause. On the
 /// simulator through its trigger; on Stripe test mode (subscription events only) through the
 /// API: a customer with the Visa test card, a BASIC subscription, then an update of it.
-#[when(regex = r#"^Stripe sends a test "([a-z_.]+)" event$"#)]
-async fn sends_test_event(world: &mut Rehearsal, event_type: String) {
+#[when(expr = r#"Stripe sends a test "{event}" event"#)]
+async fn sends_test_event(world: &mut Rehearsal, event_type: EventType) {
     world.backend().await;
     if matches!(world.env().target, Target::Simulator) {
         let answer = world
@@ -87,7 +88,7 @@ async fn sends_test_event(world: &mut Rehearsal, event_type: String) {
 /// `Given Stripe delivers every event twice, the copies at the same moment`: the backend's
 /// webhook URL is registered a second time in Stripe with the same signing secret (as when ops
 /// add the endpoint twice), so each event goes out twice, in parallel, one copy per endpoint.
-#[given(regex = r"^Stripe delivers every event twice, the copies at the same moment$")]
+#[given(expr = "Stripe delivers every event twice, the copies at the same moment")]
 async fn delivers_twice_at_once(world: &mut Rehearsal) {
     sim_control(world, "a second webhook endpoint with a chosen secret");
     let backend = world.backend().await;
@@ -123,12 +124,12 @@ async fn delivers_twice_at_once(world: &mut Rehearsal) {
         .roll_secret(&second, Some(&secret), 0)
         .await
         .unwrap_or_else(|e| panic!("the simulator could not set {second}'s secret: {e}"));
-    world.notes.insert("second_endpoint".into(), second);
+    world.remembered.second_endpoint = Some(second);
 }
 
 /// `Given Stripe delivers the events of each flow in a shuffled order`: each API call's or
 /// page action's events reach the backend in a random order (the seed is printed).
-#[given(regex = r"^Stripe delivers the events of each flow in a shuffled order$")]
+#[given(expr = "Stripe delivers the events of each flow in a shuffled order")]
 async fn delivers_shuffled(world: &mut Rehearsal) {
     world.backend().await;
     let seed = u64::from_str_radix(&random_suffix()[..6], 36).unwrap_or(7) % 1_000_000;
@@ -142,7 +143,7 @@ async fn delivers_shuffled(world: &mut Rehearsal) {
 /// `Given Stripe delivers the events of each flow last first`: the adversarial order for a
 /// receiver that lets the last delivery win — the subscription's `created` snapshot (still
 /// `incomplete`) arrives after the `updated` that made it `active`.
-#[given(regex = r"^Stripe delivers the events of each flow last first$")]
+#[given(expr = "Stripe delivers the events of each flow last first")]
 async fn delivers_reversed(world: &mut Rehearsal) {
     world.backend().await;
     sim_control(world, "reversed delivery")
@@ -169,7 +170,7 @@ async fn retries_late(world: &mut Rehearsal, seconds: u64) {
 /// (deliveries that write no subscription, such as `customer.created`, are not affected).
 /// Every later write goes through. The backend itself must answer that delivery with an error
 /// so that Stripe retries it.
-#[given(regex = r"^the backend's database is unavailable for the next delivery$")]
+#[given(expr = "the backend's database is unavailable for the next delivery")]
 async fn database_fails_once(world: &mut Rehearsal) {
     let backend = world.backend().await;
     let db = backend.db();
@@ -197,7 +198,7 @@ async fn database_fails_once(world: &mut Rehearsal) {
 /// `Then Stripe's delivery log shows a failed attempt followed by a successful one`: one event
 /// whose first attempt the backend itself answered with an error (no fault injected by Stripe)
 /// and whose later attempt it answered 2xx.
-#[then(regex = r"^Stripe's delivery log shows a failed attempt followed by a successful one$")]
+#[then(expr = "Stripe's delivery log shows a failed attempt followed by a successful one")]
 async fn failed_then_succeeded(world: &mut Rehearsal) {
     let control = sim_control(world, "reading the delivery log");
     let control = &control;
@@ -238,7 +239,7 @@ async fn failed_then_succeeded(world: &mut Rehearsal) {
 
 /// `When Stripe has delivered every event`: waits until Stripe owes no delivery (each answered
 /// 2xx, or given up), so what a Then step sees is the final state, not a moment on the way.
-#[when(regex = r"^Stripe has delivered every event$")]
+#[when(expr = "Stripe has delivered every event")]
 async fn stripe_has_delivered_everything(world: &mut Rehearsal) {
     let control = sim_control(world, "waiting for deliveries");
     let quiet = control
@@ -256,7 +257,7 @@ async fn stripe_has_delivered_everything(world: &mut Rehearsal) {
 /// `Then each event is recorded once in the backend's ledger`: once Stripe owes no more
 /// deliveries, every event it delivered (each more than once) has exactly one ledger row,
 /// processed, and every paid invoice one renewal-history row.
-#[then(regex = r"^each event is recorded once in the backend's ledger$")]
+#[then(expr = "each event is recorded once in the backend's ledger")]
 async fn each_event_once(world: &mut Rehearsal) {
     let control = sim_control(world, "reading the delivery log");
     let backend = world.backend().await;

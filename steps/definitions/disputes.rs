@@ -5,31 +5,28 @@ use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::parameters::Person;
 use crate::steps::records;
 use crate::steps::world::Rehearsal;
 
-const DISPUTES: &str = "/api/subscription/disputes";
-
 /// The dispute the scenario is about (found when it reached the backend).
 fn dispute_id(world: &Rehearsal) -> String {
-    world.noted("dispute", "the dispute has reached the backend")
+    world.remembered.dispute()
 }
 
 /// `Given the dispute has reached the backend`: Stripe's `charge.dispute.created` was applied
 /// and the backend's `disputes` table holds a row for the scenario's disputed charge.
-#[given(regex = r"^the dispute has reached the backend$")]
+#[given(expr = "the dispute has reached the backend")]
 async fn dispute_reached_backend(world: &mut Rehearsal) {
     let id =
         records::wait_for_newest_of_users(world, records::NEWEST_DISPUTE_OF_USERS, "dispute").await;
-    world.notes.insert("dispute".into(), id);
+    world.remembered.dispute = Some(id);
 }
 
 /// `Then he sees Ana's dispute with reason "fraudulent" and status "needs_response"` (in the list
 /// the Disputes tab loaded).
-#[then(
-    regex = r#"^(?:he|she|they) sees? (\w+)'s dispute with reason "([a-z_]+)" and status "([a-z_]+)"$"#
-)]
-async fn sees_dispute_in_list(world: &mut Rehearsal, name: String, reason: String, status: String) {
+#[then(expr = "he/she/they see(s) {person}'s dispute with reason {string} and status {string}")]
+async fn sees_dispute_in_list(world: &mut Rehearsal, name: Person, reason: String, status: String) {
     let actor = world.known_actor(&name);
     let response = world
         .last_response
@@ -49,20 +46,17 @@ async fn sees_dispute_in_list(world: &mut Rehearsal, name: String, reason: Strin
 }
 
 /// `When Omar from ops opens the dispute`: the details dialog.
-#[when(regex = r"^(\w+)(?: from ops)? opens the dispute$")]
-async fn opens_dispute(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person}( from ops) opens the dispute")]
+async fn opens_dispute(world: &mut Rehearsal, name: Person) {
     let (actor, id) = (world.known_actor(&name), dispute_id(world));
     let backend = world.backend().await;
-    let response = backend
-        .client
-        .get(&format!("{DISPUTES}/{id}"), Some(&actor.token))
-        .await;
+    let response = backend.client.dispute(&id, Some(&actor.token)).await;
     world.last_response = Some(response);
 }
 
 /// `Then he sees its amount, reason, status and evidence due date`: the amount is what the
 /// customer paid, as Stripe shows it.
-#[then(regex = r"^(?:he|she|they) sees? its amount, reason, status and evidence due date$")]
+#[then(expr = "he/she/they see(s) its amount, reason, status and evidence due date")]
 async fn sees_dispute_details(world: &mut Rehearsal) {
     let id = dispute_id(world);
     let response = world
@@ -91,11 +85,7 @@ async fn post_evidence(world: &mut Rehearsal, name: &str, text: &str, submit: bo
     let body = json!({"evidence": {"uncategorized_text": text}, "submit": submit});
     let response = backend
         .client
-        .post_json(
-            &format!("{DISPUTES}/{id}/evidence"),
-            Some(&actor.token),
-            &body,
-        )
+        .dispute_evidence(&id, Some(&actor.token), &body)
         .await;
     assert_eq!(
         response.status, 200,
@@ -105,16 +95,16 @@ async fn post_evidence(world: &mut Rehearsal, name: &str, text: &str, submit: bo
 }
 
 /// `When Omar from ops stages the evidence "…"`: saved on the dispute, not submitted.
-#[when(regex = r#"^(\w+)(?: from ops)? stages the evidence "([^"]+)"$"#)]
-async fn stages_evidence(world: &mut Rehearsal, name: String, text: String) {
+#[when(expr = "{person}( from ops) stages the evidence {string}")]
+async fn stages_evidence(world: &mut Rehearsal, name: Person, text: String) {
     post_evidence(world, &name, &text, false).await;
-    world.notes.insert("evidence".into(), text);
+    world.remembered.staged_evidence = Some(text);
 }
 
 /// `When Omar from ops submits the evidence "winning_evidence"` (in test mode that text wins
 /// the dispute; `losing_evidence` loses it).
-#[when(regex = r#"^(\w+)(?: from ops)? submits the evidence "([^"]+)"$"#)]
-async fn submits_evidence(world: &mut Rehearsal, name: String, text: String) {
+#[when(expr = "{person}( from ops) submits the evidence {string}")]
+async fn submits_evidence(world: &mut Rehearsal, name: Person, text: String) {
     post_evidence(world, &name, &text, true).await;
 }
 
@@ -128,12 +118,12 @@ async fn dispute_in_stripe(world: &Rehearsal) -> Value {
 }
 
 /// `Then Stripe shows that evidence on the dispute, not yet submitted`.
-#[then(regex = r"^Stripe shows that evidence on the dispute, not yet submitted$")]
+#[then(expr = "Stripe shows that evidence on the dispute, not yet submitted")]
 async fn stripe_shows_staged_evidence(world: &mut Rehearsal) {
     let text = world
-        .notes
-        .get("evidence")
-        .cloned()
+        .remembered
+        .staged_evidence
+        .clone()
         .expect("evidence was staged first");
     let dispute = dispute_in_stripe(world).await;
     assert_eq!(
@@ -148,7 +138,7 @@ async fn stripe_shows_staged_evidence(world: &mut Rehearsal) {
 }
 
 /// `Then the dispute's status in Stripe is "won"` (waits for Stripe to decide).
-#[then(regex = r#"^the dispute's status in Stripe is "([a-z_]+)"$"#)]
+#[then(expr = "the dispute's status in Stripe is {string}")]
 async fn stripe_dispute_status(world: &mut Rehearsal, status: String) {
     let id = dispute_id(world);
     let (stripe, path, wanted) = (&world.stripe, format!("/v1/disputes/{id}"), status.as_str());
@@ -166,7 +156,7 @@ async fn stripe_dispute_status(world: &mut Rehearsal, status: String) {
 }
 
 /// `Then the Disputes tab shows the dispute as "won"` (once Stripe's event is applied).
-#[then(regex = r#"^the Disputes tab shows the dispute as "([a-z_]+)"$"#)]
+#[then(expr = "the Disputes tab shows the dispute as {string}")]
 async fn tab_shows_dispute_status(world: &mut Rehearsal, status: String) {
     let id = dispute_id(world);
     let admin = world.admin();
@@ -174,7 +164,7 @@ async fn tab_shows_dispute_status(world: &mut Rehearsal, status: String) {
     let (client, token, wanted) = (&backend.client, admin.token.as_str(), status.as_str());
     let (id, client) = (id.as_str(), client);
     eventually(DEFAULT_DEADLINE, || async move {
-        let response = client.get(DISPUTES, Some(token)).await;
+        let response = client.disputes(Some(token)).await;
         let rows = response.body["data"]
             .as_array()
             .cloned()
@@ -192,14 +182,14 @@ async fn tab_shows_dispute_status(world: &mut Rehearsal, status: String) {
 }
 
 /// `When Omar from ops closes the dispute without confirming`.
-#[when(regex = r"^(\w+)(?: from ops)? closes the dispute without confirming$")]
-async fn closes_without_confirming(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person}( from ops) closes the dispute without confirming")]
+async fn closes_without_confirming(world: &mut Rehearsal, name: Person) {
     close_dispute(world, &name, json!({})).await;
 }
 
 /// `When Omar from ops closes the dispute and confirms`: concedes it (it is lost for good).
-#[when(regex = r"^(\w+)(?: from ops)? closes the dispute and confirms$")]
-async fn closes_and_confirms(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person}( from ops) closes the dispute and confirms")]
+async fn closes_and_confirms(world: &mut Rehearsal, name: Person) {
     close_dispute(
         world,
         &name,
@@ -215,20 +205,17 @@ async fn close_dispute(world: &mut Rehearsal, name: &str, body: Value) {
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(&format!("{DISPUTES}/{id}/close"), Some(&actor.token), &body)
+        .close_dispute(&id, Some(&actor.token), &body)
         .await;
     world.last_response = Some(response);
 }
 
 /// `Then the dispute's history shows Omar closed it`: who, what and when, in the details.
-#[then(regex = r"^the dispute's history shows (\w+) closed it$")]
-async fn history_shows_close(world: &mut Rehearsal, name: String) {
+#[then(expr = "the dispute's history shows {person} closed it")]
+async fn history_shows_close(world: &mut Rehearsal, name: Person) {
     let (actor, id) = (world.known_actor(&name), dispute_id(world));
     let backend = world.backend().await;
-    let response = backend
-        .client
-        .get(&format!("{DISPUTES}/{id}"), Some(&actor.token))
-        .await;
+    let response = backend.client.dispute(&id, Some(&actor.token)).await;
     assert_eq!(response.status, 200, "{response}");
     let actions = response.body["actions"]
         .as_array()

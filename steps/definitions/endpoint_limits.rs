@@ -6,6 +6,8 @@
 use cucumber::{given, then, when};
 use serde_json::json;
 
+use crate::steps::backend_client::FraudAction;
+use crate::steps::parameters::Person;
 use crate::steps::world::{APP_ORIGIN, Rehearsal};
 
 /// `Given the billing portal allows 2 sessions per user per minute`
@@ -23,8 +25,8 @@ async fn admin_limit(world: &mut Rehearsal, per_minute: u32) {
 
 /// `When Ana asks for a billing portal link 3 times in a row`: `POST
 /// /api/subscription/create-portal-session`, as fast as the app can send them.
-#[when(expr = "{word} asks for a billing portal link {int} times in a row")]
-async fn portal_burst(world: &mut Rehearsal, name: String, times: usize) {
+#[when(expr = "{person} asks for a billing portal link {int} times in a row")]
+async fn portal_burst(world: &mut Rehearsal, name: Person, times: usize) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
     let mut answers = Vec::with_capacity(times);
@@ -32,22 +34,21 @@ async fn portal_burst(world: &mut Rehearsal, name: String, times: usize) {
         answers.push(
             backend
                 .client
-                .post_json(
-                    "/api/subscription/create-portal-session",
+                .create_portal_session(
                     Some(&actor.token),
                     &json!({"return_url": format!("{APP_ORIGIN}/account/billing")}),
                 )
                 .await,
         );
     }
-    world.bursts.insert(name, answers);
+    world.bursts.insert(name.to_string(), answers);
 }
 
 /// `When Omar from ops marks a fraud warning as ignored 3 times in a row`: admin writes as
 /// fast as a double-clicking admin sends them (on a warning id nobody has, so only the budget
 /// decides whether the write is refused with 429).
-#[when(expr = "{word} from ops marks a fraud warning as ignored {int} times in a row")]
-async fn admin_burst(world: &mut Rehearsal, name: String, times: usize) {
+#[when(expr = "{person} from ops marks a fraud warning as ignored {int} times in a row")]
+async fn admin_burst(world: &mut Rehearsal, name: Person, times: usize) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
     let mut answers = Vec::with_capacity(times);
@@ -55,24 +56,25 @@ async fn admin_burst(world: &mut Rehearsal, name: String, times: usize) {
         answers.push(
             backend
                 .client
-                .post_json(
-                    "/api/subscription/fraud-warnings/issfr_golive_none/ignore",
+                .act_on_fraud_warning(
+                    "issfr_golive_none",
+                    FraudAction::Ignore,
                     Some(&actor.token),
                     &json!({"notes": "rate limit check"}),
                 )
                 .await,
         );
     }
-    world.bursts.insert(name, answers);
+    world.bursts.insert(name.to_string(), answers);
 }
 
 /// `Then only Ana's last attempt is refused with HTTP 429 and a Retry-After`: every attempt
 /// before it was let through the budget (any answer but 429), the last was refused.
-#[then(expr = "only {word}'s last attempt is refused with HTTP 429 and a Retry-After")]
-async fn only_last_refused(world: &mut Rehearsal, name: String) {
+#[then(expr = "only {person}'s last attempt is refused with HTTP 429 and a Retry-After")]
+async fn only_last_refused(world: &mut Rehearsal, name: Person) {
     let answers = world
         .bursts
-        .get(&name)
+        .get(name.as_str())
         .unwrap_or_else(|| panic!("{name} sent a burst first"));
     let (last, before) = answers.split_last().expect("at least one attempt");
     for (i, answer) in before.iter().enumerate() {

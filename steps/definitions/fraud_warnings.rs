@@ -4,20 +4,20 @@
 use cucumber::{given, then, when};
 use serde_json::json;
 
+use crate::steps::backend_client::FraudAction;
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::parameters::{Actionable, Person};
 use crate::steps::records;
 use crate::steps::world::Rehearsal;
 
-const WARNINGS: &str = "/api/subscription/fraud-warnings";
-
 /// The fraud warning the scenario is about (found when it reached the backend).
 fn warning_id(world: &Rehearsal) -> String {
-    world.noted("fraud_warning", "the fraud warning has reached the backend")
+    world.remembered.fraud_warning()
 }
 
 /// `Given the fraud warning has reached the backend`: Stripe's
 /// `radar.early_fraud_warning.created` was applied; the `fraud_warnings` table holds it.
-#[given(regex = r"^the fraud warning has reached the backend$")]
+#[given(expr = "the fraud warning has reached the backend")]
 async fn warning_reached_backend(world: &mut Rehearsal) {
     let id = records::wait_for_newest_of_users(
         world,
@@ -25,26 +25,21 @@ async fn warning_reached_backend(world: &mut Rehearsal) {
         "fraud warning",
     )
     .await;
-    world.notes.insert("fraud_warning".into(), id);
+    world.remembered.fraud_warning = Some(id);
 }
 
 /// `When Omar from ops opens the fraud warning`: the details dialog.
-#[when(regex = r"^(\w+)(?: from ops)? opens the fraud warning$")]
-async fn opens_warning(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person}( from ops) opens the fraud warning")]
+async fn opens_warning(world: &mut Rehearsal, name: Person) {
     let (actor, id) = (world.known_actor(&name), warning_id(world));
     let backend = world.backend().await;
-    let response = backend
-        .client
-        .get(&format!("{WARNINGS}/{id}"), Some(&actor.token))
-        .await;
+    let response = backend.client.fraud_warning(&id, Some(&actor.token)).await;
     world.last_response = Some(response);
 }
 
 /// `Then he sees the issuer's fraud type "made_with_stolen_card" and that it is actionable`.
-#[then(
-    regex = r#"^(?:he|she|they) sees? the issuer's fraud type "([a-z_]+)" and that it is (actionable|not actionable)$"#
-)]
-async fn sees_fraud_type(world: &mut Rehearsal, fraud_type: String, actionable: String) {
+#[then(expr = "he/she/they see(s) the issuer's fraud type {string} and that it is {actionable}")]
+async fn sees_fraud_type(world: &mut Rehearsal, fraud_type: String, actionable: Actionable) {
     let response = world
         .last_response
         .as_ref()
@@ -67,38 +62,38 @@ async fn sees_fraud_type(world: &mut Rehearsal, fraud_type: String, actionable: 
 
 /// `When Omar from ops refunds the full amount with the note "card testing pattern"` — the
 /// dialog's "Refund Full Amount" button.
-#[when(regex = r#"^(\w+)(?: from ops)? refunds the full amount with the note "([^"]*)"$"#)]
-async fn refunds(world: &mut Rehearsal, name: String, note: String) {
-    act_on_warning(world, &name, "refund", &note).await;
+#[when(expr = "{person}( from ops) refunds the full amount with the note {string}")]
+async fn refunds(world: &mut Rehearsal, name: Person, note: String) {
+    act_on_warning(world, &name, FraudAction::Refund, &note).await;
 }
 
 /// `Given Omar from ops has refunded the full amount`.
-#[given(regex = r"^(\w+)(?: from ops)? has refunded the full amount$")]
-async fn has_refunded(world: &mut Rehearsal, name: String) {
-    act_on_warning(world, &name, "refund", "refunded during the rehearsal").await;
+#[given(expr = "{person}( from ops) has refunded the full amount")]
+async fn has_refunded(world: &mut Rehearsal, name: Person) {
+    act_on_warning(
+        world,
+        &name,
+        FraudAction::Refund,
+        "refunded during the rehearsal",
+    )
+    .await;
     let response = world.last_response.as_ref().expect("just sent");
     assert_eq!(response.status, 200, "the refund failed: {response}");
 }
 
 /// `When Omar from ops marks the fraud warning as ignored with the note "known customer"` — the
 /// "Mark as Ignored" button.
-#[when(
-    regex = r#"^(\w+)(?: from ops)? marks the fraud warning as ignored with the note "([^"]*)"$"#
-)]
-async fn ignores(world: &mut Rehearsal, name: String, note: String) {
-    act_on_warning(world, &name, "ignore", &note).await;
+#[when(expr = "{person}( from ops) marks the fraud warning as ignored with the note {string}")]
+async fn ignores(world: &mut Rehearsal, name: Person, note: String) {
+    act_on_warning(world, &name, FraudAction::Ignore, &note).await;
 }
 
-async fn act_on_warning(world: &mut Rehearsal, name: &str, action: &str, note: &str) {
+async fn act_on_warning(world: &mut Rehearsal, name: &str, action: FraudAction, note: &str) {
     let (actor, id) = (world.known_actor(name), warning_id(world));
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(
-            &format!("{WARNINGS}/{id}/{action}"),
-            Some(&actor.token),
-            &json!({"notes": note}),
-        )
+        .act_on_fraud_warning(&id, action, Some(&actor.token), &json!({"notes": note}))
         .await;
     world.last_response = Some(response);
 }
@@ -107,10 +102,7 @@ async fn act_on_warning(world: &mut Rehearsal, name: &str, action: &str, note: &
 async fn warning_details(world: &mut Rehearsal) -> serde_json::Value {
     let (admin, id) = (world.admin(), warning_id(world));
     let backend = world.backend().await;
-    let response = backend
-        .client
-        .get(&format!("{WARNINGS}/{id}"), Some(&admin.token))
-        .await;
+    let response = backend.client.fraud_warning(&id, Some(&admin.token)).await;
     assert_eq!(
         response.status, 200,
         "the fraud warning's details: {response}"
@@ -119,8 +111,8 @@ async fn warning_details(world: &mut Rehearsal) -> serde_json::Value {
 }
 
 /// `Then Stripe shows Ana's charge as fully refunded`.
-#[then(regex = r"^Stripe shows (\w+)'s charge as fully refunded$")]
-async fn charge_refunded(world: &mut Rehearsal, _name: String) {
+#[then(expr = "Stripe shows {person}'s charge as fully refunded")]
+async fn charge_refunded(world: &mut Rehearsal, _name: Person) {
     let warning = warning_details(world).await;
     let charge_id = warning["charge"]
         .as_str()
@@ -139,8 +131,8 @@ async fn charge_refunded(world: &mut Rehearsal, _name: String) {
 }
 
 /// `Then Stripe shows exactly one refund for Ana's charge` (no double refund).
-#[then(regex = r"^Stripe shows exactly one refund for (\w+)'s charge$")]
-async fn exactly_one_refund(world: &mut Rehearsal, _name: String) {
+#[then(expr = "Stripe shows exactly one refund for {person}'s charge")]
+async fn exactly_one_refund(world: &mut Rehearsal, _name: Person) {
     let warning = warning_details(world).await;
     let charge_id = warning["charge"]
         .as_str()
@@ -158,9 +150,9 @@ async fn exactly_one_refund(world: &mut Rehearsal, _name: String) {
 /// `Then the fraud warning is marked refunded by Omar, with his note and the refund id` — the
 /// refund id is the one Stripe created for the charge.
 #[then(
-    regex = r"^the fraud warning is marked refunded by (\w+), with (?:his|her|their) note and the refund id$"
+    expr = "the fraud warning is marked refunded by {person}, with his/her/their note and the refund id"
 )]
-async fn marked_refunded(world: &mut Rehearsal, name: String) {
+async fn marked_refunded(world: &mut Rehearsal, name: Person) {
     let actor = world.known_actor(&name);
     let warning = warning_details(world).await;
     assert_eq!(warning["status"], "refunded", "warning: {warning}");
@@ -190,7 +182,7 @@ async fn marked_refunded(world: &mut Rehearsal, name: String) {
 
 /// `When Stripe sends an update for the fraud warning`: Stripe delivers
 /// `radar.early_fraud_warning.updated` with the warning as it is now (as after a refund).
-#[when(regex = r"^Stripe sends an update for the fraud warning$")]
+#[when(expr = "Stripe sends an update for the fraud warning")]
 async fn stripe_sends_update(world: &mut Rehearsal) {
     let id = warning_id(world);
     let warning = world
@@ -206,7 +198,7 @@ async fn stripe_sends_update(world: &mut Rehearsal) {
 }
 
 /// `Then the Fraud Warnings tab lists the warning as "ignored"` (once any event is applied).
-#[then(regex = r#"^the Fraud Warnings tab lists the warning as "([a-z_]+)"$"#)]
+#[then(expr = "the Fraud Warnings tab lists the warning as {string}")]
 async fn tab_lists_warning(world: &mut Rehearsal, status: String) {
     let (admin, id) = (world.admin(), warning_id(world));
     let backend = world.backend().await;
@@ -217,7 +209,7 @@ async fn tab_lists_warning(world: &mut Rehearsal, status: String) {
         status.as_str(),
     );
     eventually(DEFAULT_DEADLINE, || async move {
-        let response = client.get(WARNINGS, Some(token)).await;
+        let response = client.fraud_warnings(Some(token)).await;
         let rows = response.body["data"]
             .as_array()
             .cloned()

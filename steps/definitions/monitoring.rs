@@ -7,11 +7,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
 use crate::steps::logs;
+use crate::steps::parameters::{AlertTopic, Card, EventType, Person};
 use crate::steps::world::Rehearsal;
 
 /// `Given alerts go to the team's alert channel, with a threshold of 2 per hour`: the backend's
 /// `ALERT_WEBHOOK_URL` points at a Slack-compatible receiver this scenario watches.
-#[given(regex = r"^alerts go to the team's alert channel, with a threshold of (\d+) per hour$")]
+#[given(expr = "alerts go to the team's alert channel, with a threshold of {int} per hour")]
 async fn alerts_go_to_channel(world: &mut Rehearsal, threshold: u32) {
     let channel = MockServer::start().await;
     Mock::given(method("POST"))
@@ -40,10 +41,8 @@ fn alert_kind(about: &str) -> &'static str {
 
 /// `Then the alert channel receives an alert about disputes` (or `a webhook failure`, `early
 /// fraud warnings`): a Slack-compatible message (`text`) of that kind arrived.
-#[then(
-    regex = r"^the alert channel receives an alert about (a webhook failure|disputes|early fraud warnings)$"
-)]
-async fn channel_receives_alert(world: &mut Rehearsal, about: String) {
+#[then(expr = "the alert channel receives an alert about {alert_topic}")]
+async fn channel_receives_alert(world: &mut Rehearsal, about: AlertTopic) {
     let kind = alert_kind(&about);
     let channel = world
         .alert_channel
@@ -70,8 +69,8 @@ async fn channel_receives_alert(world: &mut Rehearsal, about: String) {
 
 /// `When 3 customers pay with the card that creates a dispute`: three new users each subscribe
 /// to BASIC monthly and pay with that card.
-#[when(regex = r"^(\d+) customers pay with (.+)$")]
-async fn customers_pay(world: &mut Rehearsal, count: usize, card: String) {
+#[when(expr = "{int} customers pay with {card}")]
+async fn customers_pay(world: &mut Rehearsal, count: usize, card: Card) {
     for i in 1..=count {
         let name = format!("Customer{i}");
         world.actor(&name);
@@ -81,10 +80,10 @@ async fn customers_pay(world: &mut Rehearsal, count: usize, card: String) {
 
 /// `Then the backend's metrics count processed "checkout.session.completed" events`:
 /// `GET /metrics` has a non-zero `billing_webhook_events_total` for that type, applied.
-#[then(regex = r#"^the backend's metrics count processed "([a-z_.]+)" events$"#)]
-async fn metrics_count(world: &mut Rehearsal, event_type: String) {
+#[then(expr = r#"the backend's metrics count processed "{event}" events"#)]
+async fn metrics_count(world: &mut Rehearsal, event_type: EventType) {
     let backend = world.backend().await;
-    let response = backend.client.get("/metrics", None).await;
+    let response = backend.client.metrics().await;
     assert_eq!(response.status, 200, "GET /metrics: {response}");
     let text = response.body.as_str().unwrap_or_default().to_string();
     let counted = text.lines().any(|line| {
@@ -102,8 +101,8 @@ async fn metrics_count(world: &mut Rehearsal, event_type: String) {
 
 /// `Then the backend logs the event with its id, type, outcome and Ana's user id` — one JSON
 /// line per handled webhook, as ops would search for it.
-#[then(regex = r#"^the backend logs "([a-z_.]+)" with its event id, outcome and (\w+)'s user id$"#)]
-async fn logs_event_context(world: &mut Rehearsal, event_type: String, name: String) {
+#[then(expr = r#"the backend logs "{event}" with its event id, outcome and {person}'s user id"#)]
+async fn logs_event_context(world: &mut Rehearsal, event_type: EventType, name: Person) {
     let actor = world.known_actor(&name);
     let (user, kind) = (actor.user_id.clone(), event_type.clone());
     let line = eventually(DEFAULT_DEADLINE, || {

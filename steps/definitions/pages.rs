@@ -7,12 +7,14 @@
 
 use std::time::Duration;
 
+use billing::routes;
 use cucumber::{then, when};
 use serde_json::Value;
 
 use crate::steps::browser::{Browser, Key};
 use crate::steps::cards::card_number;
 use crate::steps::eventually::DEFAULT_DEADLINE;
+use crate::steps::parameters::{Card, Cycle, Person, Plan, Status, Tab};
 use crate::steps::records;
 use crate::steps::world::Rehearsal;
 
@@ -49,16 +51,16 @@ async fn open_as(world: &mut Rehearsal, name: Option<&str>, path: &str) {
     let base = base_url(world).await;
     let token = name.map(|n| world.known_actor(n).token);
     if let Some(n) = name {
-        world.notes.insert("browser_person".into(), n.to_string());
+        world.remembered.browser_person = Some(n.to_string());
     }
-    let signed_in = world.notes.get("browser_token").cloned();
+    let signed_in = world.remembered.browser_token.clone();
     if let Some(token) = &token
         && signed_in.as_ref() != Some(token)
     {
-        world.notes.insert("browser_token".into(), token.clone());
+        world.remembered.browser_token = Some(token.clone());
         let b = browser(world).await;
         // A cookie can only be set for the page's origin: open one of ours first.
-        b.goto(&format!("{base}/billing/cancelled"))
+        b.goto(&format!("{base}{}", routes::BILLING_CANCELLED))
             .await
             .unwrap_or_else(|e| fail("opening the backend", e));
         b.set_cookie(SESSION_COOKIE, token)
@@ -94,29 +96,24 @@ fn assert_contains(what: &str, text: &str, needle: &str) {
     );
 }
 
-/// The dispute or warning the scenario is about.
-fn noted(world: &Rehearsal, key: &str, step: &str) -> String {
-    world.noted(key, step)
-}
-
 /// `When Ana opens the Pricing page in her browser`.
-#[when(regex = r"^(\w+) opens the Pricing page in (?:her|his|their) browser$")]
-async fn opens_pricing(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person} opens the Pricing page in her/his/their browser")]
+async fn opens_pricing(world: &mut Rehearsal, name: Person) {
     world.known_actor(&name);
-    open_as(world, Some(&name), "/pricing").await;
+    open_as(world, Some(&name), routes::PRICING_PAGE).await;
 }
 
 /// `When someone who is not signed in opens the Pricing page in a browser`.
-#[when(regex = r"^someone who is not signed in opens the Pricing page in a browser$")]
+#[when(expr = "someone who is not signed in opens the Pricing page in a browser")]
 async fn anonymous_opens_pricing(world: &mut Rehearsal) {
-    open_as(world, None, "/pricing").await;
+    open_as(world, None, routes::PRICING_PAGE).await;
 }
 
 /// `Then the Pricing page offers BASIC and PRO, and says she is on the free plan`.
 #[then(
-    regex = r"^the Pricing page offers ([A-Z]+) and ([A-Z]+), and says (?:she|he|they) (?:is|are) on the free plan$"
+    expr = "the Pricing page offers {plan} and {plan}, and says she/he/they is/are on the free plan"
 )]
-async fn pricing_offers(world: &mut Rehearsal, first: String, second: String) {
+async fn pricing_offers(world: &mut Rehearsal, first: Plan, second: Plan) {
     for plan in [&first, &second] {
         let heading = text_of(world, &format!("#plan-{} h2", plan.to_lowercase())).await;
         assert_eq!(heading.trim(), plan.as_str(), "the {plan} plan's heading");
@@ -136,8 +133,8 @@ async fn pricing_offers(world: &mut Rehearsal, first: String, second: String) {
 }
 
 /// `Then the Pricing page shows her current plan is BASIC`.
-#[then(regex = r"^the Pricing page shows (?:her|his|their) current plan is ([A-Z]+)$")]
-async fn pricing_shows_current(world: &mut Rehearsal, plan: String) {
+#[then(expr = "the Pricing page shows her/his/their current plan is {plan}")]
+async fn pricing_shows_current(world: &mut Rehearsal, plan: Plan) {
     let current = text_of(world, "#current-plan").await;
     assert_contains(
         "the current plan",
@@ -147,7 +144,7 @@ async fn pricing_shows_current(world: &mut Rehearsal, plan: String) {
 }
 
 /// `When she presses "Subscribe to BASIC"` (any button, by its visible label).
-#[when(regex = r#"^(?:she|he|they) presses? "([^"]+)"(?: in the portal)?$"#)]
+#[when(expr = "she/he/they presse(s) {string}( in the portal)")]
 async fn presses(world: &mut Rehearsal, label: String) {
     browser(world)
         .await
@@ -157,7 +154,7 @@ async fn presses(world: &mut Rehearsal, label: String) {
 }
 
 /// `When she follows "Ops Guide"` (a link, by its text).
-#[when(regex = r#"^(?:she|he|they) follows? "([^"]+)"(?: from the portal)?$"#)]
+#[when(expr = "she/he/they follow(s) {string}( from the portal)")]
 async fn follows(world: &mut Rehearsal, label: String) {
     browser(world)
         .await
@@ -167,15 +164,15 @@ async fn follows(world: &mut Rehearsal, label: String) {
 }
 
 /// `When she leaves the Checkout page with "Cancel and go back"`.
-#[when(regex = r#"^(?:she|he|they) leaves? the Checkout page with "([^"]+)"$"#)]
+#[when(expr = "she/he/they leave(s) the Checkout page with {string}")]
 async fn leaves_checkout(world: &mut Rehearsal, label: String) {
     follows(world, label).await;
 }
 
 /// `When she types a card that succeeds on the Checkout page and presses Pay`: the card form
 /// of Stripe's hosted Checkout page, typed as a person types it.
-#[when(regex = r"^(?:she|he|they) types? (.+) on the Checkout page and presses Pay$")]
-async fn types_card_and_pays(world: &mut Rehearsal, card: String) {
+#[when(expr = "she/he/they type(s) {card} on the Checkout page and presses Pay")]
+async fn types_card_and_pays(world: &mut Rehearsal, card: Card) {
     let number = card_number(&card)
         .unwrap_or_else(|| panic!("unknown test card {card:?}; see steps/cards.rs"));
     let b = browser(world).await;
@@ -201,7 +198,7 @@ async fn types_card_and_pays(world: &mut Rehearsal, card: String) {
 }
 
 /// `Then her browser is on Stripe's Checkout page`.
-#[then(regex = r"^(?:her|his|their) browser is on Stripe's Checkout page$")]
+#[then(expr = "her/his/their browser is on Stripe's Checkout page")]
 async fn on_checkout_page(world: &mut Rehearsal) {
     let b = browser(world).await;
     b.wait_for_url(
@@ -217,7 +214,7 @@ async fn on_checkout_page(world: &mut Rehearsal) {
 }
 
 /// `Then her browser is back on the success page` (with her Checkout session in the address).
-#[then(regex = r"^(?:her|his|their) browser is back on the success page$")]
+#[then(expr = "her/his/their browser is back on the success page")]
 async fn back_on_success(world: &mut Rehearsal) {
     let base = base_url(world).await;
     let wanted = format!("{base}/billing/success?session_id=cs_");
@@ -234,8 +231,8 @@ async fn back_on_success(world: &mut Rehearsal) {
 
 /// `Then the success page shows her BASIC plan is active` (it refreshes itself until the
 /// webhook has landed).
-#[then(regex = r"^the success page shows (?:her|his|their) ([A-Z]+) plan is active$")]
-async fn success_shows_active(world: &mut Rehearsal, plan: String) {
+#[then(expr = "the success page shows her/his/their {plan} plan is active")]
+async fn success_shows_active(world: &mut Rehearsal, plan: Plan) {
     let b = browser(world).await;
     b.wait_for_text("your plan is active", Duration::from_secs(30))
         .await
@@ -248,9 +245,7 @@ async fn success_shows_active(world: &mut Rehearsal, plan: String) {
 }
 
 /// `Then the Checkout page in her browser says her card was declined`.
-#[then(
-    regex = r"^the Checkout page in (?:her|his|their) browser says (?:her|his|their) card was declined$"
-)]
+#[then(expr = "the Checkout page in her/his/their browser says her/his/their card was declined")]
 async fn checkout_says_declined(world: &mut Rehearsal) {
     let alert = text_of(world, "#error").await;
     assert!(
@@ -260,7 +255,7 @@ async fn checkout_says_declined(world: &mut Rehearsal) {
 }
 
 /// `Then the page tells her "…"` (waits for the text; pages that refresh themselves get time).
-#[then(regex = r#"^the page tells (?:her|him|them) "([^"]+)"$"#)]
+#[then(expr = "the page tells her/him/them {string}")]
 async fn page_tells(world: &mut Rehearsal, text: String) {
     browser(world)
         .await
@@ -270,7 +265,7 @@ async fn page_tells(world: &mut Rehearsal, text: String) {
 }
 
 /// `When she goes back to the Pricing page`.
-#[when(regex = r"^(?:she|he|they) goes? back to the Pricing page$")]
+#[when(expr = "she/he/they goe(s) back to the Pricing page")]
 async fn back_to_pricing(world: &mut Rehearsal) {
     let base = base_url(world).await;
     browser(world)
@@ -323,9 +318,7 @@ async fn tab_to_id(b: &Browser, id: &str) {
 }
 
 /// `When with the keyboard alone she moves to "Subscribe to BASIC" and presses Enter`.
-#[when(
-    regex = r#"^with the keyboard alone (?:she|he|they) moves? to "([^"]+)" and presses Enter$"#
-)]
+#[when(expr = "with the keyboard alone she/he/they move(s) to {string} and presses Enter")]
 async fn keyboard_activates(world: &mut Rehearsal, label: String) {
     let b = browser(world).await;
     tab_to(b, &label).await;
@@ -335,17 +328,17 @@ async fn keyboard_activates(world: &mut Rehearsal, label: String) {
 }
 
 /// `When Ana opens her account page in her browser`.
-#[when(regex = r"^(\w+) opens (?:her|his|their) account page in (?:her|his|their) browser$")]
-async fn opens_account(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person} opens her/his/their account page in her/his/their browser")]
+async fn opens_account(world: &mut Rehearsal, name: Person) {
     world.known_actor(&name);
-    open_as(world, Some(&name), "/account").await;
+    open_as(world, Some(&name), routes::ACCOUNT_PAGE).await;
 }
 
 /// `Then her account page shows the BASIC plan, ACTIVE, and when the period ends`.
 #[then(
-    regex = r"^(?:her|his|their) account page shows the ([A-Z]+) plan, ([A-Z_]+), and when the period ends$"
+    expr = "her/his/their account page shows the {plan} plan, {status}, and when the period ends"
 )]
-async fn account_shows_plan(world: &mut Rehearsal, plan: String, status: String) {
+async fn account_shows_plan(world: &mut Rehearsal, plan: Plan, status: Status) {
     assert_eq!(
         text_of(world, "#plan").await.trim(),
         plan,
@@ -364,8 +357,8 @@ async fn account_shows_plan(world: &mut Rehearsal, plan: String, status: String)
 }
 
 /// `Then her account page shows the FREE plan with status CANCELLED`.
-#[then(regex = r"^(?:her|his|their) account page shows the ([A-Z]+) plan with status ([A-Z_]+)$")]
-async fn account_shows_status(world: &mut Rehearsal, plan: String, status: String) {
+#[then(expr = "her/his/their account page shows the {plan} plan with status {status}")]
+async fn account_shows_status(world: &mut Rehearsal, plan: Plan, status: Status) {
     let base = base_url(world).await;
     let account = format!("{base}/account");
     let b = browser(world).await;
@@ -390,9 +383,9 @@ async fn account_shows_status(world: &mut Rehearsal, plan: String, status: Strin
 
 /// `Then her browser shows the billing portal with her paid BASIC invoice`.
 #[then(
-    regex = r"^(?:her|his|their) browser shows the billing portal with (?:her|his|their) paid ([A-Z]+) invoice$"
+    expr = "her/his/their browser shows the billing portal with her/his/their paid {plan} invoice"
 )]
-async fn portal_shows_invoice(world: &mut Rehearsal, _plan: String) {
+async fn portal_shows_invoice(world: &mut Rehearsal, _plan: Plan) {
     let b = browser(world).await;
     b.wait_for_url(
         "the billing portal",
@@ -415,21 +408,19 @@ async fn portal_shows_invoice(world: &mut Rehearsal, _plan: String) {
 }
 
 /// `When she replaces her card in the portal with the Mastercard test card (5555 …)`.
-#[when(regex = r"^(?:she|he|they) replaces? (?:her|his|their) card in the portal with (.+)$")]
-async fn replaces_card_in_portal(world: &mut Rehearsal, card: String) {
+#[when(expr = "she/he/they replace(s) her/his/their card in the portal with {card}")]
+async fn replaces_card_in_portal(world: &mut Rehearsal, card: Card) {
     let number = card_number(&card)
         .unwrap_or_else(|| panic!("unknown test card {card:?}; see steps/cards.rs"));
-    let name = world.noted("browser_person", "someone opened a page");
+    let name = world.remembered.browser_person();
     let customer = super::portal::customer_of(world, &name).await;
     let before = super::portal::cards_of(world, &customer)
         .await
         .charged()
         .unwrap_or_default()
         .to_string();
-    world.notes.insert(format!("card_before:{name}"), before);
-    world
-        .notes
-        .insert(format!("card_typed:{name}"), number.clone());
+    world.remembered.person(&name).card_before = Some(before);
+    world.remembered.person(&name).card_typed = Some(number.clone());
     let b = browser(world).await;
     b.fill_labelled("New card number", &number)
         .await
@@ -440,7 +431,7 @@ async fn replaces_card_in_portal(world: &mut Rehearsal, card: String) {
 }
 
 /// `Then the portal shows her card ending in 4444`.
-#[then(regex = r"^the portal shows (?:her|his|their) card ending in (\d{4})$")]
+#[then(expr = "the portal shows her/his/their card ending in {int}")]
 async fn portal_shows_card(world: &mut Rehearsal, last4: String) {
     let b = browser(world).await;
     b.wait_for_text(&format!("ending in {last4}"), DEFAULT_DEADLINE)
@@ -449,7 +440,7 @@ async fn portal_shows_card(world: &mut Rehearsal, last4: String) {
 }
 
 /// `Then the portal says her plan has been canceled`.
-#[then(regex = r"^the portal says (?:her|his|their) plan has been canceled$")]
+#[then(expr = "the portal says her/his/their plan has been canceled")]
 async fn portal_says_canceled(world: &mut Rehearsal) {
     let b = browser(world).await;
     b.wait_for_text("Your plan has been canceled", DEFAULT_DEADLINE)
@@ -458,16 +449,16 @@ async fn portal_says_canceled(world: &mut Rehearsal) {
 }
 
 /// `When Omar from ops opens the ops dashboard in his browser`.
-#[when(regex = r"^(\w+)(?: from ops)? opens the ops dashboard in (?:her|his|their) browser$")]
-async fn opens_dashboard(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person}( from ops) opens the ops dashboard in her/his/their browser")]
+async fn opens_dashboard(world: &mut Rehearsal, name: Person) {
     world.known_actor(&name);
-    world.notes.insert("browser_person".into(), name.clone());
-    open_as(world, Some(&name), "/stripe-disputes").await;
+    world.remembered.browser_person = Some(name.to_string());
+    open_as(world, Some(&name), routes::OPS_DASHBOARD).await;
 }
 
 /// `Then the Disputes tab is shown without error`.
-#[then(regex = r"^the (Disputes|Fraud Warnings|Subscriptions) tab is shown without error$")]
-async fn tab_shown(world: &mut Rehearsal, tab: String) {
+#[then(expr = "the {tab} tab is shown without error")]
+async fn tab_shown(world: &mut Rehearsal, tab: Tab) {
     let heading = text_of(world, "main h2").await;
     assert_eq!(heading.trim(), tab, "the dashboard's open tab");
     let b = browser(world).await;
@@ -475,7 +466,7 @@ async fn tab_shown(world: &mut Rehearsal, tab: String) {
         .texts("nav.tabs a[aria-current=page]")
         .await
         .unwrap_or_else(|e| fail("reading the tabs", e));
-    assert_eq!(current, vec![tab.clone()], "the highlighted tab");
+    assert_eq!(current, vec![tab.to_string()], "the highlighted tab");
     let errors = b
         .texts("#message")
         .await
@@ -487,15 +478,15 @@ async fn tab_shown(world: &mut Rehearsal, tab: String) {
 }
 
 /// `When he switches to the Fraud Warnings tab`.
-#[when(regex = r"^(?:she|he|they) switches? to the (Disputes|Fraud Warnings|Subscriptions) tab$")]
-async fn switches_tab(world: &mut Rehearsal, tab: String) {
-    follows(world, tab).await;
+#[when(expr = "she/he/they switche(s) to the {tab} tab")]
+async fn switches_tab(world: &mut Rehearsal, tab: Tab) {
+    follows(world, tab.to_string()).await;
 }
 
 /// `Then the page shows no dispute` (a 403 page reads nothing).
-#[then(regex = r"^the page shows no dispute$")]
+#[then(expr = "the page shows no dispute")]
 async fn shows_no_dispute(world: &mut Rehearsal) {
-    let id = noted(world, "dispute", "the dispute has reached the backend");
+    let id = world.remembered.dispute();
     let text = page_text(world).await;
     assert!(
         !text.contains(&id) && !text.contains("Disputes, newest first"),
@@ -508,12 +499,10 @@ async fn row_text(world: &mut Rehearsal, id: &str) -> String {
 }
 
 /// `Then the Disputes tab lists Ana's dispute with reason "fraudulent" and status "…"`.
-#[then(
-    regex = r#"^the Disputes tab lists (\w+)'s dispute with reason "([a-z_]+)" and status "([a-z_]+)"$"#
-)]
-async fn disputes_tab_lists(world: &mut Rehearsal, name: String, reason: String, status: String) {
+#[then(expr = "the Disputes tab lists {person}'s dispute with reason {string} and status {string}")]
+async fn disputes_tab_lists(world: &mut Rehearsal, name: Person, reason: String, status: String) {
     let actor = world.known_actor(&name);
-    let id = noted(world, "dispute", "the dispute has reached the backend");
+    let id = world.remembered.dispute();
     let row = row_text(world, &id).await;
     for (what, wanted) in [
         ("reason", &reason),
@@ -525,9 +514,9 @@ async fn disputes_tab_lists(world: &mut Rehearsal, name: String, reason: String,
 }
 
 /// `When he opens the dispute in the Disputes tab`.
-#[when(regex = r"^(?:she|he|they) opens? the dispute in the Disputes tab$")]
+#[when(expr = "she/he/they open(s) the dispute in the Disputes tab")]
 async fn opens_dispute_row(world: &mut Rehearsal) {
-    let id = noted(world, "dispute", "the dispute has reached the backend");
+    let id = world.remembered.dispute();
     let b = browser(world).await;
     b.click(&format!("tr[data-id='{id}'] a"))
         .await
@@ -549,10 +538,10 @@ fn money(object: &Value) -> String {
 
 /// `Then the dispute's details show its amount, reason "…", status "…" and evidence due date`.
 #[then(
-    regex = r#"^the dispute's details show its amount, reason "([a-z_]+)", status "([a-z_]+)" and evidence due date$"#
+    expr = "the dispute's details show its amount, reason {string}, status {string} and evidence due date"
 )]
 async fn dispute_details(world: &mut Rehearsal, reason: String, status: String) {
-    let id = noted(world, "dispute", "the dispute has reached the backend");
+    let id = world.remembered.dispute();
     let dispute = world
         .stripe
         .get(&format!("/v1/disputes/{id}"))
@@ -605,21 +594,26 @@ async fn history_shows(world: &mut Rehearsal, actions: &[&str], name: &str, note
     }
 }
 
+/// `Then the dispute's history on the page shows "submit evidence" by Omar`.
+#[then(expr = "the dispute's history on the page shows {string} by {person}")]
+async fn dispute_history(world: &mut Rehearsal, action: String, name: Person) {
+    history_shows(world, &[&action], &name, None).await;
+}
+
 /// `Then the dispute's history on the page shows "stage evidence" and "submit evidence" by Omar`.
-#[then(
-    regex = r#"^the dispute's history on the page shows "([^"]+)"(?: and "([^"]+)")? by (\w+)$"#
-)]
-async fn dispute_history(world: &mut Rehearsal, first: String, second: String, name: String) {
-    let actions: Vec<&str> = [first.as_str(), second.as_str()]
-        .into_iter()
-        .filter(|a| !a.is_empty())
-        .collect();
-    history_shows(world, &actions, &name, None).await;
+#[then(expr = "the dispute's history on the page shows {string} and {string} by {person}")]
+async fn dispute_history_of_two(
+    world: &mut Rehearsal,
+    first: String,
+    second: String,
+    name: Person,
+) {
+    history_shows(world, &[&first, &second], &name, None).await;
 }
 
 /// `When he presses "Close dispute" without ticking the confirmation`: the browser refuses to
 /// send the form (the box is required), so the dispute stays as it was.
-#[when(regex = r#"^(?:she|he|they) presses? "([^"]+)" without ticking the confirmation$"#)]
+#[when(expr = "she/he/they presse(s) {string} without ticking the confirmation")]
 async fn presses_without_confirming(world: &mut Rehearsal, button: String) {
     let b = browser(world).await;
     let before = b
@@ -660,25 +654,21 @@ async fn tick_note_press(world: &mut Rehearsal, tick: &str, note: Option<&str>, 
 }
 
 /// `When he ticks "I understand …" and presses "Close dispute"`.
-#[when(regex = r#"^(?:she|he|they) ticks? "([^"]+)" and presses "([^"]+)"$"#)]
+#[when(expr = "she/he/they tick(s) {string} and presses {string}")]
 async fn ticks_and_presses(world: &mut Rehearsal, tick: String, button: String) {
     tick_note_press(world, &tick, None, &button).await;
 }
 
 /// `When he ticks "I confirm …", notes "card testing pattern" and presses "Refund Full Amount"`.
-#[when(regex = r#"^(?:she|he|they) ticks? "([^"]+)", notes "([^"]*)" and presses "([^"]+)"$"#)]
+#[when(expr = "she/he/they tick(s) {string}, notes {string} and presses {string}")]
 async fn ticks_notes_presses(world: &mut Rehearsal, tick: String, note: String, button: String) {
     tick_note_press(world, &tick, Some(&note), &button).await;
 }
 
 /// `Then the Fraud Warnings tab on the page lists the warning as "open"`.
-#[then(regex = r#"^the Fraud Warnings tab on the page lists the warning as "([a-z_]+)"$"#)]
+#[then(expr = "the Fraud Warnings tab on the page lists the warning as {string}")]
 async fn warnings_tab_lists(world: &mut Rehearsal, status: String) {
-    let id = noted(
-        world,
-        "fraud_warning",
-        "the fraud warning has reached the backend",
-    );
+    let id = world.remembered.fraud_warning();
     let base = base_url(world).await;
     let b = browser(world).await;
     b.goto(&format!(
@@ -694,13 +684,9 @@ async fn warnings_tab_lists(world: &mut Rehearsal, status: String) {
 }
 
 /// `When he opens the fraud warning in the Fraud Warnings tab`.
-#[when(regex = r"^(?:she|he|they) opens? the fraud warning in the Fraud Warnings tab$")]
+#[when(expr = "she/he/they open(s) the fraud warning in the Fraud Warnings tab")]
 async fn opens_warning_row(world: &mut Rehearsal) {
-    let id = noted(
-        world,
-        "fraud_warning",
-        "the fraud warning has reached the backend",
-    );
+    let id = world.remembered.fraud_warning();
     let b = browser(world).await;
     b.click(&format!("tr[data-id='{id}'] a"))
         .await
@@ -713,7 +699,7 @@ async fn opens_warning_row(world: &mut Rehearsal) {
 /// `Then the warning's details show the fraud type "…", actionable "Yes", its charge and amount,
 /// and the status "open"`.
 #[then(
-    regex = r#"^the warning's details show the fraud type "([a-z_]+)", actionable "(Yes|No)", its charge and amount, and the status "([a-z_]+)"$"#
+    expr = "the warning's details show the fraud type {string}, actionable {string}, its charge and amount, and the status {string}"
 )]
 async fn warning_details(
     world: &mut Rehearsal,
@@ -721,11 +707,7 @@ async fn warning_details(
     actionable: String,
     status: String,
 ) {
-    let id = noted(
-        world,
-        "fraud_warning",
-        "the fraud warning has reached the backend",
-    );
+    let id = world.remembered.fraud_warning();
     let warning = world
         .stripe
         .get(&format!("/v1/radar/early_fraud_warnings/{id}"))
@@ -764,31 +746,36 @@ async fn warning_details(
     );
 }
 
-/// `Then the warning's details show the status "refunded" and a refund`.
-#[then(regex = r#"^the warning's details show the status "([a-z_]+)"( and a refund)?$"#)]
-async fn warning_status(world: &mut Rehearsal, status: String, refund: String) {
+/// `Then the warning's details show the status "ignored"`.
+#[then(expr = "the warning's details show the status {string}")]
+async fn warning_status(world: &mut Rehearsal, status: String) {
     assert_eq!(
         text_of(world, "#warning-status").await.trim(),
         status,
         "internal status"
     );
-    if !refund.is_empty() {
-        let shown = text_of(world, "#warning-refund").await;
-        assert!(
-            shown.trim().starts_with("re_"),
-            "the refund shown: {shown:?}"
-        );
-    }
+}
+
+/// `Then the warning's details show the status "refunded" and a refund`: and the refund's
+/// `re_…` id.
+#[then(expr = "the warning's details show the status {string} and a refund")]
+async fn warning_status_and_refund(world: &mut Rehearsal, status: String) {
+    warning_status(world, status).await;
+    let shown = text_of(world, "#warning-refund").await;
+    assert!(
+        shown.trim().starts_with("re_"),
+        "the refund shown: {shown:?}"
+    );
 }
 
 /// `Then the warning's history on the page shows "refund" by Omar with "card testing pattern"`.
-#[then(regex = r#"^the warning's history on the page shows "([^"]+)" by (\w+) with "([^"]+)"$"#)]
-async fn warning_history(world: &mut Rehearsal, action: String, name: String, note: String) {
+#[then(expr = "the warning's history on the page shows {string} by {person} with {string}")]
+async fn warning_history(world: &mut Rehearsal, action: String, name: Person, note: String) {
     history_shows(world, &[&action], &name, Some(&note)).await;
 }
 
 /// `Then "Refund Full Amount" and "Mark as Ignored" are disabled, saying why`.
-#[then(regex = r#"^"([^"]+)" and "([^"]+)" are disabled, saying why$"#)]
+#[then(expr = "{string} and {string} are disabled, saying why")]
 async fn buttons_disabled(world: &mut Rehearsal, first: String, second: String) {
     let b = browser(world).await;
     for (label, reason) in [(&first, "#refund-reason"), (&second, "#ignore-reason")] {
@@ -811,14 +798,10 @@ async fn buttons_disabled(world: &mut Rehearsal, first: String, second: String) 
 /// `When with the keyboard alone he opens the fraud warning, ticks "…", notes "…" and presses
 /// "Mark as Ignored"`: Tab, Enter, Space and typing only.
 #[when(
-    regex = r#"^with the keyboard alone (?:she|he|they) opens? the fraud warning, ticks? "([^"]+)", notes "([^"]*)" and presses "([^"]+)"$"#
+    expr = "with the keyboard alone she/he/they open(s) the fraud warning, tick(s) {string}, notes {string} and presses {string}"
 )]
 async fn keyboard_only_warning(world: &mut Rehearsal, tick: String, note: String, button: String) {
-    let id = noted(
-        world,
-        "fraud_warning",
-        "the fraud warning has reached the backend",
-    );
+    let id = world.remembered.fraud_warning();
     let (checkbox, notes) = match button.as_str() {
         "Mark as Ignored" => ("confirm-ignore", "ignore-notes"),
         "Refund Full Amount" => ("confirm-refund", "refund-notes"),
@@ -854,9 +837,9 @@ async fn keyboard_only_warning(world: &mut Rehearsal, tick: String, note: String
 /// `When with the keyboard alone he looks Ana up by her e-mail in the Subscriptions tab`: Tab
 /// to the tab's link, Enter, Tab to the search field, type, Enter.
 #[when(
-    regex = r"^with the keyboard alone (?:she|he|they) looks? (\w+) up by (?:her|his|their) e-mail in the Subscriptions tab$"
+    expr = "with the keyboard alone she/he/they look(s) {person} up by her/his/their e-mail in the Subscriptions tab"
 )]
-async fn keyboard_looks_up_subscriber(world: &mut Rehearsal, name: String) {
+async fn keyboard_looks_up_subscriber(world: &mut Rehearsal, name: Person) {
     let email = world.known_actor(&name).email;
     let b = browser(world).await;
     tab_to(b, "Subscriptions").await;
@@ -875,10 +858,10 @@ async fn keyboard_looks_up_subscriber(world: &mut Rehearsal, name: String) {
 /// `When with the keyboard alone he types "…" as the uncategorized text and presses "Stage
 /// evidence"`: Tab to the field, type, Tab to the button, Enter.
 #[when(
-    regex = r#"^with the keyboard alone (?:she|he|they) types? "([^"]+)" as the uncategorized text and presses "([^"]+)"$"#
+    expr = "with the keyboard alone she/he/they type(s) {string} as the uncategorized text and presses {string}"
 )]
 async fn keyboard_types_evidence(world: &mut Rehearsal, text: String, button: String) {
-    world.notes.insert("evidence".into(), text.clone());
+    world.remembered.staged_evidence = Some(text.clone());
     let b = browser(world).await;
     tab_to_id(b, "ev-uncategorized_text").await;
     b.press(&[Key::Text(text)])
@@ -893,14 +876,14 @@ async fn keyboard_types_evidence(world: &mut Rehearsal, text: String, button: St
 /// `Then the Subscriptions tab shows Ana on BASIC monthly, ACTIVE, with her Stripe customer and
 /// subscription ids` (the ids the backend recorded).
 #[then(
-    regex = r"^the Subscriptions tab shows (\w+) on ([A-Z]+) (monthly|yearly), ([A-Z_]+), with (?:her|his|their) Stripe customer and subscription ids$"
+    expr = "the Subscriptions tab shows {person} on {plan} {cycle}, {status}, with her/his/their Stripe customer and subscription ids"
 )]
 async fn subscriptions_tab_shows(
     world: &mut Rehearsal,
-    name: String,
-    plan: String,
-    cycle: String,
-    status: String,
+    name: Person,
+    plan: Plan,
+    cycle: Cycle,
+    status: Status,
 ) {
     let actor = world.known_actor(&name);
     let record = {

@@ -3,15 +3,14 @@
 use cucumber::given;
 
 use super::tier_key;
+use crate::steps::parameters::{Cycles, Plans};
 use crate::steps::world::Rehearsal;
 
 /// `Given the BASIC and PRO monthly plans are on sale`, `… monthly and yearly plans are on sale`:
 /// creates the products and prices in the scenario's Stripe account; the backend is configured
 /// with exactly these in its price mapping.
-#[given(
-    regex = r"^the ([A-Z]+(?:(?:, | and )[A-Z]+)*) (monthly|yearly|monthly and yearly) plans? (?:is|are) on sale$"
-)]
-async fn plans_on_sale(world: &mut Rehearsal, tiers: String, cycles: String) {
+#[given(expr = "the {plans} {cycles} plan(s) is/are on sale")]
+async fn plans_on_sale(world: &mut Rehearsal, tiers: Plans, cycles: Cycles) {
     let tiers: Vec<String> = split_list(&tiers).iter().map(|t| tier_key(t)).collect();
     let cycles: Vec<String> = split_list(&cycles);
     world.put_on_sale(&tiers, &cycles).await;

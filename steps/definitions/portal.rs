@@ -4,7 +4,7 @@
 //!
 //! A person uses the portal page: these steps load the page a portal link opens and submit its
 //! forms, exactly as a browser would. What a step remembers for later steps lives in the
-//! world's notes (`portal:<name>`, `card_before:<name>`, …).
+//! World (`remembered`: each person's portal link, card before and after, …).
 
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::tier_key;
 use crate::steps::cards::card_number;
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::parameters::{CancelTiming, Card, Cycle, Person, Plan};
 use crate::steps::records;
 use crate::steps::target::Target;
 use crate::steps::world::{APP_ORIGIN, Rehearsal};
@@ -33,16 +34,13 @@ async fn request_portal_link(world: &mut Rehearsal, name: &str) {
     let backend = world.backend().await;
     let response = backend
         .client
-        .post_json(
-            "/api/subscription/create-portal-session",
+        .create_portal_session(
             Some(&actor.token),
             &json!({"return_url": format!("{APP_ORIGIN}{RETURN_PATH}")}),
         )
         .await;
     if let Some(url) = response.body["url"].as_str() {
-        world
-            .notes
-            .insert(format!("portal:{name}"), url.to_string());
+        world.remembered.person(name).portal_url = Some(url.to_string());
     }
     world.last_response = Some(response);
 }
@@ -56,9 +54,9 @@ async fn open_portal(world: &mut Rehearsal, name: &str) -> String {
         "{name} could not open the billing portal: {response}"
     );
     world
-        .notes
-        .get(&format!("portal:{name}"))
-        .cloned()
+        .remembered
+        .of(name)
+        .portal_url
         .unwrap_or_else(|| panic!("the backend gave {name} no portal link: {response}"))
 }
 
@@ -244,10 +242,8 @@ async fn replace_card(world: &mut Rehearsal, name: &str, card: &str) -> PageAnsw
         .charged()
         .unwrap_or_default()
         .to_string();
-    world.notes.insert(format!("card_before:{name}"), before);
-    world
-        .notes
-        .insert(format!("card_typed:{name}"), number.clone());
+    world.remembered.person(name).card_before = Some(before);
+    world.remembered.person(name).card_typed = Some(number.clone());
     let url = open_portal(world, name).await;
     let (status, html) = load_page(world, &url).await;
     assert_eq!(status, 200, "the billing portal did not load: {html}");
@@ -257,15 +253,15 @@ async fn replace_card(world: &mut Rehearsal, name: &str, card: &str) -> PageAnsw
 
 /// `When Ana opens the billing portal`: the app's "Manage billing" button; the answer is
 /// checked by the next step (`Then the backend gives Ana a billing portal link`, or a refusal).
-#[when(regex = r"^(\w+) opens the billing portal$")]
-async fn opens_portal(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person} opens the billing portal")]
+async fn opens_portal(world: &mut Rehearsal, name: Person) {
     request_portal_link(world, &name).await;
 }
 
 /// `Then the backend gives Ana a billing portal link`: HTTP 200 with a Stripe portal URL that
 /// opens a page.
-#[then(regex = r"^the backend gives (\w+) a billing portal link$")]
-async fn gives_portal_link(world: &mut Rehearsal, name: String) {
+#[then(expr = "the backend gives {person} a billing portal link")]
+async fn gives_portal_link(world: &mut Rehearsal, name: Person) {
     let response = world
         .last_response
         .clone()
@@ -290,8 +286,8 @@ async fn gives_portal_link(world: &mut Rehearsal, name: String) {
 /// history has a row with the invoice's number (as Stripe shows it), the plan's price and the
 /// status `paid`. On Stripe test mode, where the page needs a browser, the invoice Stripe shows
 /// for her customer is checked instead.
-#[then(regex = r"^the billing portal shows (\w+)'s paid invoice for ([A-Z]+) (monthly|yearly)$")]
-async fn portal_shows_invoice(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+#[then(expr = "the billing portal shows {person}'s paid invoice for {plan} {cycle}")]
+async fn portal_shows_invoice(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle) {
     let plans = world.plans().await.clone();
     let price = plans
         .price_id(&tier_key(&tier), &cycle)
@@ -320,9 +316,9 @@ async fn portal_shows_invoice(world: &mut Rehearsal, name: String, tier: String,
         return;
     }
     let url = world
-        .notes
-        .get(&format!("portal:{name}"))
-        .cloned()
+        .remembered
+        .of(&name)
+        .portal_url
         .unwrap_or_else(|| panic!("{name} has not opened the billing portal"));
     let (world_ref, url_ref, number_ref, amount_ref) = (&*world, &url, &number, &shown_amount);
     eventually(DEFAULT_DEADLINE, || async move {
@@ -352,15 +348,15 @@ async fn portal_shows_invoice(world: &mut Rehearsal, name: String, tier: String,
 /// `When Ana replaces her card in the billing portal with the Visa test card` (`Given Ana has
 /// replaced …` for history): she types the card into the portal's card form; Stripe must take
 /// it.
-#[when(regex = r"^(\w+) replaces (?:her|his|their) card in the billing portal with (.+)$")]
-async fn replaces_card(world: &mut Rehearsal, name: String, card: String) {
+#[when(expr = "{person} replaces her/his/their card in the billing portal with {card}")]
+async fn replaces_card(world: &mut Rehearsal, name: Person, card: Card) {
     card_replaced(world, &name, &card).await;
 }
 
 /// `Given Ana has replaced her card in the billing portal with the card that fails on renewal
 /// (4000 0000 0000 0341)`: history, made the way she would make it.
-#[given(regex = r"^(\w+) has replaced (?:her|his|their) card in the billing portal with (.+)$")]
-async fn has_replaced_card(world: &mut Rehearsal, name: String, card: String) {
+#[given(expr = "{person} has replaced her/his/their card in the billing portal with {card}")]
+async fn has_replaced_card(world: &mut Rehearsal, name: Person, card: Card) {
     card_replaced(world, &name, &card).await;
 }
 
@@ -376,23 +372,21 @@ async fn card_replaced(world: &mut Rehearsal, name: &str, card: &str) {
 
 /// `When Ana tries to replace her card in the billing portal with a card that is declined`:
 /// the page's answer is checked by `Then the billing portal tells Ana her card was declined`.
-#[when(regex = r"^(\w+) tries to replace (?:her|his|their) card in the billing portal with (.+)$")]
-async fn tries_to_replace_card(world: &mut Rehearsal, name: String, card: String) {
+#[when(expr = "{person} tries to replace her/his/their card in the billing portal with {card}")]
+async fn tries_to_replace_card(world: &mut Rehearsal, name: Person, card: Card) {
     let answer = replace_card(world, &name, &card).await;
-    world.notes.insert(
-        format!("portal_answer:{name}"),
-        format!("{} {}", answer.status, answer.html),
-    );
+    world.remembered.person(&name).portal_answer =
+        Some(format!("{} {}", answer.status, answer.html));
 }
 
 /// `Then the billing portal tells Ana her card was declined`: the page stays (no redirect),
 /// answers HTTP 402 and says "declined".
-#[then(regex = r"^the billing portal tells (\w+) (?:her|his|their) card was declined$")]
-async fn portal_says_declined(world: &mut Rehearsal, name: String) {
+#[then(expr = "the billing portal tells {person} her/his/their card was declined")]
+async fn portal_says_declined(world: &mut Rehearsal, name: Person) {
     let answer = world
-        .notes
-        .get(&format!("portal_answer:{name}"))
-        .cloned()
+        .remembered
+        .of(&name)
+        .portal_answer
         .unwrap_or_else(|| panic!("{name} has not tried to replace a card"));
     let (status, html) = answer.split_once(' ').unwrap_or((&answer, ""));
     assert_eq!(
@@ -411,17 +405,13 @@ async fn portal_says_declined(world: &mut Rehearsal, name: String) {
 
 /// `Then Stripe shows Ana's new card as her default payment method`: the customer's default
 /// payment method is a new one, the card she typed, and her subscription is charged to it.
-#[then(regex = r"^Stripe shows (\w+)'s new card as (?:her|his|their) default payment method$")]
-async fn new_default_card(world: &mut Rehearsal, name: String) {
-    let before = world
-        .notes
-        .get(&format!("card_before:{name}"))
-        .cloned()
-        .unwrap_or_default();
+#[then(expr = "Stripe shows {person}'s new card as her/his/their default payment method")]
+async fn new_default_card(world: &mut Rehearsal, name: Person) {
+    let before = world.remembered.of(&name).card_before.unwrap_or_default();
     let typed = world
-        .notes
-        .get(&format!("card_typed:{name}"))
-        .cloned()
+        .remembered
+        .of(&name)
+        .card_typed
         .unwrap_or_else(|| panic!("{name} has not replaced a card"));
     let customer = customer_of(world, &name).await;
     let (world_ref, customer_ref) = (&*world, customer.as_str());
@@ -451,14 +441,12 @@ async fn new_default_card(world: &mut Rehearsal, name: String) {
 
 /// `Then Stripe still shows Ana's first card as her default payment method`: the refused card
 /// changed nothing; her subscription is still charged to the card she paid with.
-#[then(
-    regex = r"^Stripe still shows (\w+)'s first card as (?:her|his|their) default payment method$"
-)]
-async fn same_default_card(world: &mut Rehearsal, name: String) {
+#[then(expr = "Stripe still shows {person}'s first card as her/his/their default payment method")]
+async fn same_default_card(world: &mut Rehearsal, name: Person) {
     let before = world
-        .notes
-        .get(&format!("card_before:{name}"))
-        .cloned()
+        .remembered
+        .of(&name)
+        .card_before
         .unwrap_or_else(|| panic!("{name} has not tried to replace a card"));
     assert!(
         !before.is_empty(),
@@ -510,10 +498,8 @@ async fn configure_portal(world: &mut Rehearsal, form: Vec<(String, String)>) {
 
 /// `Given the billing portal cancels subscriptions at the end of the period` (or
 /// `… immediately`): the portal's cancellation setting, as ops choose it in the Dashboard.
-#[given(
-    regex = r"^the billing portal cancels subscriptions (at the end of the period|immediately)$"
-)]
-async fn portal_cancel_mode(world: &mut Rehearsal, when: String) {
+#[given(expr = "the billing portal cancels subscriptions {cancel_timing}")]
+async fn portal_cancel_mode(world: &mut Rehearsal, when: CancelTiming) {
     let mode = if when == "immediately" {
         "immediately"
     } else {
@@ -537,8 +523,8 @@ async fn portal_cancel_mode(world: &mut Rehearsal, when: String) {
 
 /// `Given the billing portal offers the BASIC and PRO monthly plans`: subscribers may switch
 /// between these prices in the portal (the Dashboard's "customers can switch plans").
-#[given(regex = r"^the billing portal offers the ([A-Z]+) and ([A-Z]+) (monthly|yearly) plans$")]
-async fn portal_offers_plans(world: &mut Rehearsal, first: String, second: String, cycle: String) {
+#[given(expr = "the billing portal offers the {plan} and {plan} {cycle} plans")]
+async fn portal_offers_plans(world: &mut Rehearsal, first: Plan, second: Plan, cycle: Cycle) {
     let plans = world.plans().await.clone();
     let mut form = vec![(
         "features[subscription_update][enabled]".to_string(),
@@ -573,8 +559,8 @@ async fn portal_offers_plans(world: &mut Rehearsal, first: String, second: Strin
 
 /// `When Ana cancels her subscription in the billing portal`: she opens the portal from the
 /// app and presses its cancel button; what happens then is the portal's setting.
-#[when(regex = r"^(\w+) cancels (?:her|his|their) subscription in the billing portal$")]
-async fn cancels_in_portal(world: &mut Rehearsal, name: String) {
+#[when(expr = "{person} cancels her/his/their subscription in the billing portal")]
+async fn cancels_in_portal(world: &mut Rehearsal, name: Person) {
     require_simulator(world, "cancelling in the billing portal");
     let url = open_portal(world, &name).await;
     let (status, html) = load_page(world, &url).await;
@@ -591,8 +577,8 @@ async fn cancels_in_portal(world: &mut Rehearsal, name: String) {
 
 /// `When Ana switches to PRO monthly in the billing portal`: she picks the plan in the
 /// portal's plan list and presses "Update plan".
-#[when(regex = r"^(\w+) switches to ([A-Z]+) (monthly|yearly) in the billing portal$")]
-async fn switches_in_portal(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+#[when(expr = "{person} switches to {plan} {cycle} in the billing portal")]
+async fn switches_in_portal(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle) {
     require_simulator(world, "switching plans in the billing portal");
     let price = world
         .plans()

@@ -12,6 +12,7 @@ use crate::preflight::env::EnvSource;
 use crate::preflight::webhooks::{OPTIONAL_EVENTS, REQUIRED_EVENTS, WEBHOOK_PATH};
 use crate::preflight::{self, Options, Report, Status, render};
 use crate::steps::actors::random_suffix;
+use crate::steps::parameters::{Cycle, Dependency, EventType, Items, Plan, TierKey, Variable};
 use crate::steps::preflight_deployment::PreflightScenario;
 use crate::steps::world::{APP_ORIGIN, Rehearsal};
 
@@ -84,7 +85,7 @@ async fn describe_deployment(world: &mut Rehearsal, live: bool) {
 /// `Given a test deployment that is ready for launch`: test mode, the scenario's own Stripe
 /// account with BASIC and PRO (monthly and yearly) on sale and mapped, a webhook endpoint at
 /// its HTTPS public URL with the checklist's events, a migrated database, admins named.
-#[given(regex = r"^a test deployment that is ready for launch$")]
+#[given(expr = "a test deployment that is ready for launch")]
 async fn ready_test_deployment(world: &mut Rehearsal) {
     describe_deployment(world, false).await;
 }
@@ -92,14 +93,14 @@ async fn ready_test_deployment(world: &mut Rehearsal) {
 /// `Given a live deployment that is configured for launch`: like the test one, in live mode
 /// with a live key, a live mapping and a live webhook secret. The simulator refuses live keys
 /// (HTTP 401), so its Stripe checks fail with that cause; its configuration checks are real.
-#[given(regex = r"^a live deployment that is configured for launch$")]
+#[given(expr = "a live deployment that is configured for launch")]
 async fn configured_live_deployment(world: &mut Rehearsal) {
     describe_deployment(world, true).await;
 }
 
 /// `Given a live deployment whose webhook secret is a test secret`: a live deployment
 /// configured for launch, but with a `whsec_test…` signing secret.
-#[given(regex = r"^a live deployment whose webhook secret is a test secret$")]
+#[given(expr = "a live deployment whose webhook secret is a test secret")]
 async fn live_deployment_with_test_secret(world: &mut Rehearsal) {
     describe_deployment(world, true).await;
     its_webhook_secret_is_a_test_secret(world);
@@ -107,7 +108,7 @@ async fn live_deployment_with_test_secret(world: &mut Rehearsal) {
 
 /// `And its webhook secret is a test secret`: `STRIPE_WEBHOOK_SECRET` is a `whsec_test…`
 /// secret.
-#[given(regex = r"^its webhook secret is a test secret$")]
+#[given(expr = "its webhook secret is a test secret")]
 fn its_webhook_secret_is_a_test_secret(world: &mut Rehearsal) {
     let secret = format!("whsec_test{}{}", random_suffix(), random_suffix());
     deployment(world)
@@ -117,7 +118,7 @@ fn its_webhook_secret_is_a_test_secret(world: &mut Rehearsal) {
 
 /// `And its Stripe secret key is a test key`: `STRIPE_SECRET_KEY` is the scenario account's
 /// `sk_test_…` key, whatever `STRIPE_MODE` says.
-#[given(regex = r"^its Stripe secret key is a test key$")]
+#[given(expr = "its Stripe secret key is a test key")]
 fn its_key_is_a_test_key(world: &mut Rehearsal) {
     let key = world.stripe.key().to_string();
     deployment(world)
@@ -126,51 +127,53 @@ fn its_key_is_a_test_key(world: &mut Rehearsal) {
 }
 
 /// `And the deployment sets DISABLE_AUTH to "true"`: one variable of its environment.
-#[given(regex = r#"^the deployment sets ([A-Z][A-Z0-9_]*) to "([^"]*)"$"#)]
-fn the_deployment_sets(world: &mut Rehearsal, name: String, value: String) {
-    deployment(world).vars.insert(name, value);
+#[given(expr = "the deployment sets {variable} to {string}")]
+fn the_deployment_sets(world: &mut Rehearsal, name: Variable, value: String) {
+    deployment(world).vars.insert(name.to_string(), value);
 }
 
 /// `And the deployment does not set ADMIN_EMAILS`: the variable is removed.
-#[given(regex = r"^the deployment does not set ([A-Z][A-Z0-9_]*)$")]
-fn the_deployment_does_not_set(world: &mut Rehearsal, name: String) {
-    deployment(world).vars.remove(&name);
+#[given(expr = "the deployment does not set {variable}")]
+fn the_deployment_does_not_set(world: &mut Rehearsal, name: Variable) {
+    deployment(world).vars.remove(name.as_str());
 }
 
 /// `And a test secret key is left in the deployment's OLD_STRIPE_KEY`: a forgotten `sk_test_…`
 /// value in some variable.
-#[given(regex = r"^a test secret key is left in the deployment's ([A-Z][A-Z0-9_]*)$")]
-fn test_key_left_in(world: &mut Rehearsal, name: String) {
+#[given(expr = "a test secret key is left in the deployment's {variable}")]
+fn test_key_left_in(world: &mut Rehearsal, name: Variable) {
     let key = format!("sk_test_golive{}", random_suffix());
-    deployment(world).vars.insert(name, key);
+    deployment(world).vars.insert(name.to_string(), key);
 }
 
 /// `And its price mapping has no pro.monthly`: the key is removed from the mode's mapping.
-#[given(regex = r"^its price mapping has no ([a-z]+)\.(monthly|yearly)$")]
-fn mapping_lacks(world: &mut Rehearsal, tier: String, cycle: String) {
+#[given(expr = "its price mapping has no {tier}.{cycle}")]
+fn mapping_lacks(world: &mut Rehearsal, tier: TierKey, cycle: Cycle) {
     let d = deployment(world);
     let mut mapping = d.mapping();
-    if let Some(cycles) = mapping.get_mut(&tier).and_then(Value::as_object_mut) {
-        cycles.remove(&cycle);
+    if let Some(cycles) = mapping
+        .get_mut(tier.as_str())
+        .and_then(Value::as_object_mut)
+    {
+        cycles.remove(cycle.as_str());
     }
     d.set_mapping(&mapping);
 }
 
 /// `And its price mapping sells basic.yearly with a price that does not exist in Stripe`.
-#[given(
-    regex = r"^its price mapping sells ([a-z]+)\.(monthly|yearly) with a price that does not exist in Stripe$"
-)]
-fn mapping_points_nowhere(world: &mut Rehearsal, tier: String, cycle: String) {
+#[given(expr = "its price mapping sells {tier}.{cycle} with a price that does not exist in Stripe")]
+fn mapping_points_nowhere(world: &mut Rehearsal, tier: TierKey, cycle: Cycle) {
     let d = deployment(world);
     let mut mapping = d.mapping();
-    mapping[&tier][&cycle] = Value::String(format!("price_golivegone{}", random_suffix()));
+    mapping[tier.as_str()][cycle.as_str()] =
+        Value::String(format!("price_golivegone{}", random_suffix()));
     d.set_mapping(&mapping);
 }
 
 /// `And its price mapping sells basic.yearly with a price billed every month`: a new monthly
 /// price of the same product, mapped as yearly.
-#[given(regex = r"^its price mapping sells ([a-z]+)\.yearly with a price billed every month$")]
-async fn mapping_yearly_is_monthly(world: &mut Rehearsal, tier: String) {
+#[given(expr = "its price mapping sells {tier}.yearly with a price billed every month")]
+async fn mapping_yearly_is_monthly(world: &mut Rehearsal, tier: TierKey) {
     let mapped = mapped_price(deployment(world), &tier, "monthly");
     let monthly = world
         .stripe
@@ -195,7 +198,7 @@ async fn mapping_yearly_is_monthly(world: &mut Rehearsal, tier: String) {
         .unwrap_or_else(|e| panic!("creating a monthly price: {e}"));
     let d = deployment(world);
     let mut mapping = d.mapping();
-    mapping[&tier]["yearly"] = price["id"].clone();
+    mapping[tier.as_str()]["yearly"] = price["id"].clone();
     d.set_mapping(&mapping);
 }
 
@@ -208,8 +211,8 @@ fn mapped_price(d: &PreflightScenario, tier: &str, cycle: &str) -> String {
 
 /// `And the PRO monthly price is archived in Stripe`: the mapped price is made inactive, as
 /// the Dashboard's "Archive price" does.
-#[given(regex = r"^the ([A-Z]+) (monthly|yearly) price is archived in Stripe$")]
-async fn price_archived(world: &mut Rehearsal, tier: String, cycle: String) {
+#[given(expr = "the {plan} {cycle} price is archived in Stripe")]
+async fn price_archived(world: &mut Rehearsal, tier: Plan, cycle: Cycle) {
     let price = mapped_price(deployment(world), &super::tier_key(&tier), &cycle);
     world
         .stripe
@@ -234,7 +237,7 @@ async fn on_database(world: &mut Rehearsal, sql: String) {
 }
 
 /// `And its database has never been migrated`: an empty database.
-#[given(regex = r"^its database has never been migrated$")]
+#[given(expr = "its database has never been migrated")]
 async fn database_never_migrated(world: &mut Rehearsal) {
     on_database(
         world,
@@ -245,7 +248,7 @@ async fn database_never_migrated(world: &mut Rehearsal) {
 
 /// `And its database has not had the latest migration`: the newest migration is not recorded
 /// as applied.
-#[given(regex = r"^its database has not had the latest migration$")]
+#[given(expr = "its database has not had the latest migration")]
 async fn database_behind(world: &mut Rehearsal) {
     on_database(
         world,
@@ -256,14 +259,14 @@ async fn database_behind(world: &mut Rehearsal) {
 }
 
 /// `And the fraud_warnings table is missing from its database`.
-#[given(regex = r"^the ([a-z_]+) table is missing from its database$")]
+#[given(expr = "the {word} table is missing from its database")]
 async fn table_missing(world: &mut Rehearsal, table: String) {
     on_database(world, format!("DROP TABLE {table} CASCADE")).await;
 }
 
 /// `And the PRO plan is switched off in its database`: its `is_active` is false.
-#[given(regex = r"^the ([A-Z]+) plan is switched off in its database$")]
-async fn plan_switched_off(world: &mut Rehearsal, plan: String) {
+#[given(expr = "the {plan} plan is switched off in its database")]
+async fn plan_switched_off(world: &mut Rehearsal, plan: Plan) {
     let tier = super::tier_key(&plan);
     on_database(
         world,
@@ -273,8 +276,8 @@ async fn plan_switched_off(world: &mut Rehearsal, plan: String) {
 }
 
 /// `And its database has no PRO plan`: the plan's row is gone.
-#[given(regex = r"^its database has no ([A-Z]+) plan$")]
-async fn plan_missing(world: &mut Rehearsal, plan: String) {
+#[given(expr = "its database has no {plan} plan")]
+async fn plan_missing(world: &mut Rehearsal, plan: Plan) {
     let tier = super::tier_key(&plan);
     on_database(
         world,
@@ -296,14 +299,14 @@ async fn update_endpoint(world: &mut Rehearsal, form: Vec<(String, String)>) {
 }
 
 /// `And the webhook endpoint is disabled in Stripe`.
-#[given(regex = r"^the webhook endpoint is disabled in Stripe$")]
+#[given(expr = "the webhook endpoint is disabled in Stripe")]
 async fn endpoint_disabled(world: &mut Rehearsal) {
     update_endpoint(world, vec![("disabled".into(), "true".into())]).await;
 }
 
 /// `And the webhook endpoint in Stripe points at another backend`: its URL is not the
 /// deployment's.
-#[given(regex = r"^the webhook endpoint in Stripe points at another backend$")]
+#[given(expr = "the webhook endpoint in Stripe points at another backend")]
 async fn endpoint_elsewhere(world: &mut Rehearsal) {
     let url = format!("https://staging.golive.test{WEBHOOK_PATH}");
     update_endpoint(world, vec![("url".into(), url)]).await;
@@ -319,8 +322,8 @@ fn events_form(events: &[&str]) -> Vec<(String, String)> {
 
 /// `And the webhook endpoint does not listen to "invoice.payment_failed"`: that event is taken
 /// off the endpoint's list.
-#[given(regex = r#"^the webhook endpoint does not listen to "([a-z_.]+)"$"#)]
-async fn endpoint_lacks_event(world: &mut Rehearsal, event: String) {
+#[given(expr = r#"the webhook endpoint does not listen to "{event}""#)]
+async fn endpoint_lacks_event(world: &mut Rehearsal, event: EventType) {
     let events: Vec<&str> = REQUIRED_EVENTS
         .iter()
         .chain(OPTIONAL_EVENTS)
@@ -331,14 +334,14 @@ async fn endpoint_lacks_event(world: &mut Rehearsal, event: String) {
 }
 
 /// `And the webhook endpoint listens to every event`: its events are `*`.
-#[given(regex = r"^the webhook endpoint listens to every event$")]
+#[given(expr = "the webhook endpoint listens to every event")]
 async fn endpoint_all_events(world: &mut Rehearsal) {
     update_endpoint(world, events_form(&["*"])).await;
 }
 
 /// `And the backend's public URL is plain http`: the deployment and its webhook endpoint use
 /// `http://`.
-#[given(regex = r"^the backend's public URL is plain http$")]
+#[given(expr = "the backend's public URL is plain http")]
 async fn public_url_http(world: &mut Rehearsal) {
     let public = PUBLIC_URL.replacen("https://", "http://", 1);
     deployment(world)
@@ -353,7 +356,7 @@ async fn public_url_http(world: &mut Rehearsal) {
 
 /// `And a live secret key is committed in the source tree at "config/settings.py"`: the
 /// backend's source tree holds a real-looking `sk_live_…` key on line 3 of that file.
-#[given(regex = r#"^a live secret key is committed in the source tree at "([^"]+)"$"#)]
+#[given(expr = "a live secret key is committed in the source tree at {string}")]
 fn key_committed(world: &mut Rehearsal, file: String) {
     let d = deployment(world);
     let source = d.folder().join("source");
@@ -373,7 +376,7 @@ fn key_committed(world: &mut Rehearsal, file: String) {
 
 /// `And the source tree holds no Stripe key`: a source tree with code and placeholders
 /// (`sk_live_…`) but no key.
-#[given(regex = r"^the source tree holds no Stripe key$")]
+#[given(expr = "the source tree holds no Stripe key")]
 fn clean_source(world: &mut Rehearsal) {
     let d = deployment(world);
     let source = d.folder().join("source");
@@ -388,7 +391,7 @@ fn clean_source(world: &mut Rehearsal) {
 
 /// `And the deployment's environment is kept in an env file`: the preflight reads a dotenv
 /// file (`--env-file`) instead of given variables.
-#[given(regex = r"^the deployment's environment is kept in an env file$")]
+#[given(expr = "the deployment's environment is kept in an env file")]
 fn env_in_file(world: &mut Rehearsal) {
     let d = deployment(world);
     let path = d.folder().join("deploy.env");
@@ -398,7 +401,7 @@ fn env_in_file(world: &mut Rehearsal) {
 }
 
 /// `And the deployment's env file is missing`: `--env-file` names a file that does not exist.
-#[given(regex = r"^the deployment's env file is missing$")]
+#[given(expr = "the deployment's env file is missing")]
 fn env_file_missing(world: &mut Rehearsal) {
     let d = deployment(world);
     d.env_file = Some(d.folder().join("missing.env"));
@@ -406,7 +409,7 @@ fn env_file_missing(world: &mut Rehearsal) {
 
 /// `And the Stripe API cannot be reached from the deployment`: `STRIPE_API_BASE` points at a
 /// closed port.
-#[given(regex = r"^the Stripe API cannot be reached from the deployment$")]
+#[given(expr = "the Stripe API cannot be reached from the deployment")]
 fn stripe_unreachable(world: &mut Rehearsal) {
     deployment(world)
         .vars
@@ -414,7 +417,7 @@ fn stripe_unreachable(world: &mut Rehearsal) {
 }
 
 /// `And its database cannot be reached`: `DATABASE_URL` points at a closed port.
-#[given(regex = r"^its database cannot be reached$")]
+#[given(expr = "its database cannot be reached")]
 fn database_unreachable(world: &mut Rehearsal) {
     let url = format!("{}/billing", closed_port_url("postgres"));
     deployment(world).vars.insert("DATABASE_URL".into(), url);
@@ -431,7 +434,7 @@ fn closed_port_url(scheme: &str) -> String {
 
 /// `And Stripe refuses the deployment's secret key`: a key Stripe answers with HTTP 401 (on
 /// the simulator, a malformed test key stands in for a rolled one).
-#[given(regex = r"^Stripe refuses the deployment's secret key$")]
+#[given(expr = "Stripe refuses the deployment's secret key")]
 fn key_refused(world: &mut Rehearsal) {
     let key = format!("sk_test_rolled-{}", random_suffix());
     deployment(world)
@@ -441,7 +444,7 @@ fn key_refused(world: &mut Rehearsal) {
 
 /// `When ops run the preflight`: `golive preflight` on the deployment (its env file if it has
 /// one, its source tree if it has one).
-#[when(regex = r"^ops run the preflight$")]
+#[when(expr = "ops run the preflight")]
 async fn run_preflight(world: &mut Rehearsal) {
     let d = deployment(world);
     let options = Options {
@@ -461,7 +464,7 @@ fn shown(report: &Report) -> String {
 }
 
 /// `Then the preflight passes`: no FAIL (warnings allowed), so its exit code is 0.
-#[then(regex = r"^the preflight passes$")]
+#[then(expr = "the preflight passes")]
 fn preflight_passes(world: &mut Rehearsal) {
     let report = deployment(world).report();
     assert!(
@@ -472,7 +475,7 @@ fn preflight_passes(world: &mut Rehearsal) {
 }
 
 /// `Then the preflight fails`: at least one FAIL, so its exit code is non-zero.
-#[then(regex = r"^the preflight fails$")]
+#[then(expr = "the preflight fails")]
 fn preflight_fails(world: &mut Rehearsal) {
     let report = deployment(world).report();
     assert!(
@@ -484,8 +487,8 @@ fn preflight_fails(world: &mut Rehearsal) {
 
 /// `Then the preflight passes items 1, 2, 3 and 4`: every check of those checklist items is
 /// PASS.
-#[then(regex = r"^the preflight passes items? ([0-9]+(?:(?:, | and )[0-9]+)*)$")]
-fn preflight_passes_items(world: &mut Rehearsal, items: String) {
+#[then(expr = "the preflight passes item(s) {items}")]
+fn preflight_passes_items(world: &mut Rehearsal, items: Items) {
     let report = deployment(world).report();
     for item in items.replace(" and ", ", ").split(", ") {
         let checks: Vec<_> = report.item(item).collect();
@@ -522,27 +525,27 @@ fn find_line(world: &mut Rehearsal, status: Status, item: &str, fix: Option<&str
 
 /// `Then the preflight fails item 1 with the fix "use the signing secret of the live-mode
 /// webhook endpoint"`: a FAIL line of that item whose fix says this.
-#[then(regex = r#"^the preflight fails item (\d+) with the fix "([^"]+)"$"#)]
+#[then(expr = "the preflight fails item {int} with the fix {string}")]
 fn fails_with_fix(world: &mut Rehearsal, item: String, fix: String) {
     find_line(world, Status::Fail, &item, Some(&fix), "");
 }
 
 /// `Then the preflight fails item 3 naming "fraud_warnings"`: a FAIL line of that item that
 /// names it.
-#[then(regex = r#"^the preflight fails item (\d+) naming "([^"]+)"$"#)]
+#[then(expr = "the preflight fails item {int} naming {string}")]
 fn fails_naming(world: &mut Rehearsal, item: String, text: String) {
     find_line(world, Status::Fail, &item, None, &text);
 }
 
 /// `Then the preflight warns on item 4 naming "radar.early_fraud_warning.updated"`.
-#[then(regex = r#"^the preflight warns on item (\d+) naming "([^"]+)"$"#)]
+#[then(expr = "the preflight warns on item {int} naming {string}")]
 fn warns_naming(world: &mut Rehearsal, item: String, text: String) {
     find_line(world, Status::Warn, &item, None, &text);
 }
 
 /// `Then the preflight shows exactly one failure, naming "cannot be reached"`: one clear FAIL
 /// line with the cause (bad input never cascades into a wall of failures).
-#[then(regex = r#"^the preflight shows exactly one failure, naming "([^"]+)"$"#)]
+#[then(expr = "the preflight shows exactly one failure, naming {string}")]
 fn exactly_one_failure(world: &mut Rehearsal, text: String) {
     let report = deployment(world).report();
     let fails: Vec<_> = report
@@ -564,8 +567,8 @@ fn exactly_one_failure(world: &mut Rehearsal, text: String) {
 
 /// `Then the checks that need Stripe are reported as not run` (or `… need the database …`):
 /// each is a SKIP line saying why, none a PASS.
-#[then(regex = r"^the checks that need (Stripe|the database) are reported as not run$")]
-fn dependent_checks_not_run(world: &mut Rehearsal, part: String) {
+#[then(expr = "the checks that need {dependency} are reported as not run")]
+fn dependent_checks_not_run(world: &mut Rehearsal, part: Dependency) {
     let report = deployment(world).report();
     let ids: &[&str] = if part == "Stripe" {
         &["price", "webhook-endpoint"]
@@ -584,7 +587,7 @@ fn dependent_checks_not_run(world: &mut Rehearsal, part: String) {
 
 /// `Then the preflight's output does not show the committed key`: neither the text nor the
 /// JSON report holds the key beyond its `sk_live_` prefix.
-#[then(regex = r"^the preflight's output does not show the committed key$")]
+#[then(expr = "the preflight's output does not show the committed key")]
 fn key_not_shown(world: &mut Rehearsal) {
     let d = deployment(world);
     let key = d.committed_key.clone().expect("a key was committed");

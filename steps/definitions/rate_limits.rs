@@ -8,12 +8,11 @@ use cucumber::{given, then, when};
 use super::checkout::checkout_request;
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
 use crate::steps::logs;
+use crate::steps::parameters::Person;
 use crate::steps::world::Rehearsal;
 
-const CHECKOUT: &str = "/api/subscription/create-checkout-session";
-
 /// `Given Checkout allows 3 attempts per user per minute` (`CHECKOUT_RATE_LIMIT_PER_MINUTE`).
-#[given(regex = r"^Checkout allows (\d+) attempts per user per minute$")]
+#[given(expr = "Checkout allows {int} attempts per user per minute")]
 async fn checkout_limit(world: &mut Rehearsal, per_minute: u32) {
     world.configure("CHECKOUT_RATE_LIMIT_PER_MINUTE", &per_minute.to_string());
 }
@@ -21,15 +20,15 @@ async fn checkout_limit(world: &mut Rehearsal, per_minute: u32) {
 /// `Given Checkout allows 3 attempts per user every 2 seconds`: the limit and the
 /// deployment's rate-limit window (`RATE_LIMIT_WINDOW_SECS`), so a lock-out ends within
 /// seconds and a scenario about its end waits no longer than that.
-#[given(regex = r"^Checkout allows (\d+) attempts per user every (\d+) seconds$")]
+#[given(expr = "Checkout allows {int} attempts per user every {int} seconds")]
 async fn checkout_limit_per_window(world: &mut Rehearsal, attempts: u32, window_secs: u64) {
     world.configure("CHECKOUT_RATE_LIMIT_PER_MINUTE", &attempts.to_string());
     world.configure("RATE_LIMIT_WINDOW_SECS", &window_secs.to_string());
 }
 
 /// `When Ana starts Checkout 4 times in a row` (as fast as the app can send them).
-#[when(regex = r"^(\w+) starts Checkout (\d+) times? in a row$")]
-async fn starts_checkout_repeatedly(world: &mut Rehearsal, name: String, times: usize) {
+#[when(expr = "{person} starts Checkout {int} time(s) in a row")]
+async fn starts_checkout_repeatedly(world: &mut Rehearsal, name: Person, times: usize) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
     let mut answers = Vec::with_capacity(times);
@@ -37,22 +36,18 @@ async fn starts_checkout_repeatedly(world: &mut Rehearsal, name: String, times: 
         answers.push(
             backend
                 .client
-                .post_json(
-                    CHECKOUT,
-                    Some(&actor.token),
-                    &checkout_request("BASIC", "monthly"),
-                )
+                .create_checkout_session(Some(&actor.token), &checkout_request("BASIC", "monthly"))
                 .await,
         );
     }
     world.last_response = answers.last().cloned();
-    world.bursts.insert(name, answers);
+    world.bursts.insert(name.to_string(), answers);
 }
 
 /// `Then the first 3 attempts are accepted and the last is refused with HTTP 429 and a
 /// Retry-After`.
 #[then(
-    regex = r"^the first (\d+) attempts are accepted and the last is refused with HTTP 429 and a Retry-After$"
+    expr = "the first {int} attempts are accepted and the last is refused with HTTP 429 and a Retry-After"
 )]
 async fn burst_refused(world: &mut Rehearsal, accepted: usize) {
     let (name, answers) = world.bursts.iter().next().expect("a burst was sent first");
@@ -75,8 +70,8 @@ async fn burst_refused(world: &mut Rehearsal, accepted: usize) {
 }
 
 /// `Then the backend logs a "rate_limited" line for Ana`: a structured line with her user id.
-#[then(regex = r#"^the backend logs a "([a-z_]+)" line for (\w+)$"#)]
-async fn logs_line_for(world: &mut Rehearsal, what: String, name: String) {
+#[then(expr = "the backend logs a {string} line for {person}")]
+async fn logs_line_for(world: &mut Rehearsal, what: String, name: Person) {
     let user = world.known_actor(&name).user_id;
     let (user, what) = (user.as_str(), what.as_str());
     let line = eventually(DEFAULT_DEADLINE, || async move {
@@ -94,11 +89,11 @@ async fn logs_line_for(world: &mut Rehearsal, what: String, name: String) {
 }
 
 /// `Then Bruno's attempts are all accepted`.
-#[then(regex = r"^(\w+)'s attempts are all accepted$")]
-async fn attempts_accepted(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person}'s attempts are all accepted")]
+async fn attempts_accepted(world: &mut Rehearsal, name: Person) {
     let answers = world
         .bursts
-        .get(&name)
+        .get(name.as_str())
         .expect("the person sent attempts first");
     for answer in answers {
         assert_eq!(answer.status, 200, "{name}'s attempt: {answer}");
@@ -106,24 +101,22 @@ async fn attempts_accepted(world: &mut Rehearsal, name: String) {
 }
 
 /// `Then Ana can still see her subscription status`: a limit on Checkout is Checkout's alone.
-#[then(regex = r"^(\w+) can still see (?:her|his|their) subscription status$")]
-async fn can_see_status(world: &mut Rehearsal, name: String) {
+#[then(expr = "{person} can still see her/his/their subscription status")]
+async fn can_see_status(world: &mut Rehearsal, name: Person) {
     let actor = world.known_actor(&name);
     let backend = world.backend().await;
-    let shown = backend
-        .client
-        .get("/api/subscription/status", Some(&actor.token))
-        .await;
+    let shown = backend.client.status(Some(&actor.token)).await;
     assert_eq!(shown.status, 200, "{name}'s status page: {shown}");
 }
 
 /// `Then Ana can start Checkout again as soon as her Retry-After has passed`: attempts made while
 /// she is refused do not push the moment further away.
-#[then(
-    regex = r"^(\w+) can start Checkout again as soon as (?:her|his|their) Retry-After has passed$"
-)]
-async fn can_start_again(world: &mut Rehearsal, name: String) {
-    let answers = world.bursts.get(&name).expect("a burst was sent first");
+#[then(expr = "{person} can start Checkout again as soon as her/his/their Retry-After has passed")]
+async fn can_start_again(world: &mut Rehearsal, name: Person) {
+    let answers = world
+        .bursts
+        .get(name.as_str())
+        .expect("a burst was sent first");
     let first_refusal = answers
         .iter()
         .find(|a| a.status == 429)
@@ -140,7 +133,7 @@ async fn can_start_again(world: &mut Rehearsal, name: String) {
     let deadline = Duration::from_secs(retry_after + 2);
     eventually(deadline, || async move {
         let answer = client
-            .post_json(CHECKOUT, Some(token), &checkout_request("BASIC", "monthly"))
+            .create_checkout_session(Some(token), &checkout_request("BASIC", "monthly"))
             .await;
         if answer.status == 200 {
             Ok(())

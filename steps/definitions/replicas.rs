@@ -6,9 +6,8 @@ use cucumber::{given, then, when};
 
 use super::checkout::checkout_request;
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::parameters::Person;
 use crate::steps::world::Rehearsal;
-
-const CHECKOUT: &str = "/api/subscription/create-checkout-session";
 
 /// The Redis the replicas share (`REDIS_URL`, by default the local one CI starts).
 fn redis_url() -> String {
@@ -16,7 +15,7 @@ fn redis_url() -> String {
 }
 
 /// `Given the backend runs as two replicas on one database and one Redis`.
-#[given(regex = r"^the backend runs as two replicas on one database and one Redis$")]
+#[given(expr = "the backend runs as two replicas on one database and one Redis")]
 async fn two_replicas(world: &mut Rehearsal) {
     world.configure("REDIS_URL", &redis_url());
     world.backend().await;
@@ -24,8 +23,8 @@ async fn two_replicas(world: &mut Rehearsal) {
 }
 
 /// `When Ana starts Checkout 5 times, alternating between the replicas`.
-#[when(regex = r"^(\w+) starts Checkout (\d+) times, alternating between the replicas$")]
-async fn alternating_checkouts(world: &mut Rehearsal, name: String, times: usize) {
+#[when(expr = "{person} starts Checkout {int} times, alternating between the replicas")]
+async fn alternating_checkouts(world: &mut Rehearsal, name: Person, times: usize) {
     let actor = world.known_actor(&name);
     let replicas: Vec<_> = world.replicas().iter().map(|b| b.client.clone()).collect();
     assert!(
@@ -36,21 +35,20 @@ async fn alternating_checkouts(world: &mut Rehearsal, name: String, times: usize
     for i in 0..times {
         answers.push(
             replicas[i % replicas.len()]
-                .post_json(
-                    CHECKOUT,
-                    Some(&actor.token),
-                    &checkout_request("BASIC", "monthly"),
-                )
+                .create_checkout_session(Some(&actor.token), &checkout_request("BASIC", "monthly"))
                 .await,
         );
     }
-    world.bursts.insert(name, answers);
+    world.bursts.insert(name.to_string(), answers);
 }
 
 /// `Then exactly 3 of Ana's attempts are accepted, whichever replica answered`.
-#[then(regex = r"^exactly (\d+) of (\w+)'s attempts are accepted, whichever replica answered$")]
-async fn exactly_accepted(world: &mut Rehearsal, accepted: usize, name: String) {
-    let answers = world.bursts.get(&name).expect("a burst was sent first");
+#[then(expr = "exactly {int} of {person}'s attempts are accepted, whichever replica answered")]
+async fn exactly_accepted(world: &mut Rehearsal, accepted: usize, name: Person) {
+    let answers = world
+        .bursts
+        .get(name.as_str())
+        .expect("a burst was sent first");
     let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
     let ok = statuses.iter().filter(|s| **s == 200).count();
     assert_eq!(
@@ -88,7 +86,7 @@ fn webhook_counts(metrics: &str) -> (u64, u64) {
 /// `Then every event reached both replicas and was applied once`: the ledger holds each event
 /// once, processed; across the replicas each event was handled once and recognised as a
 /// duplicate once.
-#[then(regex = r"^every event reached both replicas and was applied once$")]
+#[then(expr = "every event reached both replicas and was applied once")]
 async fn applied_once(world: &mut Rehearsal) {
     let replicas: Vec<_> = world
         .replicas()
@@ -109,7 +107,7 @@ async fn applied_once(world: &mut Rehearsal) {
         let mut duplicate = 0;
         let mut per_replica = Vec::new();
         for client in clients {
-            let text = client.get("/metrics", None).await.body.as_str().unwrap_or_default().to_string();
+            let text = client.metrics().await.body.as_str().unwrap_or_default().to_string();
             let (h, d) = webhook_counts(&text);
             per_replica.push((h, d));
             handled += h;
@@ -130,7 +128,7 @@ async fn applied_once(world: &mut Rehearsal) {
 
 /// `Then the alert channel receives exactly one alert about disputes`: once Stripe has
 /// delivered everything to every replica, one alert of that kind arrived, not one per replica.
-#[then(regex = r"^the alert channel receives exactly one alert about disputes$")]
+#[then(expr = "the alert channel receives exactly one alert about disputes")]
 async fn exactly_one_alert(world: &mut Rehearsal) {
     let channel = world
         .alert_channel

@@ -6,13 +6,13 @@ use crate::steps::world::Rehearsal;
 
 /// `Then the backend refuses with HTTP 401`: the status, with the JSON error shape
 /// `{"error":{"code","message"}}` every refusal must have.
-#[then(regex = r"^the backend refuses with HTTP (\d{3})$")]
+#[then(expr = "the backend refuses with HTTP {int}")]
 async fn refuses_with(world: &mut Rehearsal, status: u16) {
     check_refusal(world, status, None);
 }
 
 /// `Then the backend refuses with HTTP 400 naming "enterprise.monthly"`: the message names it.
-#[then(regex = r#"^the backend refuses with HTTP (\d{3}) naming "([^"]+)"$"#)]
+#[then(expr = "the backend refuses with HTTP {int} naming {string}")]
 async fn refuses_naming(world: &mut Rehearsal, status: u16, named: String) {
     check_refusal(world, status, Some(&named));
 }
@@ -42,7 +42,7 @@ fn check_refusal(world: &Rehearsal, status: u16, named: Option<&str>) {
 }
 
 /// `Then the backend refuses with HTTP 404 and code "no_billing_profile"`.
-#[then(regex = r#"^the backend refuses with HTTP (\d{3}) and code "([a-z_]+)"$"#)]
+#[then(expr = "the backend refuses with HTTP {int} and code {string}")]
 async fn refuses_with_code(world: &mut Rehearsal, status: u16, code: String) {
     check_refusal(world, status, None);
     let response = world.last_response.as_ref().expect("a request was made");
@@ -51,7 +51,7 @@ async fn refuses_with_code(world: &mut Rehearsal, status: u16, code: String) {
 
 /// `Then the backend refuses with HTTP 502 without passing on Stripe's message`: a stable error
 /// of our own; Stripe's text (which may name keys or ids) never reaches the user.
-#[then(regex = r"^the backend refuses with HTTP (\d{3}) without passing on Stripe's message$")]
+#[then(expr = "the backend refuses with HTTP {int} without passing on Stripe's message")]
 async fn refuses_without_stripe_text(world: &mut Rehearsal, status: u16) {
     check_refusal(world, status, None);
     let response = world.last_response.as_ref().expect("a request was made");

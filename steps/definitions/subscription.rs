@@ -7,6 +7,7 @@ use super::checkout::{pay_on_checkout_page, start_checkout};
 use super::tier_key;
 use crate::steps::cards::card_number;
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::parameters::{Cycle, Person, Plan, Status};
 use crate::steps::records::{self, SubscriptionRecord};
 use crate::steps::world::Rehearsal;
 
@@ -36,10 +37,7 @@ pub(crate) async fn wait_for_record(
 pub(crate) async fn status_shown(world: &mut Rehearsal, name: &str) -> serde_json::Value {
     let actor = world.known_actor(name);
     let backend = world.backend().await;
-    let shown = backend
-        .client
-        .get("/api/subscription/status", Some(&actor.token))
-        .await;
+    let shown = backend.client.status(Some(&actor.token)).await;
     assert_eq!(shown.status, 200, "{name}'s status page: {shown}");
     shown.body
 }
@@ -56,8 +54,8 @@ fn on_plan(record: &SubscriptionRecord, status: &str, tier: &str, cycle: &str) -
 
 /// `Given Ana has an active BASIC monthly subscription`: she subscribed and paid with the Visa
 /// test card, and the backend has recorded it as ACTIVE.
-#[given(regex = r"^(\w+) has an active ([A-Z]+) (monthly|yearly) subscription$")]
-async fn has_active_subscription(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+#[given(expr = "{person} has an active {plan} {cycle} subscription")]
+async fn has_active_subscription(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle) {
     let card = card_number("a card that succeeds").expect("a known card");
     start_checkout(world, &name, &tier, &cycle).await;
     pay_on_checkout_page(world, &name, &card).await;
@@ -69,13 +67,13 @@ async fn has_active_subscription(world: &mut Rehearsal, name: String, tier: Stri
 
 /// `Then Ana's subscription is ACTIVE on BASIC monthly`: the backend's record (once the webhooks
 /// are applied) and what the app shows her.
-#[then(regex = r"^(\w+)'s subscription is ([A-Z_]+) on ([A-Z]+) (monthly|yearly)$")]
+#[then(expr = "{person}'s subscription is {status} on {plan} {cycle}")]
 async fn subscription_is(
     world: &mut Rehearsal,
-    name: String,
-    status: String,
-    tier: String,
-    cycle: String,
+    name: Person,
+    status: Status,
+    tier: Plan,
+    cycle: Cycle,
 ) {
     wait_for_record(world, &name, &format!("{status} on {tier} {cycle}"), |r| {
         on_plan(r, &status, &tier, &cycle)
@@ -95,10 +93,8 @@ async fn subscription_is(
 
 /// `Then Ana's subscription is ACTIVE on BASIC monthly and ends with the period`: still paid
 /// for, set to cancel when the period Stripe billed ends (and not before).
-#[then(
-    regex = r"^(\w+)'s subscription is ACTIVE on ([A-Z]+) (monthly|yearly) and ends with the period$"
-)]
-async fn active_until_period_end(world: &mut Rehearsal, name: String, tier: String, cycle: String) {
+#[then(expr = "{person}'s subscription is ACTIVE on {plan} {cycle} and ends with the period")]
+async fn active_until_period_end(world: &mut Rehearsal, name: Person, tier: Plan, cycle: Cycle) {
     let record = wait_for_record(world, &name, "ACTIVE and ending with the period", |r| {
         on_plan(r, "ACTIVE", &tier, &cycle) && r.cancel_at_period_end
     })
@@ -117,8 +113,8 @@ async fn active_until_period_end(world: &mut Rehearsal, name: String, tier: Stri
 
 /// `Then Ana's subscription is CANCELLED and not active` (or `PAST_DUE`, `UNPAID`, …): the
 /// record says so, `is_active` is false, and the app shows her the FREE plan.
-#[then(regex = r"^(\w+)'s subscription is ([A-Z_]+) and not active$")]
-async fn subscription_not_active(world: &mut Rehearsal, name: String, status: String) {
+#[then(expr = "{person}'s subscription is {status} and not active")]
+async fn subscription_not_active(world: &mut Rehearsal, name: Person, status: Status) {
     wait_for_record(world, &name, &format!("{status} and not active"), |r| {
         r.status.as_deref() == Some(status.as_str()) && !r.is_active
     })

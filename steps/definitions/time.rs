@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use stripe_sim::control::client::Control;
 
 use super::subscription::wait_for_record;
+use crate::steps::parameters::Person;
 use crate::steps::target::Target;
 use crate::steps::world::Rehearsal;
 
@@ -57,7 +58,7 @@ async fn advance_a_month(world: &Rehearsal) -> Value {
 /// `When a month passes`: Stripe's clock moves one calendar month (and the hour Stripe waits
 /// before charging a renewal invoice); every renewal, charge and cancellation that falls due
 /// happens, with its webhooks.
-#[when(regex = r"^a month passes$")]
+#[when(expr = "a month passes")]
 async fn a_month_passes(world: &mut Rehearsal) {
     world.backend().await;
     advance_a_month(world).await;
@@ -65,8 +66,8 @@ async fn a_month_passes(world: &mut Rehearsal) {
 
 /// `Given a month has passed and Ana's renewal payment failed`: history: the clock moved a
 /// month, the renewal charge to her card failed, and the backend has recorded her PAST_DUE.
-#[given(regex = r"^a month has passed and (\w+)'s renewal payment failed$")]
-async fn month_passed_payment_failed(world: &mut Rehearsal, name: String) {
+#[given(expr = "a month has passed and {person}'s renewal payment failed")]
+async fn month_passed_payment_failed(world: &mut Rehearsal, name: Person) {
     world.backend().await;
     advance_a_month(world).await;
     wait_for_record(world, &name, "PAST_DUE after the failed renewal", |r| {
@@ -99,7 +100,7 @@ async fn pending_retries(world: &Rehearsal) -> Vec<(String, i64)> {
 
 /// `When Stripe retries the payment`: the clock moves to the next payment retry Stripe has
 /// scheduled for an open invoice (its `next_payment_attempt`), and Stripe charges it again.
-#[when(regex = r"^Stripe retries the payment$")]
+#[when(expr = "Stripe retries the payment")]
 async fn stripe_retries(world: &mut Rehearsal) {
     let control = sim_control(world, "moving time to a payment retry");
     let due = pending_retries(world).await;
@@ -116,7 +117,7 @@ async fn stripe_retries(world: &mut Rehearsal) {
 
 /// `When every payment retry fails`: the clock moves through each retry Stripe scheduled,
 /// until none is left; with the card still failing, each one fails.
-#[when(regex = r"^every payment retry fails$")]
+#[when(expr = "every payment retry fails")]
 async fn every_retry_fails(world: &mut Rehearsal) {
     let control = sim_control(world, "moving time through the payment retries");
     let mut retried = Vec::new();
@@ -152,7 +153,7 @@ async fn every_retry_fails(world: &mut Rehearsal) {
 /// `Given Stripe cancels the subscription when all retries for a payment fail`: the account's
 /// setting for failed payments (Dashboard: Billing → Subscriptions and emails → Manage failed
 /// payments).
-#[given(regex = r"^Stripe cancels the subscription when all retries for a payment fail$")]
+#[given(expr = "Stripe cancels the subscription when all retries for a payment fail")]
 async fn cancel_after_final_failure(world: &mut Rehearsal) {
     sim_control(world, "changing the failed-payment settings")
         .renewal_settings(json!({"after_final_failure": "cancel"}))

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::steps::actors::random_suffix;
 use crate::steps::eventually::{DEFAULT_DEADLINE, eventually};
+use crate::steps::parameters::{EventType, Person};
 use crate::steps::records::{self, describe_ledger};
 use crate::steps::world::Rehearsal;
 
@@ -13,8 +14,8 @@ use crate::steps::world::Rehearsal;
 /// Stripe shows (`GET /v1/events?type=…`) is in the ledger, processed — so an older event of the
 /// same type never stands in for the one the scenario just caused. On timeout the step shows
 /// the ledger and Stripe's delivery log.
-#[then(regex = r#"^the backend has processed "([a-z_.]+)"$"#)]
-async fn has_processed(world: &mut Rehearsal, event_type: String) {
+#[then(expr = r#"the backend has processed "{event}""#)]
+async fn has_processed(world: &mut Rehearsal, event_type: EventType) {
     let stripe = world.stripe.clone();
     let backend = world.backend().await;
     let (db, wanted, stripe) = (backend.db(), event_type.as_str(), &stripe);
@@ -87,8 +88,8 @@ impl Signing {
 /// secret and the current one` (a secret roll: the backend still has the old secret, Stripe
 /// puts the new one's signature last). The event wraps Ana's Checkout session as Stripe shows
 /// it, sent to the backend's webhook URL; the answer is kept for the next steps.
-#[when(regex = r#"^a "([a-z_.]+)" event for (\w+)'s Checkout session arrives (.+)$"#)]
-async fn event_arrives(world: &mut Rehearsal, event_type: String, name: String, how: String) {
+#[when(expr = r#"a "{event}" event for {person}'s Checkout session arrives {}"#)]
+async fn event_arrives(world: &mut Rehearsal, event_type: EventType, name: Person, how: String) {
     let signing = Signing::parse(&how).unwrap_or_else(|| {
         panic!("unknown way for an event to arrive: {how:?}; see steps/definitions/webhooks.rs")
     });
@@ -99,9 +100,9 @@ async fn event_arrives(world: &mut Rehearsal, event_type: String, name: String, 
 /// secret, reaches the backend`: an attacker's (or a misconfigured sender's) delivery, the same
 /// as `… arrives signed with the wrong secret`.
 #[when(
-    regex = r#"^a "([a-z_.]+)" event for (\w+)'s Checkout session, signed with the wrong secret, reaches the backend$"#
+    expr = r#"a "{event}" event for {person}'s Checkout session, signed with the wrong secret, reaches the backend"#
 )]
-async fn forged_event_arrives(world: &mut Rehearsal, event_type: String, name: String) {
+async fn forged_event_arrives(world: &mut Rehearsal, event_type: EventType, name: Person) {
     deliver_event(world, &event_type, &name, Signing::WrongSecret).await;
 }
 
@@ -176,7 +177,7 @@ async fn deliver_event(world: &mut Rehearsal, event_type: &str, name: &str, sign
         .collect();
     let response = backend
         .client
-        .post_raw("/api/subscription/webhook", &headers, sent.into_bytes())
+        .deliver_webhook(&headers, sent.into_bytes())
         .await;
     world.forged_event_id = Some(event_id);
     world.last_response = Some(response);
@@ -184,7 +185,7 @@ async fn deliver_event(world: &mut Rehearsal, event_type: &str, name: &str, sign
 
 /// `Then the backend answers the delivery with HTTP 200`: the status of its answer to the
 /// delivery just made.
-#[then(regex = r"^the backend answers the delivery with HTTP (\d{3})$")]
+#[then(expr = "the backend answers the delivery with HTTP {int}")]
 async fn answers_delivery(world: &mut Rehearsal, status: u16) {
     let response = world
         .last_response
@@ -197,7 +198,7 @@ async fn answers_delivery(world: &mut Rehearsal, status: u16) {
 }
 
 /// `Then the backend has recorded that event`: the delivered event is in the ledger, processed.
-#[then(regex = r"^the backend has recorded that event$")]
+#[then(expr = "the backend has recorded that event")]
 async fn event_recorded(world: &mut Rehearsal) {
     let event_id = world
         .forged_event_id
@@ -223,7 +224,7 @@ async fn event_recorded(world: &mut Rehearsal) {
 }
 
 /// `Then the backend has not recorded that event`: no ledger row for the forged event.
-#[then(regex = r"^the backend has not recorded that event$")]
+#[then(expr = "the backend has not recorded that event")]
 async fn event_not_recorded(world: &mut Rehearsal) {
     let event_id = world
         .forged_event_id

@@ -16,42 +16,37 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+use crate::routes;
 use crate::state::AppState;
 use crate::webhook::{self, MAX_BODY_BYTES};
 
-/// The path prefix of every JSON route.
-pub const PREFIX: &str = "/api/subscription";
-
-/// The JSON routes, relative to [`PREFIX`].
+/// The JSON routes, at their full paths (`billing::routes`).
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
-            "/create-checkout-session",
+            routes::CHECKOUT_SESSION,
             post(checkout::create_checkout_session),
         )
+        .route(routes::PORTAL_SESSION, post(portal::create_portal_session))
+        .route(routes::STATUS, get(status::status))
+        .route(routes::PLANS, get(plans::plans))
+        .route(routes::DISPUTES, get(disputes::list))
+        .route(routes::DISPUTE, get(disputes::detail))
+        .route(routes::DISPUTE_EVIDENCE, post(disputes::evidence))
+        .route(routes::DISPUTE_CLOSE, post(disputes::close))
+        .route(routes::FRAUD_WARNINGS, get(fraud::list))
+        .route(routes::FRAUD_WARNING, get(fraud::detail))
+        .route(routes::FRAUD_WARNING_REFUND, post(fraud::refund))
+        .route(routes::FRAUD_WARNING_IGNORE, post(fraud::ignore))
         .route(
-            "/create-portal-session",
-            post(portal::create_portal_session),
-        )
-        .route("/status", get(status::status))
-        .route("/plans", get(plans::plans))
-        .route("/disputes", get(disputes::list))
-        .route("/disputes/{id}", get(disputes::detail))
-        .route("/disputes/{id}/evidence", post(disputes::evidence))
-        .route("/disputes/{id}/close", post(disputes::close))
-        .route("/fraud-warnings", get(fraud::list))
-        .route("/fraud-warnings/{id}", get(fraud::detail))
-        .route("/fraud-warnings/{id}/refund", post(fraud::refund))
-        .route("/fraud-warnings/{id}/ignore", post(fraud::ignore))
-        .route(
-            "/webhook",
+            routes::WEBHOOK_PATH,
             post(webhook::handler::receive).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
 }
 
-/// `GET /healthz` and `GET /metrics`, outside the prefix.
+/// `GET /healthz` and `GET /metrics`, outside the JSON routes' prefix.
 pub fn operations() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/metrics", get(health::metrics))
+        .route(routes::HEALTHZ, get(health::healthz))
+        .route(routes::METRICS, get(health::metrics))
 }

@@ -18,33 +18,34 @@ use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
+use crate::routes;
 use crate::state::AppState;
 
 /// The pages' routes, with the form-token cookie and the security headers on each.
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/pricing", get(pricing::show))
-        .route("/pricing/checkout", post(pricing::checkout))
-        .route("/billing/success", get(billing::success))
-        .route("/billing/cancelled", get(billing::cancelled))
-        .route("/account", get(account::show))
-        .route("/account/billing-portal", post(account::billing_portal))
-        .route("/stripe-disputes", get(dashboard::show))
-        .route("/stripe-disputes/guide", get(dashboard::guide::show))
+        .route(routes::PRICING_PAGE, get(pricing::show))
+        .route(routes::PRICING_CHECKOUT, post(pricing::checkout))
+        .route(routes::BILLING_SUCCESS, get(billing::success))
+        .route(routes::BILLING_CANCELLED, get(billing::cancelled))
+        .route(routes::ACCOUNT_PAGE, get(account::show))
         .route(
-            "/stripe-disputes/disputes/{id}/evidence",
+            routes::ACCOUNT_BILLING_PORTAL,
+            post(account::billing_portal),
+        )
+        .route(routes::OPS_DASHBOARD, get(dashboard::show))
+        .route(routes::OPS_GUIDE, get(dashboard::guide::show))
+        .route(
+            routes::OPS_DISPUTE_EVIDENCE,
             post(dashboard::disputes::evidence),
         )
+        .route(routes::OPS_DISPUTE_CLOSE, post(dashboard::disputes::close))
         .route(
-            "/stripe-disputes/disputes/{id}/close",
-            post(dashboard::disputes::close),
-        )
-        .route(
-            "/stripe-disputes/fraud-warnings/{id}/refund",
+            routes::OPS_FRAUD_WARNING_REFUND,
             post(dashboard::fraud::refund),
         )
         .route(
-            "/stripe-disputes/fraud-warnings/{id}/ignore",
+            routes::OPS_FRAUD_WARNING_IGNORE,
             post(dashboard::fraud::ignore),
         )
         .route(render::STYLESHEET_PATH, get(stylesheet))
