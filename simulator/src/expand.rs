@@ -1,6 +1,7 @@
 //! `expand[]`: replaces id strings in a response by the objects they name, on retrieve,
 //! create, update and list responses (`data.` prefix for lists), dotted up to 4 levels
-//! (`latest_invoice.payment_intent`).
+//! (`latest_invoice.payment_intent`). A field Stripe renders only when expanded (a Checkout
+//! Session's `line_items`) comes from the `includable` function the caller passes.
 
 use serde_json::Value;
 
@@ -34,11 +35,20 @@ pub(crate) fn paths(params: &Params) -> Result<Vec<String>, StripeError> {
     Ok(list)
 }
 
-/// Expands every path in `value`, looking ids up in `store`.
-pub(crate) fn apply(value: &mut Value, paths: &[String], store: &Store) -> Result<(), StripeError> {
+/// Renders an includable field of an object (`(object, field) → value`), or `None`.
+pub(crate) type Includable<'a> = dyn Fn(&Value, &str) -> Option<Value> + 'a;
+
+/// Expands every path in `value`, looking ids up in `store` and absent fields up in
+/// `includable`.
+pub(crate) fn apply(
+    value: &mut Value,
+    paths: &[String],
+    store: &Store,
+    includable: &Includable<'_>,
+) -> Result<(), StripeError> {
     for p in paths {
         let segs: Vec<&str> = p.split('.').collect();
-        expand_path(value, &segs, store, p)?;
+        expand_path(value, &segs, store, includable, p)?;
     }
     Ok(())
 }
@@ -50,7 +60,13 @@ fn cannot(full: &str) -> StripeError {
     )
 }
 
-fn expand_path(v: &mut Value, segs: &[&str], store: &Store, full: &str) -> Result<(), StripeError> {
+fn expand_path(
+    v: &mut Value,
+    segs: &[&str],
+    store: &Store,
+    includable: &Includable<'_>,
+    full: &str,
+) -> Result<(), StripeError> {
     let Some((first, rest)) = segs.split_first() else {
         return Ok(());
     };
@@ -59,9 +75,15 @@ fn expand_path(v: &mut Value, segs: &[&str], store: &Store, full: &str) -> Resul
         && let Some(items) = v.get_mut("data").and_then(Value::as_array_mut)
     {
         for item in items {
-            expand_path(item, rest, store, full)?;
+            expand_path(item, rest, store, includable, full)?;
         }
         return Ok(());
+    }
+    if v.get(*first).is_none()
+        && let Some(included) = includable(v, first)
+        && let Some(m) = v.as_object_mut()
+    {
+        m.insert((*first).to_string(), included);
     }
     let Some(field) = v.as_object_mut().and_then(|m| m.get_mut(*first)) else {
         return Err(cannot(full));
@@ -71,9 +93,9 @@ fn expand_path(v: &mut Value, segs: &[&str], store: &Store, full: &str) -> Resul
         Value::String(id) => {
             let obj = store.get(id).ok_or_else(|| cannot(full))?.clone();
             *field = obj;
-            expand_path(field, rest, store, full)
+            expand_path(field, rest, store, includable, full)
         }
-        Value::Object(_) => expand_path(field, rest, store, full),
+        Value::Object(_) => expand_path(field, rest, store, includable, full),
         _ => Err(cannot(full)),
     }
 }
@@ -91,6 +113,10 @@ mod tests {
         s
     }
 
+    fn none(_: &Value, _: &str) -> Option<Value> {
+        None
+    }
+
     #[test]
     fn nested_and_list_expansion() {
         let s = store();
@@ -104,6 +130,7 @@ mod tests {
                 "schedule".into(),
             ],
             &s,
+            &none,
         )
         .expect("expands");
         assert_eq!(
@@ -113,7 +140,7 @@ mod tests {
         assert_eq!(sub["customer"]["object"], "customer");
         let mut list =
             json!({"object": "list", "data": [{"customer": "cus_1"}, {"customer": null}]});
-        apply(&mut list, &["data.customer".into()], &s).expect("expands");
+        apply(&mut list, &["data.customer".into()], &s, &none).expect("expands");
         assert_eq!(list["data"][0]["customer"]["id"], "cus_1");
     }
 
@@ -121,9 +148,21 @@ mod tests {
     fn errors() {
         let s = store();
         let mut v = json!({"email": "a@b.c", "n": 1});
-        assert!(apply(&mut v, &["email".into()], &s).is_err());
-        assert!(apply(&mut v, &["nope".into()], &s).is_err());
-        assert!(apply(&mut v, &["n".into()], &s).is_err());
+        assert!(apply(&mut v, &["email".into()], &s, &none).is_err());
+        assert!(apply(&mut v, &["nope".into()], &s, &none).is_err());
+        assert!(apply(&mut v, &["n".into()], &s, &none).is_err());
+        // An absent field the includable function renders is expanded in place.
+        let lines = |_: &Value, f: &str| (f == "line_items").then(|| json!({"object": "list"}));
+        let mut cs = json!({"id": "cs_1", "customer": "cus_1"});
+        apply(
+            &mut cs,
+            &["line_items".into(), "customer".into()],
+            &s,
+            &lines,
+        )
+        .expect("ok");
+        assert_eq!(cs["line_items"]["object"], "list");
+        assert!(apply(&mut cs, &["nope".into()], &s, &lines).is_err());
         let p = Params(json!({"expand": ["a.b.c.d.e"]}));
         assert!(paths(&p).is_err());
         let p = Params(json!({"expand": ["data.a.b.c.d"]}));

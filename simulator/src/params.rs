@@ -49,6 +49,12 @@ impl Params {
         Ok(())
     }
 
+    /// [`Params::allow_only`] with two lists of allowed keys.
+    pub(crate) fn allow_only_with(&self, a: &[&str], b: &[&str]) -> Result<(), StripeError> {
+        let all: Vec<&str> = a.iter().chain(b).copied().collect();
+        self.allow_only(&all)
+    }
+
     /// Refuses any key under the object at `path` that is not in `allowed`.
     pub(crate) fn allow_only_under(&self, path: &str, allowed: &[&str]) -> Result<(), StripeError> {
         if let Some(Value::Object(m)) = self.get(path) {

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::account::{Account, EventRequest};
 use crate::app::App;
+use crate::engine;
 use crate::error::StripeError;
 use crate::expand;
 use crate::idempotency::{Begin, Fingerprint};
@@ -137,7 +138,9 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
     };
     let result = h(&call).and_then(|mut v| {
         if !expand_paths.is_empty() {
-            expand::apply(&mut v, &expand_paths, &call.account.lock().store)?;
+            let st = call.account.lock();
+            let includable = |obj: &Value, field: &str| engine::includable::field(&st, obj, field);
+            expand::apply(&mut v, &expand_paths, &st.store, &includable)?;
         }
         Ok(v)
     });

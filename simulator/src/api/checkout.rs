@@ -259,41 +259,7 @@ pub(crate) fn line_items(c: &Call) -> Result<Value, StripeError> {
     if st.store.get_kind("checkout.session", c.id()).is_none() {
         return Err(StripeError::missing("checkout.session", c.id()));
     }
-    let data: Vec<Value> = st
-        .session_items
-        .get(c.id())
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|it| {
-            let price = st.store.get_kind("price", &it.price)?;
-            let product_name = st
-                .store
-                .get(price["product"].as_str().unwrap_or_default())
-                .and_then(|p| p["name"].as_str())
-                .unwrap_or_default()
-                .to_string();
-            let amount = price["unit_amount"].as_i64().unwrap_or(0) * it.quantity;
-            Some(json!({
-                "id": crate::ids::new_id("li_"),
-                "object": "item",
-                "amount_discount": 0,
-                "amount_subtotal": amount,
-                "amount_tax": 0,
-                "amount_total": amount,
-                "currency": price["currency"],
-                "description": product_name,
-                "price": price,
-                "quantity": it.quantity,
-            }))
-        })
-        .collect();
-    Ok(json!({
-        "object": "list",
-        "data": data,
-        "has_more": false,
-        "url": format!("/v1/checkout/sessions/{}/line_items", c.id()),
-    }))
+    Ok(checkout::line_items(&st, c.id()))
 }
 
 #[cfg(test)]

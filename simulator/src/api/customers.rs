@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
+use crate::api::customer_details;
 use crate::api::list_kind;
 use crate::engine::{customers, payment_methods};
 use crate::error::StripeError;
@@ -64,8 +65,11 @@ fn check_default_pm(st: &AccountState, customer: &str, pm: &str) -> Result<(), S
 /// `POST /v1/customers`
 pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
-    p.allow_only(CREATE_PARAMS)?;
-    p.allow_only_under("invoice_settings", &["default_payment_method"])?;
+    p.allow_only_with(CREATE_PARAMS, customer_details::PARAMS)?;
+    p.allow_only_under("invoice_settings", customer_details::INVOICE_SETTINGS)?;
+    // The stored-as-given fields, checked before anything is created.
+    let mut details = json!({"invoice_settings": {}});
+    customer_details::apply(p, &mut details)?;
     let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
     let email = p.nonempty("email")?;
     check_email(email)?;
@@ -131,6 +135,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         p.nonempty("description")?,
         p.nonempty("phone")?,
         metadata,
+        details,
         clock.zip(clock_time),
     );
     if let Some(pm) = pm {
@@ -151,7 +156,7 @@ pub(crate) fn retrieve(c: &Call) -> Result<Value, StripeError> {
 /// `POST /v1/customers/{id}`
 pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
-    p.allow_only(UPDATE_PARAMS)?;
+    p.allow_only_with(UPDATE_PARAMS, customer_details::PARAMS)?;
     let mut st = c.account.lock();
     let old = st
         .store
@@ -159,9 +164,10 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
         .filter(|o| o["deleted"] != true)
         .cloned()
         .ok_or_else(|| StripeError::missing("customer", c.id()))?;
-    p.allow_only_under("invoice_settings", &["default_payment_method"])?;
+    p.allow_only_under("invoice_settings", customer_details::INVOICE_SETTINGS)?;
     check_email(p.nonempty("email")?)?;
     let mut new = old.clone();
+    customer_details::apply(p, &mut new)?;
     if let Some(pm) = p.str("invoice_settings[default_payment_method]")? {
         if pm.is_empty() {
             new["invoice_settings"]["default_payment_method"] = Value::Null;

@@ -99,6 +99,7 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
             .as_i64()
             .unwrap_or(0);
         new["evidence_details"]["submission_count"] = json!(n + 1);
+        new["evidence_details"]["submission_method"] = json!("manual");
         let reviewing = if status == Some(DisputeStatus::WarningNeedsResponse) {
             DisputeStatus::WarningUnderReview
         } else {

@@ -192,6 +192,7 @@ pub(crate) fn trigger(c: &Call) -> Result<Value, StripeError> {
                     None,
                     None,
                     json!({}),
+                    json!({}),
                     Some((&clock_id, now)),
                 );
                 (now, clock_id, id_of(&customer))

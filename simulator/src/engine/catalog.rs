@@ -77,6 +77,7 @@ pub(crate) fn create_product(
         "shippable": p.shippable,
         "statement_descriptor": p.statement_descriptor,
         "tax_code": p.tax_code,
+        "tax_details": null,
         "type": "service",
         "unit_label": p.unit_label,
         "updated": now,

@@ -95,8 +95,10 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
     let obj = json!({
         "id": id,
         "object": "checkout.session",
+        "adaptive_pricing": null,
         "after_expiration": null,
         "allow_promotion_codes": s.allow_promotion_codes,
+        "allowed_payment_method_types": null,
         "amount_subtotal": s.total,
         "amount_total": s.total,
         "automatic_tax": {"enabled": false, "liability": null, "provider": null, "status": null},
@@ -104,26 +106,44 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
         "cancel_url": s.cancel_url,
         "client_reference_id": s.client_reference_id,
         "client_secret": null,
+        "collected_information": null,
+        "consent": null,
+        "consent_collection": null,
         "created": now,
         "currency": s.currency,
+        "currency_conversion": null,
         "custom_fields": [],
+        "custom_text": {"after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null},
         "customer": s.customer,
+        "customer_account": null,
         "customer_creation": if s.customer.is_some() { Value::Null } else { json!("always") },
         "customer_details": null,
         "customer_email": s.customer_email,
+        "discounts": [],
         "expires_at": s.expires_at,
+        "integration_identifier": null,
         "invoice": null,
         "invoice_creation": null,
         "livemode": false,
         "locale": s.locale,
+        "managed_payments": null,
         "metadata": s.metadata,
         "mode": "subscription",
+        "origin_context": null,
         "payment_intent": null,
         "payment_link": null,
         "payment_method_collection": "always",
+        "payment_method_configuration_details": null,
+        "payment_method_options": {},
         "payment_method_types": ["card"],
         "payment_status": "unpaid",
+        "permissions": null,
+        "recovered_from": null,
+        "saved_payment_method_options": null,
         "setup_intent": null,
+        "shipping_address_collection": null,
+        "shipping_cost": null,
+        "shipping_options": [],
         "status": "open",
         "submit_type": null,
         "subscription": null,
@@ -131,6 +151,7 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         "ui_mode": "hosted",
         "url": url,
+        "wallet_options": null,
     });
     st.store.put(obj.clone());
     st.session_items.insert(id.clone(), s.items);
@@ -314,5 +335,44 @@ pub(crate) fn complete(
     Ok(Completed {
         redirect_url,
         session: done,
+    })
+}
+
+/// A session's line items as a list (`GET …/line_items`, and `expand[]=line_items`).
+pub(crate) fn line_items(st: &AccountState, session_id: &str) -> Value {
+    let data: Vec<Value> = st
+        .session_items
+        .get(session_id)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|it| {
+            let price = st.store.get_kind("price", &it.price)?;
+            let product_name = st
+                .store
+                .get(price["product"].as_str().unwrap_or_default())
+                .and_then(|p| p["name"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            let amount = price["unit_amount"].as_i64().unwrap_or(0) * it.quantity;
+            Some(json!({
+                "id": new_id("li_"),
+                "object": "item",
+                "amount_discount": 0,
+                "amount_subtotal": amount,
+                "amount_tax": 0,
+                "amount_total": amount,
+                "currency": price["currency"],
+                "description": product_name,
+                "price": price,
+                "quantity": it.quantity,
+            }))
+        })
+        .collect();
+    json!({
+        "object": "list",
+        "data": data,
+        "has_more": false,
+        "url": format!("/v1/checkout/sessions/{session_id}/line_items"),
     })
 }

@@ -18,10 +18,22 @@ pub(crate) fn insert(
     phone: Option<&str>,
     metadata: Value,
 ) -> Value {
-    insert_with_clock(st, request, email, name, description, phone, metadata, None)
+    insert_with_clock(
+        st,
+        request,
+        email,
+        name,
+        description,
+        phone,
+        metadata,
+        json!({}),
+        None,
+    )
 }
 
 /// [`insert`] on a test clock `(clock id, its frozen_time)`: `created` is the clock's time.
+/// `details` (checked by the caller) overrides fields of the new object; its
+/// `invoice_settings` is merged key by key.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn insert_with_clock(
     st: &mut AccountState,
@@ -31,6 +43,7 @@ pub(crate) fn insert_with_clock(
     description: Option<&str>,
     phone: Option<&str>,
     metadata: Value,
+    details: Value,
     clock: Option<(&str, i64)>,
 ) -> Value {
     let mut obj = json!({
@@ -62,6 +75,18 @@ pub(crate) fn insert_with_clock(
         "tax_exempt": "none",
         "test_clock": null,
     });
+    if let Value::Object(d) = details {
+        for (k, v) in d {
+            match v {
+                Value::Object(m) if k == "invoice_settings" => {
+                    for (sk, sv) in m {
+                        obj[k.as_str()][sk] = sv;
+                    }
+                }
+                v => obj[k] = v,
+            }
+        }
+    }
     if let Some((id, t)) = clock {
         obj["test_clock"] = json!(id);
         obj["created"] = json!(t);

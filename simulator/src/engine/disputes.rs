@@ -108,7 +108,9 @@ pub(crate) fn create(
             "has_evidence": false,
             "past_due": false,
             "submission_count": 0,
+            "submission_method": "not_submitted",
         },
+        "intended_submission_method": null,
         "is_charge_refundable": inquiry,
         "livemode": false,
         "metadata": {},
@@ -117,6 +119,7 @@ pub(crate) fn create(
             "card": {
                 "brand": ch["payment_method_details"]["card"]["brand"],
                 "case_type": if inquiry { "inquiry" } else { "chargeback" },
+                "network": ch["payment_method_details"]["card"]["network"],
                 "network_reason_code": if reason == "fraudulent" { "10.4" } else { "13.1" },
             },
             "type": "card",

@@ -14,6 +14,7 @@ pub(crate) mod customers;
 pub(crate) mod disputes;
 pub(crate) mod events;
 pub(crate) mod follow_up;
+pub(crate) mod includable;
 pub(crate) mod invoices;
 pub(crate) mod legacy_charges;
 pub(crate) mod outcomes;

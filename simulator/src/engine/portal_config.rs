@@ -21,6 +21,11 @@ fn default_features() -> Value {
             "mode": "at_period_end",
             "proration_behavior": "none",
         },
+        // Not configurable here; rendered as Stripe's default (pausing off, one month).
+        "subscription_pause": {
+            "duration": {"interval_options": [{"interval": "month", "interval_count": 1}], "type": "interval_options"},
+            "enabled": false,
+        },
         "subscription_update": {
             "billing_cycle_anchor": null,
             "default_allowed_updates": [],
