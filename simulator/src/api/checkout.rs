@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::account::{SessionItem, SessionSubscriptionData};
-use crate::api::{list_kind, retrieve_kind};
+use crate::api::{checkout_options, list_kind, retrieve_kind};
 use crate::engine::checkout;
 use crate::error::StripeError;
 use crate::pipeline::Call;
@@ -44,7 +44,7 @@ fn check_redirect_url(param: &str, url: &str) -> Result<(), StripeError> {
 /// `POST /v1/checkout/sessions`
 pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
-    p.allow_only(CREATE_PARAMS)?;
+    p.allow_only_with(CREATE_PARAMS, checkout_options::PARAMS)?;
     p.allow_only_under(
         "subscription_data",
         &["metadata", "description", "trial_period_days"],
@@ -170,6 +170,9 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         currency = Some(cur);
         total += price["unit_amount"].as_i64().unwrap_or(0) * item.quantity;
     }
+    // Options shown as given, checked before the session exists.
+    let mut options = json!({"currency": currency});
+    checkout_options::apply(p, &mut options)?;
     let now = st.now();
     let expires_at = match p.int("expires_at")? {
         None => now + checkout::SESSION_TTL,
@@ -203,6 +206,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
                 metadata: sub_metadata.unwrap_or(json!({})),
                 description: sub_description.map(str::to_string),
             },
+            options,
         },
     );
     drop(st);

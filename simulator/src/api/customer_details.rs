@@ -29,8 +29,9 @@ pub(crate) const INVOICE_SETTINGS: &[&str] = &[
 const ADDRESS: &[&str] = &["city", "country", "line1", "line2", "postal_code", "state"];
 
 /// `address`-shaped parameter at `path` merged over `old` (keys not given keep their value;
-/// an empty `path=` clears it). `None` when not given.
-fn address(p: &Params, path: &str, old: &Value) -> Result<Option<Value>, StripeError> {
+/// an empty `path=` clears it). `None` when not given. Payment methods' billing addresses
+/// use it too.
+pub(crate) fn address(p: &Params, path: &str, old: &Value) -> Result<Option<Value>, StripeError> {
     match p.get(path) {
         None => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(Some(Value::Null)),

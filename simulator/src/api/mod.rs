@@ -3,6 +3,7 @@
 
 pub(crate) mod charges;
 pub(crate) mod checkout;
+pub(crate) mod checkout_options;
 pub(crate) mod customer_details;
 pub(crate) mod customer_sources;
 pub(crate) mod customers;

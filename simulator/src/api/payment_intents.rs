@@ -242,7 +242,40 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
             PaymentIntentStatus::RequiresConfirmation.set(&mut new);
         }
     }
+    for (field, v) in shown_as_given(p)? {
+        new[field] = v;
+    }
     Ok(payment_intents::update(&mut st, &old, new))
+}
+
+/// `receipt_email`, `statement_descriptor` and `statement_descriptor_suffix`: stored and
+/// shown as given (`field=` clears one); nothing is e-mailed or printed.
+fn shown_as_given(p: &Params) -> Result<Vec<(&'static str, Value)>, StripeError> {
+    let mut out = Vec::new();
+    for field in [
+        "receipt_email",
+        "statement_descriptor",
+        "statement_descriptor_suffix",
+    ] {
+        let Some(v) = p.str(field)? else { continue };
+        let bad = if field == "receipt_email" {
+            !v.is_empty() && !v.contains('@')
+        } else {
+            v.chars().count() > 22
+        };
+        if bad {
+            return Err(StripeError::invalid(
+                field,
+                if field == "receipt_email" {
+                    format!("Invalid email address: {v}")
+                } else {
+                    format!("{field} must be at most 22 characters.")
+                },
+            ));
+        }
+        out.push((field, if v.is_empty() { Value::Null } else { json!(v) }));
+    }
+    Ok(out)
 }
 
 /// `POST /v1/payment_intents/{id}/confirm` `{payment_method?}`

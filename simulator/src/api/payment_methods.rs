@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::api::list_kind;
+use crate::api::{customer_details, list_kind};
 use crate::cards::{self, Behaviour};
 use crate::engine::payment_methods;
 use crate::error::StripeError;
@@ -16,6 +16,10 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only(CREATE_PARAMS)?;
     p.allow_only_under("card", &["number", "exp_month", "exp_year", "cvc", "token"])?;
+    p.allow_only_under(
+        "billing_details",
+        &["address", "email", "name", "phone", "tax_id"],
+    )?;
     let kind = p.required("type")?;
     if kind != "card" {
         return Err(StripeError::invalid(
@@ -39,10 +43,19 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     }
     let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
     let email = p.nonempty("billing_details[email]")?;
-    let name = p.nonempty("billing_details[name]")?;
+    // Shown as given in `billing_details` (checked before anything is created).
+    let mut billing = json!({});
+    for key in ["name", "phone", "tax_id"] {
+        if let Some(v) = p.nonempty(&format!("billing_details[{key}]"))? {
+            billing[key] = json!(v);
+        }
+    }
+    if let Some(a) = customer_details::address(p, "billing_details[address]", &Value::Null)? {
+        billing["address"] = a;
+    }
     let mut st = c.account.lock();
     Ok(payment_methods::create(
-        &mut st, &card, email, name, metadata,
+        &mut st, &card, email, billing, metadata,
     ))
 }
 

@@ -114,6 +114,7 @@ fn subscribe(c: &Call, card: &str, customer: Option<&str>) -> Result<Subscribed,
                     metadata: json!({}),
                     description: None,
                 },
+                options: json!({}),
             },
         )
     };

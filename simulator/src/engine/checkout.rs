@@ -54,6 +54,8 @@ pub(crate) const MIN_TTL: i64 = 30 * 60;
 /// A checkout session to open (parameters already checked).
 #[derive(Debug, Clone)]
 pub(crate) struct NewSession<'a> {
+    /// Fields shown as given (checked by the caller), set over the defaults.
+    pub(crate) options: Value,
     /// Line items (recurring prices).
     pub(crate) items: Vec<SessionItem>,
     /// Sum of the line items.
@@ -92,7 +94,7 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
     let now = s.now;
     let id = new_id("cs_test_");
     let url = format!("{base_url}/c/pay/{id}");
-    let obj = json!({
+    let mut obj = json!({
         "id": id,
         "object": "checkout.session",
         "adaptive_pricing": null,
@@ -138,6 +140,7 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
         "payment_method_types": ["card"],
         "payment_status": "unpaid",
         "permissions": null,
+        "phone_number_collection": {"enabled": false},
         "recovered_from": null,
         "saved_payment_method_options": null,
         "setup_intent": null,
@@ -148,11 +151,17 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
         "submit_type": null,
         "subscription": null,
         "success_url": s.success_url,
+        "tax_id_collection": {"enabled": false, "required": "never"},
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         "ui_mode": "hosted",
         "url": url,
         "wallet_options": null,
     });
+    if let Value::Object(o) = s.options {
+        for (k, v) in o.into_iter().filter(|(k, _)| k != "currency") {
+            obj[k] = v;
+        }
+    }
     st.store.put(obj.clone());
     st.session_items.insert(id.clone(), s.items);
     st.session_subscription_data

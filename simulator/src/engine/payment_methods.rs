@@ -23,18 +23,22 @@ pub(crate) fn insert(
     pm
 }
 
-/// Creates a card payment method from `POST /v1/payment_methods` (not attached), with the
-/// cardholder's `name` in `billing_details` when given.
+/// Creates a card payment method from `POST /v1/payment_methods` (not attached); the keys of
+/// `billing` (name, phone, tax id, address — checked by the caller) go into `billing_details`.
 pub(crate) fn create(
     st: &mut AccountState,
     card: &ResolvedCard,
     email: Option<&str>,
-    name: Option<&str>,
+    billing: Value,
     metadata: Value,
 ) -> Value {
     let mut pm = insert(st, card, email, metadata);
-    if let Some(name) = name {
-        pm["billing_details"]["name"] = json!(name);
+    if let Value::Object(fields) = billing
+        && !fields.is_empty()
+    {
+        for (k, v) in fields {
+            pm["billing_details"][k] = v;
+        }
         st.store.put(pm.clone());
     }
     pm
