@@ -55,8 +55,10 @@ def main():
     cus = stripe.Customer.create(
         email="ada@example.com", payment_method="pm_card_visa",
         invoice_settings={"default_payment_method": "pm_card_visa"},
+        address={"line1": "1 Main St", "city": "Paris", "country": "FR"},
     )
     check(cus.invoice_settings.default_payment_method.startswith("pm_"), "customer default pm")
+    check(cus.address.city == "Paris" and cus.address.state is None, "customer address")
     got = stripe.Customer.retrieve(cus.id, expand=["invoice_settings.default_payment_method"])
     check(got.invoice_settings.default_payment_method.card.last4 == "4242", "customer expand")
     check(stripe.Customer.modify(cus.id, name="Ada").name == "Ada", "customer update")
@@ -157,6 +159,8 @@ def main():
     check(sub.cancel_at_period_end is True and sub.status == "active", "cancel at period end")
     check(stripe.Subscription.retrieve(sub.id).cancel_at is not None, "subscription retrieve")
     check(any(s.id == sub.id for s in stripe.Subscription.list(customer=cus.id)), "subscription list")
+    cus_subs = stripe.Customer.retrieve(cus.id, expand=["subscriptions"])
+    check(any(s.id == sub.id for s in cus_subs.subscriptions.data), "customer expand subscriptions")
     check(stripe.Subscription.cancel(sub.id).status == "canceled", "cancel now")
     bad_cus = stripe.Customer.create(payment_method="pm_card_chargeCustomerFail",
                                      invoice_settings={"default_payment_method": "pm_card_chargeCustomerFail"})
@@ -180,6 +184,8 @@ def main():
     check(cs.url.startswith(BASE), "session url")
     check(stripe.checkout.Session.retrieve(cs.id).status == "open", "session retrieve")
     check(stripe.checkout.Session.list_line_items(cs.id).data[0].quantity == 2, "line items")
+    with_items = stripe.checkout.Session.retrieve(cs.id, expand=["line_items"])
+    check(with_items.line_items.data[0].price.id == price.id, "session expand line_items")
     check(any(s.id == cs.id for s in stripe.checkout.Session.list(limit=5)), "session list")
     check(stripe.checkout.Session.expire(cs.id).status == "expired", "session expire")
 
