@@ -1,5 +1,5 @@
 //! §3 Database & migrations: the database at `DATABASE_URL` answers, has every table of
-//! billing-backend.md §3, and has exactly the backend's embedded migrations applied
+//! the backend's data model (`backend/README.md`, "Data model"), and has exactly the backend's embedded migrations applied
 //! (`billing::db::MIGRATOR` against `_sqlx_migrations`: none pending, none failed, none edited
 //! after being applied). Also §2's "SubscriptionPlan data is consistent": a
 //! `subscription_plans` row per mapped tier, active.
@@ -13,7 +13,7 @@ use super::env::{Deployment, database_label};
 use super::prices::mapped_prices;
 use super::{Check, error_chain};
 
-/// The tables billing-backend.md §3 names.
+/// The backend's tables, as `backend/README.md`'s "Data model" lists them.
 pub const TABLES: &[&str] = &[
     "subscription_plans",
     "user_subscriptions",

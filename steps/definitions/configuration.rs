@@ -19,7 +19,8 @@ async fn stripe_rejects_key(world: &mut Rehearsal) {
 }
 
 /// `Given a deployment of the backend where <problem>`: one misconfiguration of
-/// billing-backend.md §1, on top of an otherwise valid test deployment.
+/// the backend's settings (`backend/README.md`, "Environment"), on top of an otherwise valid
+/// test deployment.
 #[given(expr = "a deployment of the backend where {}")]
 async fn misconfigured_deployment(world: &mut Rehearsal, problem: String) {
     let plans = world.plans().await.clone();
