@@ -209,9 +209,10 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
 }
 
 /// Frees the events the API no longer shows once the account clock reaches `now` (Stripe keeps
-/// events 30 days, [`events::RETENTION_SECS`]; test clocks' own advances free nothing), oldest first, stopping at the first one still shown. Without
-/// test clocks that is a walk over `created` alone; with them, each candidate is asked
-/// `events::kept` (an event of a test-clock customer follows that clock, which has not moved).
+/// events 30 days, [`events::RETENTION_SECS`]; test clocks' own advances free nothing), oldest
+/// first, stopping at the first one still shown. Without test clocks that is a walk over
+/// `created` alone; with them, each candidate is asked `events::kept` (an event of a test-clock
+/// customer follows that clock, which has not moved).
 fn drop_old_events(st: &mut AccountState, now: i64) {
     let cutoff = now - events::RETENTION_SECS;
     if st.store.ids_of("test_helpers.test_clock").next().is_none() {
