@@ -162,7 +162,7 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
             obj[k] = v;
         }
     }
-    st.store.put(obj.clone());
+    st.store.put_resting(&obj);
     st.session_items.insert(id.clone(), s.items);
     st.session_subscription_data
         .insert(id.clone(), s.subscription_data);

@@ -69,6 +69,18 @@ impl Store {
         self.objects.insert(id, (Slot::warm(obj), pos));
     }
 
+    /// Inserts or replaces an object as text only, returning that text: for an object its
+    /// creator answers at once and seldom reads back soon. Keeping no parsed copy spares a
+    /// clone now and freeing it later, when it has long left the cache.
+    pub(crate) fn put_resting(&mut self, obj: &Value) -> Arc<str> {
+        debug_assert!(!kind_is_event(obj), "events are stored with put_event");
+        let id = obj["id"].as_str().unwrap_or_default().to_string();
+        let pos = self.position(&id, obj["object"].as_str().unwrap_or_default());
+        let text: Arc<str> = Arc::from(to_text(obj));
+        self.objects.insert(id, (Slot::resting(text.clone()), pos));
+        text
+    }
+
     /// Stores an event given as its envelope (the event without `data.object`) and the
     /// object's text (see [`Store::object_text`]), the way `AccountState::emit` builds it.
     pub(crate) fn put_event(
@@ -467,6 +479,17 @@ mod tests {
         assert_eq!(ids(&v), ["cus_1"]);
         assert!(s.get_kind("product", "cus_1").is_none());
         assert!(s.get_kind("customer", "cus_1").is_some());
+    }
+
+    #[test]
+    fn a_resting_put_keeps_text_only_and_reads_back_the_same() {
+        let mut s = store_with(2);
+        let obj = json!({"id": "cs_1", "object": "checkout.session", "created": 5});
+        assert_eq!(*s.put_resting(&obj), to_text(&obj));
+        assert!(s.objects["cs_1"].0.is_cold(), "no parsed copy kept");
+        assert_eq!(s.get_kind("checkout.session", "cs_1"), Some(&obj));
+        let page = s.list("checkout.session", "u", &lp(10, None, None), |_| true);
+        assert_eq!(ids(&page.expect("list")), ["cs_1"]);
     }
 
     #[test]

@@ -57,6 +57,14 @@ impl Slot {
         }
     }
 
+    /// A resting object with no parsed copy (parsed on its first read).
+    pub(super) fn resting(text: Arc<str>) -> Slot {
+        Slot::Cold {
+            text,
+            parsed: OnceCell::new(),
+        }
+    }
+
     fn parse_now(&self) -> Value {
         match self {
             Slot::Hot(v) => v.clone(),
