@@ -52,8 +52,28 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("definitions/page_access.rs"),
     ),
     (
-        "steps/definitions/pages.rs",
-        include_str!("definitions/pages.rs"),
+        "steps/definitions/pages/account.rs",
+        include_str!("definitions/pages/account.rs"),
+    ),
+    (
+        "steps/definitions/pages/any_page.rs",
+        include_str!("definitions/pages/any_page.rs"),
+    ),
+    (
+        "steps/definitions/pages/checkout.rs",
+        include_str!("definitions/pages/checkout.rs"),
+    ),
+    (
+        "steps/definitions/pages/dashboard.rs",
+        include_str!("definitions/pages/dashboard.rs"),
+    ),
+    (
+        "steps/definitions/pages/keyboard.rs",
+        include_str!("definitions/pages/keyboard.rs"),
+    ),
+    (
+        "steps/definitions/pages/warnings.rs",
+        include_str!("definitions/pages/warnings.rs"),
     ),
     (
         "steps/definitions/people.rs",
@@ -64,12 +84,40 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("definitions/plans.rs"),
     ),
     (
-        "steps/definitions/portal.rs",
-        include_str!("definitions/portal.rs"),
+        "steps/definitions/portal/cards.rs",
+        include_str!("definitions/portal/cards.rs"),
     ),
     (
-        "steps/definitions/preflight.rs",
-        include_str!("definitions/preflight.rs"),
+        "steps/definitions/portal/opening.rs",
+        include_str!("definitions/portal/opening.rs"),
+    ),
+    (
+        "steps/definitions/portal/plan_changes.rs",
+        include_str!("definitions/portal/plan_changes.rs"),
+    ),
+    (
+        "steps/definitions/portal/settings.rs",
+        include_str!("definitions/portal/settings.rs"),
+    ),
+    (
+        "steps/definitions/preflight/database.rs",
+        include_str!("definitions/preflight/database.rs"),
+    ),
+    (
+        "steps/definitions/preflight/deployment.rs",
+        include_str!("definitions/preflight/deployment.rs"),
+    ),
+    (
+        "steps/definitions/preflight/source_tree.rs",
+        include_str!("definitions/preflight/source_tree.rs"),
+    ),
+    (
+        "steps/definitions/preflight/stripe.rs",
+        include_str!("definitions/preflight/stripe.rs"),
+    ),
+    (
+        "steps/definitions/preflight/verdict.rs",
+        include_str!("definitions/preflight/verdict.rs"),
     ),
     (
         "steps/definitions/rate_limits.rs",
@@ -228,11 +276,10 @@ pub fn markdown() -> String {
     let mut current_file = String::new();
     for entry in entries() {
         if entry.file != current_file {
+            // `steps/definitions/portal/cards.rs` → `portal/cards`.
             let domain = entry
                 .file
-                .rsplit('/')
-                .next()
-                .unwrap_or(&entry.file)
+                .trim_start_matches("steps/definitions/")
                 .trim_end_matches(".rs");
             let _ = write!(out, "\n## {domain} (`{}`)\n\n", entry.file);
             current_file = entry.file.clone();
