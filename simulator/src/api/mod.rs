@@ -9,6 +9,7 @@ pub(crate) mod customer_sources;
 pub(crate) mod customers;
 pub(crate) mod disputes;
 pub(crate) mod events;
+pub(crate) mod invoice_payments;
 pub(crate) mod invoices;
 pub(crate) mod payment_intents;
 pub(crate) mod payment_methods;
@@ -19,6 +20,7 @@ pub(crate) mod radar;
 pub(crate) mod refunds;
 pub(crate) mod subscriptions;
 pub(crate) mod test_clocks;
+pub(crate) mod tokens;
 pub(crate) mod webhook_endpoints;
 
 use serde_json::Value;

@@ -121,6 +121,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
     let confirm = p.bool("confirm")?.unwrap_or(false);
     let description = p.nonempty("description")?;
+    let shown = shown_as_given(p)?;
     let mut st = c.account.lock();
     let customer = p.nonempty("customer")?;
     if let Some(cus) = customer
@@ -143,7 +144,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         });
     }
     let now = customer.map_or_else(|| st.now(), |c| st.now_for_customer(c));
-    let pi = payments::new_payment_intent(
+    let pi = payments::new_payment_intent_with(
         &mut st,
         &c.request,
         &PaymentRequest {
@@ -155,6 +156,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
             metadata,
             now,
         },
+        shown,
     )?;
     if !confirm {
         return Ok(pi);

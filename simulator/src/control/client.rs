@@ -147,7 +147,7 @@ impl Control {
     }
 
     /// `POST /_sim/settings/renewals` (`retry_days`, `after_final_failure`,
-    /// `finalize_after_secs`; pass only what changes).
+    /// `finalize_after_secs`, `upcoming_days`; pass only what changes).
     pub async fn renewal_settings(&self, settings: Value) -> Result<Value, ControlError> {
         self.post("/_sim/settings/renewals", settings).await
     }

@@ -159,6 +159,17 @@ pub(crate) fn new_payment_intent(
     req: &EventRequest,
     r: &PaymentRequest<'_>,
 ) -> Result<Value, StripeError> {
+    new_payment_intent_with(st, req, r, Vec::new())
+}
+
+/// [`new_payment_intent`] with fields set as given before it is stored and
+/// `payment_intent.created` is emitted (`receipt_email`, statement descriptors).
+pub(crate) fn new_payment_intent_with(
+    st: &mut AccountState,
+    req: &EventRequest,
+    r: &PaymentRequest<'_>,
+    fields: Vec<(&'static str, Value)>,
+) -> Result<Value, StripeError> {
     if r.amount < 1 {
         return Err(StripeError::invalid(
             "amount",
@@ -182,6 +193,9 @@ pub(crate) fn new_payment_intent(
     if r.payment_method.is_empty() {
         pi["payment_method"] = Value::Null;
         PaymentIntentStatus::RequiresPaymentMethod.set(&mut pi);
+    }
+    for (field, v) in fields {
+        pi[field] = v;
     }
     st.store.put(pi.clone());
     st.emit(req, "payment_intent.created", pi.clone(), None);
