@@ -4,6 +4,7 @@
 mod common;
 
 mod checkout;
+mod checkout_modes;
 mod conventions;
 mod payment_methods;
 mod server_limits;
