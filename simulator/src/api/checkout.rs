@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::account::SessionSubscriptionData;
-use crate::api::{checkout_items, checkout_options, list_kind, retrieve_kind};
+use crate::api::{checkout_items, checkout_options, list_kind, payment_intents, retrieve_kind};
 use crate::engine::checkout;
 use crate::error::StripeError;
 use crate::params::Params;
@@ -92,15 +92,7 @@ fn intent_data(p: &Params, mode: &str) -> Result<SessionSubscriptionData, Stripe
     let mut fields = json!({});
     if mode == "payment" {
         fields["setup_future_usage"] = Value::Null;
-        if let Some(m) = p.nonempty("payment_intent_data[capture_method]")?
-            && m != "automatic"
-            && m != "automatic_async"
-        {
-            return Err(StripeError::invalid(
-                "payment_intent_data[capture_method]",
-                "The simulator supports capture_method=automatic only.",
-            ));
-        }
+        payment_intents::automatic_capture_only(p, "payment_intent_data[capture_method]")?;
         if let Some(u) = p.nonempty("payment_intent_data[setup_future_usage]")? {
             if u != "on_session" && u != "off_session" {
                 return Err(StripeError::invalid(

@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 
 use crate::account::{Account, AccountState, EventRequest, SessionItem, SessionSubscriptionData};
 use crate::cards;
+use crate::engine::checkout_finish::{self, Completion};
 use crate::engine::invoices::{self, Collection};
 use crate::engine::payments::Payment;
-use crate::engine::{checkout_finish, checkout_modes, follow_up, payment_methods, subscriptions};
+use crate::engine::{checkout_modes, follow_up, payment_methods, subscriptions};
 use crate::error::StripeError;
 use crate::ids::new_id;
 
@@ -256,17 +257,21 @@ pub(crate) fn complete(
         Some(id) => st.now_for_customer(id),
         None => st.now(),
     };
-    let email = input.email.as_deref();
-    let (done, payment) = match session["mode"].as_str() {
-        Some("payment") => {
-            let (done, p) = checkout_modes::pay(&mut st, &req, session, &card, email, &data, now)?;
+    let mode = session["mode"].as_str().unwrap_or_default().to_string();
+    let c = Completion {
+        session,
+        card: &card,
+        typed_email: input.email.as_deref(),
+        data,
+        now,
+    };
+    let (done, payment) = match mode.as_str() {
+        "payment" => {
+            let (done, p) = checkout_modes::pay(&mut st, &req, c)?;
             (done, Some(p))
         }
-        Some("setup") => {
-            let done = checkout_modes::save(&mut st, &req, session, &card, email, &data, now)?;
-            (done, None)
-        }
-        _ => subscribe(&mut st, &req, session, &card, email, &data, now)?,
+        "setup" => (checkout_modes::save(&mut st, &req, c)?, None),
+        _ => subscribe(&mut st, &req, c)?,
     };
     // Dispute and early-fraud-warning cards act after the flow's own events.
     if let Some(payment) = &payment {
@@ -287,16 +292,13 @@ pub(crate) fn complete(
 fn subscribe(
     st: &mut AccountState,
     req: &EventRequest,
-    session: Value,
-    card: &cards::ResolvedCard,
-    typed_email: Option<&str>,
-    sub_data: &SessionSubscriptionData,
-    now: i64,
+    c: Completion<'_>,
 ) -> Result<(Value, Option<Payment>), StripeError> {
+    let (session, card, sub_data, now) = (c.session, c.card, c.data, c.now);
     let session_id = session["id"].as_str().unwrap_or_default().to_string();
     let items = checkout_finish::items(st, &session_id)?;
     let customer =
-        checkout_finish::customer(st, req, &session, typed_email, true)?.ok_or_else(|| {
+        checkout_finish::customer(st, req, &session, c.typed_email, true)?.ok_or_else(|| {
             StripeError::Api {
                 message: "no customer for a subscription".into(),
             }

@@ -4,9 +4,46 @@
 
 use serde_json::{Value, json};
 
-use crate::account::{AccountState, EventRequest};
+use crate::account::{AccountState, EventRequest, SessionSubscriptionData};
+use crate::cards::ResolvedCard;
 use crate::engine::customers;
 use crate::error::StripeError;
+
+/// What completing a session starts from (the card already checked).
+#[derive(Debug, Clone)]
+pub(crate) struct Completion<'a> {
+    /// The open session.
+    pub(crate) session: Value,
+    /// The payer's card.
+    pub(crate) card: &'a ResolvedCard,
+    /// The e-mail typed on the page, if any.
+    pub(crate) typed_email: Option<&'a str>,
+    /// `subscription_data` / `payment_intent_data` / `setup_intent_data`.
+    pub(crate) data: SessionSubscriptionData,
+    /// The time to stamp on objects.
+    pub(crate) now: i64,
+}
+
+impl Completion<'_> {
+    /// The session's `customer_creation=always`: make a customer when it has none.
+    pub(crate) fn creates_customer(&self) -> bool {
+        self.session["customer_creation"] == "always"
+    }
+
+    /// The payer's e-mail (see [`payer_email`]).
+    pub(crate) fn email(&self) -> Option<String> {
+        payer_email(&self.session, self.typed_email)
+    }
+
+    /// The intent data's metadata (`{}` when none was given).
+    pub(crate) fn metadata(&self) -> Value {
+        if self.data.metadata.is_object() {
+            self.data.metadata.clone()
+        } else {
+            json!({})
+        }
+    }
+}
 
 /// The session's customer: the one it was created for, else a new one (→
 /// `customer.created`, e-mail from `customer_email` or `typed_email`) when `create`, else

@@ -5,19 +5,11 @@
 
 use serde_json::{Value, json};
 
-use crate::account::{AccountState, EventRequest, SessionSubscriptionData};
-use crate::cards::ResolvedCard;
+use crate::account::{AccountState, EventRequest};
+use crate::engine::checkout_finish::{self, Completion};
 use crate::engine::payments::{self, Payment, PaymentRequest};
-use crate::engine::{checkout_finish, payment_methods, setup_intents};
+use crate::engine::{payment_methods, setup_intents};
 use crate::error::StripeError;
-
-fn metadata(data: &SessionSubscriptionData) -> Value {
-    if data.metadata.is_object() {
-        data.metadata.clone()
-    } else {
-        json!({})
-    }
-}
 
 /// Pays a `mode=payment` session: the customer (given, or new with
 /// `customer_creation=always`), a payment method (attached to that customer when
@@ -26,40 +18,36 @@ fn metadata(data: &SessionSubscriptionData) -> Value {
 pub(crate) fn pay(
     st: &mut AccountState,
     req: &EventRequest,
-    session: Value,
-    card: &ResolvedCard,
-    typed_email: Option<&str>,
-    data: &SessionSubscriptionData,
-    now: i64,
+    c: Completion<'_>,
 ) -> Result<(Value, Payment), StripeError> {
-    let create = session["customer_creation"] == "always";
-    let customer = checkout_finish::customer(st, req, &session, typed_email, create)?;
+    let customer =
+        checkout_finish::customer(st, req, &c.session, c.typed_email, c.creates_customer())?;
     let customer_id = customer
         .as_ref()
         .and_then(|c| c["id"].as_str())
         .map(str::to_string);
-    let email = checkout_finish::payer_email(&session, typed_email);
-    let pm = payment_methods::insert(st, card, email.as_deref(), json!({}));
+    let email = c.email();
+    let pm = payment_methods::insert(st, c.card, email.as_deref(), json!({}));
     let pm_id = pm["id"].as_str().unwrap_or_default().to_string();
     if let Some(cus) = &customer_id
-        && !data.fields["setup_future_usage"].is_null()
+        && !c.data.fields["setup_future_usage"].is_null()
     {
         payment_methods::attach_to(st, req, &pm_id, cus)?;
     }
-    let currency = session["currency"].as_str().unwrap_or("usd").to_string();
+    let currency = c.session["currency"].as_str().unwrap_or("usd").to_string();
     let payment = payments::charge_with(
         st,
         req,
         &PaymentRequest {
-            amount: session["amount_total"].as_i64().unwrap_or(0),
+            amount: c.session["amount_total"].as_i64().unwrap_or(0),
             currency: &currency,
             customer: customer_id.as_deref(),
             payment_method: &pm_id,
-            description: data.description.as_deref(),
-            metadata: metadata(data),
-            now,
+            description: c.data.description.as_deref(),
+            metadata: c.metadata(),
+            now: c.now,
         },
-        &data.fields,
+        &c.data.fields,
     )?;
     if let Some(err) = payment.error.clone() {
         // Reached only when the card fails in a way the page's check did not foresee.
@@ -68,7 +56,7 @@ pub(crate) fn pay(
     let done = checkout_finish::finish(
         st,
         req,
-        session,
+        c.session,
         customer.as_ref(),
         email,
         &[
@@ -85,30 +73,26 @@ pub(crate) fn pay(
 pub(crate) fn save(
     st: &mut AccountState,
     req: &EventRequest,
-    session: Value,
-    card: &ResolvedCard,
-    typed_email: Option<&str>,
-    data: &SessionSubscriptionData,
-    now: i64,
+    c: Completion<'_>,
 ) -> Result<Value, StripeError> {
-    let create = session["customer_creation"] == "always";
-    let customer = checkout_finish::customer(st, req, &session, typed_email, create)?;
+    let customer =
+        checkout_finish::customer(st, req, &c.session, c.typed_email, c.creates_customer())?;
     let customer_id = customer.as_ref().and_then(|c| c["id"].as_str());
     let si = setup_intents::create(
         st,
         req,
         customer_id,
-        data.description.as_deref(),
-        metadata(data),
-        now,
+        c.data.description.as_deref(),
+        c.metadata(),
+        c.now,
     );
-    let email = checkout_finish::payer_email(&session, typed_email);
-    let pm = payment_methods::insert(st, card, email.as_deref(), json!({}));
+    let email = c.email();
+    let pm = payment_methods::insert(st, c.card, email.as_deref(), json!({}));
     let si = setup_intents::succeed(st, req, si, pm["id"].as_str().unwrap_or_default())?;
     Ok(checkout_finish::finish(
         st,
         req,
-        session,
+        c.session,
         customer.as_ref(),
         email,
         &[("setup_intent", si["id"].clone())],

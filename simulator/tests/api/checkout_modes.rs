@@ -393,6 +393,48 @@ async fn setup_mode_saves_a_card_through_a_setup_intent() {
     assert_eq!(sis["data"].as_array().map(Vec::len), Some(1));
     let (_, sis) = api.get("/v1/setup_intents?customer=cus_other").await;
     assert_eq!(sis["data"].as_array().map(Vec::len), Some(0));
+
+    // Without a customer the card is saved unattached; 0341 (attach succeeds, charges fail)
+    // is saved, a 3-D Secure card is refused (authentication is not simulated).
+    let session = create_session(
+        &api,
+        &[
+            ("mode", "setup"),
+            ("payment_method_types[0]", "card"),
+            ("success_url", "https://shop.example/saved"),
+        ],
+    )
+    .await;
+    let sid = id(&session);
+    assert_eq!(session["customer_creation"], "if_required");
+    let (status, _, html) = submit(&api, &sid, "card_number=4000002760003184").await;
+    assert_eq!(status, 402, "{html}");
+    let before = event_types(&api).await.len();
+    let (status, _, html) = submit(&api, &sid, "card_number=4000000000000341").await;
+    assert_eq!(status, 303, "{html}");
+    assert_eq!(
+        &event_types(&api).await[before..],
+        [
+            "setup_intent.created",
+            "setup_intent.succeeded",
+            "checkout.session.completed",
+        ]
+    );
+    let (_, done) = api.get(&format!("/v1/checkout/sessions/{sid}")).await;
+    assert_eq!(done["customer"], Value::Null);
+    let (_, si) = api
+        .get(&format!(
+            "/v1/setup_intents/{}?expand[]=payment_method",
+            done["setup_intent"].as_str().expect("setup_intent")
+        ))
+        .await;
+    assert_eq!(si["status"], "succeeded");
+    assert_eq!(si["customer"], Value::Null);
+    assert_eq!(si["payment_method"]["customer"], Value::Null);
+    assert_eq!(si["payment_method"]["card"]["last4"], "0341");
+    let (_, all) = api.get("/v1/setup_intents").await;
+    assert_eq!(all["data"].as_array().map(Vec::len), Some(2));
+
     let (s, e) = api.get("/v1/setup_intents/seti_nope").await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
     assert_eq!(e["error"]["code"], "resource_missing");
