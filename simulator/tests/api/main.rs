@@ -5,6 +5,7 @@ mod common;
 
 mod checkout;
 mod checkout_modes;
+mod checkout_params;
 mod conventions;
 mod payment_methods;
 mod server_limits;
