@@ -78,10 +78,26 @@ async fn payment_mode_charges_once_through_the_hosted_page() {
             ("payment_intent_data[metadata][order]", "7"),
             ("payment_intent_data[description]", "Order 7"),
             ("payment_intent_data[receipt_email]", "receipts@example.com"),
+            (
+                "payment_intent_data[statement_descriptor_suffix]",
+                "ORDER 7",
+            ),
         ],
     )
     .await;
     let sid = id(&session);
+    // The inline price (and its product) exist from the session's creation on.
+    let made = event_types(&api).await;
+    assert_eq!(
+        made.iter().filter(|t| *t == "price.created").count(),
+        2,
+        "{made:?}"
+    );
+    assert_eq!(
+        made.iter().filter(|t| *t == "product.created").count(),
+        2,
+        "{made:?}"
+    );
     assert_eq!(session["mode"], "payment");
     assert_eq!(session["payment_status"], "unpaid");
     assert_eq!(session["amount_total"], 3500);
@@ -162,6 +178,7 @@ async fn payment_mode_charges_once_through_the_hosted_page() {
     assert_eq!(pi["metadata"]["order"], "7");
     assert_eq!(pi["description"], "Order 7");
     assert_eq!(pi["receipt_email"], "receipts@example.com");
+    assert_eq!(pi["statement_descriptor_suffix"], "ORDER 7");
     assert_eq!(pi["setup_future_usage"], Value::Null);
     assert_eq!(pi["latest_charge"]["status"], "succeeded");
     assert_eq!(pi["latest_charge"]["amount"], 3500);
