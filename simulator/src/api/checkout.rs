@@ -15,7 +15,7 @@ use crate::pipeline::Call;
 const MODES: &[&str] = &["payment", "setup", "subscription"];
 
 /// Smallest total of a `mode=payment` session (Stripe's minimum charge is 50 cents in
-/// USD; the simulator applies 50 minor units to every currency).
+/// USD; a guess, see `docs/guesses.md`: 50 minor units in every currency).
 const MIN_PAYMENT: i64 = 50;
 
 const CREATE_PARAMS: &[&str] = &[
@@ -199,6 +199,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
                 "You can not pass `line_items` in `setup` mode.",
             ));
         }
+        // Guess (docs/guesses.md): dynamic payment methods need a currency in setup mode.
         if p.get("currency").is_none() && p.get("payment_method_types").is_none() {
             return Err(StripeError::ParameterMissing {
                 param: "currency".into(),

@@ -244,6 +244,7 @@ pub(crate) fn parse(st: &AccountState, p: &Params, mode: &str) -> Result<LineIte
                 "You must provide at least one recurring price in `subscription` mode when using prices.",
             ));
         }
+        // Guess (docs/guesses.md): Stripe's message, the `param` as seen for the line item.
         if mode == "payment" && recurring {
             return Err(StripeError::invalid(
                 format!("line_items[{i}]"),
@@ -265,7 +266,7 @@ pub(crate) fn parse(st: &AccountState, p: &Params, mode: &str) -> Result<LineIte
 }
 
 /// Makes the inline prices (and products) of `items` (→ `product.created`,
-/// `price.created`; the price is inactive, as Stripe's inline prices are) and returns the
+/// `price.created`; the price is inactive — a guess, see `docs/guesses.md`) and returns the
 /// session's line items.
 pub(crate) fn materialize(
     st: &mut AccountState,

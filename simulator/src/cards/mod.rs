@@ -145,7 +145,7 @@ impl Behaviour {
     }
 
     /// The decline to report when this card is saved without a charge (Checkout's setup
-    /// mode), if any: declining cards are refused as at attach, and cards that require 3-D
+    /// mode), if any (a guess, see `docs/guesses.md`): declining cards are refused as at attach, and cards that require 3-D
     /// Secure fail because authentication is not simulated; 0341 saves fine.
     pub(crate) fn setup_decline(self) -> Option<Decline> {
         match self {

@@ -14,7 +14,8 @@ use crate::error::StripeError;
 /// Pays a `mode=payment` session: the customer (given, or new with
 /// `customer_creation=always`), a payment method (attached to that customer when
 /// `payment_intent_data[setup_future_usage]` is set), a payment intent for `amount_total`
-/// confirmed at once, then the session completes with `payment_intent`.
+/// confirmed at once, then the session completes with `payment_intent` (the events' order
+/// is a guess, see `docs/guesses.md`).
 pub(crate) fn pay(
     st: &mut AccountState,
     req: &EventRequest,

@@ -28,7 +28,7 @@ pub(crate) fn create(
 /// Confirms setup intent `si` with the stored, unattached payment method `pm_id`: attaches
 /// it to the intent's customer, if any, the way `POST /v1/payment_methods/{id}/attach` does
 /// (→ `payment_method.attached`; a declining card is refused with 402), then the intent
-/// succeeds (→ `setup_intent.succeeded`).
+/// succeeds (→ `setup_intent.succeeded`). The order is a guess (see `docs/guesses.md`).
 pub(crate) fn succeed(
     st: &mut AccountState,
     req: &EventRequest,
