@@ -10,6 +10,8 @@
 pub(crate) mod catalog;
 pub(crate) mod charges;
 pub(crate) mod checkout;
+pub(crate) mod checkout_finish;
+pub(crate) mod checkout_modes;
 pub(crate) mod customers;
 pub(crate) mod disputes;
 pub(crate) mod events;
@@ -29,6 +31,7 @@ pub(crate) mod raw_events;
 pub(crate) mod refunds;
 pub(crate) mod renewals;
 pub(crate) mod scheduler;
+pub(crate) mod setup_intents;
 pub(crate) mod sources;
 pub(crate) mod subscriptions;
 pub(crate) mod test_clocks;
