@@ -6,7 +6,7 @@
 //! warnings, the clock), and the events the backend receives are the simulator's own.
 
 use serde_json::{Value, json};
-use stripe_sim::control::client::Control;
+use stripe_sim::client::Control;
 
 /// A running simulator and one account on it.
 pub struct Sim {
