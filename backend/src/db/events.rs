@@ -1,12 +1,11 @@
-//! `stripe_events`: the webhook idempotency ledger. A row is created and locked inside the
-//! processing transaction (so concurrent duplicates serialise), marked `processed` in that same
-//! transaction, or — after a rollback — marked `failed` by a separate statement.
+//! `stripe_events`: the webhook idempotency ledger. A row is written `processed` and locked at
+//! the start of the processing transaction (so concurrent duplicates serialise, and it counts
+//! only once that transaction commits), or — after a rollback — marked `failed` or
+//! `unprocessable` by a separate statement.
 
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
-/// Ledger status.
-pub const PROCESSING: &str = "processing";
 /// Ledger status: applied and committed.
 pub const PROCESSED: &str = "processed";
 /// Ledger status: the handler failed; Stripe will retry.
@@ -21,7 +20,7 @@ pub struct EventRow {
     pub event_id: String,
     /// Event type.
     pub r#type: String,
-    /// `processing`, `processed` or `failed`.
+    /// `processed`, `failed` or `unprocessable`.
     pub status: String,
     /// How many times processing was attempted.
     pub attempts: i32,
@@ -29,61 +28,75 @@ pub struct EventRow {
     pub last_error: Option<String>,
 }
 
+/// The outcome [`claim`] writes: the one almost every event ends with. An event that ends
+/// otherwise corrects it with [`set_outcome`] before its transaction commits.
+pub const APPLIED: &str = "applied";
+
 /// Takes the transaction-scoped advisory lock of the Stripe object the event is about
-/// (`lock_key`: `sub_…`, `dp_…`; none for an event that applies nothing), then inserts the
-/// ledger row if absent and locks it (`FOR UPDATE`) — one statement, one round trip. Every
-/// event of one object serialises on the first lock; a concurrent delivery of the same event
-/// also waits there until the first one commits or rolls back, and then finds it processed.
+/// (`lock_key`: `sub_…`, `dp_…`; none for an event that applies nothing), then writes the
+/// ledger row as it will read once the event has applied — `processed`, one more attempt,
+/// outcome [`APPLIED`] — unless the row says `processed` already; one statement, one round
+/// trip. Nobody else sees the row before the transaction commits, and a rollback removes it,
+/// so the row never claims more than what committed; and the event that applies (the usual
+/// case) needs no second ledger write.
+///
+/// Returns `false` for a duplicate: the event was processed already (its row is left as it
+/// is). Every event of one object serialises on the first lock; a concurrent delivery of the
+/// same event also waits there (or, without a lock key, on the row) until the first one
+/// commits or rolls back, and then finds it processed.
 ///
 /// The lock is taken first, always, so every transaction takes the two in the same order. A
 /// statement that reads what an earlier lock holder wrote must be a later statement: this
 /// one's snapshot may predate the wait (the ledger upsert itself sees the latest row).
-pub async fn insert_and_lock(
+pub async fn claim(
     conn: &mut PgConnection,
     event_id: &str,
     kind: &str,
     created: Option<OffsetDateTime>,
     livemode: bool,
     lock_key: Option<&str>,
-) -> Result<EventRow, sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     // `object_lock` is one row whatever the key (an aggregate), and the insert reads from it,
     // so the lock is taken before the row is written. On conflict the upsert locks the
-    // existing row (waiting for a concurrent inserter) and returns its current state.
-    sqlx::query_as::<_, EventRow>(
+    // existing row (waiting for a concurrent inserter) and updates it unless it is processed;
+    // a processed row is not updated, so nothing is returned.
+    let claimed = sqlx::query_scalar::<_, bool>(
         "WITH object_lock AS MATERIALIZED (
              SELECT count(pg_advisory_xact_lock(hashtextextended(k.key, 0))) AS n
              FROM (SELECT $5::text AS key) k WHERE k.key IS NOT NULL
          )
-         INSERT INTO stripe_events (event_id, type, status, attempts, event_created_at, livemode)
-         SELECT $1, $2, 'processing', 0, $3, $4 FROM object_lock
-         ON CONFLICT (event_id) DO UPDATE SET updated_at = stripe_events.updated_at
-         RETURNING event_id, type, status, attempts, last_error",
+         INSERT INTO stripe_events (event_id, type, status, attempts, event_created_at, livemode,
+                                    outcome, processed_at)
+         SELECT $1, $2, 'processed', 1, $3, $4, $6, now() FROM object_lock
+         ON CONFLICT (event_id) DO UPDATE
+         SET status = 'processed', attempts = stripe_events.attempts + 1, last_error = NULL,
+             outcome = EXCLUDED.outcome, processed_at = now(), updated_at = now()
+         WHERE stripe_events.status <> 'processed'
+         RETURNING true",
     )
     .bind(event_id)
     .bind(kind)
     .bind(created)
     .bind(livemode)
     .bind(lock_key)
-    .fetch_one(&mut *conn)
-    .await
+    .bind(APPLIED)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(claimed.is_some())
 }
 
-/// Marks the event processed (inside the processing transaction).
-pub async fn mark_processed(
+/// Replaces the outcome [`claim`] wrote (inside the processing transaction), for an event that
+/// did not end as [`APPLIED`].
+pub async fn set_outcome(
     conn: &mut PgConnection,
     event_id: &str,
     outcome: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE stripe_events
-         SET status = 'processed', processed_at = now(), updated_at = now(),
-             attempts = attempts + 1, last_error = NULL, outcome = $2
-         WHERE event_id = $1",
-    )
-    .bind(event_id)
-    .bind(outcome)
-    .execute(conn)
-    .await?;
+    sqlx::query("UPDATE stripe_events SET outcome = $2 WHERE event_id = $1")
+        .bind(event_id)
+        .bind(outcome)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

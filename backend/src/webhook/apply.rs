@@ -59,7 +59,7 @@ impl HandlerError {
 
 /// Applies `event`, decoded as `subject`. The caller owns the transaction and the ledger, and
 /// must already hold the advisory lock of [`Subject::lock_key`] in that transaction (the
-/// handler takes it with the ledger row, see [`crate::db::events::insert_and_lock`]).
+/// handler takes it with the ledger row, see [`crate::db::events::claim`]).
 pub async fn apply_event(
     conn: &mut PgConnection,
     ctx: &WebhookContext,

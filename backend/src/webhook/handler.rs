@@ -158,8 +158,9 @@ enum Processed {
 }
 
 /// Ledger + state change in one transaction: the event is decoded first, so its object's lock
-/// is taken with the ledger row. On error the transaction is rolled back explicitly
-/// (releasing both locks) before returning.
+/// is taken with the ledger row, which is written as processed and applied at once (an event
+/// that ends otherwise corrects its outcome before the commit). On error the transaction is
+/// rolled back explicitly (releasing both locks, removing the row) before returning.
 async fn process(
     state: &AppState,
     event: &Event,
@@ -168,7 +169,7 @@ async fn process(
     let subject = Subject::of(event, state.webhook.livemode);
     let mut tx = state.pool.begin().await?;
     let result = async {
-        let row = events::insert_and_lock(
+        let claimed = events::claim(
             &mut tx,
             &event.id,
             &event.kind,
@@ -177,11 +178,14 @@ async fn process(
             subject.lock_key(),
         )
         .await?;
-        if row.status == events::PROCESSED {
+        if !claimed {
             return Ok(Processed::Duplicate);
         }
         let outcome = apply_event(&mut tx, &state.webhook, event, subject).await?;
-        events::mark_processed(&mut tx, &event.id, &outcome.verdict.label()).await?;
+        let label = outcome.verdict.label();
+        if label != events::APPLIED {
+            events::set_outcome(&mut tx, &event.id, &label).await?;
+        }
         Ok::<_, HandlerError>(Processed::Applied(outcome))
     }
     .await;
