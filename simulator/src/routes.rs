@@ -12,9 +12,9 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 
 use crate::api::{
-    charges, checkout, customer_sources, customers, disputes, events, invoices, payment_intents,
-    payment_methods, portal, prices, products, radar, refunds, subscriptions, test_clocks,
-    webhook_endpoints,
+    charges, checkout, customer_sources, customers, disputes, events, invoice_payments, invoices,
+    payment_intents, payment_methods, portal, prices, products, radar, refunds, setup_intents,
+    subscriptions, test_clocks, tokens, webhook_endpoints,
 };
 use crate::app::App;
 use crate::control;
@@ -101,6 +101,13 @@ pub(crate) fn table() -> Router<Arc<App>> {
         .route("/v1/invoices/{id}", route_id(GET, invoices::retrieve))
         .route("/v1/invoices/{id}/pay", route_id(POST, invoices::pay))
         .route("/v1/invoices/{id}/void", route_id(POST, invoices::void))
+        .route("/v1/invoice_payments", route(GET, invoice_payments::list))
+        .route(
+            "/v1/invoice_payments/{id}",
+            route_id(GET, invoice_payments::retrieve),
+        )
+        .route("/v1/tokens", route(POST, tokens::create))
+        .route("/v1/tokens/{id}", route_id(GET, tokens::retrieve))
         .route(
             "/v1/payment_intents",
             route(POST, payment_intents::create).merge(route(GET, payment_intents::list)),
@@ -116,6 +123,11 @@ pub(crate) fn table() -> Router<Arc<App>> {
         .route(
             "/v1/payment_intents/{id}/cancel",
             route_id(POST, payment_intents::cancel),
+        )
+        .route("/v1/setup_intents", route(GET, setup_intents::list))
+        .route(
+            "/v1/setup_intents/{id}",
+            route_id(GET, setup_intents::retrieve),
         )
         .route(
             "/v1/charges",

@@ -96,7 +96,7 @@ fn account_to(key: &str, st: &AccountState) -> Value {
         .map(|(k, v)| {
             (
                 k.clone(),
-                json!({"metadata": v.metadata, "description": v.description}),
+                json!({"metadata": v.metadata, "description": v.description, "fields": v.fields}),
             )
         })
         .collect();
@@ -119,8 +119,10 @@ fn account_to(key: &str, st: &AccountState) -> Value {
         },
         "renewals": st.time.settings,
         "trial_notified": st.time.trial_notified,
+        "upcoming_sent": st.time.upcoming_sent,
         "deleted_clocks": st.time.deleted_clocks,
         "invoice_payment_intents": st.time.invoice_payment_intents,
+        "authorizations": st.time.authorizations,
         "delivery": st.delivery.settings,
     })
 }
@@ -170,6 +172,7 @@ fn account_from(path: &Path, v: &Value, st: &mut AccountState) -> std::io::Resul
                 SessionSubscriptionData {
                     metadata: d["metadata"].clone(),
                     description: d["description"].as_str().map(str::to_string),
+                    fields: d["fields"].clone(),
                 },
             );
         }
@@ -198,12 +201,18 @@ fn account_from(path: &Path, v: &Value, st: &mut AccountState) -> std::io::Resul
     if let Some(s) = r["finalize_after_secs"].as_i64() {
         st.time.settings.finalize_after_secs = s;
     }
+    if let Some(d) = r["upcoming_days"].as_i64() {
+        st.time.settings.upcoming_days = d;
+    }
     st.time.trial_notified =
         serde_json::from_value(v["trial_notified"].clone()).unwrap_or_default();
+    st.time.upcoming_sent = serde_json::from_value(v["upcoming_sent"].clone()).unwrap_or_default();
     st.time.deleted_clocks =
         serde_json::from_value(v["deleted_clocks"].clone()).unwrap_or_default();
     st.time.invoice_payment_intents =
         serde_json::from_value(v["invoice_payment_intents"].clone()).unwrap_or_default();
+    st.time.authorizations =
+        serde_json::from_value(v["authorizations"].clone()).unwrap_or_default();
     let d = &v["delivery"];
     if let Some(m) = d["mode"].as_str().and_then(DeliveryMode::parse) {
         st.delivery.settings.mode = m;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::account::AccountState;
 use crate::api::customer_details;
 use crate::api::list_kind;
-use crate::engine::{customers, payment_methods};
+use crate::engine::{customers, payment_methods, sources};
 use crate::error::StripeError;
 use crate::pipeline::Call;
 
@@ -20,6 +20,7 @@ const CREATE_PARAMS: &[&str] = &[
     "payment_method",
     "invoice_settings",
     "test_clock",
+    "source",
 ];
 const UPDATE_PARAMS: &[&str] = &[
     "email",
@@ -29,6 +30,8 @@ const UPDATE_PARAMS: &[&str] = &[
     "metadata",
     "preferred_locales",
     "invoice_settings",
+    "source",
+    "default_source",
 ];
 
 fn check_email(email: Option<&str>) -> Result<(), StripeError> {
@@ -127,6 +130,16 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
             "invoice_settings[default_payment_method] must be the payment_method given at creation.",
         ));
     }
+    // `source=tok_…`: the card is checked (and the token spent) before the customer exists,
+    // and is its `default_source` from the start.
+    let source = match p.nonempty("source")? {
+        Some(tok) => {
+            let (card, behaviour) = sources::card_for_new_customer(&mut st, tok)?;
+            details["default_source"] = card["id"].clone();
+            Some((card, behaviour))
+        }
+        None => None,
+    };
     let mut cus = customers::insert_with_clock(
         &mut st,
         &c.request,
@@ -138,6 +151,10 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         details,
         clock.zip(clock_time),
     );
+    if let Some((card, behaviour)) = source {
+        let id = cus["id"].as_str().unwrap_or_default().to_string();
+        sources::keep_first(&mut st, &c.request, &id, card, behaviour);
+    }
     if let Some(pm) = pm {
         let id = cus["id"].as_str().unwrap_or_default().to_string();
         let attached = payment_methods::attach_to(&mut st, &c.request, pm, &id)?;
@@ -183,6 +200,25 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     }
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
+    }
+    // Legacy sources: `default_source=card_…` picks one of the customer's cards;
+    // `source=tok_…` replaces the default card with a new one.
+    match (p.nonempty("source")?, p.nonempty("default_source")?) {
+        (Some(_), Some(_)) => {
+            return Err(StripeError::invalid(
+                "default_source",
+                "Pass either source or default_source, not both.",
+            ));
+        }
+        (Some(tok), None) => {
+            new["default_source"] =
+                json!(sources::replace_default(&mut st, &c.request, &old, tok)?);
+        }
+        (None, Some(card)) => {
+            sources::check_default(&st, c.id(), card)?;
+            new["default_source"] = json!(card);
+        }
+        (None, None) => {}
     }
     Ok(customers::update(&mut st, &c.request, &old, new))
 }

@@ -3,12 +3,14 @@
 
 pub(crate) mod charges;
 pub(crate) mod checkout;
+pub(crate) mod checkout_items;
 pub(crate) mod checkout_options;
 pub(crate) mod customer_details;
 pub(crate) mod customer_sources;
 pub(crate) mod customers;
 pub(crate) mod disputes;
 pub(crate) mod events;
+pub(crate) mod invoice_payments;
 pub(crate) mod invoices;
 pub(crate) mod payment_intents;
 pub(crate) mod payment_methods;
@@ -17,8 +19,10 @@ pub(crate) mod prices;
 pub(crate) mod products;
 pub(crate) mod radar;
 pub(crate) mod refunds;
+pub(crate) mod setup_intents;
 pub(crate) mod subscriptions;
 pub(crate) mod test_clocks;
+pub(crate) mod tokens;
 pub(crate) mod webhook_endpoints;
 
 use serde_json::Value;

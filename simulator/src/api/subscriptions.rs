@@ -253,6 +253,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         // default_incomplete: a payment intent awaiting confirmation by the client.
         invoices::open_for_confirmation(&mut st, &c.request, &invoice_id, pm.as_deref())?;
     }
+    subscriptions::warn_short_trial(&mut st, &c.request, &sub_id, now);
     st.store
         .get_kind("subscription", &sub_id)
         .cloned()

@@ -2,9 +2,8 @@
 //! Authenticated with the account's API key like the Stripe API; bodies may be JSON objects
 //! or forms; errors are Stripe-shaped JSON (unknown objects → 404 `resource_missing`).
 //! The routes are listed, with bodies and answers, in the simulator README
-//! ("Control plane"); [`client::Control`] calls each of them from Rust.
+//! ("Control plane"); `crate::client::Control` calls each of them from Rust.
 
-pub mod client;
 pub(crate) mod deliveries;
 pub(crate) mod trigger;
 
@@ -114,10 +113,15 @@ pub(crate) fn fraud_type_setting(c: &Call) -> Result<Value, StripeError> {
 }
 
 /// `GET|POST /_sim/settings/renewals {retry_days?: [int], after_final_failure?:
-/// cancel|unpaid|past_due, finalize_after_secs?}` → the settings.
+/// cancel|unpaid|past_due, finalize_after_secs?, upcoming_days?}` → the settings.
 pub(crate) fn renewal_settings(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
-    p.allow_only(&["retry_days", "after_final_failure", "finalize_after_secs"])?;
+    p.allow_only(&[
+        "retry_days",
+        "after_final_failure",
+        "finalize_after_secs",
+        "upcoming_days",
+    ])?;
     let mut st = c.account.lock();
     if let Some(days) = p.get("retry_days") {
         let list: Vec<i64> = match days {
@@ -162,6 +166,15 @@ pub(crate) fn renewal_settings(c: &Call) -> Result<Value, StripeError> {
             ));
         }
         st.time.settings.finalize_after_secs = s;
+    }
+    if let Some(d) = p.int("upcoming_days")? {
+        if !(1..=45).contains(&d) {
+            return Err(StripeError::invalid(
+                "upcoming_days",
+                "upcoming_days must be between 1 and 45.",
+            ));
+        }
+        st.time.settings.upcoming_days = d;
     }
     let mut v = serde_json::to_value(&st.time.settings).unwrap_or_default();
     v["object"] = json!("sim.renewal_settings");

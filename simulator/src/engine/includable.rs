@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
-use crate::engine::checkout;
+use crate::engine::{checkout, invoice_payments};
 
 fn list(data: Vec<Value>, url: String) -> Value {
     json!({"object": "list", "data": data, "has_more": false, "url": url})
@@ -38,6 +38,8 @@ pub(crate) fn field(st: &AccountState, object: &Value, field: &str) -> Option<Va
             sources.sort_by_key(|s| std::cmp::Reverse(s["created"].as_i64().unwrap_or(0)));
             Some(list(sources, format!("/v1/customers/{id}/sources")))
         }
+        ("invoice", "payments") => Some(invoice_payments::list_of(st, id)),
+        ("invoice", "confirmation_secret") => Some(invoice_payments::confirmation_secret(st, id)),
         // The simulator keeps no tax ids: the list is always empty.
         ("customer", "tax_ids") => Some(list(vec![], format!("/v1/customers/{id}/tax_ids"))),
         _ => None,

@@ -2,11 +2,14 @@
 //! invoice for every caller — Checkout, `POST /v1/invoices/{id}/pay`, subscription creation,
 //! a renewal's first attempt and each retry — so the fields a payment sets
 //! (`attempt_count`, `attempted`, `next_payment_attempt`, `amount_paid`, `status_transitions`,
-//! …) and the events it emits are the same whichever way an invoice is paid.
+//! …) and the events it emits are the same whichever way an invoice is paid. Each change of
+//! an invoice's payment intent or status brings its InvoicePayment up to date
+//! (`invoice_payments::sync`).
 
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
+use crate::engine::invoice_payments;
 use crate::engine::payments::{self, Payment, PaymentRequest};
 use crate::error::StripeError;
 use crate::objects::status::{InvoiceStatus, PaymentIntentStatus, Status, SubscriptionStatus};
@@ -112,6 +115,7 @@ fn mark_paid(st: &mut AccountState, req: &EventRequest, invoice_id: &str, now: i
     invoice["status_transitions"]["paid_at"] = json!(now);
     invoice["webhooks_delivered_at"] = json!(now);
     st.store.put(invoice.clone());
+    invoice_payments::sync(st, invoice_id);
     st.emit(req, "invoice.paid", invoice.clone(), None);
     st.emit(req, "invoice.payment_succeeded", invoice.clone(), None);
     if let Some(sub_id) = subscription_of(&invoice)
@@ -226,6 +230,7 @@ pub(crate) fn collect(
                     st.time
                         .invoice_payment_intents
                         .insert(invoice_id.to_string(), p.payment_intent_id().to_string());
+                    invoice_payments::sync(st, invoice_id);
                     Some(p)
                 }
                 // A payment method that cannot be charged: a failed attempt without a charge.
@@ -304,6 +309,7 @@ pub(crate) fn open_for_confirmation(
         invoice_id.to_string(),
         pi["id"].as_str().unwrap_or_default().to_string(),
     );
+    invoice_payments::sync(st, invoice_id);
     Ok(invoice)
 }
 
@@ -316,6 +322,9 @@ pub(crate) fn void(st: &mut AccountState, req: &EventRequest, old: Value) -> Val
     new["next_payment_attempt"] = Value::Null;
     new["status_transitions"]["voided_at"] = json!(now);
     st.store.put(new.clone());
+    if let Some(id) = new["id"].as_str() {
+        invoice_payments::sync(st, id);
+    }
     st.emit(req, "invoice.voided", new.clone(), None);
     new
 }

@@ -3,7 +3,8 @@
 //! (`capture=false`) and captured later. Test cards behave as in `engine::payments`: a
 //! decline stores a `failed` charge (`charge.failed`) and answers 402 with the charge id;
 //! a success emits `charge.succeeded`, a capture `charge.captured`, and dispute and
-//! fraud-warning cards follow up once the charge is captured.
+//! fraud-warning cards follow up once the charge is captured. An authorisation not captured
+//! within seven days of simulated time expires (`charge.expired`, [`expire`]).
 
 use serde_json::{Value, json};
 
@@ -142,6 +143,9 @@ pub(crate) fn create(
         charge["balance_transaction"] = Value::Null;
     }
     st.store.put(charge.clone());
+    if !r.capture {
+        st.time.authorizations.insert(id.clone(), now);
+    }
     st.emit(req, "charge.succeeded", charge.clone(), None);
     if r.capture {
         follow(st, r.customer, &charge, behaviour);
@@ -195,6 +199,15 @@ pub(crate) fn capture(
             message: format!("Charge {id} has already been captured."),
         });
     }
+    if old["refunded"] == true {
+        return Err(StripeError::InvalidRequest {
+            code: Some("charge_expired_for_capture"),
+            param: None,
+            message: format!(
+                "Charge {id} cannot be captured: its authorization expired (uncaptured charges must be captured within 7 days)."
+            ),
+        });
+    }
     let total = old["amount"].as_i64().unwrap_or(0);
     let amount = amount.unwrap_or(total);
     if amount < 1 || amount > total {
@@ -212,12 +225,36 @@ pub(crate) fn capture(
     ch["amount_refunded"] = json!(total - amount);
     ch["balance_transaction"] = json!(new_id("txn_"));
     st.store.put(ch.clone());
+    st.time.authorizations.remove(id);
     let prev = previous_attributes(&old, &ch);
     st.emit(req, "charge.captured", ch.clone(), Some(prev));
     let behaviour = behaviour_of(st, ch["payment_method"].as_str().unwrap_or_default());
     let customer = ch["customer"].as_str().map(str::to_string);
     follow(st, customer.as_deref(), &ch, behaviour);
     Ok(ch)
+}
+
+/// How long an uncaptured charge can still be captured (Stripe: seven days).
+pub(crate) const AUTHORIZATION_EXPIRES_AFTER: i64 = 7 * 86_400;
+
+/// Expires uncaptured charge `id` (due [`AUTHORIZATION_EXPIRES_AFTER`] after it was made):
+/// the authorisation is released — `refunded` true, `amount_refunded` the whole amount,
+/// `captured` stays false, `status` stays `succeeded` — → `charge.expired`. A captured or
+/// unknown charge is left alone.
+pub(crate) fn expire(st: &mut AccountState, id: &str) {
+    if st.time.authorizations.remove(id).is_none() {
+        return;
+    }
+    let Some(mut ch) = st.store.get_kind("charge", id).cloned() else {
+        return;
+    };
+    if ch["captured"] == true {
+        return;
+    }
+    ch["refunded"] = json!(true);
+    ch["amount_refunded"] = ch["amount"].clone();
+    st.store.put(ch.clone());
+    st.emit(&EventRequest::default(), "charge.expired", ch, None);
 }
 
 /// Updates `description`, `metadata`, `receipt_email` → `charge.updated` when anything

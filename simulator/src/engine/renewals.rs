@@ -12,10 +12,14 @@
 //!   (`customer.subscription.deleted`, `cancellation_details.reason=payment_failed`), made
 //!   `unpaid`, or left `past_due`, per the account's setting;
 //! - **end** a `cancel_at_period_end` subscription at `cancel_at` → `customer.subscription.deleted`;
-//! - **upcoming** three days before a renewal → `invoice.upcoming` (a preview: no id, lines
-//!   for the next period);
-//! - **trial will end** three days before `trial_end` → `customer.subscription.trial_will_end`;
-//! - **expire** an open checkout session at `expires_at` → `checkout.session.expired`.
+//! - **upcoming** `upcoming_days` (default three) before a renewal → `invoice.upcoming` (a
+//!   preview: no id, lines for the next period), once per period, none for a subscription
+//!   that ends at the period end;
+//! - **trial will end** three days before `trial_end` (at the trial's start for a shorter
+//!   trial) → `customer.subscription.trial_will_end`, once per subscription;
+//! - **expire** an open checkout session at `expires_at` → `checkout.session.expired`;
+//! - **expire** a legacy charge authorised (`capture=false`) seven days ago and never
+//!   captured → `charge.expired`.
 //!
 //! All events are automatic (`request.id: null`) and stamped with the job's simulated time.
 
@@ -38,7 +42,7 @@ use crate::time::FinalFailure;
 pub(crate) enum Job {
     /// `customer.subscription.trial_will_end`, three days before `trial_end`.
     TrialWillEnd(String),
-    /// `invoice.upcoming`, three days before a renewal.
+    /// `invoice.upcoming`, `upcoming_days` before a renewal.
     Upcoming(String),
     /// A subscription reaches `cancel_at` (`cancel_at_period_end`) → deleted.
     EndSubscription(String),
@@ -50,6 +54,8 @@ pub(crate) enum Job {
     Retry(String),
     /// An open checkout session reaches `expires_at`.
     ExpireSession(String),
+    /// A legacy charge authorised seven days ago and never captured → `charge.expired`.
+    ExpireCharge(String),
 }
 
 /// Objects a job changed (asked again for their next job).
@@ -69,20 +75,16 @@ pub(crate) fn run(st: &mut AccountState, job: &Job, at: i64) -> Vec<Touched> {
         Job::Retry(id) => attempt_payment(st, id, at),
         Job::EndSubscription(id) => end_subscription(st, id, at),
         Job::TrialWillEnd(id) => {
-            if let Some(sub) = st.store.get_kind("subscription", id).cloned() {
-                st.time.trial_notified.insert(id.clone());
-                st.emit(
-                    &EventRequest::default(),
-                    "customer.subscription.trial_will_end",
-                    sub,
-                    None,
-                );
-            }
+            subscriptions::warn_trial(st, &EventRequest::default(), id);
             vec![Touched::Subscription(id.clone())]
         }
         Job::Upcoming(id) => upcoming(st, id, at),
         Job::ExpireSession(id) => {
             crate::engine::checkout::expire_if_due(st, id);
+            Vec::new()
+        }
+        Job::ExpireCharge(id) => {
+            crate::engine::legacy_charges::expire(st, id);
             Vec::new()
         }
     }

@@ -3,7 +3,8 @@
 //! There is no stored job list that could drift from the objects: an advance scans the
 //! subscriptions, invoices and checkout sessions of the clock's domain once, derives their
 //! next due job from their fields (`current_period_end`, `cancel_at`, `trial_end`,
-//! `automatically_finalizes_at`, `next_payment_attempt`, `expires_at`), and runs the jobs
+//! `automatically_finalizes_at`, `next_payment_attempt`, `expires_at`; uncaptured legacy
+//! charges from `TimeState::authorizations`), and runs the jobs
 //! from a heap ordered by (time, sequence). After a job runs, the objects it touched are
 //! asked for their next job again. A popped job runs only if its object still says it is due
 //! at that instant, so stale or duplicate entries are harmless.
@@ -17,8 +18,8 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use crate::account::AccountState;
-use crate::engine::events;
 use crate::engine::renewals::{self, Job, Touched};
+use crate::engine::{events, legacy_charges, subscriptions};
 use crate::objects::status::{InvoiceStatus, Status, SubscriptionStatus};
 use crate::objects::{
     subscription_period_end as period_end, subscription_period_start as period_start,
@@ -30,10 +31,6 @@ pub(crate) struct Ran {
     /// Due jobs run.
     pub(crate) jobs: usize,
 }
-
-const TRIAL_WILL_END_BEFORE: i64 = 3 * 86_400;
-/// How long before a renewal `invoice.upcoming` is sent (Stripe's default setting, 3 days).
-pub(crate) const UPCOMING_BEFORE: i64 = 3 * 86_400;
 
 fn customer_in_domain(st: &AccountState, customer: &Value, clock: Option<&str>) -> bool {
     let id = match customer {
@@ -58,7 +55,7 @@ pub(crate) fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job
         out.push((cancel_at, Job::EndSubscription(id.clone())));
     } else if let Some(e) = end {
         out.push((e, Job::Renew(id.clone())));
-        let at = e - UPCOMING_BEFORE;
+        let at = e - st.time.settings.upcoming_days * 86_400;
         if st.time.upcoming_sent.get(&id) != Some(&e)
             && period_start(sub).is_some_and(|start| at > start)
         {
@@ -69,10 +66,11 @@ pub(crate) fn subscription_jobs(st: &AccountState, sub: &Value) -> Vec<(i64, Job
         && let Some(te) = sub["trial_end"].as_i64()
         && !st.time.trial_notified.contains(&id)
     {
-        let at = te - TRIAL_WILL_END_BEFORE;
-        if at >= sub["trial_start"].as_i64().unwrap_or(i64::MIN) {
-            out.push((at, Job::TrialWillEnd(id)));
-        }
+        // A trial shorter than the warning is warned at its start (at creation, by
+        // `subscriptions::warn_short_trial`; this is the fallback for other paths).
+        let at = (te - subscriptions::TRIAL_WILL_END_BEFORE)
+            .max(sub["trial_start"].as_i64().unwrap_or(i64::MIN));
+        out.push((at, Job::TrialWillEnd(id)));
     }
     out
 }
@@ -106,6 +104,14 @@ fn session_jobs(cs: &Value) -> Vec<(i64, Job)> {
     }
 }
 
+/// The expiry of uncaptured charge `id`, authorised at `created`.
+fn authorization_jobs(id: &str, created: i64) -> Vec<(i64, Job)> {
+    vec![(
+        created + legacy_charges::AUTHORIZATION_EXPIRES_AFTER,
+        Job::ExpireCharge(id.to_string()),
+    )]
+}
+
 /// Whether `job` is still due at `at` according to its object.
 fn still_due(st: &AccountState, job: &Job, at: i64) -> bool {
     let check = |jobs: Vec<(i64, Job)>| jobs.iter().any(|(t, j)| *t == at && j == job);
@@ -122,6 +128,11 @@ fn still_due(st: &AccountState, job: &Job, at: i64) -> bool {
             .store
             .get_kind("checkout.session", id)
             .is_some_and(|s| check(session_jobs(s))),
+        Job::ExpireCharge(id) => st
+            .time
+            .authorizations
+            .get(id)
+            .is_some_and(|c| check(authorization_jobs(id, *c))),
     }
 }
 
@@ -165,6 +176,15 @@ pub(crate) fn run_due(st: &mut AccountState, clock: Option<&str>, to: i64) -> Ra
             && customer_in_domain(st, &i["customer"], clock)
         {
             initial.extend(invoice_jobs(&i));
+        }
+    }
+    for (id, created) in &st.time.authorizations {
+        let customer = st
+            .store
+            .peek(id)
+            .map_or(Value::Null, |c| c["customer"].clone());
+        if customer_in_domain(st, &customer, clock) {
+            initial.extend(authorization_jobs(id, *created));
         }
     }
     if clock.is_none() {

@@ -89,6 +89,36 @@ pub(crate) fn start(st: &mut AccountState, req: &EventRequest, s: &Start<'_>) ->
     (sub, invoice_id)
 }
 
+/// How long before `trial_end` `customer.subscription.trial_will_end` is sent (Stripe: three
+/// days; a shorter trial is warned at once, [`warn_short_trial`]).
+pub(crate) const TRIAL_WILL_END_BEFORE: i64 = 3 * 86_400;
+
+/// Sends `customer.subscription.trial_will_end` for subscription `id`, once per subscription.
+pub(crate) fn warn_trial(st: &mut AccountState, req: &EventRequest, id: &str) {
+    if st.time.trial_notified.contains(id) {
+        return;
+    }
+    if let Some(sub) = st.store.get_kind("subscription", id).cloned() {
+        st.time.trial_notified.insert(id.to_string());
+        st.emit(req, "customer.subscription.trial_will_end", sub, None);
+    }
+}
+
+/// Warns at once of a trial that ends within three days of `now` (Stripe sends
+/// `customer.subscription.trial_will_end` immediately when fewer than three days remain);
+/// longer trials are warned by the clock (`engine/scheduler.rs`).
+pub(crate) fn warn_short_trial(st: &mut AccountState, req: &EventRequest, id: &str, now: i64) {
+    let short = st.store.get_kind("subscription", id).is_some_and(|s| {
+        s["status"] == "trialing"
+            && s["trial_end"]
+                .as_i64()
+                .is_some_and(|te| te - TRIAL_WILL_END_BEFORE <= now)
+    });
+    if short {
+        warn_trial(st, req, id);
+    }
+}
+
 /// A product's name, for invoice line descriptions.
 pub(crate) fn product_name(st: &AccountState, product: &str) -> Option<String> {
     st.store

@@ -49,6 +49,9 @@ pub(crate) struct RenewalSettings {
     pub(crate) after_final_failure: FinalFailure,
     /// Seconds a renewal invoice stays draft before it is finalized and charged (Stripe: ~1 h).
     pub(crate) finalize_after_secs: i64,
+    /// Days before a renewal that `invoice.upcoming` is sent (Stripe's "Upcoming renewal
+    /// events" setting). Default 3.
+    pub(crate) upcoming_days: i64,
 }
 
 impl Default for RenewalSettings {
@@ -57,6 +60,7 @@ impl Default for RenewalSettings {
             retry_days: vec![1, 2, 4],
             after_final_failure: FinalFailure::Cancel,
             finalize_after_secs: 3600,
+            upcoming_days: 3,
         }
     }
 }
@@ -76,4 +80,7 @@ pub(crate) struct TimeState {
     pub(crate) upcoming_sent: HashMap<String, i64>,
     /// The payment intent of each renewal invoice, confirmed again by retries.
     pub(crate) invoice_payment_intents: HashMap<String, String>,
+    /// Legacy charges authorised but not captured (`capture=false`), with their `created`:
+    /// each expires seven days later (`charge.expired`) unless captured first.
+    pub(crate) authorizations: HashMap<String, i64>,
 }

@@ -8,5 +8,6 @@ mod billing_portal;
 mod catalog_customers;
 mod disputes;
 mod fuzz;
+mod invoice_payments;
 mod payment_intents;
 mod subscriptions;
