@@ -314,7 +314,9 @@ pub async fn run(options: RunOptions) -> Result<(Outcome, Vec<ScenarioResult>), 
             }
             let scenario_tags = all_tags(feature, rule, scenario);
             let status = match target.runs(&scenario_tags) {
-                Err(reason) => ScenarioStatus::Skipped { reason },
+                Err(reason) => ScenarioStatus::Skipped {
+                    reason: reason.to_string(),
+                },
                 Ok(()) => match gate::gate(&scenario_tags, &browsers, browser_policy) {
                     gate::Gate::Run => return true,
                     gate::Gate::Skip(reason) => ScenarioStatus::Skipped { reason },

@@ -22,6 +22,38 @@ pub use billing::routes::WEBHOOK_PATH;
 /// handles (which includes the checklist's §4 list).
 pub use billing::routes::HANDLED_EVENTS as WEBHOOK_EVENTS;
 
+/// Why a backend under test could not be started here or reached.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// No database for it.
+    #[error("no database for the backend: {0}")]
+    Database(#[source] crate::steps::database::DatabaseError),
+    /// A backend started here needs this run's PostgreSQL, and the run has none.
+    #[error("a local backend needs PostgreSQL")]
+    NoPostgres,
+    /// Its address could not be bound, or read back.
+    #[error("{action}: {source}")]
+    Listen {
+        /// What was tried (`the backend cannot listen on 127.0.0.1:8080`).
+        action: String,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Stripe refused to register its webhook endpoint.
+    #[error("registering the webhook endpoint failed: {0}")]
+    WebhookEndpoint(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Its configuration is invalid (each problem says how to fix it).
+    #[error("the backend's configuration is invalid:\n{0}")]
+    Config(#[source] billing::ConfigError),
+    /// It did not start.
+    #[error("the backend did not start: {0}")]
+    Start(#[source] billing::StartError),
+    /// Its database cannot be opened for the steps' assertions.
+    #[error("cannot open the backend's database: {0}")]
+    Connect(#[source] sqlx::Error),
+}
+
 /// What a backend deployment here is made of, for [`deployment_vars`].
 pub struct DeploymentVars<'a> {
     /// Its database.
@@ -127,22 +159,25 @@ impl BackendUnderTest {
     /// variables a deployment would have.
     pub async fn start_local(
         spec: LocalBackendSpec<'_>,
-    ) -> Result<(Self, billing::RunningBackend), String> {
+    ) -> Result<(Self, billing::RunningBackend), BackendError> {
         let (webhook_endpoint_id, webhook_secret) = match &spec.webhook {
             WebhookRoute::Register { base } => {
                 let (id, secret) = spec
                     .stripe
                     .create_webhook_endpoint(&format!("{base}{WEBHOOK_PATH}"), WEBHOOK_EVENTS)
                     .await
-                    .map_err(|e| format!("registering the webhook endpoint failed: {e}"))?;
+                    .map_err(|e| BackendError::WebhookEndpoint(Box::new(e)))?;
                 (Some(id), secret)
             }
             WebhookRoute::Forwarder { secret } => (None, secret.clone()),
         };
-        let address: SocketAddr = spec
-            .listener
-            .local_addr()
-            .map_err(|e| format!("the backend's listener has no address: {e}"))?;
+        let address: SocketAddr =
+            spec.listener
+                .local_addr()
+                .map_err(|source| BackendError::Listen {
+                    action: "the backend's listener has no address".to_string(),
+                    source,
+                })?;
         let mut vars = deployment_vars(&DeploymentVars {
             database_url: &spec.database_url,
             address,
@@ -158,11 +193,10 @@ impl BackendUnderTest {
                 vars.insert(name.clone(), value.clone());
             }
         }
-        let config = billing::Config::from_vars(&vars)
-            .map_err(|e| format!("the backend's configuration is invalid:\n{e}"))?;
+        let config = billing::Config::from_vars(&vars).map_err(BackendError::Config)?;
         let running = billing::start(config, spec.listener)
             .await
-            .map_err(|e| format!("the backend did not start: {e}"))?;
+            .map_err(BackendError::Start)?;
         let backend = BackendUnderTest {
             client: BackendClient::new(spec.http, &format!("http://{address}")),
             database: spec.database_name,
@@ -178,7 +212,7 @@ impl BackendUnderTest {
         http: reqwest::Client,
         url: &str,
         database_url: Option<&str>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, BackendError> {
         let db = match database_url {
             Some(database_url) => Some(connect(database_url).await?),
             None => None,
@@ -210,10 +244,10 @@ impl BackendUnderTest {
     }
 }
 
-async fn connect(database_url: &str) -> Result<PgPool, String> {
+async fn connect(database_url: &str) -> Result<PgPool, BackendError> {
     PgPoolOptions::new()
         .max_connections(2)
         .connect(database_url)
         .await
-        .map_err(|e| format!("cannot open the backend's database: {e}"))
+        .map_err(BackendError::Connect)
 }

@@ -58,6 +58,35 @@ pub enum DatabaseError {
     /// The backend's migrations failed on the template.
     #[error("migrating the template database failed: {0}")]
     Migrate(String),
+    /// The harness was built without the `docker` feature, so it cannot start a container.
+    #[error("built without the `docker` feature")]
+    NoDocker,
+    /// The PostgreSQL container did not start, or its address could not be read.
+    #[error(transparent)]
+    Container(Box<dyn std::error::Error + Send + Sync>),
+    /// Neither `PATH` nor `/usr/lib/postgresql/*/bin` holds `initdb` and `pg_ctl`.
+    #[error("initdb/pg_ctl not found on PATH or under /usr/lib/postgresql/*/bin")]
+    NoBinaries,
+    /// A local step of starting a temporary cluster failed.
+    #[error("{action}: {source}")]
+    Io {
+        /// What was tried (`cannot create /tmp/golive_pg_…`, `chown`).
+        action: String,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Running as root, the data directory could not be handed to the `postgres` user.
+    #[error("running as root, but cannot hand the data directory to a `postgres` user")]
+    NotOwnable,
+    /// `initdb` or `pg_ctl` exited with a failure.
+    #[error("{tool} failed: {stderr}")]
+    Tool {
+        /// The program.
+        tool: String,
+        /// What it printed on stderr, trimmed.
+        stderr: String,
+    },
 }
 
 /// Where the server came from; kept alive for as long as the run needs it.
@@ -135,7 +164,7 @@ impl TestDatabases {
     }
 
     #[cfg(feature = "docker")]
-    async fn try_container() -> Result<(Url, ServerSource), String> {
+    async fn try_container() -> Result<(Url, ServerSource), DatabaseError> {
         use testcontainers_modules::postgres::Postgres;
         use testcontainers_modules::testcontainers::ImageExt;
         use testcontainers_modules::testcontainers::runners::AsyncRunner;
@@ -145,20 +174,23 @@ impl TestDatabases {
             .with_tag("16-alpine")
             .start()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| DatabaseError::Container(Box::new(e)))?;
         let port = container
             .get_host_port_ipv4(5432)
             .await
-            .map_err(|e| e.to_string())?;
-        let host = container.get_host().await.map_err(|e| e.to_string())?;
+            .map_err(|e| DatabaseError::Container(Box::new(e)))?;
+        let host = container
+            .get_host()
+            .await
+            .map_err(|e| DatabaseError::Container(Box::new(e)))?;
         let url = Url::parse(&format!("postgres://postgres@{host}:{port}/postgres"))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| DatabaseError::Container(Box::new(e)))?;
         Ok((url, ServerSource::Container(Box::new(container))))
     }
 
     #[cfg(not(feature = "docker"))]
-    async fn try_container() -> Result<(Url, ServerSource), String> {
-        Err("built without the `docker` feature".to_string())
+    async fn try_container() -> Result<(Url, ServerSource), DatabaseError> {
+        Err(DatabaseError::NoDocker)
     }
 
     /// The URL of database `name` on this server.
@@ -316,17 +348,21 @@ pub struct LocalCluster {
 impl LocalCluster {
     /// Runs `initdb` and `pg_ctl start`; as root, both run as the `postgres` user, since
     /// PostgreSQL refuses to run as root.
-    async fn start() -> Result<Self, String> {
-        let bin = find_postgres_bin()
-            .ok_or("initdb/pg_ctl not found on PATH or under /usr/lib/postgresql/*/bin")?;
+    async fn start() -> Result<Self, DatabaseError> {
+        let bin = find_postgres_bin().ok_or(DatabaseError::NoBinaries)?;
         let run_as_postgres = is_root();
         let directory = std::env::temp_dir().join(unique_name("golive_pg"));
-        std::fs::create_dir_all(&directory)
-            .map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
+        std::fs::create_dir_all(&directory).map_err(|source| DatabaseError::Io {
+            action: format!("cannot create {}", directory.display()),
+            source,
+        })?;
         let cluster = LocalCluster {
             directory,
             bin,
-            port: free_port().map_err(|e| format!("no free port: {e}"))?,
+            port: free_port().map_err(|source| DatabaseError::Io {
+                action: "no free port".to_string(),
+                source,
+            })?,
             run_as_postgres,
         };
         if run_as_postgres {
@@ -335,12 +371,12 @@ impl LocalCluster {
                 .arg(&cluster.directory)
                 .status()
                 .await
-                .map_err(|e| format!("chown: {e}"))?;
+                .map_err(|source| DatabaseError::Io {
+                    action: "chown".to_string(),
+                    source,
+                })?;
             if !status.success() {
-                return Err(
-                    "running as root, but cannot hand the data directory to a `postgres` user"
-                        .into(),
-                );
+                return Err(DatabaseError::NotOwnable);
             }
         }
         let data = cluster.directory.join("data");
@@ -390,7 +426,7 @@ impl LocalCluster {
         .expect("a well-formed URL")
     }
 
-    async fn run(&self, tool: &str, args: &[&str]) -> Result<(), String> {
+    async fn run(&self, tool: &str, args: &[&str]) -> Result<(), DatabaseError> {
         let program = self.bin.join(tool);
         let mut command = if self.run_as_postgres {
             let mut c = Command::new("runuser");
@@ -404,14 +440,17 @@ impl LocalCluster {
             .stdin(Stdio::null())
             .output()
             .await
-            .map_err(|e| format!("{}: {e}", program.display()))?;
+            .map_err(|source| DatabaseError::Io {
+                action: program.display().to_string(),
+                source,
+            })?;
         if output.status.success() {
             Ok(())
         } else {
-            Err(format!(
-                "{tool} failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ))
+            Err(DatabaseError::Tool {
+                tool: tool.to_string(),
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            })
         }
     }
 

@@ -6,7 +6,9 @@
 use std::sync::{Arc, Mutex};
 
 use crate::steps::actors::random_suffix;
-use crate::steps::backend_under_test::{BackendUnderTest, LocalBackendSpec, WebhookRoute};
+use crate::steps::backend_under_test::{
+    BackendError, BackendUnderTest, LocalBackendSpec, WebhookRoute,
+};
 use crate::steps::catalog::PlansOnSale;
 use crate::steps::database::{DatabaseError, TestDatabases};
 use crate::steps::target::{StagingBackend, StripeTest, Target};
@@ -31,9 +33,14 @@ pub enum EnvironmentError {
     /// The HTTP client could not be built.
     #[error("the HTTP client could not be built: {0}")]
     Http(reqwest::Error),
-    /// The Stripe account or the backend of a Stripe-test run could not be prepared.
+    /// The catalog of a Stripe-test run could not be put on sale in its Stripe account.
+    #[error(
+        "the stripe-test target could not be prepared: creating the catalog in the Stripe account failed: {0}"
+    )]
+    Catalog(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The backend of a Stripe-test run could not be started or reached.
     #[error("the stripe-test target could not be prepared: {0}")]
-    StripeTest(String),
+    StripeTest(#[source] BackendError),
 }
 
 /// The account, catalog and backend a Stripe-test run shares across its scenarios.
@@ -116,9 +123,7 @@ pub async fn start(target: &Target) -> Result<Arc<Environment>, EnvironmentError
                 }
                 StagingBackend::Remote { jwt_secret, .. } => (None, jwt_secret.clone()),
             };
-            let shared = prepare_shared(settings, databases.as_ref(), &jwt_secret, &http)
-                .await
-                .map_err(EnvironmentError::StripeTest)?;
+            let shared = prepare_shared(settings, databases.as_ref(), &jwt_secret, &http).await?;
             Environment {
                 target: target.clone(),
                 databases,
@@ -141,13 +146,13 @@ async fn prepare_shared(
     databases: Option<&TestDatabases>,
     jwt_secret: &str,
     http: &reqwest::Client,
-) -> Result<SharedTarget, String> {
+) -> Result<SharedTarget, EnvironmentError> {
     let stripe = Stripe::new(http.clone(), &settings.api_base, &settings.secret_key);
     let tiers: Vec<String> = SHARED_TIERS.iter().map(|t| t.to_string()).collect();
     let cycles: Vec<String> = SHARED_CYCLES.iter().map(|c| c.to_string()).collect();
     let plans = PlansOnSale::create(&stripe, &tiers, &cycles)
         .await
-        .map_err(|e| format!("creating the catalog in the Stripe account failed: {e}"))?;
+        .map_err(|e| EnvironmentError::Catalog(Box::new(e)))?;
     let (mut admin_email, mut admin_domain) = (
         Some(format!("ops-{}@golive.test", random_suffix())),
         Some(format!("admins-{}.golive.test", random_suffix())),
@@ -159,7 +164,9 @@ async fn prepare_shared(
             admin_email = std::env::var("GOLIVE_ADMIN_EMAIL").ok();
             admin_domain = std::env::var("GOLIVE_ADMIN_DOMAIN").ok();
             (
-                BackendUnderTest::remote(http.clone(), url, database_url.as_deref()).await?,
+                BackendUnderTest::remote(http.clone(), url, database_url.as_deref())
+                    .await
+                    .map_err(EnvironmentError::StripeTest)?,
                 None,
             )
         }
@@ -168,15 +175,26 @@ async fn prepare_shared(
             public_url,
             webhook_secret,
         } => {
-            let databases = databases.ok_or("a local backend needs PostgreSQL")?;
+            let failed = EnvironmentError::StripeTest;
+            let databases = databases.ok_or(failed(BackendError::NoPostgres))?;
             let database = databases
                 .create_scenario_database()
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| failed(BackendError::Database(e)))?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
-                .map_err(|e| format!("the backend cannot listen on {listen}: {e}"))?;
-            let address = listener.local_addr().map_err(|e| e.to_string())?;
+                .map_err(|source| {
+                    failed(BackendError::Listen {
+                        action: format!("the backend cannot listen on {listen}"),
+                        source,
+                    })
+                })?;
+            let address = listener.local_addr().map_err(|source| {
+                failed(BackendError::Listen {
+                    action: "the backend's listener has no address".to_string(),
+                    source,
+                })
+            })?;
             let webhook = match (public_url, webhook_secret) {
                 (Some(base), _) => WebhookRoute::Register { base: base.clone() },
                 (None, Some(secret)) => WebhookRoute::Forwarder {
@@ -208,7 +226,8 @@ async fn prepare_shared(
                 .collect(),
                 http: http.clone(),
             })
-            .await?;
+            .await
+            .map_err(failed)?;
             (backend, Some(running))
         }
     };

@@ -12,21 +12,34 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(15);
 /// The pause between two looks; short, because every look is a cheap query.
 const POLL_INTERVAL: Duration = Duration::from_millis(25);
 
+/// A wait that ran out: how long it waited and what the last look saw, so a failing step
+/// explains itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("still not true after {waited:?}; last seen: {last_seen}")]
+pub struct TimedOut<E> {
+    /// How long it waited.
+    pub waited: Duration,
+    /// What the last look saw instead of what it waited for.
+    pub last_seen: E,
+}
+
 /// Runs `check` until it returns `Ok`, or until `deadline` has passed; then returns the last
-/// `Err`, prefixed with how long we waited, so a failing step explains itself.
-pub async fn eventually<T, F, Fut>(deadline: Duration, mut check: F) -> Result<T, String>
+/// `Err` (what was seen) with how long we waited.
+pub async fn eventually<T, E, F, Fut>(deadline: Duration, mut check: F) -> Result<T, TimedOut<E>>
 where
+    E: std::fmt::Display,
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let give_up_at = Instant::now() + deadline;
     loop {
         match check().await {
             Ok(value) => return Ok(value),
-            Err(seen) if Instant::now() >= give_up_at => {
-                return Err(format!(
-                    "still not true after {deadline:?}; last seen: {seen}"
-                ));
+            Err(last_seen) if Instant::now() >= give_up_at => {
+                return Err(TimedOut {
+                    waited: deadline,
+                    last_seen,
+                });
             }
             Err(_) => tokio::time::sleep(POLL_INTERVAL).await,
         }
@@ -55,11 +68,13 @@ mod tests {
 
     #[tokio::test]
     async fn reports_the_last_observation_on_timeout() {
-        let result: Result<(), String> = eventually(Duration::from_millis(60), || async {
-            Err("no webhook yet".to_string())
+        let result = eventually(Duration::from_millis(60), || async {
+            Err::<(), _>("no webhook yet".to_string())
         })
         .await;
-        let message = result.unwrap_err();
+        let timed_out = result.unwrap_err();
+        assert_eq!(timed_out.last_seen, "no webhook yet");
+        let message = timed_out.to_string();
         assert!(message.contains("no webhook yet"), "{message}");
         assert!(message.contains("60ms"), "{message}");
     }

@@ -89,19 +89,46 @@ fn texts(
     out
 }
 
+/// Why the features under a folder could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum FeatureCheckError {
+    /// The folder holds no feature.
+    #[error("no .feature file under {}", dir.display())]
+    NoFeatures {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// A feature file does not parse.
+    #[error("{}: {source}", file.display())]
+    Parse {
+        /// The file.
+        file: PathBuf,
+        /// What the Gherkin parser said (boxed: it is large).
+        #[source]
+        source: Box<gherkin::ParseFileError>,
+    },
+}
+
 /// The steps of the features under `dir` that match no definition or more than one.
-pub fn mismatches(dir: &Path) -> Result<Vec<Mismatch>, String> {
+pub fn mismatches(dir: &Path) -> Result<Vec<Mismatch>, FeatureCheckError> {
     let definitions = definitions();
     let mut files = Vec::new();
     feature_files(dir, &mut files);
     files.sort();
     if files.is_empty() {
-        return Err(format!("no .feature file under {}", dir.display()));
+        return Err(FeatureCheckError::NoFeatures {
+            dir: dir.to_path_buf(),
+        });
     }
     let mut out = Vec::new();
     for file in files {
-        let feature = gherkin::Feature::parse_path(&file, GherkinEnv::default())
-            .map_err(|e| format!("{}: {e}", file.display()))?;
+        let feature =
+            gherkin::Feature::parse_path(&file, GherkinEnv::default()).map_err(|source| {
+                FeatureCheckError::Parse {
+                    file: file.clone(),
+                    source: Box::new(source),
+                }
+            })?;
         let background = feature
             .background
             .as_ref()

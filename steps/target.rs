@@ -58,15 +58,16 @@ pub enum StagingBackend {
 }
 
 impl Target {
-    /// `Ok` when this target runs a scenario with `tags`; otherwise why it is skipped.
-    pub fn runs(&self, tags: &[String]) -> Result<(), String> {
+    /// `Ok` when this target runs a scenario with `tags`; otherwise why it is skipped
+    /// ([`TargetError::NeedsSimulator`] or [`TargetError::NotSmoke`]).
+    pub fn runs(&self, tags: &[String]) -> Result<(), TargetError> {
         match self {
             Target::Simulator => Ok(()),
             Target::StripeTest(_) => {
                 if tags.iter().any(|t| t == SIM_ONLY_TAG) {
-                    Err("needs the simulator's control plane (@sim-only)".to_string())
+                    Err(TargetError::NeedsSimulator)
                 } else if !tags.iter().any(|t| t == SMOKE_TAG) {
-                    Err("not marked @smoke, so not run against Stripe test mode".to_string())
+                    Err(TargetError::NotSmoke)
                 } else {
                     Ok(())
                 }
@@ -83,9 +84,15 @@ impl Target {
     }
 }
 
-/// Why a Stripe-test target cannot be set up.
+/// Why a Stripe-test target cannot be set up, or does not run a scenario.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
+    /// A `@sim-only` scenario, against Stripe test mode.
+    #[error("needs the simulator's control plane (@sim-only)")]
+    NeedsSimulator,
+    /// A scenario not marked `@smoke`, against Stripe test mode (only those run there).
+    #[error("not marked @smoke, so not run against Stripe test mode")]
+    NotSmoke,
     /// No key.
     #[error(
         "STRIPE_SECRET_KEY is not set. Fix: export the test-mode secret key (sk_test_…) of the staging Stripe account"
@@ -238,8 +245,14 @@ mod tests {
         });
         let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(target.runs(&tags(&["checklist-6.1", "smoke"])).is_ok());
-        assert!(target.runs(&tags(&["smoke", "sim-only"])).is_err());
-        assert!(target.runs(&tags(&["checklist-6.1"])).is_err());
+        assert_eq!(
+            target.runs(&tags(&["smoke", "sim-only"])),
+            Err(TargetError::NeedsSimulator)
+        );
+        assert_eq!(
+            target.runs(&tags(&["checklist-6.1"])),
+            Err(TargetError::NotSmoke)
+        );
         assert!(Target::Simulator.runs(&tags(&["sim-only"])).is_ok());
     }
 }

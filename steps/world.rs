@@ -8,8 +8,8 @@ use std::sync::Arc;
 use crate::steps::actors::{Actor, random_suffix};
 use crate::steps::backend_client::ApiResponse;
 pub use crate::steps::backend_under_test::{APP_ORIGIN, BackendUnderTest, WEBHOOK_EVENTS};
-use crate::steps::backend_under_test::{LocalBackendSpec, WebhookRoute};
-use crate::steps::browser::Browser;
+use crate::steps::backend_under_test::{BackendError, LocalBackendSpec, WebhookRoute};
+use crate::steps::browser::{Browser, BrowserError};
 use crate::steps::catalog::PlansOnSale;
 use crate::steps::environment::{self, Environment};
 use crate::steps::remembered::Remembered;
@@ -234,7 +234,7 @@ impl Rehearsal {
     }
 
     /// Starts the scenario's own backend with its configuration, or says why it refused.
-    pub async fn try_start_backend(&mut self) -> Result<(), String> {
+    pub async fn try_start_backend(&mut self) -> Result<(), BackendError> {
         assert!(
             self.env.shared.is_none(),
             "against Stripe test mode the run's backend is shared; configuration scenarios are @sim-only"
@@ -266,13 +266,13 @@ impl Rehearsal {
         }
     }
 
-    async fn start_backend(&mut self) -> Result<OwnBackend, String> {
+    async fn start_backend(&mut self) -> Result<OwnBackend, BackendError> {
         let env = self.env.clone();
         let database = env
             .databases()
             .create_scenario_database()
             .await
-            .map_err(|e| format!("no database for the scenario: {e}"))?;
+            .map_err(BackendError::Database)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("no port for the backend: {e}"));
@@ -358,14 +358,11 @@ impl Rehearsal {
     /// The scenario's browser (headless Chromium), started on first use: the run's
     /// chromedriver starts with the first browser of the run. The error says why there is none
     /// (not installed: the packages to install; or what chromedriver answered).
-    pub async fn browser(&mut self) -> Result<&Browser, String> {
+    pub async fn browser(&mut self) -> Result<&Browser, BrowserError> {
         if self.browser.is_none() {
-            let started = Browser::start().await.map_err(|e| e.to_string())?;
-            self.browser = Some(started);
+            self.browser = Some(Browser::start().await?);
         }
-        self.browser
-            .as_ref()
-            .ok_or_else(|| "the browser was just started".to_string())
+        Ok(self.browser.as_ref().expect("the browser was just started"))
     }
 
     /// The scenario's browser if a step started one; the runner saves a failed scenario's

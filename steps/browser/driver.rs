@@ -38,10 +38,30 @@ pub struct Binaries {
     pub chromedriver: PathBuf,
 }
 
+/// One program the harness could not find.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Missing {
+    /// The variable that overrides it names something that is not an executable file.
+    #[error("{variable}={} is not an executable file", path.display())]
+    NotExecutable {
+        /// `GOLIVE_CHROMIUM` or `GOLIVE_CHROMEDRIVER`.
+        variable: String,
+        /// What it names.
+        path: PathBuf,
+    },
+    /// Not on `PATH`, nor in `/usr/bin`.
+    #[error("{program} not found on PATH or in /usr/bin")]
+    NotFound {
+        /// `chromium` or `chromedriver`.
+        program: String,
+    },
+}
+
 /// Finds Chromium and chromedriver: `GOLIVE_CHROMIUM` / `GOLIVE_CHROMEDRIVER` when set, else
-/// `chromium` / `chromedriver` on `PATH`, else `/usr/bin`. The error is one line naming what is
-/// missing and the packages to install.
-pub fn find_binaries() -> Result<Binaries, String> {
+/// `chromium` / `chromedriver` on `PATH`, else `/usr/bin`. The error
+/// ([`BrowserError::NotInstalled`]) is one line naming what is missing and the packages to
+/// install.
+pub fn find_binaries() -> Result<Binaries, BrowserError> {
     find_with(&|name| std::env::var_os(name), std::env::var_os("PATH"))
 }
 
@@ -49,20 +69,20 @@ pub fn find_binaries() -> Result<Binaries, String> {
 pub(crate) fn find_with(
     var: &dyn Fn(&str) -> Option<OsString>,
     path: Option<OsString>,
-) -> Result<Binaries, String> {
+) -> Result<Binaries, BrowserError> {
     let search: Vec<PathBuf> = path
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
-    let one = |variable: &str, program: &str| -> Result<PathBuf, String> {
+    let one = |variable: &str, program: &str| -> Result<PathBuf, Missing> {
         if let Some(chosen) = var(variable).filter(|v| !v.is_empty()) {
             let chosen = PathBuf::from(chosen);
             return if is_executable(&chosen) {
                 Ok(chosen)
             } else {
-                Err(format!(
-                    "{variable}={} is not an executable file",
-                    chosen.display()
-                ))
+                Err(Missing::NotExecutable {
+                    variable: variable.to_string(),
+                    path: chosen,
+                })
             };
         }
         search
@@ -70,7 +90,9 @@ pub(crate) fn find_with(
             .map(|dir| dir.join(program))
             .chain([Path::new("/usr/bin").join(program)])
             .find(|candidate| is_executable(candidate))
-            .ok_or_else(|| format!("{program} not found on PATH or in /usr/bin"))
+            .ok_or_else(|| Missing::NotFound {
+                program: program.to_string(),
+            })
     };
     let chromium = one(CHROMIUM_VAR, "chromium");
     let chromedriver = one(CHROMEDRIVER_VAR, "chromedriver");
@@ -79,16 +101,12 @@ pub(crate) fn find_with(
             chromium,
             chromedriver,
         }),
-        (chromium, chromedriver) => {
-            let missing: Vec<String> = [chromium.err(), chromedriver.err()]
+        (chromium, chromedriver) => Err(BrowserError::NotInstalled {
+            missing: [chromium.err(), chromedriver.err()]
                 .into_iter()
                 .flatten()
-                .collect();
-            Err(format!(
-                "needs a browser: {}; install them with `{INSTALL_HINT}`",
-                missing.join(", ")
-            ))
-        }
+                .collect(),
+        }),
     }
 }
 
@@ -134,19 +152,25 @@ impl Driver {
         };
         match driver.wait_until_ready().await {
             Ok(()) => Ok(driver),
-            Err(reason) => {
+            Err(e) => {
                 driver.kill();
-                Err(failed(reason))
+                Err(e)
             }
         }
     }
 
-    async fn wait_until_ready(&self) -> Result<(), String> {
-        let http = super::http_client().map_err(|e| e.to_string())?;
+    /// Polls `/status` until chromedriver says ready; the error is a [`BrowserError::DriverStart`]
+    /// saying what was seen last.
+    async fn wait_until_ready(&self) -> Result<(), BrowserError> {
+        let failed = |reason: String| BrowserError::DriverStart {
+            driver: self.binaries.chromedriver.clone(),
+            reason,
+        };
+        let http = super::http_client().map_err(|e| failed(e.to_string()))?;
         let give_up_at = Instant::now() + START_DEADLINE;
         loop {
             if let Some(status) = self.exit_status() {
-                return Err(format!("it exited at start ({status})"));
+                return Err(failed(format!("it exited at start ({status})")));
             }
             let seen = match call(&http, Method::GET, &format!("{}/status", self.url), None).await {
                 Ok(value) if value.get("ready").and_then(|r| r.as_bool()) == Some(true) => {
@@ -156,10 +180,10 @@ impl Driver {
                 Err(answer) => answer.to_string(),
             };
             if Instant::now() >= give_up_at {
-                return Err(format!(
+                return Err(failed(format!(
                     "{} did not say ready within {START_DEADLINE:?}; last: {seen}",
                     self.url
-                ));
+                )));
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
@@ -216,14 +240,14 @@ impl Drop for Driver {
 
 /// The run's chromedriver, or why there is none (remembered, so every scenario gets the same
 /// answer without trying again).
-static SHARED: OnceCell<Result<Driver, String>> = OnceCell::const_new();
+static SHARED: OnceCell<Result<Driver, BrowserError>> = OnceCell::const_new();
 
 /// The run's chromedriver, started on first use.
 pub(crate) async fn shared() -> Result<&'static Driver, BrowserError> {
     let started = SHARED
         .get_or_init(|| async {
             let binaries = find_binaries()?;
-            Driver::launch(binaries).await.map_err(|e| e.to_string())
+            Driver::launch(binaries).await
         })
         .await;
     match started {
@@ -231,7 +255,8 @@ pub(crate) async fn shared() -> Result<&'static Driver, BrowserError> {
             "the run's chromedriver was already stopped at teardown".to_string(),
         )),
         Ok(driver) => Ok(driver),
-        Err(reason) => Err(BrowserError::Unavailable(reason.clone())),
+        // The first answer, for every scenario of the run (an io::Error cannot be cloned).
+        Err(reason) => Err(BrowserError::Unavailable(reason.to_string())),
     }
 }
 
@@ -271,18 +296,18 @@ mod tests {
             _ => None,
         };
         assert_eq!(
-            find_with(&vars, None),
-            Ok(Binaries {
+            find_with(&vars, None).expect("both overrides are executables"),
+            Binaries {
                 chromium: chromium.clone(),
                 chromedriver: driver.clone()
-            })
+            }
         );
         let nowhere = |name: &str| match name {
             CHROMIUM_VAR => Some(OsString::from("/nonexistent/chromium")),
             CHROMEDRIVER_VAR => Some(OsString::from("/nonexistent/chromedriver")),
             _ => None,
         };
-        let reason = find_with(&nowhere, None).unwrap_err();
+        let reason = find_with(&nowhere, None).unwrap_err().to_string();
         assert!(
             reason.contains("GOLIVE_CHROMIUM=/nonexistent/chromium"),
             "{reason}"

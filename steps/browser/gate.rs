@@ -2,6 +2,7 @@
 //! chromedriver are installed; otherwise it is skipped with the packages to install, or, with
 //! `GOLIVE_BROWSER=required` (CI), it fails, so a machine without a browser cannot pass quietly.
 
+use super::BrowserError;
 use super::driver::Binaries;
 
 /// The tag (without `@`) of scenarios that drive pages in a real browser.
@@ -59,13 +60,13 @@ pub enum Gate {
 
 /// The decision for a scenario with these tags (feature, rule and own; without `@`), given
 /// whether the browser was found (`Err` says what is missing) and the policy.
-pub fn gate(tags: &[String], found: &Result<Binaries, String>, policy: Policy) -> Gate {
+pub fn gate(tags: &[String], found: &Result<Binaries, BrowserError>, policy: Policy) -> Gate {
     if !tags.iter().any(|t| t == BROWSER_TAG) {
         return Gate::Run;
     }
     match (found, policy) {
         (Ok(_), _) => Gate::Run,
-        (Err(reason), Policy::SkipWhenMissing) => Gate::Skip(reason.clone()),
+        (Err(reason), Policy::SkipWhenMissing) => Gate::Skip(reason.to_string()),
         (Err(reason), Policy::Required) => Gate::Fail(format!("{reason} ({POLICY_VAR}=required)")),
     }
 }
@@ -73,24 +74,26 @@ pub fn gate(tags: &[String], found: &Result<Binaries, String>, policy: Policy) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::steps::browser::driver::Missing;
     use std::path::PathBuf;
 
     fn tags(list: &[&str]) -> Vec<String> {
         list.iter().map(|t| t.to_string()).collect()
     }
 
-    fn found() -> Result<Binaries, String> {
+    fn found() -> Result<Binaries, BrowserError> {
         Ok(Binaries {
             chromium: PathBuf::from("/usr/bin/chromium"),
             chromedriver: PathBuf::from("/usr/bin/chromedriver"),
         })
     }
 
-    fn missing() -> Result<Binaries, String> {
-        Err(format!(
-            "needs a browser: chromium not found on PATH or in /usr/bin; install them with `{}`",
-            super::super::driver::INSTALL_HINT
-        ))
+    fn missing() -> Result<Binaries, BrowserError> {
+        Err(BrowserError::NotInstalled {
+            missing: vec![Missing::NotFound {
+                program: "chromium".to_string(),
+            }],
+        })
     }
 
     #[test]

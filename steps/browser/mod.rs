@@ -61,8 +61,19 @@ impl Key {
 /// Why something a browser step tried did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum BrowserError {
-    /// Chromium or chromedriver is not installed, or chromedriver could not be started earlier in
-    /// this run.
+    /// Chromium or chromedriver is not installed where the harness looks: each missing one,
+    /// and the packages to install.
+    #[error(
+        "needs a browser: {}; install them with `{}`",
+        missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        driver::INSTALL_HINT
+    )]
+    NotInstalled {
+        /// What is missing (at least one of the two programs).
+        missing: Vec<driver::Missing>,
+    },
+    /// There is no browser this time: chromedriver could not be started earlier in this run,
+    /// or it was stopped at the run's teardown.
     #[error("{0}")]
     Unavailable(String),
     /// chromedriver did not start.

@@ -62,7 +62,7 @@ async fn deployment_lacks(world: &mut Rehearsal, variable: Variable) {
 /// `When the backend starts` (with the scenario's configuration).
 #[when(expr = "the backend starts")]
 async fn backend_starts(world: &mut Rehearsal) {
-    world.startup_error = world.try_start_backend().await.err();
+    world.startup_error = world.try_start_backend().await.err().map(|e| e.to_string());
 }
 
 /// `Then it refuses to start, naming "STRIPE_WEBHOOK_SECRET"`: the start-up error names the
