@@ -24,6 +24,7 @@ pub(crate) mod payment_methods;
 pub(crate) mod payments;
 pub(crate) mod portal;
 pub(crate) mod portal_config;
+pub(crate) mod prorations;
 pub(crate) mod radar;
 pub(crate) mod raw_events;
 pub(crate) mod refunds;

@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::engine::invoices::{self, Collection};
-use crate::engine::{follow_up, subscriptions};
+use crate::engine::{follow_up, prorations, subscriptions};
 use crate::ids::new_id;
 use crate::objects;
 use crate::objects::status::{Status, SubscriptionStatus};
@@ -130,6 +130,7 @@ fn upcoming(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
     let mut preview = objects::subscription_invoice("", &next, &customer, "upcoming", at, |p| {
         subscriptions::product_name(st, p)
     });
+    prorations::bill_pending(st, &mut preview, false);
     // An upcoming invoice is a preview: it has no id and is never stored.
     preview["id"] = Value::Null;
     preview["created"] = json!(end);
@@ -178,6 +179,7 @@ fn renew(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
     invoice["period_end"] = json!(at);
     invoice["automatically_finalizes_at"] = json!(at + st.time.settings.finalize_after_secs);
     invoice["test_clock"] = customer["test_clock"].clone();
+    prorations::bill_pending(st, &mut invoice, true);
     st.store.put(invoice.clone());
     st.emit(&EventRequest::default(), "invoice.created", invoice, None);
     vec![

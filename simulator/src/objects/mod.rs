@@ -4,6 +4,7 @@
 //! and renewals build identical shapes.
 
 pub(crate) mod card_source;
+pub(crate) mod invoice_item;
 
 use serde_json::{Map, Value, json};
 

@@ -1,0 +1,553 @@
+//! Prorations of a plan change half-way through a period, on a test clock (so amounts are
+//! exact to the second): each `proration_behavior`, upgrades and downgrades, the pending
+//! invoice items, the next renewal's lines and total, the `always_invoice` charge and its
+//! events, and the portal's plan switch with and without prorations.
+
+mod time_common;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use time_common::Api;
+
+/// 2026-06-01 00:00 UTC: a 30-day June period.
+const T0: i64 = 1_780_272_000;
+const DAY: i64 = 86_400;
+/// 2026-06-16 00:00 UTC, half-way through June.
+const MID: i64 = T0 + 15 * DAY;
+const END: i64 = T0 + 30 * DAY;
+
+struct World {
+    api: Api,
+    clock: String,
+    customer: String,
+    sub: Value,
+    basic: String,
+    pro: String,
+    pro_product: String,
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().expect("id").to_string()
+}
+
+async fn ok(api: &Api, path: &str, form: &[(&str, &str)]) -> Value {
+    let (s, v) = api.post(path, form).await;
+    assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    v
+}
+
+async fn get(api: &Api, path: &str) -> Value {
+    let (s, v) = api.get(path).await;
+    assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    v
+}
+
+/// A customer on a test clock at `T0` with a visa, subscribed to `start` (BASIC $20 or
+/// PRO $50 a month), the clock then advanced to `MID`.
+async fn world(sim: &stripe_sim::RunningSimulator, start_on_pro: bool) -> World {
+    let api = Api::new(sim);
+    let (_, basic) = api.price("Basic", "2000").await;
+    let (pro_product, pro) = api.price("Pro", "5000").await;
+    let clock = ok(
+        &api,
+        "/v1/test_helpers/test_clocks",
+        &[("frozen_time", &T0.to_string())],
+    )
+    .await;
+    let customer = ok(
+        &api,
+        "/v1/customers",
+        &[
+            ("email", "ada@example.com"),
+            ("test_clock", &id(&clock)),
+            ("payment_method", "pm_card_visa"),
+            ("invoice_settings[default_payment_method]", "pm_card_visa"),
+        ],
+    )
+    .await;
+    let price = if start_on_pro { &pro } else { &basic };
+    let sub = ok(
+        &api,
+        "/v1/subscriptions",
+        &[("customer", &id(&customer)), ("items[0][price]", price)],
+    )
+    .await;
+    assert_eq!(sub["status"], "active", "{sub}");
+    assert_eq!(sub["items"]["data"][0]["current_period_end"], END);
+    let w = World {
+        api,
+        clock: id(&clock),
+        customer: id(&customer),
+        sub,
+        basic,
+        pro,
+        pro_product,
+    };
+    w.advance(MID).await;
+    w
+}
+
+impl World {
+    async fn advance(&self, to: i64) {
+        ok(
+            &self.api,
+            &format!("/v1/test_helpers/test_clocks/{}/advance", self.clock),
+            &[("frozen_time", &to.to_string())],
+        )
+        .await;
+    }
+
+    /// Switches the subscription's item to `price` with `behavior` (None: the default).
+    async fn switch(&self, price: &str, behavior: Option<&str>) -> (StatusCode, Value) {
+        let item = id(&self.sub["items"]["data"][0]);
+        let mut form = vec![("items[0][id]", item.as_str()), ("items[0][price]", price)];
+        if let Some(b) = behavior {
+            form.push(("proration_behavior", b));
+        }
+        self.api
+            .post(&format!("/v1/subscriptions/{}", id(&self.sub)), &form)
+            .await
+    }
+
+    /// The customer's invoice items (`pending=` if given), oldest first.
+    async fn items(&self, pending: Option<bool>) -> Vec<Value> {
+        let q = match pending {
+            Some(p) => format!("&pending={p}"),
+            None => String::new(),
+        };
+        let list = get(
+            &self.api,
+            &format!("/v1/invoiceitems?customer={}{q}", self.customer),
+        )
+        .await;
+        let mut v = list["data"].as_array().cloned().unwrap_or_default();
+        v.reverse();
+        v
+    }
+
+    /// The customer's invoices, oldest first.
+    async fn invoices(&self) -> Vec<Value> {
+        let list = get(
+            &self.api,
+            &format!("/v1/invoices?customer={}&limit=100", self.customer),
+        )
+        .await;
+        let mut v = list["data"].as_array().cloned().unwrap_or_default();
+        v.reverse();
+        v
+    }
+
+    /// Event types after the subscription's creation, oldest first.
+    async fn event_types_since(&self, marker: &str) -> Vec<String> {
+        let list = get(&self.api, "/v1/events?limit=100").await;
+        let mut types: Vec<String> = list["data"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .map(|e| e["type"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let from = types
+            .iter()
+            .rposition(|t| t == marker)
+            .expect("marker event");
+        types.drain(..from);
+        types
+    }
+
+    /// Renews at `END` and returns the renewal invoice, paid.
+    async fn renewal(&self) -> Value {
+        self.advance(END + 3601).await;
+        let invs = self.invoices().await;
+        let inv = invs.last().expect("renewal").clone();
+        assert_eq!(inv["billing_reason"], "subscription_cycle", "{inv}");
+        assert_eq!(inv["status"], "paid", "{inv}");
+        inv
+    }
+}
+
+fn amounts(lines: &Value) -> Vec<i64> {
+    lines["data"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["amount"].as_i64().expect("amount"))
+        .collect()
+}
+
+#[tokio::test]
+async fn upgrade_half_way_with_create_prorations_bills_the_difference_on_the_renewal() {
+    let sim = time_common::sim().await;
+    let w = world(&sim, false).await;
+    let first_invoice = w.sub["latest_invoice"].as_str().expect("inv").to_string();
+    // The default proration_behavior of an update is create_prorations.
+    let (s, sub) = w.switch(&w.pro, None).await;
+    assert_eq!(s, StatusCode::OK, "{sub}");
+    assert_eq!(sub["items"]["data"][0]["price"]["id"], w.pro.as_str());
+    assert_eq!(
+        sub["latest_invoice"],
+        first_invoice.as_str(),
+        "nothing invoiced"
+    );
+    let pending = w.items(Some(true)).await;
+    let got: Vec<i64> = pending
+        .iter()
+        .map(|i| i["amount"].as_i64().expect("amount"))
+        .collect();
+    assert_eq!(got, [-1000, 2500], "half of $20 back, half of $50 due");
+    let (credit, debit) = (&pending[0], &pending[1]);
+    assert_eq!(credit["object"], "invoiceitem");
+    assert_eq!(credit["proration"], true);
+    assert_eq!(credit["invoice"], Value::Null);
+    assert_eq!(
+        credit["description"],
+        "Unused time on Basic after 16 Jun 2026"
+    );
+    assert_eq!(
+        debit["description"],
+        "Remaining time on Pro after 16 Jun 2026"
+    );
+    assert_eq!(credit["period"], json!({"start": MID, "end": END}));
+    assert_eq!(credit["date"], MID);
+    assert_eq!(
+        credit["pricing"]["price_details"]["price"],
+        w.basic.as_str()
+    );
+    assert_eq!(debit["pricing"]["price_details"]["price"], w.pro.as_str());
+    assert_eq!(
+        debit["pricing"]["price_details"]["product"],
+        w.pro_product.as_str()
+    );
+    assert_eq!(
+        credit["parent"],
+        json!({"subscription_details": {"subscription": id(&w.sub),
+            "subscription_item": id(&w.sub["items"]["data"][0])}, "type": "subscription_details"})
+    );
+    assert_eq!(
+        credit["proration_details"]["credited_items"]["invoice_line_item_details"]["invoice"],
+        first_invoice.as_str()
+    );
+    assert_eq!(debit["proration_details"]["credited_items"], Value::Null);
+    assert_eq!(credit["test_clock"], w.clock.as_str());
+    let one = get(&w.api, &format!("/v1/invoiceitems/{}", id(credit))).await;
+    assert_eq!(one, *credit);
+    let (s, e) = w.api.get("/v1/invoiceitems/ii_nope").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(e["error"]["code"], "resource_missing");
+    let types = w.event_types_since("customer.subscription.updated").await;
+    assert_eq!(
+        types,
+        [
+            "customer.subscription.updated",
+            "invoiceitem.created",
+            "invoiceitem.created"
+        ]
+    );
+    assert_eq!(w.invoices().await.len(), 1, "no invoice until the renewal");
+
+    let renewal = w.renewal().await;
+    assert_eq!(amounts(&renewal["lines"]), [-1000, 2500, 5000]);
+    assert_eq!(renewal["total"], 6500);
+    assert_eq!(renewal["subtotal"], 6500);
+    assert_eq!(renewal["amount_paid"], 6500);
+    assert_eq!(renewal["lines"]["total_count"], 3);
+    let line = &renewal["lines"]["data"][0];
+    let details = &line["parent"]["subscription_item_details"];
+    assert_eq!(line["parent"]["type"], "subscription_item_details");
+    assert_eq!(details["proration"], true);
+    assert_eq!(details["invoice_item"], id(credit).as_str());
+    assert_eq!(line["period"], json!({"start": MID, "end": END}));
+    assert_eq!(
+        line["description"],
+        "Unused time on Basic after 16 Jun 2026"
+    );
+    let plain = &renewal["lines"]["data"][2]["parent"]["subscription_item_details"];
+    assert_eq!(plain["proration"], false);
+    assert_eq!(plain["invoice_item"], Value::Null);
+    assert!(
+        w.items(Some(true)).await.is_empty(),
+        "the renewal took them"
+    );
+    let billed = w.items(Some(false)).await;
+    assert_eq!(billed.len(), 2);
+    assert!(billed.iter().all(|i| i["invoice"] == renewal["id"]));
+    let on_invoice = get(
+        &w.api,
+        &format!("/v1/invoiceitems?invoice={}", id(&renewal)),
+    )
+    .await;
+    assert_eq!(on_invoice["data"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn downgrade_half_way_credits_the_unused_time_on_the_renewal() {
+    let sim = time_common::sim().await;
+    let w = world(&sim, true).await;
+    let (s, sub) = w.switch(&w.basic, Some("create_prorations")).await;
+    assert_eq!(s, StatusCode::OK, "{sub}");
+    let got: Vec<i64> = w
+        .items(Some(true))
+        .await
+        .iter()
+        .map(|i| i["amount"].as_i64().expect("amount"))
+        .collect();
+    assert_eq!(got, [-2500, 1000]);
+    let renewal = w.renewal().await;
+    assert_eq!(amounts(&renewal["lines"]), [-2500, 1000, 2000]);
+    assert_eq!(renewal["total"], 500);
+    assert_eq!(renewal["amount_paid"], 500);
+}
+
+#[tokio::test]
+async fn amounts_are_prorated_to_the_second_of_the_proration_date() {
+    let sim = time_common::sim().await;
+    let w = world(&sim, false).await;
+    // 10 days and 1 second into the 30-day period: 1,727,999 of 2,592,000 seconds left.
+    let at = T0 + 10 * DAY + 1;
+    let item = id(&w.sub["items"]["data"][0]);
+    let at_s = at.to_string();
+    let sub_path = format!("/v1/subscriptions/{}", id(&w.sub));
+    let form = [
+        ("items[0][id]", item.as_str()),
+        ("items[0][price]", w.pro.as_str()),
+        ("proration_date", at_s.as_str()),
+    ];
+    ok(&w.api, &sub_path, &form).await;
+    let got: Vec<i64> = w
+        .items(Some(true))
+        .await
+        .iter()
+        .map(|i| i["amount"].as_i64().expect("amount"))
+        .collect();
+    // 2000 × 1727999 / 2592000 = 1333.3325 → 1333; 5000 × … = 3333.331 → 3333.
+    assert_eq!(got, [-1333, 3333]);
+    // A proration date outside the current period is refused.
+    let early = (T0 - 1).to_string();
+    let (s, e) = w
+        .api
+        .post(
+            &sub_path,
+            &[
+                ("items[0][id]", item.as_str()),
+                ("items[0][price]", w.basic.as_str()),
+                ("proration_date", early.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["code"], "parameter_invalid");
+    assert_eq!(e["error"]["param"], "proration_date");
+    // A quantity change prorates too: 2 × Pro for the rest of the period.
+    let form = [("items[0][id]", item.as_str()), ("items[0][quantity]", "2")];
+    ok(&w.api, &sub_path, &form).await;
+    let pending = w.items(Some(true)).await;
+    assert_eq!(pending.len(), 4);
+    assert_eq!(pending[2]["amount"], -2500, "1 × Pro unused from MID");
+    assert_eq!(pending[3]["amount"], 5000, "2 × Pro remaining from MID");
+    assert_eq!(pending[3]["quantity"], 2);
+    assert_eq!(
+        pending[3]["description"],
+        "Remaining time on 2 × Pro after 16 Jun 2026"
+    );
+    assert_eq!(pending[3]["pricing"]["unit_amount_decimal"], "2500");
+}
+
+#[tokio::test]
+async fn always_invoice_charges_the_difference_at_once() {
+    let sim = time_common::sim().await;
+    let w = world(&sim, false).await;
+    let (s, sub) = w.switch(&w.pro, Some("always_invoice")).await;
+    assert_eq!(s, StatusCode::OK, "{sub}");
+    let invs = w.invoices().await;
+    assert_eq!(invs.len(), 2);
+    let inv = &invs[1];
+    assert_eq!(sub["latest_invoice"], inv["id"]);
+    assert_eq!(inv["billing_reason"], "subscription_update");
+    assert_eq!(inv["status"], "paid");
+    assert_eq!(amounts(&inv["lines"]), [-1000, 2500]);
+    assert_eq!(inv["total"], 1500);
+    assert_eq!(inv["amount_paid"], 1500);
+    assert_eq!(inv["created"], MID);
+    assert!(w.items(Some(true)).await.is_empty(), "invoiced at once");
+    let pis = get(
+        &w.api,
+        &format!("/v1/payment_intents?customer={}", w.customer),
+    )
+    .await;
+    assert_eq!(pis["data"][0]["amount"], 1500);
+    assert_eq!(pis["data"][0]["status"], "succeeded");
+    let types = w.event_types_since("customer.subscription.updated").await;
+    assert_eq!(
+        types,
+        [
+            "customer.subscription.updated",
+            "invoiceitem.created",
+            "invoiceitem.created",
+            "invoice.created",
+            "invoice.finalized",
+            "payment_intent.created",
+            "charge.succeeded",
+            "payment_intent.succeeded",
+            "invoice.paid",
+            "invoice.payment_succeeded",
+        ]
+    );
+    let renewal = w.renewal().await;
+    assert_eq!(
+        amounts(&renewal["lines"]),
+        [5000],
+        "nothing left to prorate"
+    );
+}
+
+#[tokio::test]
+async fn none_changes_the_price_from_the_next_period_only() {
+    let sim = time_common::sim().await;
+    let w = world(&sim, false).await;
+    let (s, sub) = w.switch(&w.pro, Some("none")).await;
+    assert_eq!(s, StatusCode::OK, "{sub}");
+    assert!(w.items(None).await.is_empty());
+    let types = w.event_types_since("customer.subscription.updated").await;
+    assert_eq!(types, ["customer.subscription.updated"]);
+    let renewal = w.renewal().await;
+    assert_eq!(amounts(&renewal["lines"]), [5000]);
+    // An unknown behaviour is a 400 naming the parameter; nothing changes.
+    let (s, e) = w.switch(&w.basic, Some("sometimes")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["code"], "parameter_invalid");
+    assert_eq!(e["error"]["param"], "proration_behavior");
+    let (s, e) = w.api.get("/v1/invoiceitems?pending=maybe").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let (s, e) = w.api.get("/v1/invoiceitems?colour=red").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["code"], "parameter_unknown");
+}
+
+/// A portal configuration offering BASIC and PRO with `proration_behavior` (if given), and
+/// a session of the world's customer on it.
+async fn portal(w: &World, behavior: Option<&str>) -> (String, String) {
+    let (s, basic) = w.api.get(&format!("/v1/prices/{}", w.basic)).await;
+    assert_eq!(s, StatusCode::OK);
+    let basic_product = basic["product"].as_str().expect("product").to_string();
+    let mut form = vec![
+        ("features[subscription_update][enabled]", "true"),
+        (
+            "features[subscription_update][default_allowed_updates][]",
+            "price",
+        ),
+        (
+            "features[subscription_update][products][0][product]",
+            basic_product.as_str(),
+        ),
+        (
+            "features[subscription_update][products][0][prices][]",
+            w.basic.as_str(),
+        ),
+        (
+            "features[subscription_update][products][1][product]",
+            w.pro_product.as_str(),
+        ),
+        (
+            "features[subscription_update][products][1][prices][]",
+            w.pro.as_str(),
+        ),
+    ];
+    if let Some(b) = behavior {
+        form.push(("features[subscription_update][proration_behavior]", b));
+    }
+    let cfg = ok(&w.api, "/v1/billing_portal/configurations", &form).await;
+    let expected = behavior.unwrap_or("none");
+    assert_eq!(
+        cfg["features"]["subscription_update"]["proration_behavior"],
+        expected
+    );
+    let session = ok(
+        &w.api,
+        "/v1/billing_portal/sessions",
+        &[
+            ("customer", &w.customer),
+            ("configuration", &id(&cfg)),
+            ("return_url", "https://app.example/account"),
+        ],
+    )
+    .await;
+    (id(&cfg), id(&session))
+}
+
+/// Posts the hosted portal page's switch-plan form.
+async fn switch_on_page(w: &World, session: &str, price: &str) {
+    let r = w
+        .api
+        .http
+        .post(format!("{}/p/session/{session}/switch_plan", w.api.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("subscription={}&price={price}", id(&w.sub)))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 303, "{:?}", r.text().await);
+}
+
+#[tokio::test]
+async fn portal_plan_switch_follows_the_configurations_proration_behavior() {
+    let sim = time_common::sim().await;
+
+    // create_prorations: the upgrade BASIC → PRO bills the difference on the renewal.
+    let w = world(&sim, false).await;
+    let (_, session) = portal(&w, Some("create_prorations")).await;
+    switch_on_page(&w, &session, &w.pro).await;
+    let got: Vec<i64> = w
+        .items(Some(true))
+        .await
+        .iter()
+        .map(|i| i["amount"].as_i64().expect("amount"))
+        .collect();
+    assert_eq!(got, [-1000, 2500]);
+    assert_eq!(w.renewal().await["total"], 6500);
+
+    // always_invoice: charged at once.
+    let w = world(&sim, false).await;
+    let (_, session) = portal(&w, Some("always_invoice")).await;
+    switch_on_page(&w, &session, &w.pro).await;
+    let invs = w.invoices().await;
+    assert_eq!(invs.len(), 2);
+    assert_eq!(invs[1]["billing_reason"], "subscription_update");
+    assert_eq!(invs[1]["amount_paid"], 1500);
+
+    // A configuration without proration_behavior (Stripe's default: none): no prorations.
+    let w = world(&sim, false).await;
+    let (cfg, session) = portal(&w, None).await;
+    switch_on_page(&w, &session, &w.pro).await;
+    assert!(w.items(None).await.is_empty());
+    let sub = get(&w.api, &format!("/v1/subscriptions/{}", id(&w.sub))).await;
+    assert_eq!(sub["items"]["data"][0]["price"]["id"], w.pro.as_str());
+    assert_eq!(w.renewal().await["total"], 5000);
+    // The field is stored and can be changed; an unknown value is refused.
+    let path = format!("/v1/billing_portal/configurations/{cfg}");
+    let upd = ok(
+        &w.api,
+        &path,
+        &[(
+            "features[subscription_update][proration_behavior]",
+            "always_invoice",
+        )],
+    )
+    .await;
+    assert_eq!(
+        upd["features"]["subscription_update"]["proration_behavior"],
+        "always_invoice"
+    );
+    let (s, e) = w
+        .api
+        .post(
+            &path,
+            &[(
+                "features[subscription_update][proration_behavior]",
+                "sometimes",
+            )],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["code"], "parameter_invalid");
+}
