@@ -551,3 +551,83 @@ async fn portal_plan_switch_follows_the_configurations_proration_behavior() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
     assert_eq!(e["error"]["code"], "parameter_invalid");
 }
+
+#[tokio::test]
+async fn always_invoice_downgrade_leaves_a_credit_the_renewal_uses() {
+    let sim = time_common::sim().await;
+    let w = world(&sim, true).await;
+    let (s, _) = w.switch(&w.basic, Some("always_invoice")).await;
+    assert_eq!(s, StatusCode::OK);
+    let invs = w.invoices().await;
+    let inv = &invs[1];
+    assert_eq!(amounts(&inv["lines"]), [-2500, 1000]);
+    assert_eq!(inv["total"], -1500);
+    assert_eq!(inv["amount_due"], 0);
+    assert_eq!(inv["status"], "paid");
+    assert_eq!(inv["starting_balance"], 0);
+    assert_eq!(inv["ending_balance"], -1500);
+    let customer = get(&w.api, &format!("/v1/customers/{}", w.customer)).await;
+    assert_eq!(customer["balance"], -1500, "the credit is kept");
+    let types = w.event_types_since("customer.subscription.updated").await;
+    assert!(
+        !types.iter().any(|t| t.starts_with("payment_intent.")),
+        "{types:?}"
+    );
+    assert!(types.contains(&"customer.updated".to_string()), "{types:?}");
+    let renewal = w.renewal().await;
+    assert_eq!(renewal["total"], 2000);
+    assert_eq!(renewal["starting_balance"], -1500);
+    assert_eq!(renewal["amount_due"], 500);
+    assert_eq!(renewal["amount_paid"], 500);
+    let customer = get(&w.api, &format!("/v1/customers/{}", w.customer)).await;
+    assert_eq!(customer["balance"], 0);
+}
+
+#[tokio::test]
+async fn always_invoice_with_a_failing_card_leaves_the_invoice_open_or_refuses_the_change() {
+    let sim = time_common::sim().await;
+    let w = world(&sim, false).await;
+    w.api
+        .ok(
+            &format!("/_sim/customers/{}/payments", w.customer),
+            json!({"next_payments": "fail"}),
+        )
+        .await;
+    // error_if_incomplete: a 402 and nothing changes.
+    let item = id(&w.sub["items"]["data"][0]);
+    let path = format!("/v1/subscriptions/{}", id(&w.sub));
+    let (s, e) = w
+        .api
+        .post(
+            &path,
+            &[
+                ("items[0][id]", item.as_str()),
+                ("items[0][price]", w.pro.as_str()),
+                ("proration_behavior", "always_invoice"),
+                ("payment_behavior", "error_if_incomplete"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{e}");
+    assert_eq!(e["error"]["type"], "card_error");
+    let sub = get(&w.api, &path).await;
+    assert_eq!(sub["items"]["data"][0]["price"]["id"], w.basic.as_str());
+    assert!(w.items(None).await.is_empty());
+    // allow_incomplete (the default): the change is made, the invoice stays open.
+    let (s, sub) = w.switch(&w.pro, Some("always_invoice")).await;
+    assert_eq!(s, StatusCode::OK, "{sub}");
+    assert_eq!(sub["status"], "past_due");
+    let invs = w.invoices().await;
+    assert_eq!(invs[1]["status"], "open");
+    assert_eq!(invs[1]["amount_due"], 1500);
+    assert_eq!(invs[1]["attempt_count"], 1);
+    let types = w.event_types_since("invoice.created").await;
+    assert!(
+        types.contains(&"invoice.payment_failed".to_string()),
+        "{types:?}"
+    );
+    assert_eq!(
+        types.last().map(String::as_str),
+        Some("customer.subscription.updated")
+    );
+}

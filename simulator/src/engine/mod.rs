@@ -7,6 +7,7 @@
 //!
 //! Which flow emits which events, in which order, is described in `simulator/docs/flows.md`.
 
+pub(crate) mod balance;
 pub(crate) mod catalog;
 pub(crate) mod charges;
 pub(crate) mod checkout;

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::engine::invoices::{self, Collection};
-use crate::engine::{follow_up, payments, subscriptions};
+use crate::engine::{balance, follow_up, payments, subscriptions};
 use crate::error::StripeError;
 use crate::ids::new_id;
 use crate::objects;
@@ -304,27 +304,25 @@ fn invoice_pending(
     invoice["lines"]["data"] = json!([]);
     invoice["test_clock"] = customer["test_clock"].clone();
     bill_pending(st, &mut invoice, true);
+    balance::apply(st, req, &mut invoice);
     st.store.put(invoice.clone());
     st.emit(req, "invoice.created", invoice, None);
     let Ok(attempt) = invoices::collect(st, req, invoice_id, pm, Collection::OnRequest) else {
         return;
     };
-    if let Some(p) = &attempt.payment {
-        follow_up::run(st, p);
-    }
     if !attempt.paid
         && let Some(old) = st
             .store
-            .get_kind(
-                "subscription",
-                &sub["id"].as_str().unwrap_or_default().to_string(),
-            )
+            .get_kind("subscription", sub["id"].as_str().unwrap_or_default())
             .cloned()
         && SubscriptionStatus::of(&old) == Some(SubscriptionStatus::Active)
     {
         let mut new = old.clone();
         SubscriptionStatus::PastDue.set(&mut new);
         subscriptions::record_update(st, req, &old, &new);
+    }
+    if let Some(p) = &attempt.payment {
+        follow_up::run(st, p);
     }
 }
 

@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::engine::invoices::{self, Collection};
-use crate::engine::{follow_up, prorations, subscriptions};
+use crate::engine::{balance, follow_up, prorations, subscriptions};
 use crate::ids::new_id;
 use crate::objects;
 use crate::objects::status::{Status, SubscriptionStatus};
@@ -180,6 +180,7 @@ fn renew(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
     invoice["automatically_finalizes_at"] = json!(at + st.time.settings.finalize_after_secs);
     invoice["test_clock"] = customer["test_clock"].clone();
     prorations::bill_pending(st, &mut invoice, true);
+    balance::apply(st, &EventRequest::default(), &mut invoice);
     st.store.put(invoice.clone());
     st.emit(&EventRequest::default(), "invoice.created", invoice, None);
     vec![
