@@ -246,6 +246,18 @@ async fn upgrade_half_way_with_create_prorations_bills_the_difference_on_the_ren
     );
     assert_eq!(w.invoices().await.len(), 1, "no invoice until the renewal");
 
+    // The upcoming invoice, three days ahead, previews the prorations with the next period.
+    w.advance(END - 3 * DAY).await;
+    let upcoming = get(&w.api, "/v1/events?type=invoice.upcoming").await;
+    let preview = &upcoming["data"][0]["data"]["object"];
+    assert_eq!(amounts(&preview["lines"]), [-1000, 2500, 5000]);
+    assert_eq!(preview["total"], 6500);
+    assert_eq!(
+        w.items(Some(true)).await.len(),
+        2,
+        "a preview takes nothing"
+    );
+
     let renewal = w.renewal().await;
     assert_eq!(amounts(&renewal["lines"]), [-1000, 2500, 5000]);
     assert_eq!(renewal["total"], 6500);
@@ -630,4 +642,38 @@ async fn always_invoice_with_a_failing_card_leaves_the_invoice_open_or_refuses_t
         types.last().map(String::as_str),
         Some("customer.subscription.updated")
     );
+}
+
+#[tokio::test]
+async fn adding_and_removing_an_item_half_way_prorates_it() {
+    let sim = time_common::sim().await;
+    let w = world(&sim, true).await;
+    let path = format!("/v1/subscriptions/{}", id(&w.sub));
+    let sub = ok(&w.api, &path, &[("items[0][price]", w.basic.as_str())]).await;
+    let added = id(&sub["items"]["data"][1]);
+    let got: Vec<i64> = w
+        .items(Some(true))
+        .await
+        .iter()
+        .map(|i| i["amount"].as_i64().expect("amount"))
+        .collect();
+    assert_eq!(got, [1000], "half of $20 for the added item");
+    ok(
+        &w.api,
+        &path,
+        &[
+            ("items[0][id]", added.as_str()),
+            ("items[0][deleted]", "true"),
+        ],
+    )
+    .await;
+    let pending = w.items(Some(true)).await;
+    assert_eq!(pending.len(), 2);
+    assert_eq!(pending[1]["amount"], -1000, "its unused half back");
+    assert_eq!(
+        pending[1]["parent"]["subscription_details"]["subscription_item"],
+        added.as_str()
+    );
+    let renewal = w.renewal().await;
+    assert_eq!(amounts(&renewal["lines"]), [1000, -1000, 5000]);
 }

@@ -2,7 +2,8 @@
 //!
 //! - **renew** at the end of a period (or trial): the items' periods roll →
 //!   `customer.subscription.updated`; a draft invoice (`billing_reason=subscription_cycle`,
-//!   `automatically_finalizes_at` = +1 h) → `invoice.created`;
+//!   `automatically_finalizes_at` = +1 h; the subscription's pending proration items first,
+//!   the customer's balance applied) → `invoice.created`;
 //! - **finalize** an hour later → `invoice.finalized`, then the first payment attempt;
 //! - **payment attempt** (first or retry) through `invoices::collect` with the subscription's
 //!   (else the customer's) default payment method: success → `invoice.paid` +
@@ -13,8 +14,8 @@
 //!   `unpaid`, or left `past_due`, per the account's setting;
 //! - **end** a `cancel_at_period_end` subscription at `cancel_at` → `customer.subscription.deleted`;
 //! - **upcoming** `upcoming_days` (default three) before a renewal → `invoice.upcoming` (a
-//!   preview: no id, lines for the next period), once per period, none for a subscription
-//!   that ends at the period end;
+//!   preview: no id, the pending proration items and lines for the next period), once per
+//!   period, none for a subscription that ends at the period end;
 //! - **trial will end** three days before `trial_end` (at the trial's start for a shorter
 //!   trial) → `customer.subscription.trial_will_end`, once per subscription;
 //! - **expire** an open checkout session at `expires_at` → `checkout.session.expired`;
