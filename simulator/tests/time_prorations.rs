@@ -125,6 +125,15 @@ impl World {
         v
     }
 
+    /// The amounts of the customer's pending invoice items, oldest first.
+    async fn pending_amounts(&self) -> Vec<i64> {
+        let items = self.items(Some(true)).await;
+        items
+            .iter()
+            .map(|i| i["amount"].as_i64().expect("amount"))
+            .collect()
+    }
+
     /// The customer's invoices, oldest first.
     async fn invoices(&self) -> Vec<Value> {
         let list = get(
@@ -298,12 +307,7 @@ async fn downgrade_half_way_credits_the_unused_time_on_the_renewal() {
     let w = world(&sim, true).await;
     let (s, sub) = w.switch(&w.basic, Some("create_prorations")).await;
     assert_eq!(s, StatusCode::OK, "{sub}");
-    let got: Vec<i64> = w
-        .items(Some(true))
-        .await
-        .iter()
-        .map(|i| i["amount"].as_i64().expect("amount"))
-        .collect();
+    let got: Vec<i64> = w.pending_amounts().await;
     assert_eq!(got, [-2500, 1000]);
     let renewal = w.renewal().await;
     assert_eq!(amounts(&renewal["lines"]), [-2500, 1000, 2000]);
@@ -326,12 +330,7 @@ async fn amounts_are_prorated_to_the_second_of_the_proration_date() {
         ("proration_date", at_s.as_str()),
     ];
     ok(&w.api, &sub_path, &form).await;
-    let got: Vec<i64> = w
-        .items(Some(true))
-        .await
-        .iter()
-        .map(|i| i["amount"].as_i64().expect("amount"))
-        .collect();
+    let got: Vec<i64> = w.pending_amounts().await;
     // 2000 × 1727999 / 2592000 = 1333.3325 → 1333; 5000 × … = 3333.331 → 3333.
     assert_eq!(got, [-1333, 3333]);
     // A proration date outside the current period is refused.
@@ -391,19 +390,12 @@ async fn always_invoice_charges_the_difference_at_once() {
     assert_eq!(pis["data"][0]["status"], "succeeded");
     let types = w.event_types_since("customer.subscription.updated").await;
     assert_eq!(
-        types,
-        [
-            "customer.subscription.updated",
-            "invoiceitem.created",
-            "invoiceitem.created",
-            "invoice.created",
-            "invoice.finalized",
-            "payment_intent.created",
-            "charge.succeeded",
-            "payment_intent.succeeded",
-            "invoice.paid",
-            "invoice.payment_succeeded",
-        ]
+        types.join(" "),
+        concat!(
+            "customer.subscription.updated invoiceitem.created invoiceitem.created ",
+            "invoice.created invoice.finalized payment_intent.created charge.succeeded ",
+            "payment_intent.succeeded invoice.paid invoice.payment_succeeded"
+        )
     );
     let renewal = w.renewal().await;
     assert_eq!(
@@ -509,12 +501,7 @@ async fn portal_plan_switch_follows_the_configurations_proration_behavior() {
     let w = world(&sim, false).await;
     let (_, session) = portal(&w, Some("create_prorations")).await;
     switch_on_page(&w, &session, &w.pro).await;
-    let got: Vec<i64> = w
-        .items(Some(true))
-        .await
-        .iter()
-        .map(|i| i["amount"].as_i64().expect("amount"))
-        .collect();
+    let got: Vec<i64> = w.pending_amounts().await;
     assert_eq!(got, [-1000, 2500]);
     assert_eq!(w.renewal().await["total"], 6500);
 
@@ -651,12 +638,7 @@ async fn adding_and_removing_an_item_half_way_prorates_it() {
     let path = format!("/v1/subscriptions/{}", id(&w.sub));
     let sub = ok(&w.api, &path, &[("items[0][price]", w.basic.as_str())]).await;
     let added = id(&sub["items"]["data"][1]);
-    let got: Vec<i64> = w
-        .items(Some(true))
-        .await
-        .iter()
-        .map(|i| i["amount"].as_i64().expect("amount"))
-        .collect();
+    let got: Vec<i64> = w.pending_amounts().await;
     assert_eq!(got, [1000], "half of $20 for the added item");
     ok(
         &w.api,

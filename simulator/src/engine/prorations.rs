@@ -291,12 +291,7 @@ fn invoice_pending(
     at: i64,
     pm: Option<&str>,
 ) {
-    let customer_id = sub["customer"].as_str().unwrap_or_default().to_string();
-    let customer = st
-        .store
-        .get_kind("customer", &customer_id)
-        .cloned()
-        .unwrap_or_else(|| json!({"id": customer_id}));
+    let customer = subscriptions::customer_of(st, sub);
     let mut invoice =
         objects::subscription_invoice(invoice_id, sub, &customer, "subscription_update", at, |p| {
             subscriptions::product_name(st, p)

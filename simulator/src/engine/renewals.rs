@@ -122,12 +122,7 @@ fn upcoming(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
     };
     st.time.upcoming_sent.insert(sub_id.to_string(), end);
     let next = rolled(&sub, end);
-    let customer_id = sub["customer"].as_str().unwrap_or_default().to_string();
-    let customer = st
-        .store
-        .get_kind("customer", &customer_id)
-        .cloned()
-        .unwrap_or_else(|| json!({"id": customer_id}));
+    let customer = subscriptions::customer_of(st, &sub);
     let mut preview = objects::subscription_invoice("", &next, &customer, "upcoming", at, |p| {
         subscriptions::product_name(st, p)
     });
@@ -161,12 +156,7 @@ fn renew(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
     new["latest_invoice"] = json!(invoice_id);
     sub_updated(st, &old, new.clone());
 
-    let customer_id = new["customer"].as_str().unwrap_or_default().to_string();
-    let customer = st
-        .store
-        .get_kind("customer", &customer_id)
-        .cloned()
-        .unwrap_or_else(|| json!({"id": customer_id}));
+    let customer = subscriptions::customer_of(st, &new);
     let mut invoice = objects::subscription_invoice(
         &invoice_id,
         &new,
