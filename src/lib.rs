@@ -13,11 +13,12 @@
 //! - [`preflight`] checks a real deployment (`golive preflight`);
 //! - [`soak`] is the chaos soak (`golive soak`): the same flows with and without faults, a run
 //!   mode rather than step definitions;
-//! - [`stripe_client`] speaks Stripe's API (the simulator's or Stripe test mode's), for the
-//!   steps, the preflight and the soak alike.
+//! - Stripe's API (the simulator's or Stripe test mode's) and the simulator's control plane
+//!   are called through the simulator crate's client, `stripe_sim::client` (`Stripe`,
+//!   `Control`, one error type `ApiError`), for the steps, the preflight and the soak alike.
 //!
 //! Dependencies point one way: `runner` → `report`, `steps` → `preflight` → `report` →
-//! `results`; everything may use `stripe_client`, which uses nothing of the crate.
+//! `results`.
 
 pub mod preflight;
 pub mod report;
@@ -28,4 +29,3 @@ pub mod shard;
 pub mod soak;
 #[path = "../steps/mod.rs"]
 pub mod steps;
-pub mod stripe_client;

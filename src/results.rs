@@ -215,10 +215,37 @@ impl RunRecord {
     }
 
     /// Reads a record saved by [`RunRecord::save`].
-    pub fn load(path: &std::path::Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a golive run record: {e}", path.display()))
+    pub fn load(path: &std::path::Path) -> Result<Self, RunRecordError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RunRecordError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| RunRecordError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
     }
+}
+
+/// Why a saved run could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RunRecordError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a run record.
+    #[error("{} is not a golive run record: {source}", path.display())]
+    Parse {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
 }

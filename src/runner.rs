@@ -78,9 +78,21 @@ impl Default for RunOptions {
 }
 
 /// A tag expression as people write it (`@smoke and not @sim-only`), with a clear error.
-pub fn parse_tag_expression(expression: &str) -> Result<TagOperation, String> {
-    TagOperation::from_str(expression)
-        .map_err(|e| format!("invalid tag expression {expression:?}: {e}"))
+pub fn parse_tag_expression(expression: &str) -> Result<TagOperation, BadTagExpression> {
+    TagOperation::from_str(expression).map_err(|e| BadTagExpression {
+        expression: expression.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// A `--tags` value that is no tag expression.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("invalid tag expression {expression:?}: {reason}")]
+pub struct BadTagExpression {
+    /// The text given.
+    pub expression: String,
+    /// Where and why the parser stopped.
+    pub reason: String,
 }
 
 /// Runs the features on a fresh multi-threaded runtime, prints the summary and the closing line,

@@ -10,7 +10,7 @@ use cucumber::gherkin::tagexpr::TagOperation;
 use cucumber::gherkin::{self, GherkinEnv};
 use cucumber::tag::Ext as _;
 
-use crate::results::{RunRecord, ScenarioStatus};
+use crate::results::{RunRecord, RunRecordError, ScenarioStatus};
 use crate::shard::Shard;
 
 /// A scenario by its feature's name and its own (an outline's examples share one).
@@ -79,7 +79,7 @@ pub enum SelectionError {
     NoSavedRun(PathBuf),
     /// The saved run could not be read.
     #[error("--rerun-failed: {0}")]
-    UnreadableRun(String),
+    UnreadableRun(#[source] RunRecordError),
     /// A feature file could not be read or parsed.
     #[error("{}: {message}", path.display())]
     Feature {

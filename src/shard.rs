@@ -15,8 +15,8 @@ pub struct Shard {
 
 impl Shard {
     /// Parses `I/N` with 1 ≤ I ≤ N.
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard takes I/N with 1 ≤ I ≤ N, such as 2/4; got {text:?}");
+    pub fn parse(text: &str) -> Result<Shard, BadShard> {
+        let bad = || BadShard(text.to_string());
         let (i, n) = text.trim().split_once('/').ok_or_else(bad)?;
         let index: u32 = i.trim().parse().map_err(|_| bad())?;
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
@@ -31,6 +31,11 @@ impl Shard {
         shard_of(feature, scenario, self.count) == self.index
     }
 }
+
+/// A `--shard` value that is not `I/N` with 1 ≤ I ≤ N (the text given).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--shard takes I/N with 1 ≤ I ≤ N, such as 2/4; got {0:?}")]
+pub struct BadShard(pub String);
 
 impl fmt::Display for Shard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -10,7 +10,7 @@ use sqlx::postgres::PgPoolOptions;
 
 use crate::steps::backend_client::BackendClient;
 use crate::steps::catalog::PlansOnSale;
-use crate::stripe_client::StripeClient;
+use stripe_sim::client::Stripe;
 
 /// The origin the web app is served from; success and cancel URLs live under it.
 pub const APP_ORIGIN: &str = "https://app.golive.test";
@@ -29,7 +29,7 @@ pub struct DeploymentVars<'a> {
     /// Where it listens (its pages are opened there).
     pub address: SocketAddr,
     /// The Stripe account it sells through.
-    pub stripe: &'a StripeClient,
+    pub stripe: &'a Stripe,
     /// Its webhook endpoint's signing secret.
     pub webhook_secret: &'a str,
     /// The prices it maps.
@@ -103,7 +103,7 @@ pub enum WebhookRoute {
 /// What it takes to start a backend here.
 pub struct LocalBackendSpec<'a> {
     /// The Stripe account it sells through.
-    pub stripe: &'a StripeClient,
+    pub stripe: &'a Stripe,
     /// The prices it maps.
     pub plans: &'a PlansOnSale,
     /// Its database.

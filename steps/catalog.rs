@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::stripe_client::{StripeClient, StripeError};
+use stripe_sim::client::{ApiError, Stripe};
 
 /// The catalog file, embedded so the binary runs from anywhere.
 const CATALOG_JSON: &str = include_str!("../fixtures/catalog.json");
@@ -52,10 +52,10 @@ impl PlansOnSale {
     /// Creates a product per requested tier and a recurring price per requested cycle in the
     /// account behind `sim`, as ops would in the Dashboard.
     pub async fn create(
-        sim: &StripeClient,
+        sim: &Stripe,
         tiers: &[String],
         cycles: &[String],
-    ) -> Result<Self, StripeError> {
+    ) -> Result<Self, ApiError> {
         let catalog = Catalog::embedded();
         let mut on_sale = PlansOnSale::default();
         for tier in tiers {

@@ -10,7 +10,7 @@ use crate::steps::backend_under_test::{BackendUnderTest, LocalBackendSpec, Webho
 use crate::steps::catalog::PlansOnSale;
 use crate::steps::database::{DatabaseError, TestDatabases};
 use crate::steps::target::{StagingBackend, StripeTest, Target};
-use crate::stripe_client::StripeClient;
+use stripe_sim::client::Stripe;
 
 /// The run-wide environment, set by [`start`] and read by every scenario's world.
 static CURRENT: Mutex<Option<Arc<Environment>>> = Mutex::new(None);
@@ -39,7 +39,7 @@ pub enum EnvironmentError {
 /// The account, catalog and backend a Stripe-test run shares across its scenarios.
 pub struct SharedTarget {
     /// The Stripe account.
-    pub stripe: StripeClient,
+    pub stripe: Stripe,
     /// What is on sale in it.
     pub plans: PlansOnSale,
     /// The backend every scenario uses.
@@ -142,7 +142,7 @@ async fn prepare_shared(
     jwt_secret: &str,
     http: &reqwest::Client,
 ) -> Result<SharedTarget, String> {
-    let stripe = StripeClient::new(http.clone(), &settings.api_base, &settings.secret_key);
+    let stripe = Stripe::new(http.clone(), &settings.api_base, &settings.secret_key);
     let tiers: Vec<String> = SHARED_TIERS.iter().map(|t| t.to_string()).collect();
     let cycles: Vec<String> = SHARED_CYCLES.iter().map(|c| c.to_string()).collect();
     let plans = PlansOnSale::create(&stripe, &tiers, &cycles)

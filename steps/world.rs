@@ -13,7 +13,7 @@ use crate::steps::browser::Browser;
 use crate::steps::catalog::PlansOnSale;
 use crate::steps::environment::{self, Environment};
 use crate::steps::remembered::Remembered;
-use crate::stripe_client::StripeClient;
+use stripe_sim::client::Stripe;
 
 /// A backend this scenario started, with the handle that stops it.
 struct OwnBackend {
@@ -46,7 +46,7 @@ pub struct CheckoutAttempt {
 pub struct Rehearsal {
     env: Arc<Environment>,
     /// The scenario's own Stripe account.
-    pub stripe: StripeClient,
+    pub stripe: Stripe,
     /// Prices on sale in that account, once a step (or the backend's start) created them.
     pub plans: Option<PlansOnSale>,
     /// Extra or replaced backend variables for this scenario (configuration scenarios); an
@@ -105,7 +105,7 @@ impl Rehearsal {
             Some(shared) => shared.stripe.clone(),
             None => {
                 let key = format!("sk_test_golive{}{}", random_suffix(), random_suffix());
-                StripeClient::new(env.http.clone(), &env.stripe_api_base, &key)
+                Stripe::new(env.http.clone(), &env.stripe_api_base, &key)
             }
         };
         Rehearsal {
@@ -186,8 +186,8 @@ impl Rehearsal {
 
     /// The simulator's control plane for this scenario's account (moving time, delivery modes,
     /// the hosted pages' twins). Only a simulator has one.
-    pub fn control(&self) -> stripe_sim::control::client::Control {
-        stripe_sim::control::client::Control::with_client(
+    pub fn control(&self) -> stripe_sim::client::Control {
+        stripe_sim::client::Control::with_client(
             self.env.http.clone(),
             &self.env.stripe_api_base,
             self.stripe.key(),

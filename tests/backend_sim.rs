@@ -143,13 +143,8 @@ async fn a_cancellation_sequence_ends_cancelled_in_every_delivery_order() {
         "still active until the period ends"
     );
     stack
-        .http
-        .delete(format!(
-            "{}/v1/subscriptions/{sub_id}",
-            stack.stripe.base_url()
-        ))
-        .bearer_auth(stack.stripe.key())
-        .send()
+        .stripe
+        .delete(&format!("/v1/subscriptions/{sub_id}"))
         .await
         .unwrap();
     let ended = stack

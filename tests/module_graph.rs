@@ -60,9 +60,7 @@ fn the_deployment_tooling_stays_out_of_the_steps_reach() {
         assert!(!imports("steps", run_mode), "steps imports {run_mode}");
     }
     // The deployment checks and the report stand without the World.
-    for tool in ["preflight", "report", "results", "stripe_client"] {
+    for tool in ["preflight", "report", "results"] {
         assert!(!imports(tool, "steps"), "{tool} imports steps");
     }
-    // The Stripe client is a leaf everyone may use.
-    assert!(!top.contains_key("stripe_client"), "{top:?}");
 }

@@ -1,10 +1,8 @@
 //! Admin routes (disputes, early fraud warnings) and the portal session, against a real
-//! PostgreSQL and a Stripe stand-in: auth order, status guards, idempotency keys, the action
+//! PostgreSQL and the Stripe simulator: auth order, status guards, idempotency keys, the action
 //! history, and local records kept in sync from webhooks.
 
 mod common;
-
-use std::sync::atomic::Ordering;
 
 use common::*;
 use serde_json::{Value, json};
@@ -14,19 +12,15 @@ const ADMIN_VARS: &[(&str, &str)] = &[
     ("ADMIN_EMAIL_DOMAIN", "admins.example.com"),
 ];
 
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 #[tokio::test]
 async fn admin_routes_authenticate_then_authorize_then_validate() {
-    let app = TestApp::start_with(ADMIN_VARS).await;
-    // Stripe is broken: a non-admin must still get 403, never a 500/502.
-    app.stub
-        .state
-        .fail_subscriptions
-        .store(true, Ordering::SeqCst);
-    app.stub.state.fail_posts.store(true, Ordering::SeqCst);
+    // Stripe is broken (every call answers 500: a fault the simulator cannot make, so
+    // wiremock plays Stripe): a non-admin must still get 403, never a 500/502.
+    let failing = failing::stripe_answering(500).await;
+    let uri = failing.uri();
+    let mut vars: Vec<(&str, &str)> = ADMIN_VARS.to_vec();
+    vars.push(("STRIPE_API_BASE", &uri));
+    let app = TestApp::start_with(&vars).await;
     let routes: &[(&str, &str, Option<Value>)] = &[
         ("GET", "/disputes", None),
         ("GET", "/disputes/dp_1", None),
@@ -104,34 +98,29 @@ async fn admin_routes_authenticate_then_authorize_then_validate() {
     app.stop().await;
 }
 
-async fn efw_created(app: &TestApp, id: &str, charge: &str, user: &str) {
-    app.stub.put(charge_obj(charge, user));
-    app.stub.put(efw(id, charge, true, now() - 60));
-    let r = app
-        .deliver(&event(
-            &format!("evt_{id}_c"),
-            "radar.early_fraud_warning.created",
-            now() - 60,
-            efw(id, charge, true, now() - 60),
-        ))
-        .await;
-    assert_eq!(r.status(), 200);
+/// A real warning on a 29.00 charge of `user`, known to the backend: (warning id, charge id).
+async fn efw_created(app: &TestApp, user: &str) -> (String, String) {
+    let w = app.fraud_warning(user, 2900).await;
+    (
+        w["id"].as_str().unwrap().to_string(),
+        w["charge"].as_str().unwrap().to_string(),
+    )
 }
 
-fn charge_obj(charge: &str, user: &str) -> Value {
-    common::charge(charge, &format!("cus_{user}"), 2900)
+/// The refunds Stripe made of `charge`.
+async fn refunds_of(app: &TestApp, charge: &str) -> Vec<Value> {
+    let list = app.sim().get(&format!("/v1/refunds?charge={charge}")).await;
+    list["data"].as_array().unwrap().clone()
 }
 
 #[tokio::test]
 async fn fraud_warnings_refund_once_never_reopen_and_keep_a_history() {
     let app = TestApp::start_with(ADMIN_VARS).await;
     let admin = app.token("admin_1", "ops@example.com");
-    app.link_customer("u1", "cus_u1").await;
-    efw_created(&app, "issfr_1", "ch_1", "u1").await;
+    let (id1, ch1) = efw_created(&app, "u1").await;
+    let w1 = format!("/fraud-warnings/{id1}");
 
-    let (s, w, _) = app
-        .call("GET", "/fraud-warnings/issfr_1", Some(&admin), None)
-        .await;
+    let (s, w, _) = app.call("GET", &w1, Some(&admin), None).await;
     assert_eq!(s, 200, "{w}");
     assert_eq!(w["status"], "open");
     assert_eq!(w["user_id"], "u1", "linked via charge → customer");
@@ -143,37 +132,57 @@ async fn fraud_warnings_refund_once_never_reopen_and_keep_a_history() {
         .call("GET", "/fraud-warnings?status=open", Some(&admin), None)
         .await;
     assert_eq!(s, 200);
-    assert_eq!(list["data"][0]["id"], "issfr_1");
+    assert_eq!(list["data"][0]["id"], id1.as_str());
 
     // Refund: idempotency key from the warning, refund id kept, status refunded.
     let (s, w, _) = app
         .call(
             "POST",
-            "/fraud-warnings/issfr_1/refund",
+            &format!("{w1}/refund"),
             Some(&admin),
             Some(json!({"notes": "card reported stolen"})),
         )
         .await;
     assert_eq!(s, 200, "{w}");
     assert_eq!(w["status"], "refunded");
-    assert_eq!(w["refund_id"], "re_stub0");
-    let posts = app.stub.posts("/v1/refunds");
-    assert_eq!(posts.len(), 1);
+    let refund_id = w["refund_id"].as_str().unwrap().to_string();
+    // Stripe made exactly that one full refund of the warning's charge.
+    let refunds = refunds_of(&app, &ch1).await;
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0]["id"], refund_id.as_str());
+    assert_eq!(refunds[0]["amount"], 2900);
+    assert_eq!(refunds[0]["reason"], "fraudulent");
+    assert_eq!(refunds[0]["metadata"]["early_fraud_warning"], id1.as_str());
+    // It was made under the key `efw-refund:{id}`: Stripe replays that key's refund (a new
+    // key would be refused, the charge being refunded already).
+    let (s, replay) = app
+        .sim()
+        .post_keyed(
+            "/v1/refunds",
+            &[
+                ("charge", &ch1),
+                ("reason", "fraudulent"),
+                ("metadata[early_fraud_warning]", &id1),
+            ],
+            &format!("efw-refund:{id1}"),
+        )
+        .await;
     assert_eq!(
-        posts[0].idempotency_key.as_deref(),
-        Some("efw-refund:issfr_1")
+        (s, replay["id"].as_str()),
+        (200, Some(refund_id.as_str())),
+        "{replay}"
     );
-    assert_eq!(posts[0].param("charge"), Some("ch_1"));
     let stored: Option<String> =
-        sqlx::query_scalar("SELECT refund_id FROM fraud_warnings WHERE id = 'issfr_1'")
+        sqlx::query_scalar("SELECT refund_id FROM fraud_warnings WHERE id = $1")
+            .bind(&id1)
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_eq!(stored.as_deref(), Some("re_stub0"));
+    assert_eq!(stored.as_deref(), Some(refund_id.as_str()));
 
     // Refunded stays refunded: a second refund and an ignore are refused.
     let (s, b, _) = app
-        .call("POST", "/fraud-warnings/issfr_1/refund", Some(&admin), None)
+        .call("POST", &format!("{w1}/refund"), Some(&admin), None)
         .await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
@@ -182,7 +191,7 @@ async fn fraud_warnings_refund_once_never_reopen_and_keep_a_history() {
     let (s, b, _) = app
         .call(
             "POST",
-            "/fraud-warnings/issfr_1/ignore",
+            &format!("{w1}/ignore"),
             Some(&admin),
             Some(json!({"notes": "meh"})),
         )
@@ -191,32 +200,28 @@ async fn fraud_warnings_refund_once_never_reopen_and_keep_a_history() {
         (s, b["error"]["code"].as_str()),
         (409, Some("already_refunded"))
     );
-    assert_eq!(app.stub.state.refunds_performed.load(Ordering::SeqCst), 1);
+    assert_eq!(refunds_of(&app, &ch1).await.len(), 1);
 
-    // Stripe then reports the warning no longer actionable: our status is not reopened.
-    app.stub.put(efw("issfr_1", "ch_1", false, now() - 60));
+    // Stripe then reports the warning no longer actionable (the refund made it so): our
+    // status is not reopened.
     let r = app
-        .deliver(&event(
-            "evt_issfr_1_u",
-            "radar.early_fraud_warning.updated",
-            now(),
-            efw("issfr_1", "ch_1", false, now() - 60),
-        ))
+        .deliver(
+            &app.sim()
+                .event_of("radar.early_fraud_warning.updated", &id1)
+                .await,
+        )
         .await;
     assert_eq!(r.status(), 200);
     // A late duplicate of `created` (new delivery of the same event) changes nothing either.
     let r = app
-        .deliver(&event(
-            "evt_issfr_1_c",
-            "radar.early_fraud_warning.created",
-            now() - 60,
-            efw("issfr_1", "ch_1", true, now() - 60),
-        ))
+        .deliver(
+            &app.sim()
+                .event_of("radar.early_fraud_warning.created", &id1)
+                .await,
+        )
         .await;
     assert_eq!(r.status(), 200);
-    let (_, w, _) = app
-        .call("GET", "/fraud-warnings/issfr_1", Some(&admin), None)
-        .await;
+    let (_, w, _) = app.call("GET", &w1, Some(&admin), None).await;
     assert_eq!(w["status"], "refunded");
     assert_eq!(w["actionable"], false);
     let actions = w["actions"].as_array().unwrap();
@@ -224,27 +229,33 @@ async fn fraud_warnings_refund_once_never_reopen_and_keep_a_history() {
     assert_eq!(actions[0]["actor_email"], "ops@example.com");
     assert_eq!(actions[0]["action"], "refund");
     assert_eq!(actions[0]["notes"], "card reported stolen");
-    assert_eq!(actions[0]["details"]["refund_id"], "re_stub0");
+    assert_eq!(actions[0]["details"]["refund_id"], refund_id.as_str());
     assert!(actions[0]["at"].as_str().unwrap().contains('T'));
 
     // Ignore, then an update: stays ignored. A later refund is still possible.
-    efw_created(&app, "issfr_2", "ch_2", "u1").await;
+    let (id2, ch2) = efw_created(&app, "u1").await;
+    let w2 = format!("/fraud-warnings/{id2}");
     let (s, w, _) = app
-        .call("POST", "/fraud-warnings/issfr_2/ignore", Some(&admin), None)
+        .call("POST", &format!("{w2}/ignore"), Some(&admin), None)
         .await;
     assert_eq!((s, w["status"].as_str()), (200, Some("ignored")));
-    app.stub.put(efw("issfr_2", "ch_2", false, now() - 60));
-    app.deliver(&event(
-        "evt_issfr_2_u",
-        "radar.early_fraud_warning.updated",
-        now(),
-        efw("issfr_2", "ch_2", false, now() - 60),
-    ))
-    .await;
-    let (_, w, _) = app
-        .call("GET", "/fraud-warnings/issfr_2", Some(&admin), None)
+    // A dispute of its charge makes Stripe mark the warning not actionable (an update).
+    app.sim()
+        .control
+        .dispute(&ch2, "fraudulent", false)
+        .await
+        .unwrap();
+    let r = app
+        .deliver(
+            &app.sim()
+                .event_of("radar.early_fraud_warning.updated", &id2)
+                .await,
+        )
         .await;
+    assert_eq!(r.status(), 200);
+    let (_, w, _) = app.call("GET", &w2, Some(&admin), None).await;
     assert_eq!(w["status"], "ignored");
+    assert_eq!(w["actionable"], false);
     let (_, list, _) = app
         .call("GET", "/fraud-warnings?status=ignored", Some(&admin), None)
         .await;
@@ -258,15 +269,15 @@ async fn fraud_warnings_refund_once_never_reopen_and_keep_a_history() {
 async fn concurrent_refunds_of_one_warning_refund_once() {
     let app = TestApp::start_with(ADMIN_VARS).await;
     let admin = app.token("admin_1", "ops@example.com");
-    app.link_customer("u3", "cus_u3").await;
-    efw_created(&app, "issfr_3", "ch_3", "u3").await;
-    let calls =
-        (0..6).map(|_| app.call("POST", "/fraud-warnings/issfr_3/refund", Some(&admin), None));
+    let (id3, ch3) = efw_created(&app, "u3").await;
+    let path = format!("/fraud-warnings/{id3}/refund");
+    let calls = (0..6).map(|_| app.call("POST", &path, Some(&admin), None));
     let results = futures::future::join_all(calls).await;
     let ok = results.iter().filter(|(s, _, _)| *s == 200).count();
     let conflict = results.iter().filter(|(s, _, _)| *s == 409).count();
     assert_eq!((ok, conflict), (1, 5), "{results:?}");
-    assert_eq!(app.stub.state.refunds_performed.load(Ordering::SeqCst), 1);
+    let refunds = refunds_of(&app, &ch3).await;
+    assert_eq!(refunds.len(), 1, "Stripe made one refund: {refunds:?}");
     app.stop().await;
 }
 
@@ -274,27 +285,23 @@ async fn concurrent_refunds_of_one_warning_refund_once() {
 async fn disputes_sync_from_events_and_admins_stage_submit_and_close() {
     let app = TestApp::start_with(ADMIN_VARS).await;
     let admin = app.token("admin_1", "anyone@admins.example.com");
-    app.link_customer("u1", "cus_u1").await;
-    app.stub.put(charge_obj("ch_d1", "u1"));
-    let created = now() - 300;
-    app.stub
-        .put(dispute("dp_1", "ch_d1", "needs_response", created));
-    // `updated` delivered before `created`: both converge on Stripe's current state.
-    for (id, kind) in [
-        ("evt_d1_u", "charge.dispute.updated"),
-        ("evt_d1_c", "charge.dispute.created"),
-    ] {
-        let r = app
-            .deliver(&event(
-                id,
-                kind,
-                created,
-                dispute("dp_1", "ch_d1", "warning_needs_response", created),
-            ))
-            .await;
-        assert_eq!(r.status(), 200);
-    }
-    let (s, d, _) = app.call("GET", "/disputes/dp_1", Some(&admin), None).await;
+    let real = app.dispute_at_stripe("u1", 900).await;
+    let dp = real["id"].as_str().unwrap().to_string();
+    let d1 = format!("/disputes/{dp}");
+    let created = real["created"].as_i64().unwrap();
+    // `updated` delivered before `created`, its payload out of date: both converge on Stripe's
+    // current state.
+    let mut stale = real.clone();
+    stale["status"] = json!("warning_needs_response");
+    let r = app
+        .deliver(&event("evt_d1_u", "charge.dispute.updated", created, stale))
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .deliver(&app.sim().event_of("charge.dispute.created", &dp).await)
+        .await;
+    assert_eq!(r.status(), 200);
+    let (s, d, _) = app.call("GET", &d1, Some(&admin), None).await;
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["status"], "needs_response");
     assert_eq!(d["user_id"], "u1");
@@ -303,26 +310,23 @@ async fn disputes_sync_from_events_and_admins_stage_submit_and_close() {
 
     // Stage: submit=false is sent explicitly (Stripe's default would submit).
     let (s, d, _) = app
-        .call("POST", "/disputes/dp_1/evidence", Some(&admin),
+        .call("POST", &format!("{d1}/evidence"), Some(&admin),
             Some(json!({"evidence": {"customer_name": "Ana", "uncategorized_text": "logs attached"}, "submit": false, "notes": "draft"})))
         .await;
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["status"], "needs_response");
     assert_eq!(d["evidence"]["customer_name"], "Ana");
-    let post = app.stub.posts("/v1/disputes/dp_1").pop().unwrap();
-    assert_eq!(post.param("submit"), Some("false"));
-    assert_eq!(post.param("evidence[customer_name]"), Some("Ana"));
-    assert!(
-        post.idempotency_key
-            .as_deref()
-            .unwrap()
-            .starts_with("dispute-evidence:dp_1:stage:")
-    );
+    // At Stripe: the evidence is there and nothing was submitted.
+    let at_stripe = app.sim().get(&format!("/v1/disputes/{dp}")).await;
+    assert_eq!(at_stripe["evidence"]["customer_name"], "Ana");
+    assert_eq!(at_stripe["evidence"]["uncategorized_text"], "logs attached");
+    assert_eq!(at_stripe["status"], "needs_response");
+    assert_eq!(at_stripe["evidence_details"]["submission_count"], 0);
 
     let (s, b, _) = app
         .call(
             "POST",
-            "/disputes/dp_1/evidence",
+            &format!("{d1}/evidence"),
             Some(&admin),
             Some(json!({"evidence": {"favourite_colour": "red"}, "submit": false})),
         )
@@ -336,7 +340,7 @@ async fn disputes_sync_from_events_and_admins_stage_submit_and_close() {
     let (s, d, _) = app
         .call(
             "POST",
-            "/disputes/dp_1/evidence",
+            &format!("{d1}/evidence"),
             Some(&admin),
             Some(json!({"evidence": {}, "submit": true})),
         )
@@ -350,7 +354,7 @@ async fn disputes_sync_from_events_and_admins_stage_submit_and_close() {
     let (s, b, _) = app
         .call(
             "POST",
-            "/disputes/dp_1/close",
+            &format!("{d1}/close"),
             Some(&admin),
             Some(json!({})),
         )
@@ -359,29 +363,41 @@ async fn disputes_sync_from_events_and_admins_stage_submit_and_close() {
         (s, b["error"]["code"].as_str()),
         (400, Some("confirmation_required"))
     );
-    assert!(app.stub.posts("/v1/disputes/dp_1/close").is_empty());
+    let at_stripe = app.sim().get(&format!("/v1/disputes/{dp}")).await;
+    assert_eq!(at_stripe["status"], "under_review", "not closed at Stripe");
     let (s, d, _) = app
         .call(
             "POST",
-            "/disputes/dp_1/close",
+            &format!("{d1}/close"),
             Some(&admin),
             Some(json!({"confirm": true, "notes": "not worth it"})),
         )
         .await;
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["status"], "lost");
+    let at_stripe = app.sim().get(&format!("/v1/disputes/{dp}")).await;
+    assert_eq!(at_stripe["status"], "lost");
+    // Closed under the key `dispute-close:{id}`: Stripe replays it (a new close of a closed
+    // dispute would be refused).
+    let (s, replay) = app
+        .sim()
+        .post_keyed(
+            &format!("/v1/disputes/{dp}/close"),
+            &[],
+            &format!("dispute-close:{dp}"),
+        )
+        .await;
     assert_eq!(
-        app.stub.posts("/v1/disputes/dp_1/close")[0]
-            .idempotency_key
-            .as_deref(),
-        Some("dispute-close:dp_1")
+        (s, replay["status"].as_str()),
+        (200, Some("lost")),
+        "{replay}"
     );
 
     // Stripe refuses changes to a closed dispute: 409 without Stripe's text.
     let (s, b, _) = app
         .call(
             "POST",
-            "/disputes/dp_1/evidence",
+            &format!("{d1}/evidence"),
             Some(&admin),
             Some(json!({"evidence": {"customer_name": "x"}, "submit": true})),
         )
@@ -390,9 +406,9 @@ async fn disputes_sync_from_events_and_admins_stage_submit_and_close() {
         (s, b["error"]["code"].as_str()),
         (409, Some("dispute_not_updatable"))
     );
-    assert!(!b.to_string().contains("SECRET_STRIPE_TEXT"));
+    assert!(!b.to_string().contains("already closed"), "{b}");
 
-    let (_, d, _) = app.call("GET", "/disputes/dp_1", Some(&admin), None).await;
+    let (_, d, _) = app.call("GET", &d1, Some(&admin), None).await;
     let actions: Vec<&str> = d["actions"]
         .as_array()
         .unwrap()
@@ -408,17 +424,12 @@ async fn disputes_sync_from_events_and_admins_stage_submit_and_close() {
             .all(|a| a["actor_email"] == "anyone@admins.example.com")
     );
 
-    // Cursor pagination, newest first.
-    for (i, id) in ["dp_2", "dp_3", "dp_4"].iter().enumerate() {
-        let c = created + 10 * (i as i64 + 1);
-        app.stub.put(dispute(id, "ch_d1", "needs_response", c));
-        app.deliver(&event(
-            &format!("evt_{id}"),
-            "charge.dispute.created",
-            c,
-            dispute(id, "ch_d1", "needs_response", c),
-        ))
-        .await;
+    // Cursor pagination, newest first: three more disputes, ten seconds apart on Stripe's clock.
+    let mut newer = Vec::new();
+    for _ in 0..3 {
+        app.sim().control.advance_seconds(10).await.unwrap();
+        let d = app.dispute("u1", 900).await;
+        newer.push(d["id"].as_str().unwrap().to_string());
     }
     let (_, p1, _) = app
         .call("GET", "/disputes?limit=3", Some(&admin), None)
@@ -429,7 +440,7 @@ async fn disputes_sync_from_events_and_admins_stage_submit_and_close() {
         .iter()
         .map(|d| d["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["dp_4", "dp_3", "dp_2"]);
+    assert_eq!(ids, [&newer[2], &newer[1], &newer[0]]);
     assert_eq!(p1["has_more"], true);
     let (_, p2, _) = app
         .call(
@@ -448,7 +459,7 @@ async fn disputes_sync_from_events_and_admins_stage_submit_and_close() {
         .iter()
         .map(|d| d["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["dp_1"]);
+    assert_eq!(ids, [dp.as_str()]);
     assert_eq!(p2["has_more"], false);
     app.stop().await;
 }
@@ -474,7 +485,7 @@ async fn portal_session_needs_a_billing_profile_and_hides_stripe_errors() {
         (s, b["error"]["code"].as_str()),
         (404, Some("no_billing_profile"))
     );
-    app.link_customer("u_portal", "cus_portal").await;
+    let cus = app.customer("u_portal").await;
     let (s, b, _) = app
         .call(
             "POST",
@@ -505,28 +516,27 @@ async fn portal_session_needs_a_billing_profile_and_hides_stripe_errors() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    assert!(
-        b["url"]
-            .as_str()
-            .unwrap()
-            .starts_with("http://stripe.invalid/p/session/")
+    let url = b["url"].as_str().unwrap();
+    let bps = url
+        .strip_prefix(&format!("{}/p/session/", app.sim().base_url))
+        .unwrap_or_else(|| panic!("not the simulator's portal: {url}"));
+    // The session at Stripe is the user's customer's, returning where they asked.
+    let portal = app.sim().control.portal(bps).await.unwrap();
+    assert_eq!(portal["customer"]["id"], cus.as_str(), "{portal}");
+    assert_eq!(
+        portal["return_url"], "http://localhost:3000/account",
+        "{portal}"
     );
-    let post = app.stub.posts("/v1/billing_portal/sessions").pop().unwrap();
-    assert_eq!(post.param("customer"), Some("cus_portal"));
-    assert!(
-        post.idempotency_key
-            .as_deref()
-            .unwrap()
-            .starts_with("portal:cus_portal:")
-    );
-    app.stub.state.fail_posts.store(true, Ordering::SeqCst);
-    let (s, b, _) = app
+    // Stripe failing (wiremock: the simulator cannot fail): a twin on the same database.
+    let twin = app.twin_on_failing_stripe(503).await;
+    let (s, b, _) = twin
         .call("POST", "/create-portal-session", Some(&token), Some(body))
         .await;
+    twin.stop().await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (502, Some("stripe_unavailable"))
     );
-    assert!(!b.to_string().contains("SECRET_STRIPE_TEXT"));
+    assert!(!b.to_string().contains(failing::SECRET_STRIPE_TEXT));
     app.stop().await;
 }

@@ -118,11 +118,9 @@ async fn every_api_route_answers_bad_queries_and_paths_in_json() {
 
 #[tokio::test]
 async fn redirect_urls_stripe_would_refuse_are_400_before_anything_is_created() {
-    // Against the real simulator: what Stripe holds afterwards is what the backend created.
-    let sim = sim::Sim::start().await;
-    let vars = sim.vars();
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = TestApp::start_with(&vars).await;
+    // What Stripe holds afterwards is what the backend created.
+    let app = TestApp::start().await;
+    let sim = app.sim();
     let token = app.token("user_urls", "urls@example.com");
     let long = format!("http://localhost:3000/{}", "a".repeat(5000));
     for (success, cancel) in [
@@ -195,5 +193,4 @@ async fn redirect_urls_stripe_would_refuse_are_400_before_anything_is_created() 
     );
     assert_eq!(session["cancel_url"], "http://localhost:3000/c");
     app.stop().await;
-    sim.stop().await;
 }

@@ -1,15 +1,11 @@
-//! The original service's faults, one test each, against a real
-//! PostgreSQL and a Stripe stand-in. Each test fails if its fault came back.
+//! The original service's faults, one test each, against a real PostgreSQL and the Stripe
+//! simulator (real subscriptions, charges and warnings; wiremock only where Stripe must fail).
+//! Each test fails if its fault came back.
 
 mod common;
 
-use std::sync::atomic::Ordering;
-
 use common::*;
 use serde_json::{Value, json};
-
-const START: i64 = 1_800_000_000;
-const END: i64 = 1_802_592_000;
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
@@ -31,8 +27,7 @@ fn checkout_body() -> Value {
 #[tokio::test]
 async fn fault_webhook_route_required_a_bearer_token() {
     let app = TestApp::start().await;
-    let sub = subscription("sub_f1", "u_f1", "active", PRICE_BASIC_MONTHLY, START, END);
-    app.stub.put_subscription(sub.clone());
+    let (_, sub) = app.sim().subscribed("u_f1", &app.basic_monthly()).await;
     // Stripe sends no Authorization header; the signature is the only credential.
     let r = app
         .deliver(&event(
@@ -83,87 +78,66 @@ async fn fault_missing_webhook_secret_returned_200_and_dropped_events() {
 #[tokio::test]
 async fn fault_handler_errors_were_swallowed_and_marked_processed() {
     let app = TestApp::start().await;
-    let sub = subscription("sub_f3", "u_f3", "active", PRICE_BASIC_MONTHLY, START, END);
-    app.stub.put_subscription(sub.clone());
-    app.stub
-        .state
-        .fail_subscriptions
-        .store(true, Ordering::SeqCst);
-    let e = event("evt_f3", "invoice.paid", now(), invoice_of(&sub));
-    assert_eq!(app.deliver(&e).await.status(), 500);
-    let (status, attempts, error) = ledger(&app, "evt_f3").await.unwrap();
+    let (_, sub) = app.sim().subscribed("u_f3", &app.basic_monthly()).await;
+    let e = app
+        .sim()
+        .event_of("invoice.paid", sub["latest_invoice"].as_str().unwrap())
+        .await;
+    let id = e["id"].as_str().unwrap();
+    // Stripe fails (wiremock: the simulator cannot): a twin on the same database reads from it.
+    let twin = app.twin_on_failing_stripe(500).await;
+    assert_eq!(twin.deliver(&e).await.status(), 500);
+    twin.stop().await;
+    let (status, attempts, error) = ledger(&app, id).await.unwrap();
     assert_eq!((status.as_str(), attempts), ("failed", 1));
     assert!(error.unwrap().contains("stripe"));
     assert_eq!(app.status("u_f3").await["status"], Value::Null);
     // Stripe retries later and it succeeds.
-    app.stub
-        .state
-        .fail_subscriptions
-        .store(false, Ordering::SeqCst);
     assert_eq!(app.deliver(&e).await.status(), 200);
-    assert_eq!(ledger(&app, "evt_f3").await.unwrap().0, "processed");
+    assert_eq!(ledger(&app, id).await.unwrap().0, "processed");
+    assert_eq!(app.status("u_f3").await["status"], "ACTIVE");
     app.stop().await;
 }
 
 #[tokio::test]
 async fn fault_duplicates_in_flight_were_applied_twice() {
     let app = TestApp::start().await;
-    let sub = subscription("sub_f4", "u_f4", "active", PRICE_BASIC_MONTHLY, START, END);
-    app.stub.put_subscription(sub);
-    let invoice = json!({"id": "in_f4", "object": "invoice", "status": "paid", "amount_paid": 900,
-        "currency": "usd", "billing_reason": "subscription_create",
-        "parent": {"subscription_details": {"subscription": "sub_f4", "metadata": {"user_id": "u_f4"}}}});
-    let e = event("evt_f4", "invoice.paid", now(), invoice);
-    let mut handles = Vec::new();
-    for _ in 0..8 {
-        let http = app.http.clone();
-        let body = serde_json::to_vec(&e).unwrap();
-        let url = format!("{}/api/subscription/webhook", app.base_url);
-        handles.push(tokio::spawn(async move {
-            let t = time::OffsetDateTime::now_utc().unix_timestamp();
-            let sig = billing::webhook::signature::sign(&body, WEBHOOK_SECRET, t);
-            http.post(url)
-                .header("stripe-signature", format!("t={t},v1={sig}"))
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    for h in handles {
-        assert_eq!(h.await.unwrap(), 200);
-    }
-    assert_eq!(app.stub.fetches(), 1, "applied exactly once");
-    let (_, attempts, _) = ledger(&app, "evt_f4").await.unwrap();
+    let (_, sub) = app.sim().subscribed("u_f4", &app.basic_monthly()).await;
+    let e = app
+        .sim()
+        .event_of("invoice.paid", sub["latest_invoice"].as_str().unwrap())
+        .await;
+    let id = e["id"].as_str().unwrap();
+    let results = app.deliver_all_at_once(std::slice::from_ref(&e), 8).await;
+    assert!(results.iter().all(|s| *s == 200), "{results:?}");
+    let (_, attempts, _) = ledger(&app, id).await.unwrap();
     assert_eq!(attempts, 1);
+    // Applied exactly once: one renewal-history row for the one paid invoice.
+    let history: i64 = sqlx::query_scalar("SELECT count(*) FROM subscription_renewal_history")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(history, 1, "applied exactly once");
     app.stop().await;
 }
 
 #[tokio::test]
 async fn fault_no_ordering_protection_let_old_events_overwrite_newer_state() {
     let app = TestApp::start().await;
-    let active = subscription("sub_f5", "u_f5", "active", PRICE_PRO_MONTHLY, START, END);
-    app.stub.put_subscription(active.clone());
+    let (_, active) = app.sim().subscribed("u_f5", &app.pro_monthly()).await;
     let r = app
         .deliver(&event(
             "evt_f5_new",
             "customer.subscription.updated",
             now(),
-            active,
+            active.clone(),
         ))
         .await;
     assert_eq!(r.status(), 200);
     // An older event whose payload says incomplete/basic arrives late.
-    let old = subscription(
-        "sub_f5",
-        "u_f5",
-        "incomplete",
-        PRICE_BASIC_MONTHLY,
-        START - 100,
-        END - 100,
-    );
+    let mut old = active.clone();
+    old["status"] = json!("incomplete");
+    old["items"]["data"][0]["price"] = json!({"id": app.basic_monthly(), "object": "price"});
     let r = app
         .deliver(&event(
             "evt_f5_old",
@@ -184,24 +158,21 @@ async fn fault_no_ordering_protection_let_old_events_overwrite_newer_state() {
 #[tokio::test]
 async fn fault_periods_were_now_plus_30_days_and_renewed_locally() {
     let app = TestApp::start().await;
-    // A period that ended yesterday: no local renewal may move it.
-    let ended = now() - 86_400;
-    let sub = subscription(
-        "sub_f6",
-        "u_f6",
-        "active",
-        PRICE_BASIC_MONTHLY,
-        ended - 2_592_000,
-        ended,
-    );
-    app.stub.put_subscription(sub.clone());
-    app.deliver(&event(
-        "evt_f6",
-        "customer.subscription.updated",
-        now(),
-        sub,
-    ))
-    .await;
+    // A real subscription: its period is Stripe's (a calendar month), not now + 30 days.
+    let (_, sub) = app.sim().subscribed("u_f6", &app.basic_monthly()).await;
+    let sub_id = sub["id"].as_str().unwrap();
+    let ended = sub["items"]["data"][0]["current_period_end"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .deliver(&event(
+            "evt_f6",
+            "customer.subscription.updated",
+            now(),
+            sub.clone(),
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
     let s = app.status("u_f6").await;
     let end = time::OffsetDateTime::parse(
         s["current_period_end"].as_str().unwrap(),
@@ -209,24 +180,19 @@ async fn fault_periods_were_now_plus_30_days_and_renewed_locally() {
     )
     .unwrap();
     assert_eq!(end.unix_timestamp(), ended, "the period is Stripe's");
-    // Stripe ends it: the user is no longer entitled, whatever the local clock says.
-    let mut gone = subscription(
-        "sub_f6",
-        "u_f6",
-        "canceled",
-        PRICE_BASIC_MONTHLY,
-        ended - 2_592_000,
-        ended,
-    );
-    gone["ended_at"] = json!(ended);
-    app.stub.put_subscription(gone.clone());
-    app.deliver(&event(
-        "evt_f6_del",
-        "customer.subscription.deleted",
-        now(),
-        gone,
-    ))
-    .await;
+    // Stripe ends it before its period is over: the user is no longer entitled, whatever the
+    // local clock says.
+    app.sim()
+        .delete(&format!("/v1/subscriptions/{sub_id}"))
+        .await;
+    let r = app
+        .deliver(
+            &app.sim()
+                .event_of("customer.subscription.deleted", sub_id)
+                .await,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
     let s = app.status("u_f6").await;
     assert_eq!(
         (
@@ -242,26 +208,42 @@ async fn fault_periods_were_now_plus_30_days_and_renewed_locally() {
 #[tokio::test]
 async fn fault_cancel_at_period_end_and_portal_plan_changes_were_ignored() {
     let app = TestApp::start().await;
-    let mut sub = subscription("sub_f7", "u_f7", "active", PRICE_BASIC_MONTHLY, START, END);
-    app.stub.put_subscription(sub.clone());
-    app.deliver(&event(
-        "evt_f7_a",
-        "customer.subscription.created",
-        now(),
-        sub.clone(),
-    ))
-    .await;
-    // Portal: upgrade to PRO, then cancel at period end.
-    sub["items"]["data"][0]["price"]["id"] = json!(PRICE_PRO_MONTHLY);
-    sub["cancel_at_period_end"] = json!(true);
-    app.stub.put_subscription(sub.clone());
-    app.deliver(&event(
-        "evt_f7_b",
-        "customer.subscription.updated",
-        now(),
-        sub,
-    ))
-    .await;
+    let (_, sub) = app.sim().subscribed("u_f7", &app.basic_monthly()).await;
+    let sub_id = sub["id"].as_str().unwrap();
+    let r = app
+        .deliver(&event(
+            "evt_f7_a",
+            "customer.subscription.created",
+            now() - 1,
+            sub.clone(),
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    // As the portal does: upgrade to PRO, then cancel at period end — at Stripe.
+    let item = sub["items"]["data"][0]["id"].as_str().unwrap();
+    let pro = app.pro_monthly();
+    app.sim()
+        .post(
+            &format!("/v1/subscriptions/{sub_id}"),
+            &[("items[0][id]", item), ("items[0][price]", &pro)],
+        )
+        .await;
+    let updated = app
+        .sim()
+        .post(
+            &format!("/v1/subscriptions/{sub_id}"),
+            &[("cancel_at_period_end", "true")],
+        )
+        .await;
+    let r = app
+        .deliver(&event(
+            "evt_f7_b",
+            "customer.subscription.updated",
+            now(),
+            updated,
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
     let s = app.status("u_f7").await;
     assert_eq!(s["tier"], "pro");
     assert_eq!(s["cancel_at_period_end"], true);
@@ -272,18 +254,26 @@ async fn fault_cancel_at_period_end_and_portal_plan_changes_were_ignored() {
 #[tokio::test]
 async fn fault_a_paid_plan_could_be_activated_without_payment() {
     let app = TestApp::start().await;
-    let sub = subscription(
-        "sub_f8",
-        "u_f8",
-        "incomplete",
-        PRICE_PRO_MONTHLY,
-        START,
-        END,
-    );
-    app.stub.put_subscription(sub);
+    // A real subscription nobody paid for (Stripe's `default_incomplete`: nothing charged).
+    let cus = app.sim().customer("u_f8").await;
+    let pro = app.pro_monthly();
+    let sub = app
+        .sim()
+        .post(
+            "/v1/subscriptions",
+            &[
+                ("customer", &cus),
+                ("items[0][price]", &pro),
+                ("metadata[user_id]", "u_f8"),
+                ("payment_behavior", "default_incomplete"),
+            ],
+        )
+        .await;
+    assert_eq!(sub["status"], "incomplete", "{sub}");
+    // A completed-but-unpaid session naming it (Stripe is re-read for the subscription).
     let session = json!({"id": "cs_test_f8", "object": "checkout.session", "mode": "subscription",
         "status": "complete", "payment_status": "unpaid", "client_reference_id": "u_f8",
-        "customer": "cus_u_f8", "subscription": "sub_f8", "metadata": {"user_id": "u_f8"}});
+        "customer": cus, "subscription": sub["id"], "metadata": {"user_id": "u_f8"}});
     assert_eq!(
         app.deliver(&event(
             "evt_f8",
@@ -330,17 +320,37 @@ async fn fault_customers_were_matched_by_email() {
     assert_eq!(customers.len(), 2);
     assert_ne!(customers[0], customers[1]);
     // A subscription of an unknown customer with a matching e-mail is not linked to anyone.
-    let mut stranger = subscription("sub_f9", "x", "active", PRICE_PRO_MONTHLY, START, END);
-    stranger["metadata"] = json!({});
-    stranger["customer"] = json!({"id": "cus_stranger", "email": "shared@example.com"});
-    app.stub.put_subscription(stranger.clone());
-    app.deliver(&event(
-        "evt_f9",
-        "customer.subscription.updated",
-        now(),
-        stranger,
-    ))
-    .await;
+    let stranger = app
+        .sim()
+        .post(
+            "/v1/customers",
+            &[
+                ("email", "shared@example.com"),
+                ("payment_method", "pm_card_visa"),
+                ("invoice_settings[default_payment_method]", "pm_card_visa"),
+            ],
+        )
+        .await;
+    let pro = app.pro_monthly();
+    let sub = app
+        .sim()
+        .post(
+            "/v1/subscriptions",
+            &[
+                ("customer", stranger["id"].as_str().unwrap()),
+                ("items[0][price]", &pro),
+            ],
+        )
+        .await;
+    let r = app
+        .deliver(&event(
+            "evt_f9",
+            "customer.subscription.updated",
+            now(),
+            sub,
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
     for user in ["u_f9a", "u_f9b"] {
         assert_eq!(app.status(user).await["is_active"], false);
     }
@@ -353,66 +363,72 @@ async fn fault_customers_were_matched_by_email() {
     app.stop().await;
 }
 
-async fn efw_setup(app: &TestApp, id: &str, charge_id: &str) {
-    app.link_customer("u_efw", "cus_u_efw").await;
-    app.stub.put(charge(charge_id, "cus_u_efw", 2900));
-    app.stub.put(efw(id, charge_id, true, now()));
-    let r = app
-        .deliver(&event(
-            &format!("evt_{id}"),
-            "radar.early_fraud_warning.created",
-            now(),
-            efw(id, charge_id, true, now()),
-        ))
-        .await;
-    assert_eq!(r.status(), 200);
-}
-
 #[tokio::test]
 async fn fault_efw_refunds_lacked_keys_lost_ids_and_were_reopened_or_overwritten() {
     let app = TestApp::start_with(&[("ADMIN_EMAILS", "ops@example.com")]).await;
     let admin = app.token("admin", "ops@example.com");
-    efw_setup(&app, "issfr_f10", "ch_f10").await;
+    let warning = app.fraud_warning("u_efw", 2900).await;
+    let id = warning["id"].as_str().unwrap();
+    let charge = warning["charge"].as_str().unwrap();
     let (s, w, _) = app
         .call(
             "POST",
-            "/fraud-warnings/issfr_f10/refund",
+            &format!("/fraud-warnings/{id}/refund"),
             Some(&admin),
             None,
         )
         .await;
     assert_eq!(s, 200, "{w}");
-    // Idempotency key on the refund; refund id kept.
-    let post = app.stub.posts("/v1/refunds").pop().unwrap();
+    // Refund id kept: it is the refund Stripe made of the charge.
+    let refund_id = w["refund_id"].as_str().unwrap().to_string();
+    let refunds = app.sim().get(&format!("/v1/refunds?charge={charge}")).await;
+    assert_eq!(refunds["data"].as_array().unwrap().len(), 1, "{refunds}");
+    assert_eq!(refunds["data"][0]["id"], refund_id.as_str());
+    // Idempotency key on the refund: Stripe replays `efw-refund:{id}` (a refund under a new
+    // key would be refused, the charge being refunded already).
+    let (s, replay) = app
+        .sim()
+        .post_keyed(
+            "/v1/refunds",
+            &[
+                ("charge", charge),
+                ("reason", "fraudulent"),
+                ("metadata[early_fraud_warning]", id),
+            ],
+            &format!("efw-refund:{id}"),
+        )
+        .await;
     assert_eq!(
-        post.idempotency_key.as_deref(),
-        Some("efw-refund:issfr_f10")
+        (s, replay["id"].as_str()),
+        (200, Some(refund_id.as_str())),
+        "{replay}"
     );
-    assert_eq!(w["refund_id"], "re_stub0");
     // "ignore" cannot overwrite "refunded".
     let (s, _, _) = app
         .call(
             "POST",
-            "/fraud-warnings/issfr_f10/ignore",
+            &format!("/fraud-warnings/{id}/ignore"),
             Some(&admin),
             None,
         )
         .await;
     assert_eq!(s, 409);
-    // `updated` does not reopen it.
-    app.deliver(&event(
-        "evt_f10_u",
-        "radar.early_fraud_warning.updated",
-        now() + 1,
-        efw("issfr_f10", "ch_f10", true, now()),
-    ))
-    .await;
+    // `updated` does not reopen it (even one whose payload still says actionable).
+    let r = app
+        .deliver(&event(
+            "evt_f10_u",
+            "radar.early_fraud_warning.updated",
+            now() + 1,
+            warning.clone(),
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
     let (_, w, _) = app
-        .call("GET", "/fraud-warnings/issfr_f10", Some(&admin), None)
+        .call("GET", &format!("/fraud-warnings/{id}"), Some(&admin), None)
         .await;
     assert_eq!(
         (w["status"].as_str(), w["refund_id"].as_str()),
-        (Some("refunded"), Some("re_stub0"))
+        (Some("refunded"), Some(refund_id.as_str()))
     );
     app.stop().await;
 }
@@ -465,8 +481,9 @@ async fn fault_portal_without_billing_profile_and_raw_stripe_text_came_back_as_5
         (s, b["error"]["code"].as_str()),
         (404, Some("no_billing_profile"))
     );
-    app.stub.state.fail_posts.store(true, Ordering::SeqCst);
-    let (s, b, _) = app
+    // Stripe failing (wiremock: the simulator cannot): a twin on the same database.
+    let twin = app.twin_on_failing_stripe(503).await;
+    let (s, b, _) = twin
         .call(
             "POST",
             "/create-checkout-session",
@@ -474,8 +491,9 @@ async fn fault_portal_without_billing_profile_and_raw_stripe_text_came_back_as_5
             Some(checkout_body()),
         )
         .await;
+    twin.stop().await;
     assert_eq!(s, 502);
-    assert!(!b.to_string().contains("SECRET_STRIPE_TEXT"), "{b}");
+    assert!(!b.to_string().contains(failing::SECRET_STRIPE_TEXT), "{b}");
     app.stop().await;
 }
 

@@ -9,10 +9,6 @@ use serde_json::{Value, json};
 
 const ADMIN_VARS: &[(&str, &str)] = &[("ADMIN_EMAILS", "ops@example.com")];
 
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 async fn actions(app: &TestApp, subject: &str) -> Vec<String> {
     sqlx::query_scalar("SELECT action FROM admin_actions WHERE subject_id = $1 ORDER BY id")
         .bind(subject)
@@ -21,32 +17,22 @@ async fn actions(app: &TestApp, subject: &str) -> Vec<String> {
         .unwrap()
 }
 
-async fn open_dispute(app: &TestApp, id: &str, charge_id: &str) {
-    app.link_customer("u1", "cus_u1").await;
-    app.stub.put(charge(charge_id, "cus_u1", 900));
-    let d = dispute(id, charge_id, "needs_response", now() - 60);
-    app.stub.put(d.clone());
-    let r = app
-        .deliver(&event(
-            &format!("evt_{id}"),
-            "charge.dispute.created",
-            now() - 60,
-            d,
-        ))
-        .await;
-    assert_eq!(r.status(), 200);
+/// A real dispute of user u1 at the simulator, known to the backend; its id.
+async fn open_dispute(app: &TestApp) -> String {
+    let d = app.dispute("u1", 900).await;
+    d["id"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]
 async fn staging_x_then_y_then_x_leaves_x_at_stripe() {
     let app = TestApp::start_with(ADMIN_VARS).await;
     let admin = app.token("admin", "ops@example.com");
-    open_dispute(&app, "dp_xyx", "ch_xyx").await;
+    let dp = open_dispute(&app).await;
     for text in ["X", "Y", "X"] {
         let (s, d, _) = app
             .call(
                 "POST",
-                "/disputes/dp_xyx/evidence",
+                &format!("/disputes/{dp}/evidence"),
                 Some(&admin),
                 Some(json!({"evidence": {"uncategorized_text": text}, "submit": false})),
             )
@@ -54,20 +40,19 @@ async fn staging_x_then_y_then_x_leaves_x_at_stripe() {
         assert_eq!(s, 200, "{d}");
         assert_eq!(d["evidence"]["uncategorized_text"], text);
     }
+    // Stripe replays a reused idempotency key's first answer without applying the call, so
+    // X at Stripe now means the third stage was a call of its own.
+    let at_stripe = app.sim().get(&format!("/v1/disputes/{dp}")).await;
     assert_eq!(
-        app.stub.object("dp_xyx")["evidence"]["uncategorized_text"],
-        "X"
+        at_stripe["evidence"]["uncategorized_text"], "X",
+        "{at_stripe}"
     );
-    let keys: Vec<String> = app
-        .stub
-        .posts("/v1/disputes/dp_xyx")
-        .into_iter()
-        .filter_map(|r| r.idempotency_key)
-        .collect();
-    assert_eq!(keys.len(), 3);
-    assert_ne!(keys[0], keys[2], "the third stage reused the first key");
     assert_eq!(
-        actions(&app, "dp_xyx").await,
+        at_stripe["status"], "needs_response",
+        "staged, not submitted"
+    );
+    assert_eq!(
+        actions(&app, &dp).await,
         ["stage_evidence", "stage_evidence", "stage_evidence"]
     );
     app.stop().await;
@@ -77,32 +62,23 @@ async fn staging_x_then_y_then_x_leaves_x_at_stripe() {
 async fn twenty_concurrent_closes_record_one_close() {
     let app = TestApp::start_with(ADMIN_VARS).await;
     let admin = app.token("admin", "ops@example.com");
-    open_dispute(&app, "dp_close", "ch_close").await;
-    let calls = (0..20).map(|_| {
-        app.call(
-            "POST",
-            "/disputes/dp_close/close",
-            Some(&admin),
-            Some(json!({"confirm": true})),
-        )
-    });
+    let dp = open_dispute(&app).await;
+    let path = format!("/disputes/{dp}/close");
+    let calls =
+        (0..20).map(|_| app.call("POST", &path, Some(&admin), Some(json!({"confirm": true}))));
     for (s, d, _) in futures::future::join_all(calls).await {
         assert_eq!(s, 200, "{d}");
         assert_eq!(d["status"], "lost");
     }
-    assert_eq!(actions(&app, "dp_close").await, ["close"]);
-    assert_eq!(app.stub.posts("/v1/disputes/dp_close/close").len(), 1);
+    assert_eq!(actions(&app, &dp).await, ["close"]);
+    let at_stripe = app.sim().get(&format!("/v1/disputes/{dp}")).await;
+    assert_eq!(at_stripe["status"], "lost", "{at_stripe}");
     // And once more, later: the current state, nothing recorded.
     let (s, d, _) = app
-        .call(
-            "POST",
-            "/disputes/dp_close/close",
-            Some(&admin),
-            Some(json!({"confirm": true})),
-        )
+        .call("POST", &path, Some(&admin), Some(json!({"confirm": true})))
         .await;
     assert_eq!((s, d["status"].as_str()), (200, Some("lost")));
-    assert_eq!(actions(&app, "dp_close").await, ["close"]);
+    assert_eq!(actions(&app, &dp).await, ["close"]);
     app.stop().await;
 }
 
@@ -110,40 +86,17 @@ async fn twenty_concurrent_closes_record_one_close() {
 async fn ignoring_twice_or_concurrently_records_one_ignore() {
     let app = TestApp::start_with(ADMIN_VARS).await;
     let admin = app.token("admin", "ops@example.com");
-    app.link_customer("u1", "cus_u1").await;
-    app.stub.put(charge("ch_ig", "cus_u1", 900));
-    let w = efw("issfr_ig", "ch_ig", true, now() - 60);
-    app.stub.put(w.clone());
-    let r = app
-        .deliver(&event(
-            "evt_ig",
-            "radar.early_fraud_warning.created",
-            now() - 60,
-            w,
-        ))
-        .await;
-    assert_eq!(r.status(), 200);
-    let calls = (0..20).map(|_| {
-        app.call(
-            "POST",
-            "/fraud-warnings/issfr_ig/ignore",
-            Some(&admin),
-            Some(json!({"notes": "fine"})),
-        )
-    });
+    let w = app.fraud_warning("u1", 900).await;
+    let id = w["id"].as_str().unwrap();
+    let path = format!("/fraud-warnings/{id}/ignore");
+    let calls =
+        (0..20).map(|_| app.call("POST", &path, Some(&admin), Some(json!({"notes": "fine"}))));
     for (s, w, _) in futures::future::join_all(calls).await {
         assert_eq!((s, w["status"].as_str()), (200, Some("ignored")), "{w}");
     }
-    let (s, w, _) = app
-        .call(
-            "POST",
-            "/fraud-warnings/issfr_ig/ignore",
-            Some(&admin),
-            None,
-        )
-        .await;
+    let (s, w, _) = app.call("POST", &path, Some(&admin), None).await;
     assert_eq!((s, w["status"].as_str()), (200, Some("ignored")));
-    assert_eq!(actions(&app, "issfr_ig").await, ["ignore"]);
+    assert_eq!(actions(&app, id).await, ["ignore"]);
     app.stop().await;
 }
 
@@ -154,11 +107,9 @@ fn checkout_body() -> Value {
 
 #[tokio::test]
 async fn a_double_click_makes_one_session_and_a_later_attempt_a_new_one() {
-    // Against the real simulator: Stripe's own idea of an open, completed or expired session.
-    let sim = sim::Sim::start().await;
-    let vars = sim.vars();
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = TestApp::start_with(&vars).await;
+    // Stripe's own idea of an open, completed or expired session.
+    let app = TestApp::start().await;
+    let sim = app.sim();
     let token = app.token("user_cs", "cs@example.com");
     let calls = (0..2).map(|_| {
         app.call(
@@ -218,5 +169,4 @@ async fn a_double_click_makes_one_session_and_a_later_attempt_a_new_one() {
     assert_ne!(b["session_id"], second.as_str());
     assert_ne!(b["session_id"], ids[0].as_str());
     app.stop().await;
-    sim.stop().await;
 }

@@ -5,7 +5,6 @@
 mod common;
 
 use std::io::Write;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -87,14 +86,13 @@ async fn checkout_is_rate_limited_per_user_and_endpoint_with_retry_after() {
     .await;
     let ana = app.token("user_rl_ana", "ana@example.com");
     let bo = app.token("user_rl_bo", "bo@example.com");
-    for _ in 0..2 {
+    // Two allowed attempts for different pages (so Stripe makes two sessions, not one
+    // answered twice); every refused attempt asks for a third.
+    for page in ["one", "two"] {
+        let mut body = checkout_body();
+        body["success_url"] = json!(format!("http://localhost:3000/{page}"));
         let (s, b, _) = app
-            .call(
-                "POST",
-                "/create-checkout-session",
-                Some(&ana),
-                Some(checkout_body()),
-            )
+            .call("POST", "/create-checkout-session", Some(&ana), Some(body))
             .await;
         assert_eq!(s, 200, "{b}");
     }
@@ -151,14 +149,16 @@ async fn checkout_is_rate_limited_per_user_and_endpoint_with_retry_after() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    // Only 2 sessions were created for Ana: refusals never reached Stripe.
-    let ana_sessions = app
-        .stub
-        .posts("/v1/checkout/sessions")
+    // Only Ana's 2 sessions exist at Stripe: refusals never reached Stripe (the first that did
+    // would have made a third).
+    let sessions = app.sim().get("/v1/checkout/sessions?limit=100").await;
+    let ana_sessions = sessions["data"]
+        .as_array()
+        .unwrap()
         .iter()
-        .filter(|r| r.param("client_reference_id") == Some("user_rl_ana"))
+        .filter(|s| s["client_reference_id"] == "user_rl_ana")
         .count();
-    assert_eq!(ana_sessions, 2);
+    assert_eq!(ana_sessions, 2, "{sessions}");
 
     let metrics = app
         .http
@@ -230,13 +230,12 @@ async fn webhook_failures_and_dispute_and_efw_bursts_raise_alerts_and_metrics() 
     ])
     .await;
 
-    // A failing event → 500 and a Slack-compatible alert naming it.
-    app.stub
-        .state
-        .fail_subscriptions
-        .store(true, Ordering::SeqCst);
+    // A failing event → 500 and a Slack-compatible alert naming it. Stripe failing is the
+    // one fault the simulator cannot make: a twin of the app (same database, same alert
+    // channel) reads from a Stripe that answers 500.
+    let twin = app.twin_on_failing_stripe(500).await;
     let sub = subscription("sub_alert", "u_alert", "active", PRICE_BASIC_MONTHLY, 1, 2);
-    let r = app
+    let r = twin
         .deliver(&event(
             "evt_alert_fail",
             "invoice.paid",
@@ -245,10 +244,6 @@ async fn webhook_failures_and_dispute_and_efw_bursts_raise_alerts_and_metrics() 
         ))
         .await;
     assert_eq!(r.status(), 500);
-    app.stub
-        .state
-        .fail_subscriptions
-        .store(false, Ordering::SeqCst);
     eventually("the failure alert", || async {
         !alerts_of(&sink, "webhook_failure").await.is_empty()
     })
@@ -258,36 +253,36 @@ async fn webhook_failures_and_dispute_and_efw_bursts_raise_alerts_and_metrics() 
         a["text"].as_str().unwrap().contains("evt_alert_fail"),
         "{a}"
     );
+    // The failure is counted where it happened, in the twin.
+    eventually("the failure alert counted", || async {
+        twin.metrics()
+            .await
+            .contains("billing_alerts_total{kind=\"webhook_failure\",result=\"sent\"} 1")
+    })
+    .await;
+    let twin_metrics = twin.metrics().await;
+    twin.stop().await;
+    for needle in [
+        "billing_webhook_events_total{type=\"invoice.paid\",outcome=\"failed\"} 1",
+        "billing_stripe_api_errors_total{kind=\"unavailable\"} 1",
+    ] {
+        assert!(
+            twin_metrics.contains(needle),
+            "missing {needle} in\n{twin_metrics}"
+        );
+    }
 
-    // Two disputes: at the threshold, no alert. The third crosses it: one alert.
-    app.link_customer("u_alert", "cus_u_alert").await;
-    app.stub.put(charge("ch_alert", "cus_u_alert", 900));
+    // Two disputes (real ones, each on its own charge): at the threshold, no alert. The third
+    // crosses it: one alert.
+    let mut disputes = Vec::new();
     for i in 0..3 {
-        let id = format!("dp_alert{i}");
-        app.stub
-            .put(dispute(&id, "ch_alert", "needs_response", now()));
-        let r = app
-            .deliver(&event(
-                &format!("evt_dp_alert{i}"),
-                "charge.dispute.created",
-                now(),
-                dispute(&id, "ch_alert", "needs_response", now()),
-            ))
-            .await;
-        assert_eq!(r.status(), 200);
+        disputes.push(app.dispute("u_alert", 900).await);
         if i == 1 {
             // Give a (wrong) alert the chance to arrive before asserting there is none.
             eventually("dispute metric", || async {
-                let t = app
-                    .http
-                    .get(format!("{}/metrics", app.base_url))
-                    .send()
+                app.metrics()
                     .await
-                    .unwrap()
-                    .text()
-                    .await
-                    .unwrap();
-                t.contains("billing_dispute_events_total{type=\"charge.dispute.created\"} 2")
+                    .contains("billing_dispute_events_total{type=\"charge.dispute.created\"} 2")
             })
             .await;
             assert!(alerts_of(&sink, "dispute_threshold").await.is_empty());
@@ -304,53 +299,40 @@ async fn webhook_failures_and_dispute_and_efw_bursts_raise_alerts_and_metrics() 
             .contains("3 disputes")
     );
 
-    for i in 0..2 {
-        let id = format!("issfr_alert{i}");
-        app.stub.put(efw(&id, "ch_alert", true, now()));
-        app.deliver(&event(
-            &format!("evt_efw_alert{i}"),
-            "radar.early_fraud_warning.created",
-            now(),
-            efw(&id, "ch_alert", true, now()),
-        ))
-        .await;
+    for _ in 0..2 {
+        app.fraud_warning("u_alert", 900).await;
     }
     eventually("the EFW alert", || async {
         alerts_of(&sink, "efw_threshold").await.len() == 1
     })
     .await;
 
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.base_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     for needle in [
-        "billing_webhook_events_total{type=\"invoice.paid\",outcome=\"failed\"} 1",
         "billing_webhook_events_total{type=\"charge.dispute.created\",outcome=\"applied\"} 3",
         "billing_early_fraud_warning_events_total{type=\"radar.early_fraud_warning.created\"} 2",
-        "billing_stripe_api_errors_total{kind=\"unavailable\"} 1",
-        "billing_alerts_total{kind=\"webhook_failure\",result=\"sent\"} 1",
     ] {
         assert!(text.contains(needle), "missing {needle} in\n{text}");
     }
     // The webhook log lines carry event id, type, outcome, user id and Stripe ids.
+    let first = &disputes[0];
+    let dp = first["id"].as_str().unwrap();
+    let evt = app.sim().event_of("charge.dispute.created", dp).await;
     let line = log_lines()
         .into_iter()
         .find(|l| {
-            l["fields"]["event_id"] == "evt_dp_alert0" && l["fields"]["message"] == "stripe webhook"
+            l["fields"]["event_id"] == evt["id"] && l["fields"]["message"] == "stripe webhook"
         })
         .expect("a webhook log line");
     assert_eq!(line["fields"]["event_type"], "charge.dispute.created");
     assert_eq!(line["fields"]["outcome"], "applied");
     assert_eq!(line["fields"]["user_id"], "u_alert");
-    assert_eq!(line["fields"]["object_id"], "dp_alert0");
-    assert_eq!(line["fields"]["charge_id"], "ch_alert");
-    assert_eq!(line["fields"]["customer_id"], "cus_u_alert");
+    assert_eq!(line["fields"]["object_id"], dp);
+    assert_eq!(line["fields"]["charge_id"], first["charge"]);
+    assert_eq!(
+        line["fields"]["customer_id"],
+        app.customer_of("u_alert").await.as_str()
+    );
     app.stop().await;
 }
 
@@ -368,51 +350,38 @@ async fn no_secret_ever_appears_in_a_log_line() {
         Some(checkout_body()),
     )
     .await;
-    app.stub.state.fail_posts.store(true, Ordering::SeqCst);
-    app.call(
+    // Stripe failing (the one fault the simulator cannot make): a twin reads from wiremock.
+    let twin = app.twin_on_failing_stripe(503).await;
+    twin.call(
         "POST",
         "/create-checkout-session",
         Some(&app.token("user_secrets2", "t@example.com")),
         Some(checkout_body()),
     )
     .await;
-    app.stub.state.fail_posts.store(false, Ordering::SeqCst);
     app.call("GET", "/status", Some("Bearer.garbage.token"), None)
         .await;
     app.call("GET", "/disputes", Some(&token), None).await;
     app.call("GET", "/disputes/dp_missing", Some(&admin), None)
         .await;
-    let sub = subscription(
-        "sub_secrets",
-        "user_secrets",
-        "active",
-        PRICE_BASIC_MONTHLY,
-        1,
-        2,
-    );
-    app.stub.put_subscription(sub.clone());
-    app.deliver(&event(
-        "evt_secrets_ok",
-        "customer.subscription.updated",
-        now(),
-        sub.clone(),
-    ))
-    .await;
-    app.stub
-        .state
-        .fail_subscriptions
-        .store(true, Ordering::SeqCst);
-    app.deliver(&event(
-        "evt_secrets_fail",
-        "invoice.paid",
-        now(),
-        invoice_of(&sub),
-    ))
-    .await;
-    app.stub
-        .state
-        .fail_subscriptions
-        .store(false, Ordering::SeqCst);
+    // A real subscription's events: one applied, one failing at the twin.
+    let cus = app.customer("user_secrets").await;
+    let sub = app
+        .sim()
+        .subscribe(&cus, "user_secrets", &app.basic_monthly())
+        .await;
+    let sub_id = sub["id"].as_str().unwrap();
+    let ok = app
+        .sim()
+        .event_of("customer.subscription.created", sub_id)
+        .await;
+    app.deliver(&ok).await;
+    let paid = app
+        .sim()
+        .event_of("invoice.paid", sub["latest_invoice"].as_str().unwrap())
+        .await;
+    twin.deliver(&paid).await;
+    twin.stop().await;
     // A forged delivery.
     app.http
         .post(format!("{}/api/subscription/webhook", app.base_url))
@@ -421,14 +390,16 @@ async fn no_secret_ever_appears_in_a_log_line() {
         .send()
         .await
         .unwrap();
+    let key = app.sim().key.clone();
     app.stop().await;
 
     let text = String::from_utf8_lossy(&logs().lock().unwrap()).to_string();
     assert!(
-        text.contains("evt_secrets_fail"),
+        text.contains(paid["id"].as_str().unwrap()),
         "the scan must see this test's logs"
     );
     for secret in [
+        key.as_str(),
         "sk_test_backendtests",
         WEBHOOK_SECRET,
         JWT_SECRET,

@@ -1,4 +1,4 @@
-//! The pages, over real HTTP against a real PostgreSQL and a Stripe stand-in: who may see
+//! The pages, over real HTTP against a real PostgreSQL and the Stripe simulator: who may see
 //! what (401 sign-in page, 403 page without the data), forms refused without their token or
 //! from another origin (and nothing sent to Stripe), refusals shown as sentences with their
 //! status, escaping, and the security headers.
@@ -13,10 +13,6 @@ const VARS: &[(&str, &str)] = &[
     ("ADMIN_EMAILS", "ops@example.com"),
     ("BILLING_PUBLIC_URL", PUBLIC),
 ];
-
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
 struct Page {
     status: u16,
@@ -92,46 +88,37 @@ async fn without_a_session_every_page_is_the_sign_in_page() {
 #[tokio::test]
 async fn a_user_who_is_not_an_admin_gets_the_403_page_and_never_the_data() {
     let app = TestApp::start_with(VARS).await;
-    app.link_customer("u1", "cus_u1").await;
-    app.stub.put(charge("ch_1", "cus_u1", 2900));
-    app.stub.put(efw("issfr_secret1", "ch_1", true, now() - 60));
-    let r = app
-        .deliver(&event(
-            "evt_efw_1",
-            "radar.early_fraud_warning.created",
-            now() - 60,
-            efw("issfr_secret1", "ch_1", true, now() - 60),
-        ))
-        .await;
-    assert_eq!(r.status(), 200);
+    let w = app.fraud_warning("u1", 2900).await;
+    let warning = w["id"].as_str().unwrap();
+    let charge = w["charge"].as_str().unwrap();
+    let customer = app.customer_of("u1").await;
 
     let user = app.token("u1", "ana@example.com");
     for path in [
-        "/stripe-disputes?tab=fraud-warnings&status=all",
-        "/stripe-disputes?tab=fraud-warnings&warning=issfr_secret1",
-        "/stripe-disputes?tab=subscriptions",
-        "/stripe-disputes/guide",
+        "/stripe-disputes?tab=fraud-warnings&status=all".to_string(),
+        format!("/stripe-disputes?tab=fraud-warnings&warning={warning}"),
+        "/stripe-disputes?tab=subscriptions".to_string(),
+        "/stripe-disputes/guide".to_string(),
     ] {
-        let page = get(&app, path, Some(&user)).await;
+        let page = get(&app, &path, Some(&user)).await;
         assert_eq!(page.status, 403, "{path}");
         assert!(page.body.contains("You do not have access to this page"));
-        assert!(
-            !page.body.contains("issfr_secret1"),
-            "{path} leaked the warning"
-        );
-        assert!(!page.body.contains("cus_u1"), "{path} leaked a customer");
+        assert!(!page.body.contains(warning), "{path} leaked the warning");
+        assert!(!page.body.contains(&customer), "{path} leaked a customer");
     }
     // Nor can a non-admin act: the refund form is refused before anything is read.
     let page = post(
         &app,
-        "/stripe-disputes/fraud-warnings/issfr_secret1/refund",
+        &format!("/stripe-disputes/fraud-warnings/{warning}/refund"),
         &user,
         &format!("csrf={CSRF}&confirm=yes&notes=x"),
         Some(PUBLIC),
     )
     .await;
     assert_eq!(page.status, 403);
-    assert!(app.stub.posts("/v1/refunds").is_empty());
+    let at_stripe = app.sim().get(&format!("/v1/charges/{charge}")).await;
+    assert_eq!(at_stripe["refunded"], false, "{at_stripe}");
+    assert_eq!(at_stripe["amount_refunded"], 0, "{at_stripe}");
 
     let admin = app.token("admin_1", "ops@example.com");
     let page = get(
@@ -141,7 +128,7 @@ async fn a_user_who_is_not_an_admin_gets_the_403_page_and_never_the_data() {
     )
     .await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("issfr_secret1"));
+    assert!(page.body.contains(warning));
     assert!(page.body.contains("made_with_stolen_card"));
     app.stop().await;
 }
@@ -165,8 +152,11 @@ async fn forms_without_the_token_or_from_another_origin_change_nothing() {
         assert_eq!(page.status, 403, "{form} from {origin:?}");
         assert!(page.body.contains("This form has expired"));
     }
-    assert!(app.stub.posts("/v1/customers").is_empty());
-    assert!(app.stub.posts("/v1/checkout/sessions").is_empty());
+    // Nothing was made at Stripe.
+    let customers = app.sim().get("/v1/customers").await;
+    assert_eq!(customers["data"], serde_json::json!([]), "{customers}");
+    let sessions = app.sim().get("/v1/checkout/sessions").await;
+    assert_eq!(sessions["data"], serde_json::json!([]), "{sessions}");
 
     // The same form with its token, from our origin, goes to Checkout.
     let page = post(
@@ -178,22 +168,20 @@ async fn forms_without_the_token_or_from_another_origin_change_nothing() {
     )
     .await;
     assert_eq!(page.status, 303, "{}", page.body);
-    assert!(
-        page.headers["location"]
-            .to_str()
-            .unwrap()
-            .contains("/c/pay/cs_test_stub")
-    );
-    let sessions = app.stub.posts("/v1/checkout/sessions");
-    assert_eq!(sessions.len(), 1);
+    let location = page.headers["location"].to_str().unwrap();
+    let cs = location
+        .split("/c/pay/")
+        .nth(1)
+        .expect("a redirect to the hosted Checkout page");
+    assert!(cs.starts_with("cs_test_"), "{location}");
+    let sessions = app.sim().get("/v1/checkout/sessions").await;
+    assert_eq!(sessions["data"].as_array().unwrap().len(), 1, "{sessions}");
+    let session = app.sim().get(&format!("/v1/checkout/sessions/{cs}")).await;
     assert_eq!(
-        sessions[0].param("success_url"),
-        Some(format!("{PUBLIC}/billing/success?session_id={{CHECKOUT_SESSION_ID}}").as_str())
+        session["success_url"],
+        format!("{PUBLIC}/billing/success?session_id={{CHECKOUT_SESSION_ID}}")
     );
-    assert_eq!(
-        sessions[0].param("cancel_url"),
-        Some(format!("{PUBLIC}/billing/cancelled").as_str())
-    );
+    assert_eq!(session["cancel_url"], format!("{PUBLIC}/billing/cancelled"));
     app.stop().await;
 }
 
@@ -245,7 +233,7 @@ async fn pages_escape_what_they_show_and_send_security_headers() {
     let csp = page.headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-    assert!(csp.contains(&app.stub.base_url), "{csp}");
+    assert!(csp.contains(&app.sim().base_url), "{csp}");
     assert_eq!(page.headers["x-frame-options"], "DENY");
     assert_eq!(page.headers["cache-control"], "no-store");
 

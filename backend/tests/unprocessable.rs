@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -34,17 +33,6 @@ async fn alerts(sink: &MockServer, kind: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn metrics(app: &TestApp) -> String {
-    app.http
-        .get(format!("{}/metrics", app.base_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn events_that_can_never_apply_are_recorded_alerted_and_answered_2xx() {
     // wiremock is the alert channel here, not Stripe.
@@ -56,11 +44,7 @@ async fn events_that_can_never_apply_are_recorded_alerted_and_answered_2xx() {
         .await;
     let url = format!("{}/alerts", sink.uri());
     // Against the real simulator: Stripe's own 404 for a subscription it does not know.
-    let sim = sim::Sim::start().await;
-    let mut vars = sim.vars();
-    vars.push(("ALERT_WEBHOOK_URL", url));
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = TestApp::start_with(&vars).await;
+    let app = TestApp::start_with(&[("ALERT_WEBHOOK_URL", &url)]).await;
 
     // The subscription is unknown to Stripe: re-reading it is a 404, on every retry.
     let ghost = subscription("sub_ghost", "u_ghost", "active", PRICE_BASIC_MONTHLY, 1, 2);
@@ -98,7 +82,7 @@ async fn events_that_can_never_apply_are_recorded_alerted_and_answered_2xx() {
     assert!(error.unwrap().contains("price_not_mapped"));
     assert_eq!(app.status("u_odd").await["status"], Value::Null);
 
-    let text = metrics(&app).await;
+    let text = app.metrics().await;
     assert!(
         text.contains(
             r#"billing_webhook_events_total{type="invoice.paid",outcome="unprocessable"} 2"#
@@ -116,31 +100,28 @@ async fn events_that_can_never_apply_are_recorded_alerted_and_answered_2xx() {
             .any(|a| a["text"].as_str().unwrap().contains("evt_odd"))
     );
     app.stop().await;
-    sim.stop().await;
 }
 
 #[tokio::test]
 async fn transient_failures_still_answer_500_so_stripe_retries() {
     let app = TestApp::start().await;
-    let sub = subscription("sub_t", "u_t", "active", PRICE_BASIC_MONTHLY, 1, 2);
-    app.stub.put_subscription(sub.clone());
-    let e = event("evt_t", "invoice.paid", now(), invoice_of(&sub));
-    // Stripe answers 5xx.
-    app.stub
-        .state
-        .fail_subscriptions
-        .store(true, Ordering::SeqCst);
-    assert_eq!(app.deliver(&e).await.status(), 500);
-    assert_eq!(ledger(&app, "evt_t").await.0, "failed");
-    app.stub
-        .state
-        .fail_subscriptions
-        .store(false, Ordering::SeqCst);
+    // A real subscription and the simulator's own `invoice.paid` of its first invoice.
+    let cus = app.customer("u_t").await;
+    let sub = app.sim().subscribe(&cus, "u_t", &app.basic_monthly()).await;
+    let invoice = sub["latest_invoice"].as_str().unwrap();
+    let e = app.sim().event_of("invoice.paid", invoice).await;
+    let id = e["id"].as_str().unwrap();
+    // Stripe answers 5xx: the simulator cannot, so a twin on the same database reads from a
+    // Stripe that always fails.
+    let twin = app.twin_on_failing_stripe(500).await;
+    assert_eq!(twin.deliver(&e).await.status(), 500);
+    assert_eq!(ledger(&app, id).await.0, "failed");
+    twin.stop().await;
 
     // Stripe unreachable.
     let unreachable = TestApp::start_with(&[("STRIPE_API_BASE", "http://127.0.0.1:9")]).await;
     assert_eq!(unreachable.deliver(&e).await.status(), 500);
-    assert_eq!(ledger(&unreachable, "evt_t").await.0, "failed");
+    assert_eq!(ledger(&unreachable, id).await.0, "failed");
     unreachable.stop().await;
 
     // The ledger table is unusable (as when the database fails): 500, Stripe keeps the event.
@@ -155,6 +136,7 @@ async fn transient_failures_still_answer_500_so_stripe_retries() {
         .unwrap();
     // And once all is well, the retry applies.
     assert_eq!(app.deliver(&e).await.status(), 200);
-    assert_eq!(ledger(&app, "evt_t").await.0, "processed");
+    assert_eq!(ledger(&app, id).await.0, "processed");
+    assert_eq!(app.status("u_t").await["is_active"], json!(true));
     app.stop().await;
 }

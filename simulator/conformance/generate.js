@@ -42,6 +42,7 @@ const RESOURCES = [
   ['customer', 'Customers', 'Customer', 'CustomerResource'],
   ['payment_method', 'PaymentMethods', 'PaymentMethod', 'PaymentMethodResource'],
   ['payment_intent', 'PaymentIntents', 'PaymentIntent', 'PaymentIntentResource'],
+  ['setup_intent', 'SetupIntents', 'SetupIntent', 'SetupIntentResource'],
   ['charge', 'Charges', 'Charge', 'ChargeResource'],
   ['refund', 'Refunds', 'Refund', 'RefundResource'],
   ['dispute', 'Disputes', 'Dispute', 'DisputeResource'],

@@ -37,13 +37,18 @@ pub(crate) struct SessionItem {
     pub(crate) quantity: i64,
 }
 
-/// `subscription_data` given at checkout session creation, applied at completion.
+/// What a checkout session passes to the object it creates at completion, given at session
+/// creation: `subscription_data` (subscription mode), `payment_intent_data` (payment mode)
+/// or `setup_intent_data` (setup mode).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct SessionSubscriptionData {
-    /// `subscription_data[metadata]`
+    /// `…[metadata]`
     pub(crate) metadata: Value,
-    /// `subscription_data[description]`
+    /// `…[description]`
     pub(crate) description: Option<String>,
+    /// Other fields set on the payment intent as given (`receipt_email`,
+    /// `setup_future_usage`); `null` in the other modes.
+    pub(crate) fields: Value,
 }
 
 /// Per-account payment settings changed through the control plane.
@@ -67,7 +72,8 @@ pub(crate) struct AccountState {
     pub(crate) secrets: WebhookSecrets,
     /// Line items per checkout session id.
     pub(crate) session_items: HashMap<String, Vec<SessionItem>>,
-    /// `subscription_data` per checkout session id.
+    /// `subscription_data` / `payment_intent_data` / `setup_intent_data` per checkout
+    /// session id.
     pub(crate) session_subscription_data: HashMap<String, SessionSubscriptionData>,
     /// Test-card behaviour per payment method id (for later charges, disputes, EFWs).
     pub(crate) pm_behaviour: HashMap<String, Behaviour>,

@@ -5,9 +5,10 @@
 //! honours Stripe's test cards, serves a hosted Checkout page, and delivers signed webhooks.
 //!
 //! The public surface is small on purpose: [`start`] with [`SimOptions`] gives a
-//! [`RunningSimulator`]; [`control::client::Control`] drives the `/_sim` control plane from
-//! Rust; [`webhooks::signing`] signs and verifies `Stripe-Signature` headers; [`API_VERSION`]
-//! is the version objects are rendered in. A few helpers the simulator's own tests, examples
+//! [`RunningSimulator`]; [`client`] calls Stripe's API ([`client::Stripe`], the simulator's
+//! or Stripe test mode's) and the `/_sim` control plane ([`client::Control`]) from Rust, with
+//! one error type ([`client::ApiError`]); [`webhooks::signing`] signs and verifies
+//! `Stripe-Signature` headers; [`API_VERSION`] is the version objects are rendered in. A few helpers the simulator's own tests, examples
 //! and binary use are public too ([`form::parse`], [`error::StripeError`],
 //! [`time::clock`], [`ids::random_base62`], the default limits). Everything else is
 //! `pub(crate)`: the layout and its layering are described in `simulator/docs/architecture.md`.
@@ -19,7 +20,8 @@ pub(crate) mod account;
 pub(crate) mod api;
 pub(crate) mod app;
 pub(crate) mod cards;
-pub mod control;
+pub mod client;
+pub(crate) mod control;
 pub(crate) mod engine;
 /// Stripe-shaped errors; public because [`form::parse`] returns them.
 pub mod error;

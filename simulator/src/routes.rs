@@ -14,7 +14,7 @@ use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use crate::api::{
     charges, checkout, customer_sources, customers, disputes, events, invoice_items,
     invoice_payments, invoices, payment_intents, payment_methods, portal, prices, products, radar,
-    refunds, subscriptions, test_clocks, tokens, webhook_endpoints,
+    refunds, setup_intents, subscriptions, test_clocks, tokens, webhook_endpoints,
 };
 use crate::app::App;
 use crate::control;
@@ -128,6 +128,11 @@ pub(crate) fn table() -> Router<Arc<App>> {
         .route(
             "/v1/payment_intents/{id}/cancel",
             route_id(POST, payment_intents::cancel),
+        )
+        .route("/v1/setup_intents", route(GET, setup_intents::list))
+        .route(
+            "/v1/setup_intents/{id}",
+            route_id(GET, setup_intents::retrieve),
         )
         .route(
             "/v1/charges",

@@ -96,7 +96,7 @@ fn account_to(key: &str, st: &AccountState) -> Value {
         .map(|(k, v)| {
             (
                 k.clone(),
-                json!({"metadata": v.metadata, "description": v.description}),
+                json!({"metadata": v.metadata, "description": v.description, "fields": v.fields}),
             )
         })
         .collect();
@@ -172,6 +172,7 @@ fn account_from(path: &Path, v: &Value, st: &mut AccountState) -> std::io::Resul
                 SessionSubscriptionData {
                     metadata: d["metadata"].clone(),
                     description: d["description"].as_str().map(str::to_string),
+                    fields: d["fields"].clone(),
                 },
             );
         }

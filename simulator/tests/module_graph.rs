@@ -65,6 +65,16 @@ fn the_layers_point_one_way() {
     assert!(!imports("hosted", "api"), "hosted imports api");
     assert!(!imports("control", "api"), "control imports api");
     assert!(!imports("api", "hosted") && !imports("api", "control"));
+    // The Rust client speaks HTTP only: it uses nothing else of the simulator, and nothing
+    // of the simulator uses it.
+    assert!(
+        !top.contains_key("client"),
+        "client imports {:?}",
+        top.get("client")
+    );
+    for (module, imported) in &top {
+        assert!(!imported.contains("client"), "{module} imports client");
+    }
 }
 
 #[test]

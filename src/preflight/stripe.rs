@@ -7,25 +7,18 @@ use std::time::Duration;
 
 use billing::config::redact;
 use serde_json::Value;
+use stripe_sim::client::{ApiError, Stripe};
 
 use super::env::Deployment;
 use super::{Check, error_chain};
-use crate::stripe_client::{StripeClient, StripeError};
 
 /// The account, opened.
 #[derive(Debug, Clone)]
 pub struct Account {
     /// A client with the deployment's key.
-    pub client: StripeClient,
+    pub client: Stripe,
     /// Every webhook endpoint of the account.
     pub webhook_endpoints: Vec<Value>,
-}
-
-impl Account {
-    /// `GET path`, with Stripe's errors made readable.
-    pub async fn get(&self, path: &str) -> Result<Value, String> {
-        self.client.get(path).await.map_err(|e| describe(&e))
-    }
 }
 
 const TITLE: &str = "STRIPE_SECRET_KEY opens the Stripe account";
@@ -60,7 +53,7 @@ pub async fn open(d: &Deployment, timeout: Duration) -> (Check, Option<Account>)
             );
         }
     };
-    let client = StripeClient::new(http, &d.api_base, key);
+    let client = Stripe::new(http, &d.api_base, key);
     let mut endpoints = Vec::new();
     let mut after: Option<String> = None;
     loop {
@@ -96,10 +89,10 @@ pub async fn open(d: &Deployment, timeout: Duration) -> (Check, Option<Account>)
     )
 }
 
-fn account_failure(d: &Deployment, key: &str, e: &StripeError) -> Check {
+fn account_failure(d: &Deployment, key: &str, e: &ApiError) -> Check {
     let shown = redact(key);
     let (detail, fix) = match e {
-        StripeError::Transport { source, .. } => (
+        ApiError::Transport { source, .. } => (
             format!(
                 "the Stripe API at {} cannot be reached: {}",
                 d.api_base,
@@ -107,15 +100,15 @@ fn account_failure(d: &Deployment, key: &str, e: &StripeError) -> Check {
             ),
             "check STRIPE_API_BASE (unset it for https://api.stripe.com) and this machine's network or proxy".to_string(),
         ),
-        StripeError::Status { status: 401, .. } => (
+        ApiError::Status { status: 401, .. } => (
             format!("Stripe refused the key {shown} (HTTP 401): {}", describe(e)),
             "copy a current secret key from the Stripe Dashboard (Developers → API keys) into STRIPE_SECRET_KEY; a rolled or deleted key stops working".to_string(),
         ),
-        StripeError::Status { status: 403, .. } => (
+        ApiError::Status { status: 403, .. } => (
             format!("the key {shown} may not read webhook endpoints (HTTP 403): {}", describe(e)),
             "give the restricted key read access to Webhook Endpoints and Prices, or use the secret key".to_string(),
         ),
-        StripeError::Status { status, .. } => (
+        ApiError::Status { status, .. } => (
             format!("the Stripe API at {} answered HTTP {status}: {}", d.api_base, describe(e)),
             "check STRIPE_API_BASE and Stripe's status page, then run the preflight again".to_string(),
         ),
@@ -124,14 +117,11 @@ fn account_failure(d: &Deployment, key: &str, e: &StripeError) -> Check {
 }
 
 /// Stripe's own error message, or the transport error's cause.
-pub fn describe(e: &StripeError) -> String {
+pub fn describe(e: &ApiError) -> String {
     match e {
-        StripeError::Status { body, status, .. } => body["error"]["message"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                format!("HTTP {status} with no Stripe error in the answer (is STRIPE_API_BASE Stripe's API?)")
-            }),
-        StripeError::Transport { source, .. } => error_chain(source),
+        ApiError::Status { status, .. } => e.message().map(str::to_string).unwrap_or_else(|| {
+            format!("HTTP {status} with no Stripe error in the answer (is STRIPE_API_BASE Stripe's API?)")
+        }),
+        ApiError::Transport { source, .. } => error_chain(source),
     }
 }

@@ -1,18 +1,45 @@
 //! `golive report --merge DIR…`: joins the runs that shards of one suite saved (each shard's
 //! `last-run.json`) into one run, so one checklist report and one JUnit file cover them all.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::RUN_FILE;
 use crate::results::Outcome;
-use crate::results::RunRecord;
+use crate::results::{RunRecord, RunRecordError};
+
+/// Why the shards' runs could not be joined.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// No folder was given.
+    #[error("--merge needs at least one folder holding a shard's last-run.json")]
+    NoFolders,
+    /// A shard's saved run could not be read.
+    #[error(transparent)]
+    Run(#[from] RunRecordError),
+    /// One scenario ran in two shards: they were not slices of one suite.
+    #[error(
+        "{feature} — {scenario} is in both {} and {}: were they shards of the same run?",
+        first.display(),
+        second.display()
+    )]
+    InTwoShards {
+        /// The scenario's feature.
+        feature: String,
+        /// The scenario.
+        scenario: String,
+        /// The folder it was found in first.
+        first: PathBuf,
+        /// The other folder.
+        second: PathBuf,
+    },
+}
 
 /// Reads `dir/last-run.json` of every folder and joins them: every scenario once (a scenario
 /// found in two shards is an error: the shards were not of one suite), the latest finish time,
 /// the slowest shard's wall time, and the closing line recounted.
-pub fn merge(dirs: &[PathBuf]) -> Result<RunRecord, String> {
+pub fn merge(dirs: &[PathBuf]) -> Result<RunRecord, MergeError> {
     if dirs.is_empty() {
-        return Err("--merge needs at least one folder holding a shard's last-run.json".into());
+        return Err(MergeError::NoFolders);
     }
     let mut records = Vec::new();
     for dir in dirs {
@@ -21,7 +48,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<RunRecord, String> {
     join(records)
 }
 
-fn join(records: Vec<(PathBuf, RunRecord)>) -> Result<RunRecord, String> {
+fn join(records: Vec<(PathBuf, RunRecord)>) -> Result<RunRecord, MergeError> {
     let mut seen: std::collections::BTreeMap<(String, String, String), PathBuf> =
         Default::default();
     let mut merged = RunRecord {
@@ -38,13 +65,12 @@ fn join(records: Vec<(PathBuf, RunRecord)>) -> Result<RunRecord, String> {
             if let Some(other) = seen.insert(key, dir.clone())
                 && other != dir
             {
-                return Err(format!(
-                    "{} — {} is in both {} and {}: were they shards of the same run?",
-                    s.feature,
-                    s.scenario,
-                    shown(&other),
-                    shown(&dir)
-                ));
+                return Err(MergeError::InTwoShards {
+                    feature: s.feature.clone(),
+                    scenario: s.scenario.clone(),
+                    first: other,
+                    second: dir,
+                });
             }
         }
         merged.finished_at = merged.finished_at.max(record.finished_at);
@@ -53,10 +79,6 @@ fn join(records: Vec<(PathBuf, RunRecord)>) -> Result<RunRecord, String> {
     }
     merged.summary = Outcome::count(&merged.scenarios, 0).line();
     Ok(merged)
-}
-
-fn shown(dir: &Path) -> String {
-    dir.display().to_string()
 }
 
 #[cfg(test)]
@@ -105,7 +127,9 @@ mod tests {
         assert_eq!(merged.summary, "scenarios: 2 passed, 1 failed, 0 skipped");
         assert_eq!(merged.finished_at, "2026-12-01T10:05:00Z");
         assert_eq!(merged.wall_ms, 30);
-        let overlap = join(vec![("a".into(), a.clone()), ("c".into(), a)]).unwrap_err();
+        let overlap = join(vec![("a".into(), a.clone()), ("c".into(), a)])
+            .unwrap_err()
+            .to_string();
         assert!(overlap.contains("F — one is in both a and c"), "{overlap}");
         assert!(merge(&[]).is_err());
     }

@@ -14,6 +14,35 @@ use tokio::time::Instant;
 const RESTART_DEADLINE: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(20);
 
+/// Why the backend could not be started or restarted.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The listener the caller bound has no address.
+    #[error("the backend's listener has no address: {0}")]
+    NoAddress(#[source] std::io::Error),
+    /// The address was not free again within the restart's deadline.
+    #[error("the backend's address {addr} stayed busy: {source}")]
+    Busy {
+        /// The backend's fixed address.
+        addr: SocketAddr,
+        /// The last bind's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No runtime could be built for a life.
+    #[error("no runtime for the backend: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The listener could not be handed to the runtime.
+    #[error("listener: {0}")]
+    Listener(#[source] std::io::Error),
+    /// The backend itself refused to start.
+    #[error("the backend did not start: {0}")]
+    Start(#[source] billing::StartError),
+    /// The life's thread ended before saying whether it started.
+    #[error("the backend's thread ended before it started")]
+    ThreadEnded,
+}
+
 /// One life of the backend.
 struct Life {
     stop: oneshot::Sender<()>,
@@ -34,10 +63,8 @@ impl KillableBackend {
     pub(crate) async fn start(
         config: billing::Config,
         listener: std::net::TcpListener,
-    ) -> Result<Self, String> {
-        let addr = listener
-            .local_addr()
-            .map_err(|e| format!("the backend's listener has no address: {e}"))?;
+    ) -> Result<Self, BackendError> {
+        let addr = listener.local_addr().map_err(BackendError::NoAddress)?;
         let life = spawn(config.clone(), listener).await?;
         Ok(KillableBackend {
             addr,
@@ -56,17 +83,17 @@ impl KillableBackend {
 
     /// Starts it again on the same address (waiting, with a deadline, for the address to be
     /// free again).
-    pub(crate) async fn restart(&mut self) -> Result<(), String> {
+    pub(crate) async fn restart(&mut self) -> Result<(), BackendError> {
         self.kill().await;
         let give_up = Instant::now() + RESTART_DEADLINE;
         let listener = loop {
             match std::net::TcpListener::bind(self.addr) {
                 Ok(l) => break l,
-                Err(e) if Instant::now() >= give_up => {
-                    return Err(format!(
-                        "the backend's address {} stayed busy: {e}",
-                        self.addr
-                    ));
+                Err(source) if Instant::now() >= give_up => {
+                    return Err(BackendError::Busy {
+                        addr: self.addr,
+                        source,
+                    });
                 }
                 Err(_) => tokio::time::sleep(POLL).await,
             }
@@ -81,8 +108,11 @@ impl KillableBackend {
     }
 }
 
-async fn spawn(config: billing::Config, listener: std::net::TcpListener) -> Result<Life, String> {
-    let (ready_tx, ready_rx) = oneshot::channel::<Result<(), String>>();
+async fn spawn(
+    config: billing::Config,
+    listener: std::net::TcpListener,
+) -> Result<Life, BackendError> {
+    let (ready_tx, ready_rx) = oneshot::channel::<Result<(), BackendError>>();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
         let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -92,7 +122,7 @@ async fn spawn(config: billing::Config, listener: std::net::TcpListener) -> Resu
         {
             Ok(rt) => rt,
             Err(e) => {
-                let _ = ready_tx.send(Err(format!("no runtime for the backend: {e}")));
+                let _ = ready_tx.send(Err(BackendError::Runtime(e)));
                 return;
             }
         };
@@ -100,12 +130,12 @@ async fn spawn(config: billing::Config, listener: std::net::TcpListener) -> Resu
             let started = async {
                 listener
                     .set_nonblocking(true)
-                    .map_err(|e| format!("listener: {e}"))?;
-                let listener = tokio::net::TcpListener::from_std(listener)
-                    .map_err(|e| format!("listener: {e}"))?;
+                    .map_err(BackendError::Listener)?;
+                let listener =
+                    tokio::net::TcpListener::from_std(listener).map_err(BackendError::Listener)?;
                 billing::start(config, listener)
                     .await
-                    .map_err(|e| format!("the backend did not start: {e}"))
+                    .map_err(BackendError::Start)
             }
             .await;
             match started {
@@ -133,6 +163,6 @@ async fn spawn(config: billing::Config, listener: std::net::TcpListener) -> Resu
             thread,
         }),
         Ok(Err(e)) => Err(e),
-        Err(_) => Err("the backend's thread ended before it started".into()),
+        Err(_) => Err(BackendError::ThreadEnded),
     }
 }

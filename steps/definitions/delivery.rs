@@ -49,7 +49,7 @@ async fn sends_test_event(world: &mut Rehearsal, event_type: EventType) {
         .expect("BASIC monthly on sale")
         .to_string();
     let stripe = world.stripe.clone();
-    let fail = |what: &str, e: crate::stripe_client::StripeError| -> ! {
+    let fail = |what: &str, e: stripe_sim::client::ApiError| -> ! {
         panic!("Stripe refused to {what} for the test event: {e}")
     };
     let customer = stripe

@@ -5,7 +5,7 @@
 
 use cucumber::{given, when};
 use serde_json::{Value, json};
-use stripe_sim::control::client::Control;
+use stripe_sim::client::Control;
 
 use super::subscription::wait_for_record;
 use crate::steps::parameters::Person;

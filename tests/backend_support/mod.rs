@@ -13,13 +13,13 @@ use golive::steps::backend_under_test::{BackendUnderTest, LocalBackendSpec, Webh
 use golive::steps::catalog::PlansOnSale;
 use golive::steps::database::TestDatabases;
 use golive::steps::world::{APP_ORIGIN, WEBHOOK_EVENTS};
-use golive::stripe_client::StripeClient;
 use serde_json::Value;
+use stripe_sim::client::Stripe;
 
 /// The simulator, one Stripe account with BASIC/PRO monthly/yearly on sale, and databases.
 pub struct Stack {
     pub sim: Option<stripe_sim::RunningSimulator>,
-    pub stripe: StripeClient,
+    pub stripe: Stripe,
     pub plans: PlansOnSale,
     pub databases: TestDatabases,
     pub http: reqwest::Client,
@@ -56,7 +56,7 @@ impl Stack {
             .await
             .unwrap();
         let key = format!("sk_test_backend{}", random_suffix());
-        let stripe = StripeClient::new(http.clone(), &sim.base_url, &key);
+        let stripe = Stripe::new(http.clone(), &sim.base_url, &key);
         let tiers = ["basic".to_string(), "pro".to_string()];
         let cycles = ["monthly".to_string(), "yearly".to_string()];
         let plans = PlansOnSale::create(&stripe, &tiers, &cycles).await.unwrap();
@@ -150,14 +150,11 @@ impl Stack {
             .await;
         assert_eq!(r.status, 200, "{r}");
         let session = r.body["session_id"].as_str().unwrap().to_string();
-        stripe_sim::control::client::Control::with_client(
-            self.http.clone(),
-            self.stripe.base_url(),
-            self.stripe.key(),
-        )
-        .pay_checkout(&session, card)
-        .await
-        .unwrap_or_else(|e| panic!("paying {session}: {e}"));
+        self.stripe
+            .control()
+            .pay_checkout(&session, card)
+            .await
+            .unwrap_or_else(|e| panic!("paying {session}: {e}"));
         session
     }
 

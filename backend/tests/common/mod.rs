@@ -1,15 +1,12 @@
-//! Test support: a uniquely named PostgreSQL database per test (dropped afterwards), the real
-//! Stripe simulator ([`sim`]), signed webhook deliveries and tokens — and a small Stripe
-//! stand-in, kept for the tests that must seed an object in a state no simulator flow makes
-//! (a subscription of any status and period, a dispute or warning of a given age), count the
-//! backend's Stripe calls, or make every Stripe write fail.
+//! The backend's one test kit: a uniquely named PostgreSQL database per test (dropped
+//! afterwards), the real Stripe simulator ([`sim`], started in the test process), signed
+//! webhook deliveries and tokens. A fault the simulator cannot make — its API answering 5xx —
+//! comes from [`failing`] (wiremock), used only where a test needs exactly that.
 
 #![allow(dead_code)]
 
+pub mod failing;
 pub mod sim;
-pub mod stub;
-
-pub use stub::*;
 
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection};
@@ -105,10 +102,17 @@ pub fn config_vars(database_url: &str, stripe_base: &str) -> Vec<(String, String
     .collect()
 }
 
-/// A running backend with its own database and Stripe stub.
+/// A running backend with its own database and its own simulator account.
 pub struct TestApp {
-    pub db: TestDb,
-    pub stub: StripeStub,
+    /// The database (`None` for a [`TestApp::twin`], which shares its first app's).
+    pub db: Option<TestDb>,
+    db_url: String,
+    /// The variables this app was started with over the defaults (a twin inherits them).
+    overrides: Vec<(String, String)>,
+    /// The simulator (`None` when the test pointed `STRIPE_API_BASE` elsewhere).
+    sim: Option<sim::Sim>,
+    /// The failing Stripe a [`TestApp::twin_on_failing_stripe`] reads from, kept alive with it.
+    failing: Option<wiremock::MockServer>,
     pub backend: Option<billing::RunningBackend>,
     pub base_url: String,
     pub http: reqwest::Client,
@@ -120,13 +124,50 @@ impl TestApp {
         TestApp::start_with(&[]).await
     }
 
-    /// Starts with extra or replaced variables.
+    /// Starts with extra or replaced variables. The backend talks to a fresh simulator
+    /// account unless `overrides` sets `STRIPE_API_BASE`.
     pub async fn start_with(overrides: &[(&str, &str)]) -> TestApp {
-        billing::stripe::client::install_crypto_provider();
         let db = TestDb::create().await;
-        let stub = StripeStub::start().await;
-        let mut vars = config_vars(&db.url, &stub.base_url);
-        for (k, v) in overrides {
+        let sim = if overrides.iter().any(|(k, _)| *k == "STRIPE_API_BASE") {
+            None
+        } else {
+            Some(sim::Sim::start().await)
+        };
+        let mut app = TestApp::launch(&db.url, sim.as_ref(), overrides).await;
+        app.db = Some(db);
+        app.sim = sim;
+        app
+    }
+
+    /// A second backend on this app's database, with `overrides` (say a `STRIPE_API_BASE` that
+    /// fails, from [`failing`]) over this app's variables.
+    pub async fn twin(&self, overrides: &[(&str, &str)]) -> TestApp {
+        let mut all: Vec<(&str, &str)> = self
+            .overrides
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        all.extend_from_slice(overrides);
+        TestApp::launch(&self.db_url, self.sim.as_ref(), &all).await
+    }
+
+    /// A twin (same database, same variables) whose Stripe answers every call `status`: the
+    /// one fault the simulator cannot make, so wiremock plays that Stripe.
+    pub async fn twin_on_failing_stripe(&self, status: u16) -> TestApp {
+        let server = failing::stripe_answering(status).await;
+        let mut twin = self
+            .twin(&[("STRIPE_API_BASE", server.uri().as_str())])
+            .await;
+        twin.failing = Some(server);
+        twin
+    }
+
+    async fn launch(db_url: &str, sim: Option<&sim::Sim>, overrides: &[(&str, &str)]) -> TestApp {
+        billing::stripe::client::install_crypto_provider();
+        let mut vars = config_vars(db_url, "http://127.0.0.1:9");
+        let sim_vars = sim.map(|s| s.vars()).unwrap_or_default();
+        let sim_vars: Vec<(&str, &str)> = sim_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        for (k, v) in sim_vars.iter().chain(overrides) {
             vars.retain(|(n, _)| n != k);
             vars.push((k.to_string(), v.to_string()));
         }
@@ -134,10 +175,16 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let backend = billing::start(config, listener).await.unwrap();
         let base_url = format!("http://{}", backend.addr);
-        let pool = db.pool().await;
+        let pool = sqlx::PgPool::connect(db_url).await.unwrap();
         TestApp {
-            db,
-            stub,
+            db: None,
+            db_url: db_url.to_string(),
+            overrides: overrides
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            sim: None,
+            failing: None,
             backend: Some(backend),
             base_url,
             http: reqwest::Client::new(),
@@ -145,11 +192,118 @@ impl TestApp {
         }
     }
 
+    /// The simulator this app talks to.
+    pub fn sim(&self) -> &sim::Sim {
+        self.sim
+            .as_ref()
+            .expect("this app was started without the simulator")
+    }
+
+    /// BASIC monthly's price id at the simulator (what the mapping sells).
+    pub fn basic_monthly(&self) -> String {
+        self.sim().basic_monthly.clone()
+    }
+
+    /// PRO monthly's price id at the simulator.
+    pub fn pro_monthly(&self) -> String {
+        self.sim().pro_monthly.clone()
+    }
+
     pub async fn stop(mut self) {
         if let Some(b) = self.backend.take() {
             b.shutdown().await;
         }
         self.pool.close().await;
+        if let Some(s) = self.sim.take() {
+            s.stop().await;
+        }
+    }
+
+    /// A customer of `user_id` at the simulator, linked to the user as a first Checkout would.
+    pub async fn customer(&self, user_id: &str) -> String {
+        let cus = self.sim().customer(user_id).await;
+        self.link_customer(user_id, &cus).await;
+        cus
+    }
+
+    /// A real dispute on a new charge of `amount` to `user_id`'s customer, opened through the
+    /// simulator's control plane; its `charge.dispute.created` event is delivered (and
+    /// answered 200). Returns the dispute as Stripe made it.
+    pub async fn dispute(&self, user_id: &str, amount: i64) -> Value {
+        let d = self.dispute_at_stripe(user_id, amount).await;
+        let e = self
+            .sim()
+            .event_of("charge.dispute.created", d["id"].as_str().unwrap())
+            .await;
+        assert_eq!(self.deliver(&e).await.status(), 200);
+        d
+    }
+
+    /// A real dispute on a new charge of `amount` to `user_id`'s customer, at Stripe only (no
+    /// event delivered yet).
+    pub async fn dispute_at_stripe(&self, user_id: &str, amount: i64) -> Value {
+        let cus = self.customer_of(user_id).await;
+        let charge = self.sim().charge(&cus, amount).await;
+        let ch = charge["id"].as_str().unwrap();
+        self.sim()
+            .control
+            .dispute(ch, "fraudulent", false)
+            .await
+            .expect("the simulator opens a dispute")
+    }
+
+    /// A real early fraud warning on a new charge of `amount` to `user_id`'s customer; its
+    /// `radar.early_fraud_warning.created` event is delivered. Returns the warning.
+    pub async fn fraud_warning(&self, user_id: &str, amount: i64) -> Value {
+        let cus = self.customer_of(user_id).await;
+        let charge = self.sim().charge(&cus, amount).await;
+        let ch = charge["id"].as_str().unwrap();
+        let w = self
+            .sim()
+            .control
+            .early_fraud_warning(ch, None)
+            .await
+            .expect("the simulator raises a warning");
+        let e = self
+            .sim()
+            .event_of(
+                "radar.early_fraud_warning.created",
+                w["id"].as_str().unwrap(),
+            )
+            .await;
+        assert_eq!(self.deliver(&e).await.status(), 200);
+        w
+    }
+
+    /// Buys `tier` monthly for `user_id` as a person does: the backend's Checkout Session, paid
+    /// on the simulator's hosted page with a good card (no event delivered yet). Returns the
+    /// session id.
+    pub async fn buy(&self, user_id: &str, tier: &str) -> String {
+        let token = self.token(user_id, &format!("{user_id}@example.com"));
+        let body = json!({"tier": tier, "billing_cycle": "monthly",
+            "success_url": "http://localhost:3000/done", "cancel_url": "http://localhost:3000/cancel"});
+        let (s, b, _) = self
+            .call("POST", "/create-checkout-session", Some(&token), Some(body))
+            .await;
+        assert_eq!(s, 200, "{b}");
+        let cs = b["session_id"].as_str().unwrap().to_string();
+        self.sim().pay(&cs, "4242424242424242").await;
+        cs
+    }
+
+    /// `user_id`'s linked customer, made (and linked) on first use.
+    pub async fn customer_of(&self, user_id: &str) -> String {
+        let stored: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT stripe_customer_id FROM user_subscriptions WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .unwrap();
+        match stored.flatten() {
+            Some(c) => c,
+            None => self.customer(user_id).await,
+        }
     }
 
     pub fn token(&self, user_id: &str, email: &str) -> String {
@@ -173,6 +327,27 @@ impl TestApp {
             .header("stripe-signature", format!("t={t},v1={sig},v0=00ff"))
             .body(body)
             .send()
+            .await
+            .unwrap()
+    }
+
+    /// Delivers each of `events` `copies` times, every request at once; their statuses.
+    pub async fn deliver_all_at_once(&self, events: &[Value], copies: usize) -> Vec<u16> {
+        let sends = events
+            .iter()
+            .flat_map(|e| std::iter::repeat_n(e, copies))
+            .map(|e| async move { self.deliver(e).await.status().as_u16() });
+        futures::future::join_all(sends).await
+    }
+
+    /// The `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.base_url))
+            .send()
+            .await
+            .unwrap()
+            .text()
             .await
             .unwrap()
     }

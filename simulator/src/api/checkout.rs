@@ -1,13 +1,22 @@
-//! `/v1/checkout/sessions`: create (`mode=subscription`), retrieve, list, expire, line items.
+//! `/v1/checkout/sessions`: create (`mode=subscription`, `payment` or `setup`), retrieve,
+//! list, expire, line items.
 //! Completion (paying) is `engine::checkout::complete`, shared by the hosted page and `/_sim`.
 
 use serde_json::{Value, json};
 
-use crate::account::{SessionItem, SessionSubscriptionData};
-use crate::api::{checkout_options, list_kind, retrieve_kind};
+use crate::account::SessionSubscriptionData;
+use crate::api::{checkout_items, checkout_options, list_kind, payment_intents, retrieve_kind};
 use crate::engine::checkout;
 use crate::error::StripeError;
+use crate::params::Params;
 use crate::pipeline::Call;
+
+/// The modes a session can be created in.
+const MODES: &[&str] = &["payment", "setup", "subscription"];
+
+/// Smallest total of a `mode=payment` session (Stripe's minimum charge is 50 cents in
+/// USD; a guess, see `docs/guesses.md`: 50 minor units in every currency).
+const MIN_PAYMENT: i64 = 50;
 
 const CREATE_PARAMS: &[&str] = &[
     "mode",
@@ -19,6 +28,8 @@ const CREATE_PARAMS: &[&str] = &[
     "cancel_url",
     "metadata",
     "subscription_data",
+    "payment_intent_data",
+    "setup_intent_data",
     "payment_method_types",
     "allow_promotion_codes",
     "billing_address_collection",
@@ -41,22 +52,105 @@ fn check_redirect_url(param: &str, url: &str) -> Result<(), StripeError> {
     }
 }
 
-/// `POST /v1/checkout/sessions`
+/// Refuses `param` (a hash of intent data) outside `mode`, as Stripe does.
+fn only_in_mode(p: &Params, param: &str, wanted: &str, mode: &str) -> Result<(), StripeError> {
+    if p.get(param).is_some() && mode != wanted {
+        return Err(StripeError::invalid(
+            param,
+            format!("You can not pass `{param}` in `{mode}` mode."),
+        ));
+    }
+    Ok(())
+}
+
+/// `subscription_data`, `payment_intent_data` or `setup_intent_data`, by mode: what the
+/// session passes to the object it creates at completion.
+fn intent_data(p: &Params, mode: &str) -> Result<SessionSubscriptionData, StripeError> {
+    only_in_mode(p, "subscription_data", "subscription", mode)?;
+    only_in_mode(p, "payment_intent_data", "payment", mode)?;
+    only_in_mode(p, "setup_intent_data", "setup", mode)?;
+    let (base, keys): (&str, &[&str]) = match mode {
+        "payment" => (
+            "payment_intent_data",
+            &[
+                "metadata",
+                "description",
+                "receipt_email",
+                "setup_future_usage",
+                "capture_method",
+                "statement_descriptor",
+                "statement_descriptor_suffix",
+            ],
+        ),
+        "setup" => ("setup_intent_data", &["metadata", "description"]),
+        _ => (
+            "subscription_data",
+            &["metadata", "description", "trial_period_days"],
+        ),
+    };
+    p.allow_only_under(base, keys)?;
+    let mut fields = json!({});
+    if mode == "payment" {
+        fields["setup_future_usage"] = Value::Null;
+        payment_intents::automatic_capture_only(p, "payment_intent_data[capture_method]")?;
+        if let Some(u) = p.nonempty("payment_intent_data[setup_future_usage]")? {
+            if u != "on_session" && u != "off_session" {
+                return Err(StripeError::invalid(
+                    "payment_intent_data[setup_future_usage]",
+                    "Invalid setup_future_usage: must be one of on_session, off_session.",
+                ));
+            }
+            fields["setup_future_usage"] = json!(u);
+        }
+        if let Some(e) = p.nonempty("payment_intent_data[receipt_email]")? {
+            if !e.contains('@') {
+                return Err(StripeError::invalid(
+                    "payment_intent_data[receipt_email]",
+                    format!("Invalid email address: {e}"),
+                ));
+            }
+            fields["receipt_email"] = json!(e);
+        }
+        for f in ["statement_descriptor", "statement_descriptor_suffix"] {
+            let param = format!("payment_intent_data[{f}]");
+            if let Some(v) = p.nonempty(&param)? {
+                if v.chars().count() > 22 {
+                    return Err(StripeError::invalid(
+                        param,
+                        format!("{f} must be at most 22 characters."),
+                    ));
+                }
+                fields[f] = json!(v);
+            }
+        }
+    }
+    Ok(SessionSubscriptionData {
+        metadata: p
+            .metadata(&format!("{base}[metadata]"), &json!({}))?
+            .unwrap_or(json!({})),
+        description: p
+            .nonempty(&format!("{base}[description]"))?
+            .map(str::to_string),
+        fields: if mode == "payment" {
+            fields
+        } else {
+            Value::Null
+        },
+    })
+}
+
+/// `POST /v1/checkout/sessions` (`mode` = `subscription`, `payment` or `setup`)
 pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let p = &c.params;
     p.allow_only_with(CREATE_PARAMS, checkout_options::PARAMS)?;
-    p.allow_only_under(
-        "subscription_data",
-        &["metadata", "description", "trial_period_days"],
-    )?;
     let mode = p.required("mode")?;
-    if mode != "subscription" {
-        // Guess: payment and setup modes are valid on Stripe but not simulated yet.
+    if !MODES.contains(&mode) {
         return Err(StripeError::invalid(
             "mode",
-            format!("Invalid mode: '{mode}'. The simulator supports mode=subscription."),
+            format!("Invalid mode: must be one of {}.", MODES.join(", ")),
         ));
     }
+    let data = intent_data(p, mode)?;
     if let Some(ui) = p.nonempty("ui_mode")?
         && ui != "hosted"
     {
@@ -72,47 +166,6 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     let cancel_url = p.nonempty("cancel_url")?;
     if let Some(u) = cancel_url {
         check_redirect_url("cancel_url", u)?;
-    }
-    let raw_items = p
-        .obj_list("line_items")?
-        .filter(|l| !l.is_empty())
-        .ok_or_else(|| StripeError::ParameterMissing {
-            param: "line_items".into(),
-        })?;
-    let mut items = Vec::new();
-    for (i, li) in raw_items.iter().enumerate() {
-        if let Value::Object(m) = &li.0 {
-            for k in m.keys() {
-                if !["price", "quantity", "adjustable_quantity"].contains(&k.as_str()) {
-                    return Err(StripeError::ParameterUnknown {
-                        param: format!("line_items[{i}][{k}]"),
-                    });
-                }
-            }
-        }
-        let price = li
-            .nonempty("price")?
-            .ok_or_else(|| StripeError::ParameterMissing {
-                param: format!("line_items[{i}][price]"),
-            })?
-            .to_string();
-        let quantity = li.int("quantity").map_err(|_| {
-            StripeError::invalid(
-                format!("line_items[{i}][quantity]"),
-                "Invalid integer for quantity.",
-            )
-        })?;
-        let quantity = match quantity {
-            None => 1,
-            Some(q) if (1..=999_999).contains(&q) => q,
-            Some(_) => {
-                return Err(StripeError::invalid(
-                    format!("line_items[{i}][quantity]"),
-                    "Quantity must be a positive integer.",
-                ));
-            }
-        };
-        items.push((i, SessionItem { price, quantity }));
     }
     let customer = p.nonempty("customer")?;
     let customer_email = p.nonempty("customer_email")?;
@@ -130,8 +183,6 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         ));
     }
     let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
-    let sub_metadata = p.metadata("subscription_data[metadata]", &json!({}))?;
-    let sub_description = p.nonempty("subscription_data[description]")?;
     let mut st = c.account.lock();
     if let Some(cus) = customer
         && st
@@ -141,36 +192,39 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     {
         return Err(StripeError::missing_param("customer", cus, "customer"));
     }
-    let mut currency: Option<String> = None;
-    let mut total = 0i64;
-    for (i, item) in &items {
-        let param = format!("line_items[{i}][price]");
-        let price = st.store.get_kind("price", &item.price).ok_or_else(|| {
-            StripeError::missing_param("price", item.price.clone(), param.clone())
-        })?;
-        if price["active"] != true {
+    let items = if mode == "setup" {
+        if p.get("line_items").is_some() {
             return Err(StripeError::invalid(
-                param,
-                format!("The price `{}` is not active.", item.price),
+                "line_items",
+                "You can not pass `line_items` in `setup` mode.",
             ));
         }
-        if price["type"] != "recurring" {
-            return Err(StripeError::invalid(
-                param,
-                "You must provide at least one recurring price in `subscription` mode when using prices.",
-            ));
+        // Guess (docs/guesses.md): dynamic payment methods need a currency in setup mode.
+        if p.get("currency").is_none() && p.get("payment_method_types").is_none() {
+            return Err(StripeError::ParameterMissing {
+                param: "currency".into(),
+            });
         }
-        let cur = price["currency"].as_str().unwrap_or("usd").to_string();
-        if currency.as_ref().is_some_and(|c0| *c0 != cur) {
-            return Err(StripeError::invalid(
-                param,
-                "All prices must have the same currency.",
-            ));
+        None
+    } else {
+        let items = checkout_items::parse(&st, p, mode)?;
+        if mode == "payment" && items.total < MIN_PAYMENT {
+            return Err(StripeError::InvalidRequest {
+                code: Some("amount_too_small"),
+                param: Some("line_items".into()),
+                message: format!(
+                    "The Checkout Session's total amount due must add up to at least {MIN_PAYMENT} (in the currency's smallest unit)."
+                ),
+            });
         }
-        currency = Some(cur);
-        total += price["unit_amount"].as_i64().unwrap_or(0) * item.quantity;
-    }
-    // Options shown as given, checked before the session exists.
+        Some(items)
+    };
+    // Options shown as given, checked before the session exists; in setup mode there are
+    // no prices and the currency is the one given.
+    let currency = match &items {
+        Some(i) => i.currency.clone(),
+        None => p.nonempty("currency")?.map(str::to_ascii_lowercase),
+    };
     let mut options = json!({"currency": currency});
     checkout_options::apply(p, &mut options)?;
     let now = st.now();
@@ -184,11 +238,20 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
             ));
         }
     };
+    let allow_promotion_codes = p.bool("allow_promotion_codes")?;
+    let billing_address_collection = p.nonempty("billing_address_collection")?;
+    let locale = p.nonempty("locale")?;
+    let total = items.as_ref().map(|i| i.total);
+    let session_items = match items {
+        Some(i) => checkout_items::materialize(&mut st, &c.request, i)?,
+        None => Vec::new(),
+    };
     let obj = checkout::create_session(
         &mut st,
         &c.app.base_url,
         checkout::NewSession {
-            items: items.into_iter().map(|(_, it)| it).collect(),
+            mode,
+            items: session_items,
             total,
             currency,
             customer,
@@ -199,13 +262,10 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
             metadata,
             now,
             expires_at,
-            allow_promotion_codes: p.bool("allow_promotion_codes")?,
-            billing_address_collection: p.nonempty("billing_address_collection")?,
-            locale: p.nonempty("locale")?,
-            subscription_data: SessionSubscriptionData {
-                metadata: sub_metadata.unwrap_or(json!({})),
-                description: sub_description.map(str::to_string),
-            },
+            allow_promotion_codes,
+            billing_address_collection,
+            locale,
+            subscription_data: data,
             options,
         },
     );

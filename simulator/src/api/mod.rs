@@ -3,6 +3,7 @@
 
 pub(crate) mod charges;
 pub(crate) mod checkout;
+pub(crate) mod checkout_items;
 pub(crate) mod checkout_options;
 pub(crate) mod customer_details;
 pub(crate) mod customer_sources;
@@ -19,6 +20,7 @@ pub(crate) mod prices;
 pub(crate) mod products;
 pub(crate) mod radar;
 pub(crate) mod refunds;
+pub(crate) mod setup_intents;
 pub(crate) mod subscriptions;
 pub(crate) mod test_clocks;
 pub(crate) mod tokens;

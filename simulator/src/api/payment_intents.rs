@@ -64,6 +64,21 @@ pub(crate) fn currency(p: &Params) -> Result<String, StripeError> {
     Ok(c)
 }
 
+/// Refuses a `capture_method` (at `param`) other than `automatic` / `automatic_async`:
+/// payment intents are captured at once here.
+pub(crate) fn automatic_capture_only(p: &Params, param: &str) -> Result<(), StripeError> {
+    if let Some(m) = p.nonempty(param)?
+        && m != "automatic"
+        && m != "automatic_async"
+    {
+        return Err(StripeError::invalid(
+            param,
+            "The simulator supports capture_method=automatic only.",
+        ));
+    }
+    Ok(())
+}
+
 /// Resolves a `payment_method` parameter (stored or magic `pm_card_*`) for `customer`.
 fn payment_method_param(
     st: &mut AccountState,
@@ -109,15 +124,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         });
     }
     let currency = currency(p)?;
-    if let Some(m) = p.nonempty("capture_method")?
-        && m != "automatic"
-        && m != "automatic_async"
-    {
-        return Err(StripeError::invalid(
-            "capture_method",
-            "The simulator supports capture_method=automatic only.",
-        ));
-    }
+    automatic_capture_only(p, "capture_method")?;
     let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
     let confirm = p.bool("confirm")?.unwrap_or(false);
     let description = p.nonempty("description")?;
@@ -156,7 +163,12 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
             metadata,
             now,
         },
-        shown,
+        &Value::Object(
+            shown
+                .into_iter()
+                .map(|(field, v)| (field.to_string(), v))
+                .collect(),
+        ),
     )?;
     if !confirm {
         return Ok(pi);

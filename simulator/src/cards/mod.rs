@@ -144,6 +144,17 @@ impl Behaviour {
         self.charge_decline()
     }
 
+    /// The decline to report when this card is saved without a charge (Checkout's setup
+    /// mode), if any (a guess, see `docs/guesses.md`): declining cards are refused as at attach, and cards that require 3-D
+    /// Secure fail because authentication is not simulated; 0341 saves fine.
+    pub(crate) fn setup_decline(self) -> Option<Decline> {
+        match self {
+            Behaviour::Declined(d) => Some(d),
+            Behaviour::AuthenticationRequired => Some(Decline::AuthenticationRequired),
+            _ => None,
+        }
+    }
+
     /// The decline every charge of this card meets, if any.
     pub(crate) fn charge_decline(self) -> Option<Decline> {
         match self {

@@ -2,9 +2,8 @@
 //! Authenticated with the account's API key like the Stripe API; bodies may be JSON objects
 //! or forms; errors are Stripe-shaped JSON (unknown objects → 404 `resource_missing`).
 //! The routes are listed, with bodies and answers, in the simulator README
-//! ("Control plane"); [`client::Control`] calls each of them from Rust.
+//! ("Control plane"); `crate::client::Control` calls each of them from Rust.
 
-pub mod client;
 pub(crate) mod deliveries;
 pub(crate) mod trigger;
 

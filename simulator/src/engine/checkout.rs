@@ -1,15 +1,18 @@
-//! Completing a Checkout Session in `mode=subscription` (the hosted page's "Pay" and its
-//! `/_sim` twin): on a good card, create the customer (if none), payment method,
-//! subscription, invoice, payment intent and charge and emit the canonical event sequence
-//! (see the README), each event carrying the object as it was at that moment. On a
-//! declined card nothing is created and the session stays open.
+//! Checkout Sessions: opening one (any mode), expiring it, its line items, and completing
+//! it (the hosted page's "Pay" and its `/_sim` twin). In `mode=subscription` a good card
+//! creates the customer (if none), payment method, subscription, invoice, payment intent
+//! and charge and emits the canonical event sequence (see the README), each event carrying
+//! the object as it was at that moment; `mode=payment` and `mode=setup` are completed by
+//! `checkout_modes`. On a declined card nothing is created and the session stays open.
 
 use serde_json::{Value, json};
 
 use crate::account::{Account, AccountState, EventRequest, SessionItem, SessionSubscriptionData};
 use crate::cards;
+use crate::engine::checkout_finish::{self, Completion};
 use crate::engine::invoices::{self, Collection};
-use crate::engine::{customers, follow_up, payment_methods, subscriptions};
+use crate::engine::payments::Payment;
+use crate::engine::{checkout_modes, follow_up, payment_methods, subscriptions};
 use crate::error::StripeError;
 use crate::ids::new_id;
 
@@ -54,12 +57,15 @@ pub(crate) const MIN_TTL: i64 = 30 * 60;
 /// A checkout session to open (parameters already checked).
 #[derive(Debug, Clone)]
 pub(crate) struct NewSession<'a> {
+    /// `subscription`, `payment` or `setup` (checked by the caller).
+    pub(crate) mode: &'a str,
     /// Fields shown as given (checked by the caller), set over the defaults.
     pub(crate) options: Value,
-    /// Line items (recurring prices).
+    /// Line items (recurring prices in subscription mode, one-time prices in payment mode,
+    /// none in setup mode).
     pub(crate) items: Vec<SessionItem>,
-    /// Sum of the line items.
-    pub(crate) total: i64,
+    /// Sum of the line items (`None` in setup mode).
+    pub(crate) total: Option<i64>,
     /// Currency of the prices.
     pub(crate) currency: Option<String>,
     /// An existing customer, if any.
@@ -84,12 +90,13 @@ pub(crate) struct NewSession<'a> {
     pub(crate) billing_address_collection: Option<&'a str>,
     /// `locale`, shown as given.
     pub(crate) locale: Option<&'a str>,
-    /// Applied to the subscription at completion.
+    /// Applied to the subscription, payment intent or setup intent at completion.
     pub(crate) subscription_data: SessionSubscriptionData,
 }
 
-/// Opens a `mode=subscription` session payable at `{base_url}/c/pay/{id}`. Stripe sends no
-/// event for it. The caller indexes the session id so the hosted page can find the account.
+/// Opens a session payable (in setup mode, where a card is saved) at
+/// `{base_url}/c/pay/{id}`. Stripe sends no event for it; its payment intent or setup
+/// intent is made when it is completed. The caller indexes the session id so the hosted page can find the account.
 pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSession<'_>) -> Value {
     let now = s.now;
     let id = new_id("cs_test_");
@@ -118,7 +125,11 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
         "custom_text": {"after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null},
         "customer": s.customer,
         "customer_account": null,
-        "customer_creation": if s.customer.is_some() { Value::Null } else { json!("always") },
+        "customer_creation": match (s.customer, s.mode) {
+            (Some(_), _) => Value::Null,
+            (None, "subscription") => json!("always"),
+            (None, _) => json!("if_required"),
+        },
         "customer_details": null,
         "customer_email": s.customer_email,
         "discounts": [],
@@ -130,7 +141,7 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
         "locale": s.locale,
         "managed_payments": null,
         "metadata": s.metadata,
-        "mode": "subscription",
+        "mode": s.mode,
         "origin_context": null,
         "payment_intent": null,
         "payment_link": null,
@@ -138,7 +149,7 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
         "payment_method_configuration_details": null,
         "payment_method_options": {},
         "payment_method_types": ["card"],
-        "payment_status": "unpaid",
+        "payment_status": if s.mode == "setup" { "no_payment_required" } else { "unpaid" },
         "permissions": null,
         "phone_number_collection": {"enabled": false},
         "recovered_from": null,
@@ -187,7 +198,8 @@ pub(crate) struct Completed {
     pub(crate) session: Value,
 }
 
-/// Pays an open session with a test card.
+/// Pays an open session with a test card (in `mode=setup`, saves the card). A declined
+/// card creates nothing and leaves the session open.
 pub(crate) fn complete(
     account: &Account,
     session_id: &str,
@@ -219,35 +231,23 @@ pub(crate) fn complete(
     }
     let card = cards::resolve(&input.card_number)
         .ok_or_else(|| cards::Decline::IncorrectNumber.error(Some("card_number")))?;
-    // The control plane may force an existing customer's payments to fail or succeed.
+    let setup = session["mode"] == "setup";
+    // The control plane may force an existing customer's payments to fail or succeed;
+    // saving a card is no payment.
     let forced = session["customer"]
         .as_str()
-        .and_then(|cus| st.payments.customer_override.get(cus).copied());
+        .and_then(|cus| st.payments.customer_override.get(cus).copied())
+        .filter(|_| !setup);
     let decline = match forced {
         Some(true) => Some(cards::Decline::Generic),
         Some(false) => None,
+        None if setup => card.behaviour.setup_decline(),
         None => card.behaviour.checkout_decline(),
     };
     if let Some(decline) = decline {
         return Err(decline.error(None));
     }
-    let items: Vec<(Value, i64)> = st
-        .session_items
-        .get(session_id)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|it| {
-            st.store
-                .get_kind("price", &it.price)
-                .cloned()
-                .map(|p| (p, it.quantity))
-                .ok_or_else(|| StripeError::Api {
-                    message: format!("price {} vanished", it.price),
-                })
-        })
-        .collect::<Result<_, _>>()?;
-    let sub_data = st
+    let data = st
         .session_subscription_data
         .get(session_id)
         .cloned()
@@ -257,37 +257,64 @@ pub(crate) fn complete(
         Some(id) => st.now_for_customer(id),
         None => st.now(),
     };
-
-    // Customer.
-    let customer = match session["customer"].as_str() {
-        Some(id) => st
-            .store
-            .get_kind("customer", id)
-            .cloned()
-            .ok_or_else(|| StripeError::missing_param("customer", id, "customer"))?,
-        None => {
-            let email = session["customer_email"]
-                .as_str()
-                .map(str::to_string)
-                .or_else(|| input.email.clone().filter(|e| !e.is_empty()));
-            customers::insert(&mut st, &req, email.as_deref(), None, None, None, json!({}))
-        }
+    let mode = session["mode"].as_str().unwrap_or_default().to_string();
+    let c = Completion {
+        session,
+        card: &card,
+        typed_email: input.email.as_deref(),
+        data,
+        now,
     };
+    let (done, payment) = match mode.as_str() {
+        "payment" => {
+            let (done, p) = checkout_modes::pay(&mut st, &req, c)?;
+            (done, Some(p))
+        }
+        "setup" => (checkout_modes::save(&mut st, &req, c)?, None),
+        _ => subscribe(&mut st, &req, c)?,
+    };
+    // Dispute and early-fraud-warning cards act after the flow's own events.
+    if let Some(payment) = &payment {
+        follow_up::run(&mut st, payment);
+    }
+    let redirect_url = done["success_url"]
+        .as_str()
+        .unwrap_or_default()
+        .replace("{CHECKOUT_SESSION_ID}", session_id);
+    Ok(Completed {
+        redirect_url,
+        session: done,
+    })
+}
+
+/// Completes a `mode=subscription` session: the customer (if none), the payment method,
+/// the subscription and its first invoice, paid the way every invoice is paid.
+fn subscribe(
+    st: &mut AccountState,
+    req: &EventRequest,
+    c: Completion<'_>,
+) -> Result<(Value, Option<Payment>), StripeError> {
+    let (session, card, sub_data, now) = (c.session, c.card, c.data, c.now);
+    let session_id = session["id"].as_str().unwrap_or_default().to_string();
+    let items = checkout_finish::items(st, &session_id)?;
+    let customer =
+        checkout_finish::customer(st, req, &session, c.typed_email, true)?.ok_or_else(|| {
+            StripeError::Api {
+                message: "no customer for a subscription".into(),
+            }
+        })?;
     let customer_id = customer["id"].as_str().unwrap_or_default().to_string();
     let email = customer["email"].as_str().map(str::to_string);
 
     // Payment method.
-    let mut pm = payment_methods::insert(&mut st, &card, email.as_deref(), json!({}));
+    let pm = payment_methods::insert(st, card, email.as_deref(), json!({}));
     let pm_id = pm["id"].as_str().unwrap_or_default().to_string();
-    pm["customer"] = json!(customer_id);
-    st.store.put(pm.clone());
-    st.emit(&req, "payment_method.attached", pm.clone(), None);
+    payment_methods::attach_to(st, req, &pm_id, &customer_id)?;
 
-    // Subscription (incomplete until its first invoice is paid) and that invoice, paid the
-    // way every invoice is paid.
+    // Subscription (incomplete until its first invoice is paid) and that invoice.
     let (sub, invoice_id) = subscriptions::start(
-        &mut st,
-        &req,
+        st,
+        req,
         &subscriptions::Start {
             customer: &customer,
             items: &items,
@@ -299,52 +326,24 @@ pub(crate) fn complete(
             now,
         },
     );
-    let sub_id = sub["id"].as_str().unwrap_or_default().to_string();
-    let attempt = invoices::collect(
-        &mut st,
-        &req,
-        &invoice_id,
-        Some(&pm_id),
-        Collection::OnRequest,
-    )?;
+    let attempt = invoices::collect(st, req, &invoice_id, Some(&pm_id), Collection::OnRequest)?;
     if let Some(err) = attempt.payment.as_ref().and_then(|p| p.error.clone()) {
         // Unreachable in practice: the card was refused above before anything was made.
         return Err(err);
     }
-
-    // Session complete.
-    let mut done = session;
-    done["status"] = json!("complete");
-    done["payment_status"] = json!("paid");
-    done["customer"] = json!(customer_id);
-    done["subscription"] = json!(sub_id);
-    done["invoice"] = json!(invoice_id);
-    done["url"] = Value::Null;
-    done["customer_details"] = json!({
-        "address": null,
-        "business_name": null,
-        "email": email,
-        "individual_name": null,
-        "name": customer["name"],
-        "phone": null,
-        "tax_exempt": "none",
-        "tax_ids": [],
-    });
-    st.store.put(done.clone());
-    st.emit(&req, "checkout.session.completed", done.clone(), None);
-    // Dispute and early-fraud-warning cards act after the flow's own events.
-    if let Some(payment) = &attempt.payment {
-        follow_up::run(&mut st, payment);
-    }
-
-    let redirect_url = done["success_url"]
-        .as_str()
-        .unwrap_or_default()
-        .replace("{CHECKOUT_SESSION_ID}", session_id);
-    Ok(Completed {
-        redirect_url,
-        session: done,
-    })
+    let done = checkout_finish::finish(
+        st,
+        req,
+        session,
+        Some(&customer),
+        email,
+        &[
+            ("payment_status", json!("paid")),
+            ("subscription", sub["id"].clone()),
+            ("invoice", json!(invoice_id)),
+        ],
+    );
+    Ok((done, attempt.payment))
 }
 
 /// A session's line items as a list (`GET …/line_items`, and `expand[]=line_items`).

@@ -147,7 +147,18 @@ pub(crate) fn charge(
     req: &EventRequest,
     r: &PaymentRequest<'_>,
 ) -> Result<Payment, StripeError> {
-    let pi = new_payment_intent(st, req, r)?;
+    charge_with(st, req, r, &json!({}))
+}
+
+/// [`charge`], with `fields` (such as `receipt_email`, `setup_future_usage`) set on the
+/// payment intent as given before it is announced (Checkout's `payment_intent_data`).
+pub(crate) fn charge_with(
+    st: &mut AccountState,
+    req: &EventRequest,
+    r: &PaymentRequest<'_>,
+    fields: &Value,
+) -> Result<Payment, StripeError> {
+    let pi = new_payment_intent_with(st, req, r, fields)?;
     let id = pi["id"].as_str().unwrap_or_default().to_string();
     confirm(st, req, &id, r.payment_method, r.now)
 }
@@ -159,16 +170,17 @@ pub(crate) fn new_payment_intent(
     req: &EventRequest,
     r: &PaymentRequest<'_>,
 ) -> Result<Value, StripeError> {
-    new_payment_intent_with(st, req, r, Vec::new())
+    new_payment_intent_with(st, req, r, &json!({}))
 }
 
-/// [`new_payment_intent`] with fields set as given before it is stored and
-/// `payment_intent.created` is emitted (`receipt_email`, statement descriptors).
+/// [`new_payment_intent`] with `fields` (a JSON object: `receipt_email`, statement
+/// descriptors, Checkout's `payment_intent_data`) set before it is stored and
+/// `payment_intent.created` is emitted.
 pub(crate) fn new_payment_intent_with(
     st: &mut AccountState,
     req: &EventRequest,
     r: &PaymentRequest<'_>,
-    fields: Vec<(&'static str, Value)>,
+    fields: &Value,
 ) -> Result<Value, StripeError> {
     if r.amount < 1 {
         return Err(StripeError::invalid(
@@ -190,12 +202,14 @@ pub(crate) fn new_payment_intent_with(
     pi["customer"] = json!(r.customer);
     pi["description"] = json!(r.description);
     pi["metadata"] = r.metadata.clone();
+    if let Value::Object(fields) = fields {
+        for (k, v) in fields {
+            pi[k] = v.clone();
+        }
+    }
     if r.payment_method.is_empty() {
         pi["payment_method"] = Value::Null;
         PaymentIntentStatus::RequiresPaymentMethod.set(&mut pi);
-    }
-    for (field, v) in fields {
-        pi[field] = v;
     }
     st.store.put(pi.clone());
     st.emit(req, "payment_intent.created", pi.clone(), None);

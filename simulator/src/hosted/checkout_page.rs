@@ -1,6 +1,6 @@
 //! The hosted Checkout page at a session's `url`: `GET /c/pay/{id}` shows the card form;
-//! `POST /c/pay/{id}` pays (303 to `success_url`) or shows the decline (402), leaving the
-//! session open. No API key: the session id is the capability.
+//! `POST /c/pay/{id}` pays (in setup mode, saves the card) with a 303 to `success_url`, or
+//! shows the decline (402), leaving the session open. No API key: the session id is the capability.
 
 use std::sync::Arc;
 
@@ -45,13 +45,14 @@ fn load(app: &App, id: &str) -> Option<View> {
                 .and_then(|p| p["name"].as_str())
                 .unwrap_or("Subscription")
                 .to_string();
-            let count = price["recurring"]["interval_count"].as_i64().unwrap_or(1);
-            let unit = price["recurring"]["interval"].as_str().unwrap_or("month");
-            interval = if count == 1 {
-                unit.to_string()
-            } else {
-                format!("{count} {unit}s")
-            };
+            if let Some(unit) = price["recurring"]["interval"].as_str() {
+                let count = price["recurring"]["interval_count"].as_i64().unwrap_or(1);
+                interval = if count == 1 {
+                    unit.to_string()
+                } else {
+                    format!("{count} {unit}s")
+                };
+            }
             let amount = price["unit_amount"].as_i64().unwrap_or(0) * it.quantity;
             Some((name, money(amount, &currency), it.quantity))
         })
@@ -79,17 +80,39 @@ fn not_found() -> Response {
 fn render(view: &View, error: Option<&str>, card_value: &str) -> String {
     let s = &view.session;
     let id = s["id"].as_str().unwrap_or_default();
+    let mode = s["mode"].as_str().unwrap_or("subscription");
+    let fallback = match mode {
+        "setup" => "Save a card",
+        "payment" => "Checkout",
+        _ => "Subscription",
+    };
     let title = view
         .lines
         .first()
         .map(|l| l.0.clone())
-        .unwrap_or_else(|| "Subscription".into());
-    let mut body = format!(
-        "<h1>{}</h1>\n<p>Subscribe for <strong>{} / {}</strong></p>\n<ul>\n",
-        escape(&title),
-        escape(&view.total),
-        escape(&view.interval)
-    );
+        .unwrap_or_else(|| fallback.into());
+    let (summary, button) = match mode {
+        "setup" => (
+            "Save your card for future payments. You will not be charged now.".to_string(),
+            "Save card".to_string(),
+        ),
+        "payment" => (
+            format!("Pay <strong>{}</strong>", escape(&view.total)),
+            format!("Pay {}", view.total),
+        ),
+        _ => (
+            format!(
+                "Subscribe for <strong>{} / {}</strong>",
+                escape(&view.total),
+                escape(&view.interval)
+            ),
+            format!("Pay {}", view.total),
+        ),
+    };
+    let mut body = format!("<h1>{}</h1>\n<p>{summary}</p>\n", escape(&title));
+    if !view.lines.is_empty() {
+        body.push_str("<ul>\n");
+    }
     for (name, amount, qty) in &view.lines {
         body.push_str(&format!(
             "<li>{} × {} — {}</li>\n",
@@ -98,12 +121,15 @@ fn render(view: &View, error: Option<&str>, card_value: &str) -> String {
             escape(amount)
         ));
     }
-    body.push_str("</ul>\n");
+    if !view.lines.is_empty() {
+        body.push_str("</ul>\n");
+    }
     if s["status"] != "open" {
         let status = s["status"].as_str().unwrap_or("unknown");
         body.push_str(&format!(
-            "<p role=\"status\">This checkout session is {} and can no longer be paid.</p>\n",
-            escape(status)
+            "<p role=\"status\">This checkout session is {} and can no longer be {}.</p>\n",
+            escape(status),
+            if mode == "setup" { "used" } else { "paid" }
         ));
         return page(&format!("{title} — checkout"), &body);
     }
@@ -136,10 +162,10 @@ fn render(view: &View, error: Option<&str>, card_value: &str) -> String {
 <input id=\"exp\" name=\"exp\" autocomplete=\"cc-exp\" placeholder=\"12 / 34\">\n\
 <label for=\"cvc\">Security code (CVC)</label>\n\
 <input id=\"cvc\" name=\"cvc\" inputmode=\"numeric\" autocomplete=\"cc-csc\">\n\
-<button type=\"submit\">Pay {total}</button>\n</form>\n",
+<button type=\"submit\">{button}</button>\n</form>\n",
         id = escape(id),
         card = escape(card_value),
-        total = escape(&view.total),
+        button = escape(&button),
     ));
     if let Some(cancel) = s["cancel_url"].as_str().filter(|u| safe_href(u)) {
         body.push_str(&format!(

@@ -5,6 +5,7 @@
 
 pub(crate) mod card_source;
 pub(crate) mod invoice_item;
+pub(crate) mod setup_intent;
 
 use serde_json::{Map, Value, json};
 

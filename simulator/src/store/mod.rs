@@ -325,6 +325,7 @@ pub(crate) fn kind_name(kind: &str) -> &'static str {
         "radar.early_fraud_warning" => "radar.early_fraud_warning",
         "billing_portal.configuration" => "billing_portal.configuration",
         "billing_portal.session" => "billing_portal.session",
+        "setup_intent" => "setup_intent",
         _ => "object",
     }
 }

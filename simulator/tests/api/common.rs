@@ -233,3 +233,36 @@ pub async fn read_until_closed(
         }
     }
 }
+
+/// A client for a fresh account on `sim`.
+pub fn new_api(sim: &stripe_sim::RunningSimulator) -> Api {
+    Api {
+        http: client(),
+        base: sim.base_url.clone(),
+        key: key(),
+    }
+}
+
+/// The `id` of an object.
+pub fn id(v: &Value) -> String {
+    v["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {v}"))
+        .to_string()
+}
+
+/// A one-time price (new product "Poster") of `amount` cents.
+pub async fn one_time_price(api: &Api, amount: &str) -> String {
+    let (s, price) = api
+        .post(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", amount),
+                ("product_data[name]", "Poster"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{price}");
+    id(&price)
+}

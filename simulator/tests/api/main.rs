@@ -4,6 +4,8 @@
 mod common;
 
 mod checkout;
+mod checkout_modes;
+mod checkout_params;
 mod conventions;
 mod payment_methods;
 mod server_limits;

@@ -94,6 +94,20 @@ pub async fn make(c: &Client) -> Fixtures {
     let cs_base = json!({"mode": "subscription", "success_url": "https://app.example/ok",
         "line_items": [{"price": id(&price), "quantity": 1}]});
     let cs = c.ok("/v1/checkout/sessions", &cs_base).await;
+    // A setup intent is made by saving a card in a setup-mode session.
+    let setup_cs = c
+        .ok(
+            "/v1/checkout/sessions",
+            &json!({"mode": "setup", "currency": "usd", "customer": id(&customer),
+                "success_url": "https://app.example/ok"}),
+        )
+        .await;
+    c.ok(
+        &format!("/_sim/checkout/sessions/{}/pay", id(&setup_cs)),
+        &json!({"card_number": "4242424242424242"}),
+    )
+    .await;
+    let seti = first(c, "/v1/setup_intents", json!({"customer": id(&customer)})).await;
     let sub_base = json!({"customer": id(&customer), "items": [{"price": id(&price)}]});
     let sub = c.ok("/v1/subscriptions", &sub_base).await;
     // A plan change invoiced at once: an invoice with proration lines and its invoice items.
@@ -155,6 +169,13 @@ pub async fn make(c: &Client) -> Fixtures {
             charge_id.clone(),
             true,
             json!({"amount": 1000, "currency": "usd", "source": "tok_visa"}),
+        ),
+        (
+            "setup_intent",
+            "/v1/setup_intents",
+            id(&seti),
+            true,
+            none.clone(),
         ),
         ("refund", "/v1/refunds", id(&refund), true, refund_base),
         ("dispute", "/v1/disputes", id(&dispute), true, none.clone()),

@@ -1,159 +1,79 @@
-//! A typed Rust client of the control plane, for harnesses and tests: one method per
-//! `/_sim` route, JSON in and out. Errors keep the HTTP status and Stripe's error body.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), stripe_sim::control::client::ControlError> {
-//! use stripe_sim::control::client::Control;
-//! let sim = Control::new("http://127.0.0.1:12111", "sk_test_abc");
-//! sim.advance_days(31).await?;
-//! sim.quiesce(10_000).await?;
-//! # Ok(()) }
-//! ```
+//! [`Control`]: the simulator's control plane (`/_sim/…`) of one account, one method per
+//! route, JSON in and out (the routes are listed in the simulator README, "Control plane").
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
-/// A failed control-plane call.
-#[derive(Debug, thiserror::Error)]
-pub enum ControlError {
-    /// The simulator answered with a non-2xx status and (usually) a Stripe error body.
-    #[error("{method} {path} answered {status}: {body}")]
-    Status {
-        /// HTTP method.
-        method: &'static str,
-        /// Path called.
-        path: String,
-        /// HTTP status.
-        status: u16,
-        /// The answer (Stripe's `{"error": {…}}`).
-        body: Value,
-    },
-    /// The call did not complete (connection, body).
-    #[error("{method} {path} failed: {source}")]
-    Transport {
-        /// HTTP method.
-        method: &'static str,
-        /// Path called.
-        path: String,
-        /// The underlying error.
-        source: reqwest::Error,
-    },
-}
-
-impl ControlError {
-    /// The HTTP status, if the simulator answered.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ControlError::Status { status, .. } => Some(*status),
-            ControlError::Transport { .. } => None,
-        }
-    }
-}
+use super::error::ApiError;
+use super::transport::{Body, Transport};
 
 /// The control plane of one account (one API key) of a running simulator.
 #[derive(Debug, Clone)]
 pub struct Control {
-    http: reqwest::Client,
-    base: String,
-    key: String,
+    transport: Transport,
 }
 
 impl Control {
-    /// A client for `base_url` (e.g. `RunningSimulator::base_url`) and the account `key`.
+    /// A client for `base_url` (e.g. `RunningSimulator::base_url`) and the account `key`,
+    /// with an HTTP client of its own.
     pub fn new(base_url: &str, key: &str) -> Control {
+        // reqwest is built without a default TLS provider; installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        Control {
-            http: reqwest::Client::new(),
-            base: base_url.trim_end_matches('/').to_string(),
-            key: key.to_string(),
-        }
+        Control::with_client(reqwest::Client::new(), base_url, key)
     }
 
     /// Uses an existing HTTP client.
     pub fn with_client(http: reqwest::Client, base_url: &str, key: &str) -> Control {
         Control {
-            http,
-            base: base_url.trim_end_matches('/').to_string(),
-            key: key.to_string(),
+            transport: Transport::new(http, base_url, key),
         }
     }
 
-    async fn call(
-        &self,
-        method: &'static str,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value, ControlError> {
-        let url = format!("{}{path}", self.base);
-        let req = match method {
-            "GET" => self.http.get(&url),
-            _ => self
-                .http
-                .post(&url)
-                .json(&body.unwrap_or_else(|| json!({}))),
-        };
-        let transport = |source| ControlError::Transport {
-            method,
-            path: path.to_string(),
-            source,
-        };
-        let resp = req.bearer_auth(&self.key).send().await.map_err(transport)?;
-        let status = resp.status().as_u16();
-        let body: Value = resp.json().await.map_err(transport)?;
-        if (200..300).contains(&status) {
-            Ok(body)
-        } else {
-            Err(ControlError::Status {
-                method,
-                path: path.to_string(),
-                status,
-                body,
-            })
-        }
+    async fn post(&self, path: &str, body: Value) -> Result<Value, ApiError> {
+        self.transport
+            .send(Method::POST, path, Body::Json(&body))
+            .await
     }
 
-    async fn post(&self, path: &str, body: Value) -> Result<Value, ControlError> {
-        self.call("POST", path, Some(body)).await
-    }
-
-    async fn get(&self, path: &str) -> Result<Value, ControlError> {
-        self.call("GET", path, None).await
+    async fn get(&self, path: &str) -> Result<Value, ApiError> {
+        self.transport.send(Method::GET, path, Body::Empty).await
     }
 
     /// `POST /_sim/reset`
-    pub async fn reset(&self) -> Result<Value, ControlError> {
+    pub async fn reset(&self) -> Result<Value, ApiError> {
         self.post("/_sim/reset", json!({})).await
     }
 
     /// `GET /_sim/clock`
-    pub async fn clock(&self) -> Result<Value, ControlError> {
+    pub async fn clock(&self) -> Result<Value, ApiError> {
         self.get("/_sim/clock").await
     }
 
     /// `POST /_sim/clock/advance {seconds}`
-    pub async fn advance_seconds(&self, seconds: i64) -> Result<Value, ControlError> {
+    pub async fn advance_seconds(&self, seconds: i64) -> Result<Value, ApiError> {
         self.post("/_sim/clock/advance", json!({"seconds": seconds}))
             .await
     }
 
     /// `POST /_sim/clock/advance {days}`
-    pub async fn advance_days(&self, days: i64) -> Result<Value, ControlError> {
+    pub async fn advance_days(&self, days: i64) -> Result<Value, ApiError> {
         self.post("/_sim/clock/advance", json!({"days": days}))
             .await
     }
 
     /// `POST /_sim/clock/advance {to}`
-    pub async fn advance_to(&self, to: i64) -> Result<Value, ControlError> {
+    pub async fn advance_to(&self, to: i64) -> Result<Value, ApiError> {
         self.post("/_sim/clock/advance", json!({"to": to})).await
     }
 
     /// `POST /_sim/settings/renewals` (`retry_days`, `after_final_failure`,
     /// `finalize_after_secs`, `upcoming_days`; pass only what changes).
-    pub async fn renewal_settings(&self, settings: Value) -> Result<Value, ControlError> {
+    pub async fn renewal_settings(&self, settings: Value) -> Result<Value, ApiError> {
         self.post("/_sim/settings/renewals", settings).await
     }
 
     /// `POST /_sim/checkout/sessions/{id}/pay {card_number}` → `{redirect_url}`.
-    pub async fn pay_checkout(&self, session: &str, card: &str) -> Result<Value, ControlError> {
+    pub async fn pay_checkout(&self, session: &str, card: &str) -> Result<Value, ApiError> {
         self.post(
             &format!("/_sim/checkout/sessions/{session}/pay"),
             json!({"card_number": card}),
@@ -166,7 +86,7 @@ impl Control {
         &self,
         session: &str,
         card: Option<&str>,
-    ) -> Result<Value, ControlError> {
+    ) -> Result<Value, ApiError> {
         let body = match card {
             Some(c) => json!({"card_number": c}),
             None => json!({}),
@@ -176,7 +96,7 @@ impl Control {
     }
 
     /// `GET /_sim/portal/sessions/{bps}`
-    pub async fn portal(&self, bps: &str) -> Result<Value, ControlError> {
+    pub async fn portal(&self, bps: &str) -> Result<Value, ApiError> {
         self.get(&format!("/_sim/portal/sessions/{bps}")).await
     }
 
@@ -186,7 +106,7 @@ impl Control {
         bps: &str,
         subscription: Option<&str>,
         mode: Option<&str>,
-    ) -> Result<Value, ControlError> {
+    ) -> Result<Value, ApiError> {
         self.post(
             &format!("/_sim/portal/sessions/{bps}/cancel"),
             json!({"subscription": subscription, "mode": mode}),
@@ -195,7 +115,7 @@ impl Control {
     }
 
     /// `POST /_sim/portal/sessions/{bps}/update_card {card_number}`
-    pub async fn portal_update_card(&self, bps: &str, card: &str) -> Result<Value, ControlError> {
+    pub async fn portal_update_card(&self, bps: &str, card: &str) -> Result<Value, ApiError> {
         self.post(
             &format!("/_sim/portal/sessions/{bps}/update_card"),
             json!({"card_number": card}),
@@ -209,7 +129,7 @@ impl Control {
         bps: &str,
         price: &str,
         subscription: Option<&str>,
-    ) -> Result<Value, ControlError> {
+    ) -> Result<Value, ApiError> {
         self.post(
             &format!("/_sim/portal/sessions/{bps}/switch_plan"),
             json!({"price": price, "subscription": subscription}),
@@ -223,7 +143,7 @@ impl Control {
         charge: &str,
         reason: &str,
         inquiry: bool,
-    ) -> Result<Value, ControlError> {
+    ) -> Result<Value, ApiError> {
         self.post(
             &format!("/_sim/charges/{charge}/dispute"),
             json!({"reason": reason, "inquiry": inquiry}),
@@ -236,7 +156,7 @@ impl Control {
         &self,
         charge: &str,
         fraud_type: Option<&str>,
-    ) -> Result<Value, ControlError> {
+    ) -> Result<Value, ApiError> {
         self.post(
             &format!("/_sim/charges/{charge}/early_fraud_warning"),
             json!({"fraud_type": fraud_type}),
@@ -249,7 +169,7 @@ impl Control {
         &self,
         customer: &str,
         next_payments: &str,
-    ) -> Result<Value, ControlError> {
+    ) -> Result<Value, ApiError> {
         self.post(
             &format!("/_sim/customers/{customer}/payments"),
             json!({"next_payments": next_payments}),
@@ -258,17 +178,13 @@ impl Control {
     }
 
     /// `POST /_sim/trigger {event}`
-    pub async fn trigger(&self, event: &str) -> Result<Value, ControlError> {
+    pub async fn trigger(&self, event: &str) -> Result<Value, ApiError> {
         self.post("/_sim/trigger", json!({"event": event})).await
     }
 
     /// `POST /_sim/emit {type, object?}`: sends one event of `event_type` carrying `object`
     /// (for example a resource as it is now, re-sent as an update).
-    pub async fn emit(
-        &self,
-        event_type: &str,
-        object: Option<Value>,
-    ) -> Result<Value, ControlError> {
+    pub async fn emit(&self, event_type: &str, object: Option<Value>) -> Result<Value, ApiError> {
         let mut body = json!({"type": event_type});
         if let Some(object) = object {
             body["object"] = object;
@@ -277,7 +193,7 @@ impl Control {
     }
 
     /// `POST /_sim/delivery_mode {mode, seed, …}` (pass only what changes).
-    pub async fn delivery_mode(&self, settings: Value) -> Result<Value, ControlError> {
+    pub async fn delivery_mode(&self, settings: Value) -> Result<Value, ApiError> {
         self.post("/_sim/delivery_mode", settings).await
     }
 
@@ -288,7 +204,7 @@ impl Control {
         endpoint: &str,
         secret: Option<&str>,
         expires_in: i64,
-    ) -> Result<Value, ControlError> {
+    ) -> Result<Value, ApiError> {
         let mut body = json!({"expires_in": expires_in});
         if let Some(secret) = secret {
             body["secret"] = json!(secret);
@@ -301,24 +217,24 @@ impl Control {
     }
 
     /// `GET /_sim/deliveries` (every attempt, oldest first).
-    pub async fn deliveries(&self) -> Result<Value, ControlError> {
+    pub async fn deliveries(&self) -> Result<Value, ApiError> {
         self.get("/_sim/deliveries").await
     }
 
     /// `GET /_sim/deliveries/summary`
-    pub async fn deliveries_summary(&self) -> Result<Value, ControlError> {
+    pub async fn deliveries_summary(&self) -> Result<Value, ApiError> {
         self.get("/_sim/deliveries/summary").await
     }
 
     /// `POST /_sim/quiesce {timeout_ms}`; `Ok` with `quiescent: false` when the deadline
     /// passed.
-    pub async fn quiesce(&self, timeout_ms: u64) -> Result<Value, ControlError> {
+    pub async fn quiesce(&self, timeout_ms: u64) -> Result<Value, ApiError> {
         self.post("/_sim/quiesce", json!({"timeout_ms": timeout_ms}))
             .await
     }
 
     /// `POST /_sim/snapshot`
-    pub async fn snapshot(&self) -> Result<Value, ControlError> {
+    pub async fn snapshot(&self) -> Result<Value, ApiError> {
         self.post("/_sim/snapshot", json!({})).await
     }
 }
