@@ -50,6 +50,7 @@ const RESOURCES = [
   ['checkout.session', 'Checkout/Sessions', 'Session', 'SessionResource'],
   ['subscription', 'Subscriptions', 'Subscription', 'SubscriptionResource'],
   ['invoice', 'Invoices', 'Invoice', 'InvoiceResource'],
+  ['invoiceitem', 'InvoiceItems', 'InvoiceItem', 'InvoiceItemResource'],
   ['billing_portal.configuration', 'BillingPortal/Configurations', 'Configuration', 'ConfigurationResource'],
   ['billing_portal.session', 'BillingPortal/Sessions', 'Session', 'SessionResource'],
   ['webhook_endpoint', 'WebhookEndpoints', 'WebhookEndpoint', 'WebhookEndpointResource'],

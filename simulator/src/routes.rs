@@ -12,9 +12,9 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 
 use crate::api::{
-    charges, checkout, customer_sources, customers, disputes, events, invoice_payments, invoices,
-    payment_intents, payment_methods, portal, prices, products, radar, refunds, setup_intents,
-    subscriptions, test_clocks, tokens, webhook_endpoints,
+    charges, checkout, customer_sources, customers, disputes, events, invoice_items,
+    invoice_payments, invoices, payment_intents, payment_methods, portal, prices, products, radar,
+    refunds, setup_intents, subscriptions, test_clocks, tokens, webhook_endpoints,
 };
 use crate::app::App;
 use crate::control;
@@ -108,6 +108,11 @@ pub(crate) fn table() -> Router<Arc<App>> {
         )
         .route("/v1/tokens", route(POST, tokens::create))
         .route("/v1/tokens/{id}", route_id(GET, tokens::retrieve))
+        .route("/v1/invoiceitems", route(GET, invoice_items::list))
+        .route(
+            "/v1/invoiceitems/{id}",
+            route_id(GET, invoice_items::retrieve),
+        )
         .route(
             "/v1/payment_intents",
             route(POST, payment_intents::create).merge(route(GET, payment_intents::list)),

@@ -10,6 +10,7 @@ pub(crate) mod customer_sources;
 pub(crate) mod customers;
 pub(crate) mod disputes;
 pub(crate) mod events;
+pub(crate) mod invoice_items;
 pub(crate) mod invoice_payments;
 pub(crate) mod invoices;
 pub(crate) mod payment_intents;

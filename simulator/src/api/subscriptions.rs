@@ -3,15 +3,17 @@
 //! update (price or quantity of items, `cancel_at_period_end`, `metadata`,
 //! `default_payment_method`, `description`) and cancel now (`DELETE`).
 //!
-//! Differences from Stripe: no prorations (`proration_behavior` is accepted and ignored —
-//! a price change applies from the next period's invoice). Trials (`trial_period_days`,
-//! `trial_end`) start `trialing` with a paid 0 invoice; nothing is charged until `trial_end`.
+//! A price or quantity change is prorated after `proration_behavior` (default
+//! `create_prorations`, see `engine/prorations.rs`), at `proration_date` if given. Trials
+//! (`trial_period_days`, `trial_end`) start `trialing` with a paid 0 invoice; nothing is
+//! charged until `trial_end`.
 
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
 use crate::api::retrieve_kind;
 use crate::engine::invoices::{self, Collection};
+use crate::engine::prorations::{self, ProrationBehavior};
 use crate::engine::{follow_up, payments, subscriptions};
 use crate::error::StripeError;
 use crate::objects;
@@ -455,15 +457,25 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
         "cancellation_details",
         "items",
         "proration_behavior",
+        "proration_date",
         "payment_behavior",
         "off_session",
     ])?;
-    if let Some(b) = p.nonempty("proration_behavior")?
-        && !["always_invoice", "create_prorations", "none"].contains(&b)
+    let behavior = ProrationBehavior::from_param(
+        p.nonempty("proration_behavior")?,
+        "proration_behavior",
+        ProrationBehavior::CreateProrations,
+    )?;
+    let payment_behaviour = p.nonempty("payment_behavior")?;
+    if let Some(b) = payment_behaviour
+        && !BEHAVIOURS.contains(&b)
     {
         return Err(StripeError::invalid(
-            "proration_behavior",
-            "Invalid proration_behavior: must be one of always_invoice, create_prorations, none",
+            "payment_behavior",
+            format!(
+                "Invalid payment_behavior: must be one of {}",
+                BEHAVIOURS.join(", ")
+            ),
         ));
     }
     p.allow_only_under("cancellation_details", &["comment", "feedback"])?;
@@ -524,8 +536,36 @@ pub(crate) fn update(c: &Call) -> Result<Value, StripeError> {
     if let Some(m) = p.metadata("metadata", &old["metadata"])? {
         new["metadata"] = m;
     }
-    subscriptions::record_update(&mut st, &c.request, &old, &new);
-    Ok(new)
+    let at = proration_date(p, &old, now)?;
+    prorations::apply(
+        &mut st,
+        &c.request,
+        prorations::Change {
+            old: &old,
+            new,
+            behavior,
+            at,
+            error_if_incomplete: payment_behaviour == Some("error_if_incomplete"),
+        },
+    )
+}
+
+/// `proration_date` of an update (default `now`): a timestamp within the current period.
+fn proration_date(p: &Params, sub: &Value, now: i64) -> Result<i64, StripeError> {
+    let Some(at) = p.int("proration_date")? else {
+        return Ok(now);
+    };
+    let start = objects::subscription_period_start(sub).unwrap_or(now);
+    let end = objects::subscription_period_end(sub).unwrap_or(now);
+    if at < start || at > end {
+        return Err(StripeError::invalid(
+            "proration_date",
+            format!(
+                "proration_date must be within the subscription's current period ({start} to {end})."
+            ),
+        ));
+    }
+    Ok(at)
 }
 
 /// `DELETE /v1/subscriptions/{id}`: cancel now → `customer.subscription.deleted`.

@@ -200,7 +200,7 @@ pub(crate) fn collect(
     }
     let description = match invoice["billing_reason"].as_str() {
         Some("subscription_create") => "Subscription creation",
-        Some("subscription_cycle") => "Subscription update",
+        Some("subscription_cycle" | "subscription_update") => "Subscription update",
         _ => "Invoice payment",
     };
     let payment = match pm {

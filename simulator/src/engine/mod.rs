@@ -7,6 +7,7 @@
 //!
 //! Which flow emits which events, in which order, is described in `simulator/docs/flows.md`.
 
+pub(crate) mod balance;
 pub(crate) mod catalog;
 pub(crate) mod charges;
 pub(crate) mod checkout;
@@ -26,6 +27,7 @@ pub(crate) mod payment_methods;
 pub(crate) mod payments;
 pub(crate) mod portal;
 pub(crate) mod portal_config;
+pub(crate) mod prorations;
 pub(crate) mod radar;
 pub(crate) mod raw_events;
 pub(crate) mod refunds;

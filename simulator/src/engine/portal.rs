@@ -11,7 +11,10 @@
 //!   subscriptions that name their own `default_payment_method` get the new card too
 //!   (`customer.subscription.updated`), so renewals and retries charge it;
 //! - switch plan between the configuration's prices (`features.subscription_update.products`)
-//!   → `customer.subscription.updated` with the new price in `items` (no proration — guess).
+//!   → `customer.subscription.updated` with the new price in `items`, prorated after the
+//!   configuration's `features.subscription_update.proration_behavior` (`engine/prorations.rs`:
+//!   `create_prorations` adds pending invoice items to the next invoice, `always_invoice`
+//!   charges the difference at once, `none` changes the price from the next period).
 //!
 //! The session id in the URL is the capability; every action acts for its customer only.
 
@@ -20,6 +23,7 @@ use serde_json::{Value, json};
 use crate::account::{AccountState, EventRequest};
 use crate::cards::{self, Behaviour, Decline};
 use crate::engine::payment_methods;
+use crate::engine::prorations::{self, ProrationBehavior};
 use crate::error::StripeError;
 use crate::objects;
 use crate::objects::previous_attributes;
@@ -92,6 +96,15 @@ impl Portal {
         self.config["features"]["subscription_cancel"]["mode"]
             .as_str()
             .unwrap_or("at_period_end")
+    }
+
+    /// How a plan switch is prorated: `features.subscription_update.proration_behavior`
+    /// (`none` when the configuration does not say).
+    pub(crate) fn proration_behavior(&self) -> ProrationBehavior {
+        self.config["features"]["subscription_update"]["proration_behavior"]
+            .as_str()
+            .and_then(ProrationBehavior::parse)
+            .unwrap_or(ProrationBehavior::None)
     }
 
     /// Price ids the customer may switch to.
@@ -308,6 +321,16 @@ pub(crate) fn switch_plan(
     let mut new = old.clone();
     new["items"]["data"][0]["price"] = price_obj.clone();
     new["items"]["data"][0]["plan"] = objects::plan_of(&price_obj);
-    emit_sub_update(st, &old, &new);
-    Ok(new)
+    let at = st.now_for_customer(&portal.customer);
+    prorations::apply(
+        st,
+        &EventRequest::default(),
+        prorations::Change {
+            old: &old,
+            new,
+            behavior: portal.proration_behavior(),
+            at,
+            error_if_incomplete: false,
+        },
+    )
 }

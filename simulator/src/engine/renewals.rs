@@ -2,7 +2,8 @@
 //!
 //! - **renew** at the end of a period (or trial): the items' periods roll →
 //!   `customer.subscription.updated`; a draft invoice (`billing_reason=subscription_cycle`,
-//!   `automatically_finalizes_at` = +1 h) → `invoice.created`;
+//!   `automatically_finalizes_at` = +1 h; the subscription's pending proration items first,
+//!   the customer's balance applied) → `invoice.created`;
 //! - **finalize** an hour later → `invoice.finalized`, then the first payment attempt;
 //! - **payment attempt** (first or retry) through `invoices::collect` with the subscription's
 //!   (else the customer's) default payment method: success → `invoice.paid` +
@@ -13,8 +14,8 @@
 //!   `unpaid`, or left `past_due`, per the account's setting;
 //! - **end** a `cancel_at_period_end` subscription at `cancel_at` → `customer.subscription.deleted`;
 //! - **upcoming** `upcoming_days` (default three) before a renewal → `invoice.upcoming` (a
-//!   preview: no id, lines for the next period), once per period, none for a subscription
-//!   that ends at the period end;
+//!   preview: no id, the pending proration items and lines for the next period), once per
+//!   period, none for a subscription that ends at the period end;
 //! - **trial will end** three days before `trial_end` (at the trial's start for a shorter
 //!   trial) → `customer.subscription.trial_will_end`, once per subscription;
 //! - **expire** an open checkout session at `expires_at` → `checkout.session.expired`;
@@ -27,7 +28,7 @@ use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::engine::invoices::{self, Collection};
-use crate::engine::{follow_up, subscriptions};
+use crate::engine::{balance, follow_up, prorations, subscriptions};
 use crate::ids::new_id;
 use crate::objects;
 use crate::objects::status::{Status, SubscriptionStatus};
@@ -121,15 +122,11 @@ fn upcoming(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
     };
     st.time.upcoming_sent.insert(sub_id.to_string(), end);
     let next = rolled(&sub, end);
-    let customer_id = sub["customer"].as_str().unwrap_or_default().to_string();
-    let customer = st
-        .store
-        .get_kind("customer", &customer_id)
-        .cloned()
-        .unwrap_or_else(|| json!({"id": customer_id}));
+    let customer = subscriptions::customer_of(st, &sub);
     let mut preview = objects::subscription_invoice("", &next, &customer, "upcoming", at, |p| {
         subscriptions::product_name(st, p)
     });
+    prorations::bill_pending(st, &mut preview, false);
     // An upcoming invoice is a preview: it has no id and is never stored.
     preview["id"] = Value::Null;
     preview["created"] = json!(end);
@@ -159,12 +156,7 @@ fn renew(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
     new["latest_invoice"] = json!(invoice_id);
     sub_updated(st, &old, new.clone());
 
-    let customer_id = new["customer"].as_str().unwrap_or_default().to_string();
-    let customer = st
-        .store
-        .get_kind("customer", &customer_id)
-        .cloned()
-        .unwrap_or_else(|| json!({"id": customer_id}));
+    let customer = subscriptions::customer_of(st, &new);
     let mut invoice = objects::subscription_invoice(
         &invoice_id,
         &new,
@@ -178,6 +170,8 @@ fn renew(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
     invoice["period_end"] = json!(at);
     invoice["automatically_finalizes_at"] = json!(at + st.time.settings.finalize_after_secs);
     invoice["test_clock"] = customer["test_clock"].clone();
+    prorations::bill_pending(st, &mut invoice, true);
+    balance::apply(st, &EventRequest::default(), &mut invoice);
     st.store.put(invoice.clone());
     st.emit(&EventRequest::default(), "invoice.created", invoice, None);
     vec![

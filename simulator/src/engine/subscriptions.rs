@@ -119,6 +119,15 @@ pub(crate) fn warn_short_trial(st: &mut AccountState, req: &EventRequest, id: &s
     }
 }
 
+/// The customer a subscription bills (a bare `{id}` if it is gone), for building its invoices.
+pub(crate) fn customer_of(st: &AccountState, sub: &Value) -> Value {
+    let id = sub["customer"].as_str().unwrap_or_default();
+    st.store
+        .get_kind("customer", id)
+        .cloned()
+        .unwrap_or_else(|| json!({"id": id}))
+}
+
 /// A product's name, for invoice line descriptions.
 pub(crate) fn product_name(st: &AccountState, product: &str) -> Option<String> {
     st.store

@@ -4,6 +4,7 @@
 //! and renewals build identical shapes.
 
 pub(crate) mod card_source;
+pub(crate) mod invoice_item;
 pub(crate) mod setup_intent;
 
 use serde_json::{Map, Value, json};

@@ -314,6 +314,7 @@ pub(crate) fn kind_name(kind: &str) -> &'static str {
         "checkout.session" => "checkout.session",
         "subscription" => "subscription",
         "invoice" => "invoice",
+        "invoiceitem" => "invoiceitem",
         "payment_intent" => "payment_intent",
         "charge" => "charge",
         "payment_method" => "PaymentMethod",

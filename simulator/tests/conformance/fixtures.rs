@@ -110,7 +110,24 @@ pub async fn make(c: &Client) -> Fixtures {
     let seti = first(c, "/v1/setup_intents", json!({"customer": id(&customer)})).await;
     let sub_base = json!({"customer": id(&customer), "items": [{"price": id(&price)}]});
     let sub = c.ok("/v1/subscriptions", &sub_base).await;
+    // A plan change invoiced at once: an invoice with proration lines and its invoice items.
+    let price2 = c
+        .ok(
+            "/v1/prices",
+            &json!({"currency": "usd", "unit_amount": 4500, "product": id(&product),
+                "recurring": {"interval": "month"}}),
+        )
+        .await;
+    let sub = c
+        .ok(
+            &format!("/v1/subscriptions/{}", id(&sub)),
+            &json!({"items": [{"id": id(&sub["items"]["data"][0]), "price": id(&price2)}],
+                "proration_behavior": "always_invoice",
+                "proration_date": sub["items"]["data"][0]["current_period_start"].as_i64().expect("start") + 1}),
+        )
+        .await;
     let invoice_id = sub["latest_invoice"].as_str().expect("latest_invoice");
+    let item = first(c, "/v1/invoiceitems", json!({"invoice": invoice_id})).await;
     let cfg_base = json!({"features": {"invoice_history": {"enabled": true}}});
     let cfg = c.ok("/v1/billing_portal/configurations", &cfg_base).await;
     let bps_base = json!({"customer": id(&customer), "return_url": "https://app.example/account"});
@@ -187,6 +204,13 @@ pub async fn make(c: &Client) -> Fixtures {
             "invoice",
             "/v1/invoices",
             invoice_id.to_string(),
+            true,
+            json!({"customer": id(&customer)}),
+        ),
+        (
+            "invoiceitem",
+            "/v1/invoiceitems",
+            id(&item),
             true,
             json!({"customer": id(&customer)}),
         ),

@@ -214,7 +214,7 @@ fn the_contract_names_its_sdk_and_covers_every_resource() {
         c["sdk"]
     );
     let resources = c["resources"].as_object().expect("resources");
-    assert_eq!(resources.len(), 18);
+    assert_eq!(resources.len(), 19);
     for (name, r) in resources {
         let fields = r["fields"].as_array().map(Vec::len).unwrap_or(0);
         assert!(fields > 0, "{name} declares no fields");
