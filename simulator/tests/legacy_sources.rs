@@ -93,7 +93,9 @@ async fn tokens_hold_a_card_are_single_use_and_the_test_card_decides_the_charge(
             ("card[exp_year]", year),
         ]
     };
-    let cases: [(Vec<(&str, &str)>, StatusCode, &str); 5] = [
+    /// A token request's form, the status it must get and Stripe's error code.
+    type Case<'a> = (Vec<(&'a str, &'a str)>, StatusCode, &'a str);
+    let cases: [Case; 5] = [
         (
             card("4242424242424241", "8", "2034"),
             StatusCode::PAYMENT_REQUIRED,
