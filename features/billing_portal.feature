@@ -50,6 +50,13 @@ Feature: Billing portal (Stripe Customer Portal)
     When Ana switches to PRO monthly in the billing portal
     Then Ana's subscription is ACTIVE on PRO monthly
 
+  @sim-only
+  Scenario: An upgrade in the portal bills the prorated difference at once
+    Given the billing portal offers the BASIC and PRO monthly plans and invoices prorations at once
+    When Ana switches to PRO monthly in the billing portal
+    Then Ana's subscription is ACTIVE on PRO monthly
+    And Ana has paid the prorated difference between BASIC and PRO monthly
+
   @smoke @fault-no-billing-profile-500
   Scenario: A user who never paid has no billing profile
     Given Bruno is signed in

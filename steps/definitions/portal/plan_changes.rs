@@ -1,10 +1,11 @@
 //! Steps that cancel or switch a subscription in the billing portal, as a subscriber presses
 //! its buttons.
 
-use cucumber::when;
+use cucumber::{then, when};
+use serde_json::Value;
 
 use super::page::{form_for, hidden_value, load_page, option_values, submit};
-use super::{open_portal, require_simulator};
+use super::{customer_of, open_portal, require_simulator};
 use crate::steps::definitions::tier_key;
 use crate::steps::parameters::{Cycle, Person, Plan};
 use crate::steps::world::Rehearsal;
@@ -59,5 +60,76 @@ async fn switches_in_portal(world: &mut Rehearsal, name: Person, tier: Plan, cyc
         answer.status, 303,
         "the portal should switch {name}'s plan; HTTP {}: {}",
         answer.status, answer.html
+    );
+}
+
+/// `Then Ana has paid the prorated difference between BASIC and PRO monthly`: Stripe holds one
+/// paid invoice of the plan change (`billing_reason=subscription_update`) whose lines are the
+/// proration pair — a credit for the unused time on the old plan and a charge for the rest of
+/// the period on the new one — and whose total is the difference of the two prices for the
+/// time left in the period (the switch comes seconds after she subscribed, so nearly all of it).
+#[then(expr = "{person} has paid the prorated difference between {plan} and {plan} {cycle}")]
+async fn paid_prorated_difference(
+    world: &mut Rehearsal,
+    name: Person,
+    from: Plan,
+    to: Plan,
+    cycle: Cycle,
+) {
+    let plans = world.plans().await.clone();
+    let amount_of = |tier: &Plan| {
+        let price = plans
+            .price_id(&tier_key(tier), &cycle)
+            .unwrap_or_else(|| panic!("{tier} {cycle} is not on sale"));
+        plans.amounts[price]
+    };
+    let (old, new) = (amount_of(&from), amount_of(&to));
+    let customer = customer_of(world, &name).await;
+    let invoices = world
+        .stripe
+        .get(&format!("/v1/invoices?customer={customer}&limit=100"))
+        .await
+        .unwrap_or_else(|e| panic!("Stripe's invoices of {name}: {e}"));
+    let changes: Vec<&Value> = invoices["data"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|i| i["billing_reason"] == "subscription_update")
+                .collect()
+        })
+        .unwrap_or_default();
+    let [invoice] = changes[..] else {
+        panic!(
+            "{name} should have one plan-change invoice, found {}: {invoices}",
+            changes.len()
+        )
+    };
+    assert_eq!(
+        invoice["status"], "paid",
+        "the plan-change invoice: {invoice}"
+    );
+    let lines: Vec<i64> = invoice["lines"]["data"]
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .filter(|l| l["parent"]["subscription_item_details"]["proration"] == true)
+                .filter_map(|l| l["amount"].as_i64())
+                .collect()
+        })
+        .unwrap_or_default();
+    let credit: i64 = lines.iter().filter(|a| **a < 0).sum();
+    let charge: i64 = lines.iter().filter(|a| **a > 0).sum();
+    assert!(
+        lines.len() == 2 && credit < 0 && charge > 0,
+        "the plan-change invoice should hold a proration credit for {from} and a proration charge for {to}: {invoice}"
+    );
+    let total = invoice["total"].as_i64().unwrap_or_default();
+    assert_eq!(total, credit + charge, "the invoice's total: {invoice}");
+    assert_eq!(invoice["amount_paid"], total, "what was paid: {invoice}");
+    let full = new - old;
+    assert!(
+        total <= full && total * 100 >= full * 99,
+        "{name} should pay about {full} (the difference between {from} and {to} for nearly the whole period), paid {total}: {invoice}"
     );
 }

@@ -71,6 +71,37 @@ async fn portal_cancel_mode(world: &mut Rehearsal, when: CancelTiming) {
 /// between these prices in the portal (the Dashboard's "customers can switch plans").
 #[given(expr = "the billing portal offers the {plan} and {plan} {cycle} plans")]
 async fn portal_offers_plans(world: &mut Rehearsal, first: Plan, second: Plan, cycle: Cycle) {
+    let form = plan_switch_form(world, first, second, cycle).await;
+    configure_portal(world, form).await;
+}
+
+/// `Given the billing portal offers the BASIC and PRO monthly plans and invoices prorations at
+/// once`: the same plans, with the portal's proration setting on "invoice immediately"
+/// (`proration_behavior=always_invoice`), so a switch bills the difference there and then.
+#[given(
+    expr = "the billing portal offers the {plan} and {plan} {cycle} plans and invoices prorations at once"
+)]
+async fn portal_offers_plans_invoicing_prorations(
+    world: &mut Rehearsal,
+    first: Plan,
+    second: Plan,
+    cycle: Cycle,
+) {
+    let mut form = plan_switch_form(world, first, second, cycle).await;
+    form.push((
+        "features[subscription_update][proration_behavior]".to_string(),
+        "always_invoice".to_string(),
+    ));
+    configure_portal(world, form).await;
+}
+
+/// The portal settings that let subscribers switch between two plans of one cycle.
+async fn plan_switch_form(
+    world: &mut Rehearsal,
+    first: Plan,
+    second: Plan,
+    cycle: Cycle,
+) -> Vec<(String, String)> {
     let plans = world.plans().await.clone();
     let mut form = vec![(
         "features[subscription_update][enabled]".to_string(),
@@ -100,5 +131,5 @@ async fn portal_offers_plans(world: &mut Rehearsal, first: Plan, second: Plan, c
         "features[subscription_update][default_allowed_updates][0]".to_string(),
         "price".to_string(),
     ));
-    configure_portal(world, form).await;
+    form
 }
