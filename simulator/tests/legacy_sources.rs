@@ -348,3 +348,68 @@ async fn payment_intent_create_keeps_receipt_email_and_statement_descriptors() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
     assert_eq!(err["error"]["param"], "receipt_email");
 }
+
+#[tokio::test]
+async fn a_payment_method_made_from_a_token_is_the_tokens_card_and_spends_it() {
+    let sim = sim().await;
+    let api = Api::new(&sim);
+    let tok = token(&api, "5555555555554444").await;
+    let tok_id = id(&tok);
+    let pm = api
+        .ok(
+            "/v1/payment_methods",
+            &[("type", "card"), ("card[token]", &tok_id)],
+        )
+        .await;
+    assert!(id(&pm).starts_with("pm_"), "{pm}");
+    assert_eq!(pm["card"]["brand"], "mastercard", "the token's card: {pm}");
+    assert_eq!(pm["card"]["last4"], "4444", "{pm}");
+    assert_eq!(pm["card"]["exp_month"], 8, "the token's expiry: {pm}");
+    assert_eq!(pm["card"]["exp_year"], 2034, "{pm}");
+    assert_eq!(pm["card"]["fingerprint"], tok["card"]["fingerprint"]);
+    let spent = api.get_ok(&format!("/v1/tokens/{tok_id}"), &[]).await;
+    assert_eq!(
+        spent["used"], true,
+        "making a payment method spends the token"
+    );
+    let (s, err) = api
+        .post(
+            "/v1/payment_methods",
+            &[("type", "card"), ("card[token]", &tok_id)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["error"]["code"], "token_already_used", "{err}");
+    assert_eq!(err["error"]["param"], "card[token]", "{err}");
+
+    // The token's test card decides: a declining card is refused when attached.
+    let bad = token(&api, "4000000000009995").await;
+    let pm = api
+        .ok(
+            "/v1/payment_methods",
+            &[("type", "card"), ("card[token]", &id(&bad))],
+        )
+        .await;
+    assert_eq!(pm["card"]["last4"], "9995", "{pm}");
+    let cus = api.ok("/v1/customers", &[]).await;
+    let (s, err) = api
+        .post(
+            &format!("/v1/payment_methods/{}/attach", id(&pm)),
+            &[("customer", &id(&cus))],
+        )
+        .await;
+    assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{err}");
+    assert_eq!(err["error"]["decline_code"], "insufficient_funds", "{err}");
+
+    // The fixed test tokens still work, any number of times.
+    for _ in 0..2 {
+        let pm = api
+            .ok(
+                "/v1/payment_methods",
+                &[("type", "card"), ("card[token]", "tok_visa")],
+            )
+            .await;
+        assert_eq!(pm["card"]["last4"], "4242", "{pm}");
+    }
+    sim.shutdown().await;
+}
