@@ -11,6 +11,9 @@ use serde_json::Value;
 
 const DAY: i64 = 86_400;
 
+/// A form body, as pairs.
+type Form<'a> = Vec<(&'a str, &'a str)>;
+
 async fn token(api: &Api, number: &str) -> Value {
     api.ok(
         "/v1/tokens",
@@ -93,7 +96,7 @@ async fn tokens_hold_a_card_are_single_use_and_the_test_card_decides_the_charge(
             ("card[exp_year]", year),
         ]
     };
-    let cases: [(Vec<(&str, &str)>, StatusCode, &str); 5] = [
+    let cases: [(Form, StatusCode, &str); 5] = [
         (
             card("4242424242424241", "8", "2034"),
             StatusCode::PAYMENT_REQUIRED,
