@@ -58,13 +58,11 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         }
         (n, t) => (resolve_card(n.or(t).unwrap_or_default())?, None),
     };
-    let mut pm = payment_methods::create(&mut st, &card, email, billing, metadata);
-    if let Some((month, year)) = expiry {
-        pm["card"]["exp_month"] = month;
-        pm["card"]["exp_year"] = year;
-        st.store.put(pm.clone());
-    }
-    Ok(pm)
+    let pm = payment_methods::create(&mut st, &card, email, billing, metadata);
+    Ok(match expiry {
+        Some((month, year)) => payment_methods::set_expiry(&mut st, pm, month, year),
+        None => pm,
+    })
 }
 
 /// A card number or a fixed test token; not a card at all is a 402 `incorrect_number`.
