@@ -77,6 +77,9 @@ pub(crate) struct AccountState {
     pub(crate) session_subscription_data: HashMap<String, SessionSubscriptionData>,
     /// Test-card behaviour per payment method id (for later charges, disputes, EFWs).
     pub(crate) pm_behaviour: HashMap<String, Behaviour>,
+    /// The card number each `POST /v1/tokens` token stands for (kept out of its JSON), so a
+    /// payment method made from the token is that card.
+    pub(crate) token_cards: HashMap<String, String>,
     /// Control-plane payment settings (EFW `fraud_type`, per-customer fail/succeed).
     pub(crate) payments: PaymentSettings,
     /// Simulated time: the "now" of the job being run, renewal settings.

@@ -113,6 +113,7 @@ fn account_to(key: &str, st: &AccountState) -> Value {
         "session_items": items,
         "session_subscription_data": sub_data,
         "pm_behaviour": behaviours,
+        "token_cards": st.token_cards,
         "payments": {
             "fraud_type": st.payments.fraud_type,
             "customer_override": st.payments.customer_override,
@@ -184,6 +185,7 @@ fn account_from(path: &Path, v: &Value, st: &mut AccountState) -> std::io::Resul
             st.pm_behaviour.insert(k.clone(), b);
         }
     }
+    st.token_cards = serde_json::from_value(v["token_cards"].clone()).unwrap_or_default();
     st.payments.fraud_type = v["payments"]["fraud_type"].as_str().map(str::to_string);
     st.payments.customer_override =
         serde_json::from_value::<HashMap<String, bool>>(v["payments"]["customer_override"].clone())

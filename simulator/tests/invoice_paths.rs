@@ -5,7 +5,8 @@
 //! - a first invoice paid through Checkout, through `POST /v1/subscriptions` with a good card,
 //!   and through `POST /v1/invoices/{id}/pay` after `payment_behavior=default_incomplete`
 //!   agree on every field but ids, times and the customer's details, and so do their payment
-//!   intents;
+//!   intents — and so does one paid by the client confirming the invoice's payment intent
+//!   (`POST /v1/payment_intents/{id}/confirm`, found through its `confirmation_secret`);
 //! - a renewal paid at its first attempt, a renewal paid by the automatic retry after a failed
 //!   attempt, and a renewal paid through `POST /v1/invoices/{id}/pay` after a failed attempt
 //!   agree the same way, except that `attempt_count` counts the attempts each one took;
@@ -361,6 +362,37 @@ async fn checkout_api_creation_and_invoice_pay_leave_the_same_paid_invoice() {
     .await;
     let paid_later = paid(&api, &invoice).await;
 
+    // default_incomplete, then the client confirms the invoice's payment intent itself
+    // (`confirmation_secret`), as Stripe.js does.
+    let api = Api::new(&sim);
+    let price = new_price(&api).await;
+    let (cus, pm) = customer_with_card(&api).await;
+    let invoice = incomplete_invoice(&api, &cus, &price).await;
+    api.ok(
+        &format!(
+            "/v1/payment_intents/{}/confirm",
+            intent_of(&api, &invoice).await
+        ),
+        &[("payment_method", &pm)],
+    )
+    .await;
+    let confirmed = paid(&api, &invoice).await;
+    let sub = api
+        .get_ok(&format!(
+            "/v1/subscriptions/{}",
+            confirmed.invoice["parent"]["subscription_details"]["subscription"]
+                .as_str()
+                .expect("subscription")
+        ))
+        .await;
+    assert_eq!(sub["status"], "active", "confirming activates: {sub}");
+    let inv = api
+        .get_ok(&format!("/v1/invoices/{invoice}?expand[]=payments"))
+        .await;
+    let inpay = &inv["payments"]["data"][0];
+    assert_eq!(inpay["status"], "paid", "{inpay}");
+    assert_eq!(inpay["amount_paid"], 2000, "{inpay}");
+
     let mut first = types(&[
         "invoice.created",
         "invoice.finalized",
@@ -372,6 +404,7 @@ async fn checkout_api_creation_and_invoice_pay_leave_the_same_paid_invoice() {
         ("Checkout", &checkout),
         ("POST /v1/subscriptions", &created),
         ("invoices/pay", &paid_later),
+        ("payment_intents/confirm", &confirmed),
     ] {
         assert_paid_after(p, 1, name);
         assert_eq!(
@@ -388,6 +421,92 @@ async fn checkout_api_creation_and_invoice_pay_leave_the_same_paid_invoice() {
         );
     }
     assert_eq!(checkout.intent["description"], "Subscription creation");
+    sim.shutdown().await;
+}
+
+/// A `default_incomplete` subscription for `cus`: its open first invoice.
+async fn incomplete_invoice(api: &Api, cus: &str, price: &str) -> String {
+    let sub = api
+        .ok(
+            "/v1/subscriptions",
+            &[
+                ("customer", cus),
+                ("items[0][price]", price),
+                ("payment_behavior", "default_incomplete"),
+            ],
+        )
+        .await;
+    assert_eq!(sub["status"], "incomplete", "{sub}");
+    sub["latest_invoice"].as_str().expect("invoice").to_string()
+}
+
+/// The id of invoice `invoice`'s payment intent, read from its `confirmation_secret` as a
+/// client gets it.
+async fn intent_of(api: &Api, invoice: &str) -> String {
+    let inv = api
+        .get_ok(&format!(
+            "/v1/invoices/{invoice}?expand[]=confirmation_secret"
+        ))
+        .await;
+    let secret = inv["confirmation_secret"]["client_secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no confirmation_secret: {inv}"));
+    secret.split("_secret_").next().expect("pi id").to_string()
+}
+
+#[tokio::test]
+async fn a_declined_confirm_of_an_invoices_payment_intent_leaves_the_invoice_open() {
+    let sim = sim().await;
+    let api = Api::new(&sim);
+    let price = new_price(&api).await;
+    let (cus, _) = customer_with_card(&api).await;
+    let invoice = incomplete_invoice(&api, &cus, &price).await;
+    let pi = intent_of(&api, &invoice).await;
+    let (s, err) = api
+        .post(
+            &format!("/v1/payment_intents/{pi}/confirm"),
+            &[("payment_method", "pm_card_chargeDeclined")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{err}");
+    let inv = api
+        .get_ok(&format!("/v1/invoices/{invoice}?expand[]=payments"))
+        .await;
+    assert_eq!(inv["status"], "open", "{inv}");
+    assert_eq!(inv["attempted"], true, "{inv}");
+    assert_eq!(inv["attempt_count"], 1, "{inv}");
+    assert_eq!(inv["amount_paid"], 0, "{inv}");
+    assert_eq!(inv["payments"]["data"][0]["status"], "open", "{inv}");
+    let sub = inv["parent"]["subscription_details"]["subscription"]
+        .as_str()
+        .expect("subscription");
+    let sub = api.get_ok(&format!("/v1/subscriptions/{sub}")).await;
+    assert_eq!(sub["status"], "incomplete", "{sub}");
+    let tail: Vec<String> = all_events(&api)
+        .await
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|e| e["type"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        tail,
+        types(&[
+            "charge.failed",
+            "payment_intent.payment_failed",
+            "invoice.payment_failed"
+        ])
+    );
+
+    // Confirming again with a good card pays it: two attempts, as the other paths count.
+    api.ok(
+        &format!("/v1/payment_intents/{pi}/confirm"),
+        &[("payment_method", "pm_card_visa")],
+    )
+    .await;
+    let p = paid(&api, &invoice).await;
+    assert_paid_after(&p, 2, "confirm after a declined confirm");
     sim.shutdown().await;
 }
 

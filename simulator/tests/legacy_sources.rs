@@ -11,6 +11,9 @@ use serde_json::Value;
 
 const DAY: i64 = 86_400;
 
+/// A form body, as pairs.
+type Form<'a> = Vec<(&'a str, &'a str)>;
+
 async fn token(api: &Api, number: &str) -> Value {
     api.ok(
         "/v1/tokens",
@@ -93,9 +96,7 @@ async fn tokens_hold_a_card_are_single_use_and_the_test_card_decides_the_charge(
             ("card[exp_year]", year),
         ]
     };
-    /// A token request's form, the status it must get and Stripe's error code.
-    type Case<'a> = (Vec<(&'a str, &'a str)>, StatusCode, &'a str);
-    let cases: [Case; 5] = [
+    let cases: [(Form, StatusCode, &str); 5] = [
         (
             card("4242424242424241", "8", "2034"),
             StatusCode::PAYMENT_REQUIRED,
@@ -349,4 +350,69 @@ async fn payment_intent_create_keeps_receipt_email_and_statement_descriptors() {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
     assert_eq!(err["error"]["param"], "receipt_email");
+}
+
+#[tokio::test]
+async fn a_payment_method_made_from_a_token_is_the_tokens_card_and_spends_it() {
+    let sim = sim().await;
+    let api = Api::new(&sim);
+    let tok = token(&api, "5555555555554444").await;
+    let tok_id = id(&tok);
+    let pm = api
+        .ok(
+            "/v1/payment_methods",
+            &[("type", "card"), ("card[token]", &tok_id)],
+        )
+        .await;
+    assert!(id(&pm).starts_with("pm_"), "{pm}");
+    assert_eq!(pm["card"]["brand"], "mastercard", "the token's card: {pm}");
+    assert_eq!(pm["card"]["last4"], "4444", "{pm}");
+    assert_eq!(pm["card"]["exp_month"], 8, "the token's expiry: {pm}");
+    assert_eq!(pm["card"]["exp_year"], 2034, "{pm}");
+    assert_eq!(pm["card"]["fingerprint"], tok["card"]["fingerprint"]);
+    let spent = api.get_ok(&format!("/v1/tokens/{tok_id}"), &[]).await;
+    assert_eq!(
+        spent["used"], true,
+        "making a payment method spends the token"
+    );
+    let (s, err) = api
+        .post(
+            "/v1/payment_methods",
+            &[("type", "card"), ("card[token]", &tok_id)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["error"]["code"], "token_already_used", "{err}");
+    assert_eq!(err["error"]["param"], "card[token]", "{err}");
+
+    // The token's test card decides: a declining card is refused when attached.
+    let bad = token(&api, "4000000000009995").await;
+    let pm = api
+        .ok(
+            "/v1/payment_methods",
+            &[("type", "card"), ("card[token]", &id(&bad))],
+        )
+        .await;
+    assert_eq!(pm["card"]["last4"], "9995", "{pm}");
+    let cus = api.ok("/v1/customers", &[]).await;
+    let (s, err) = api
+        .post(
+            &format!("/v1/payment_methods/{}/attach", id(&pm)),
+            &[("customer", &id(&cus))],
+        )
+        .await;
+    assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{err}");
+    assert_eq!(err["error"]["decline_code"], "insufficient_funds", "{err}");
+
+    // The fixed test tokens still work, any number of times.
+    for _ in 0..2 {
+        let pm = api
+            .ok(
+                "/v1/payment_methods",
+                &[("type", "card"), ("card[token]", "tok_visa")],
+            )
+            .await;
+        assert_eq!(pm["card"]["last4"], "4242", "{pm}");
+    }
+    sim.shutdown().await;
 }

@@ -7,7 +7,7 @@ use crate::account::AccountState;
 use crate::api::{list_kind, retrieve_kind};
 use crate::engine::follow_up;
 use crate::engine::payments::{self, PaymentRequest};
-use crate::engine::{payment_intents, payment_methods};
+use crate::engine::{invoices, payment_intents, payment_methods};
 use crate::error::StripeError;
 use crate::objects::status::{PaymentIntentStatus, Status};
 use crate::params::Params;
@@ -328,6 +328,8 @@ pub(crate) fn confirm(c: &Call) -> Result<Value, StripeError> {
         .as_deref()
         .map_or_else(|| st.now(), |c| st.now_for_customer(c));
     let payment = payments::confirm(&mut st, &c.request, c.id(), &pm, now)?;
+    // An invoice's payment intent pays (or fails to pay) its invoice, as Stripe does.
+    invoices::settle_confirmed(&mut st, &c.request, &payment, now);
     if let Some(err) = payment.error.clone() {
         return Err(err);
     }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::api::{customer_details, list_kind};
 use crate::cards::{self, Behaviour};
-use crate::engine::payment_methods;
+use crate::engine::{payment_methods, tokens};
 use crate::error::StripeError;
 use crate::pipeline::Call;
 
@@ -27,19 +27,11 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
             format!("The simulator supports type=card only (got '{kind}')."),
         ));
     }
-    let input = match (p.nonempty("card[number]")?, p.nonempty("card[token]")?) {
-        (Some(n), _) => n,
-        (None, Some(t)) => t,
-        (None, None) => {
-            return Err(StripeError::ParameterMissing {
-                param: "card[number]".into(),
-            });
-        }
-    };
-    let card = cards::resolve(input)
-        .ok_or_else(|| cards::Decline::IncorrectNumber.error(Some("card[number]")))?;
-    if card.behaviour == Behaviour::Declined(cards::Decline::IncorrectNumber) {
-        return Err(cards::Decline::IncorrectNumber.error(Some("card[number]")));
+    let (number, token) = (p.nonempty("card[number]")?, p.nonempty("card[token]")?);
+    if number.is_none() && token.is_none() {
+        return Err(StripeError::ParameterMissing {
+            param: "card[number]".into(),
+        });
     }
     let metadata = p.metadata("metadata", &json!({}))?.unwrap_or(json!({}));
     let email = p.nonempty("billing_details[email]")?;
@@ -54,9 +46,30 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         billing["address"] = a;
     }
     let mut st = c.account.lock();
-    Ok(payment_methods::create(
-        &mut st, &card, email, billing, metadata,
-    ))
+    // A token made by `POST /v1/tokens` is spent and gives its card and expiry; anything
+    // else is a card number or a fixed test token (`tok_visa`).
+    let (card, expiry) = match (number, token) {
+        (None, Some(t)) if let Some(spent) = tokens::spend_card(&mut st, t, "card[token]") => {
+            let (card, obj) = spent?;
+            (
+                card,
+                Some((obj["exp_month"].clone(), obj["exp_year"].clone())),
+            )
+        }
+        (n, t) => (resolve_card(n.or(t).unwrap_or_default())?, None),
+    };
+    let pm = payment_methods::create(&mut st, &card, email, billing, metadata);
+    Ok(match expiry {
+        Some((month, year)) => payment_methods::set_expiry(&mut st, pm, month, year),
+        None => pm,
+    })
+}
+
+/// A card number or a fixed test token; not a card at all is a 402 `incorrect_number`.
+fn resolve_card(input: &str) -> Result<cards::ResolvedCard, StripeError> {
+    cards::resolve(input)
+        .filter(|c| c.behaviour != Behaviour::Declined(cards::Decline::IncorrectNumber))
+        .ok_or_else(|| cards::Decline::IncorrectNumber.error(Some("card[number]")))
 }
 
 /// `GET /v1/payment_methods/{id}`

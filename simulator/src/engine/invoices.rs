@@ -1,6 +1,8 @@
 //! Invoices: finalising, collecting payment, voiding. One function, [`collect`], pays an
 //! invoice for every caller — Checkout, `POST /v1/invoices/{id}/pay`, subscription creation,
-//! a renewal's first attempt and each retry — so the fields a payment sets
+//! a renewal's first attempt and each retry — and [`settle_confirmed`] settles it with the
+//! same `mark_paid` / `mark_failed` when a client confirms the invoice's payment intent
+//! itself, so the fields a payment sets
 //! (`attempt_count`, `attempted`, `next_payment_attempt`, `amount_paid`, `status_transitions`,
 //! …) and the events it emits are the same whichever way an invoice is paid. Each change of
 //! an invoice's payment intent or status brings its InvoicePayment up to date
@@ -263,6 +265,40 @@ pub(crate) fn collect(
         invoice: mark_failed(st, req, invoice_id, next_attempt),
         payment,
         paid: false,
+    })
+}
+
+/// Settles the invoice whose payment intent `payment` confirmed, when the client confirmed
+/// it directly (`POST /v1/payment_intents/{id}/confirm` with the invoice's
+/// `confirmation_secret`): paid as [`collect`] pays it (after `payment_intent.succeeded`), or
+/// a failed attempt (`invoice.payment_failed`, no retry scheduled). `None` when the payment
+/// intent pays no invoice.
+pub(crate) fn settle_confirmed(
+    st: &mut AccountState,
+    req: &EventRequest,
+    payment: &Payment,
+    now: i64,
+) -> Option<Value> {
+    let pi = payment.payment_intent_id();
+    let invoice_id = st
+        .time
+        .invoice_payment_intents
+        .iter()
+        .find(|(_, p)| p.as_str() == pi)
+        .map(|(i, _)| i.clone())?;
+    let open = st
+        .store
+        .get_kind("invoice", &invoice_id)
+        .and_then(InvoiceStatus::of)
+        == Some(InvoiceStatus::Open);
+    invoice_payments::sync(st, &invoice_id);
+    if !open {
+        return None;
+    }
+    Some(if payment.succeeded() {
+        mark_paid(st, req, &invoice_id, now)
+    } else {
+        mark_failed(st, req, &invoice_id, None)
     })
 }
 

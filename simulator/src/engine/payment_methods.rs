@@ -44,6 +44,14 @@ pub(crate) fn create(
     pm
 }
 
+/// Gives stored payment method `pm` the card expiry `month` / `year` (a token's).
+pub(crate) fn set_expiry(st: &mut AccountState, mut pm: Value, month: Value, year: Value) -> Value {
+    pm["card"]["exp_month"] = month;
+    pm["card"]["exp_year"] = year;
+    st.store.put(pm.clone());
+    pm
+}
+
 /// Resolves a path id: a stored payment method, or a magic `pm_card_*` name which
 /// materialises a fresh payment method (as Stripe test mode does).
 pub(crate) fn resolve_id(st: &mut AccountState, id: &str) -> Result<Value, StripeError> {

@@ -2,12 +2,14 @@
 //! `card` object. The test card table decides what the card does when it is charged or
 //! attached (the behaviour is kept under the token's id); only a number that is not a card
 //! number at all is refused when the token is made. Using a token (a charge's `source`, a
-//! customer source) spends it: `used` becomes true and a second use is a 400.
+//! customer source, a payment method's `card[token]`) spends it: `used` becomes true and a
+//! second use is a 400. The card number a token stands for is kept internally
+//! (`AccountState::token_cards`), never in its JSON.
 
 use serde_json::{Value, json};
 
 use crate::account::AccountState;
-use crate::cards::{self, Behaviour, Decline};
+use crate::cards::{self, Behaviour, Decline, ResolvedCard};
 use crate::error::StripeError;
 use crate::ids::new_id;
 use crate::objects::{self, card_source};
@@ -88,8 +90,26 @@ pub(crate) fn create(st: &mut AccountState, t: &NewCardToken<'_>) -> Result<Valu
         "used": false,
     });
     st.store.put(token.clone());
+    st.token_cards.insert(id.clone(), card.number.clone());
     st.pm_behaviour.insert(id, card.behaviour);
     Ok(token)
+}
+
+/// Spends stored token `id` for a payment method (`card[token]`): the test card it stands
+/// for, with the token's expiry, or `None` when no such token was made. A token already used
+/// is a 400 on `param`.
+pub(crate) fn spend_card(
+    st: &mut AccountState,
+    id: &str,
+    param: &str,
+) -> Option<Result<(ResolvedCard, Value), StripeError>> {
+    let number = st.token_cards.get(id).cloned()?;
+    let spent = spend(st, id, param)?;
+    Some(spent.and_then(|(card_obj, _)| {
+        cards::resolve(&number)
+            .map(|card| (card, card_obj))
+            .ok_or_else(|| Decline::IncorrectNumber.error(Some(param)))
+    }))
 }
 
 /// Spends stored token `id`: its card object and test behaviour, or `None` when no such token
