@@ -86,7 +86,7 @@ impl SharedBudgets {
             tokio::time::timeout(CHECK_TIMEOUT, self.run(key, per_window, window_secs)).await;
         let outcome = match result {
             Ok(Ok(wait_us)) => Ok((wait_us > 0).then(|| Duration::from_micros(wait_us))),
-            Ok(Err(e)) => Err(StoreError::Redis(e)),
+            Ok(Err(e)) => Err(StoreError::Redis(e.to_string())),
             Err(_) => Err(StoreError::Redis(format!(
                 "no answer within {} ms",
                 CHECK_TIMEOUT.as_millis()
@@ -100,15 +100,13 @@ impl SharedBudgets {
         outcome
     }
 
-    async fn run(&self, key: &str, per_window: u32, window_secs: u64) -> Result<u64, String> {
+    async fn run(&self, key: &str, per_window: u32, window_secs: u64) -> redis::RedisResult<u64> {
         let mut conn = {
             let mut slot = self.connection.lock().await;
             match slot.as_ref() {
                 Some(c) => c.clone(),
                 None => {
-                    let c = ConnectionManager::new(self.client.clone())
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let c = ConnectionManager::new(self.client.clone()).await?;
                     *slot = Some(c.clone());
                     c
                 }
@@ -122,6 +120,5 @@ impl SharedBudgets {
             .arg(n)
             .invoke_async::<u64>(&mut conn)
             .await
-            .map_err(|e| e.to_string())
     }
 }
