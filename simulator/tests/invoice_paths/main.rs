@@ -21,6 +21,8 @@ use axum::http::StatusCode;
 use serde_json::Value;
 use stripe_sim::RunningSimulator;
 
+#[path = "../api_common/mod.rs"]
+mod api_common;
 mod support;
 use support::*;
 
@@ -48,7 +50,7 @@ async fn checkout_api_creation_and_invoice_pay_leave_the_same_paid_invoice() {
     )
     .await;
     let session = api
-        .get_ok(&format!("/v1/checkout/sessions/{}", id(&session)))
+        .get_ok(&format!("/v1/checkout/sessions/{}", id(&session)), &[])
         .await;
     let checkout = paid(&api, session["invoice"].as_str().expect("invoice")).await;
 
@@ -79,7 +81,7 @@ async fn checkout_api_creation_and_invoice_pay_leave_the_same_paid_invoice() {
         )
         .await;
     let invoice = sub["latest_invoice"].as_str().expect("invoice").to_string();
-    let open = api.get_ok(&format!("/v1/invoices/{invoice}")).await;
+    let open = api.get_ok(&format!("/v1/invoices/{invoice}"), &[]).await;
     assert_eq!(open["status"], "open");
     assert_eq!(open["attempt_count"], 0);
     api.ok(
@@ -105,16 +107,19 @@ async fn checkout_api_creation_and_invoice_pay_leave_the_same_paid_invoice() {
     .await;
     let confirmed = paid(&api, &invoice).await;
     let sub = api
-        .get_ok(&format!(
-            "/v1/subscriptions/{}",
-            confirmed.invoice["parent"]["subscription_details"]["subscription"]
-                .as_str()
-                .expect("subscription")
-        ))
+        .get_ok(
+            &format!(
+                "/v1/subscriptions/{}",
+                confirmed.invoice["parent"]["subscription_details"]["subscription"]
+                    .as_str()
+                    .expect("subscription")
+            ),
+            &[],
+        )
         .await;
     assert_eq!(sub["status"], "active", "confirming activates: {sub}");
     let inv = api
-        .get_ok(&format!("/v1/invoices/{invoice}?expand[]=payments"))
+        .get_ok(&format!("/v1/invoices/{invoice}?expand[]=payments"), &[])
         .await;
     let inpay = &inv["payments"]["data"][0];
     assert_eq!(inpay["status"], "paid", "{inpay}");
@@ -171,9 +176,10 @@ async fn incomplete_invoice(api: &Api, cus: &str, price: &str) -> String {
 /// client gets it.
 async fn intent_of(api: &Api, invoice: &str) -> String {
     let inv = api
-        .get_ok(&format!(
-            "/v1/invoices/{invoice}?expand[]=confirmation_secret"
-        ))
+        .get_ok(
+            &format!("/v1/invoices/{invoice}?expand[]=confirmation_secret"),
+            &[],
+        )
         .await;
     let secret = inv["confirmation_secret"]["client_secret"]
         .as_str()
@@ -197,7 +203,7 @@ async fn a_declined_confirm_of_an_invoices_payment_intent_leaves_the_invoice_ope
         .await;
     assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{err}");
     let inv = api
-        .get_ok(&format!("/v1/invoices/{invoice}?expand[]=payments"))
+        .get_ok(&format!("/v1/invoices/{invoice}?expand[]=payments"), &[])
         .await;
     assert_eq!(inv["status"], "open", "{inv}");
     assert_eq!(inv["attempted"], true, "{inv}");
@@ -207,7 +213,7 @@ async fn a_declined_confirm_of_an_invoices_payment_intent_leaves_the_invoice_ope
     let sub = inv["parent"]["subscription_details"]["subscription"]
         .as_str()
         .expect("subscription");
-    let sub = api.get_ok(&format!("/v1/subscriptions/{sub}")).await;
+    let sub = api.get_ok(&format!("/v1/subscriptions/{sub}"), &[]).await;
     assert_eq!(sub["status"], "incomplete", "{sub}");
     let tail: Vec<String> = all_events(&api)
         .await
@@ -265,7 +271,7 @@ async fn advance_to(api: &Api, to: i64) {
 /// The customer's newest invoice.
 async fn latest_invoice(api: &Api, cus: &str) -> Value {
     let list = api
-        .get_ok(&format!("/v1/invoices?customer={cus}&limit=1"))
+        .get_ok(&format!("/v1/invoices?customer={cus}&limit=1"), &[])
         .await;
     list["data"][0].clone()
 }

@@ -1,87 +1,13 @@
 //! What the invoice-path tests share: a simulator, an API client of one account, and the
 //! comparable shape of a paid invoice with its payment intent and events.
 
-use axum::http::StatusCode;
+pub(crate) use crate::api_common::{Api, id, sim};
 use serde_json::{Value, json};
-use stripe_sim::{RunningSimulator, SimOptions, start};
-
-pub(crate) async fn sim() -> RunningSimulator {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind sim");
-    start(listener, SimOptions::default()).await.expect("start")
-}
-
-pub(crate) struct Api {
-    pub(crate) http: reqwest::Client,
-    pub(crate) base: String,
-    pub(crate) key: String,
-}
-
-impl Api {
-    pub(crate) fn new(sim: &RunningSimulator) -> Api {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        Api {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            base: sim.base_url.clone(),
-            key: format!("sk_test_{}", stripe_sim::ids::random_base62(20)),
-        }
-    }
-
-    pub(crate) async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, Value) {
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let mut rb = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .bearer_auth(&self.key);
-        if method == reqwest::Method::POST {
-            rb = rb
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body);
-        }
-        let r = rb.send().await.expect("send");
-        let status = StatusCode::from_u16(r.status().as_u16()).expect("status");
-        (status, r.json().await.expect("json"))
-    }
-
-    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, path, form).await
-    }
-
-    pub(crate) async fn ok(&self, path: &str, form: &[(&str, &str)]) -> Value {
-        let (s, v) = self.post(path, form).await;
-        assert_eq!(s, StatusCode::OK, "POST {path} {form:?}: {v}");
-        v
-    }
-
-    pub(crate) async fn get_ok(&self, path: &str) -> Value {
-        let (s, v) = self.send(reqwest::Method::GET, path, &[]).await;
-        assert_eq!(s, StatusCode::OK, "GET {path}: {v}");
-        v
-    }
-}
-
-pub(crate) fn id(v: &Value) -> String {
-    v["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {v}"))
-        .to_string()
-}
 
 /// The invoice with everything that differs between two equivalent payments blanked: ids,
 /// numbers, times, and the customer's own fields.
 pub(crate) fn comparable(mut v: Value) -> Value {
-    pub(crate) fn blank(v: &mut Value) {
+    fn blank(v: &mut Value) {
         match v {
             Value::Object(m) => {
                 for (k, x) in m.iter_mut() {
@@ -167,7 +93,7 @@ pub(crate) async fn all_events(api: &Api) -> Vec<Value> {
             Some(a) => format!("/v1/events?limit=100&starting_after={a}"),
             None => "/v1/events?limit=100".to_string(),
         };
-        let list = api.get_ok(&path).await;
+        let list = api.get_ok(&path, &[]).await;
         let data = list["data"].as_array().cloned().unwrap_or_default();
         after = data.last().map(id);
         out.extend(data);
@@ -195,7 +121,7 @@ pub(crate) struct Paid {
 
 /// The paid invoice `invoice`, the payment intent that paid it, and its events.
 pub(crate) async fn paid(api: &Api, invoice: &str) -> Paid {
-    let inv = api.get_ok(&format!("/v1/invoices/{invoice}")).await;
+    let inv = api.get_ok(&format!("/v1/invoices/{invoice}"), &[]).await;
     assert_eq!(inv["status"], "paid", "{inv}");
     let sub = inv["parent"]["subscription_details"]["subscription"].clone();
     let events = all_events(api).await;
@@ -222,7 +148,7 @@ pub(crate) async fn paid(api: &Api, invoice: &str) -> Paid {
         .find(|e| e["type"] == "payment_intent.succeeded")
         .map(|e| id(&e["data"]["object"]))
         .unwrap_or_else(|| panic!("no payment_intent.succeeded after {invoice} was created"));
-    let intent = api.get_ok(&format!("/v1/payment_intents/{pi}")).await;
+    let intent = api.get_ok(&format!("/v1/payment_intents/{pi}"), &[]).await;
     assert_eq!(intent["status"], "succeeded", "{intent}");
     Paid {
         shape: comparable(inv.clone()),
