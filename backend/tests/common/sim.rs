@@ -133,31 +133,26 @@ impl Sim {
 
     /// `GET path`; panics unless 2xx.
     pub async fn get(&self, path: &str) -> Value {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base_url))
-            .bearer_auth(&self.key)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let v: Value = r.json().await.unwrap();
-        assert!(status.is_success(), "GET {path}: {status} {v}");
-        v
+        self.bodiless(reqwest::Method::GET, path).await
     }
 
     /// `DELETE path`; panics unless 2xx.
     pub async fn delete(&self, path: &str) -> Value {
+        self.bodiless(reqwest::Method::DELETE, path).await
+    }
+
+    /// A request without a body; panics unless 2xx.
+    async fn bodiless(&self, method: reqwest::Method, path: &str) -> Value {
         let r = self
             .http
-            .delete(format!("{}{path}", self.base_url))
+            .request(method.clone(), format!("{}{path}", self.base_url))
             .bearer_auth(&self.key)
             .send()
             .await
             .unwrap();
         let status = r.status();
         let v: Value = r.json().await.unwrap();
-        assert!(status.is_success(), "DELETE {path}: {status} {v}");
+        assert!(status.is_success(), "{method} {path}: {status} {v}");
         v
     }
 

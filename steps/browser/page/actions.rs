@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::Browser;
 use super::look::{Look, names_in, quoted};
 use super::scripts::{FIND_BY_NAME, FIND_LABELLED};
-use crate::steps::browser::webdriver::Element;
+use crate::steps::browser::webdriver::{Answer, Element};
 use crate::steps::browser::{BrowserError, Key, normalise};
 
 impl Browser {
@@ -166,19 +166,23 @@ impl Browser {
                 Look::Done(element) => element,
                 Look::NotYet(seen) => return Ok(Look::NotYet(seen)),
             };
-            if self.is_checked(&element).await? {
-                return Ok(Look::Done(()));
-            }
-            self.session.click(&element).await?;
-            if self.is_checked(&element).await? {
-                Ok(Look::Done(()))
-            } else {
-                Ok(Look::NotYet(format!(
-                    "{css:?} was clicked but is still not ticked"
-                )))
-            }
+            self.tick(&element, css).await
         })
         .await
+    }
+
+    /// Clicks checkbox `element` unless it is ticked already; done once it shows ticked.
+    async fn tick(&self, element: &Element, named: &str) -> Result<Look<()>, Answer> {
+        if !self.is_checked(element).await? {
+            self.session.click(element).await?;
+        }
+        if self.is_checked(element).await? {
+            Ok(Look::Done(()))
+        } else {
+            Ok(Look::NotYet(format!(
+                "{named:?} was clicked but is still not ticked"
+            )))
+        }
     }
 
     /// Presses `keys` in order on whatever has focus, as a keyboard would.
@@ -206,16 +210,7 @@ impl Browser {
                         quoted(&names_in(&found))
                     )));
                 };
-                if !self.is_checked(&element).await? {
-                    self.session.click(&element).await?;
-                }
-                if self.is_checked(&element).await? {
-                    Ok(Look::Done(()))
-                } else {
-                    Ok(Look::NotYet(format!(
-                        "{wanted:?} was clicked but is still not ticked"
-                    )))
-                }
+                self.tick(&element, &wanted).await
             }
         })
         .await
