@@ -3,12 +3,12 @@
 //! simulator, as in production), and create-checkout-session latency against the simulator.
 //!
 //! Ignored by default; run in release mode:
-//! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test --release -p golive --test backend_bench -- --ignored --nocapture`
+//! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test --release -p golive --test integration -- --ignored --nocapture backend_bench::`
 //! Knobs: BENCH_EVENTS (default 5000), BENCH_CONCURRENCY (16), BENCH_CHECKOUTS (200),
 //! BENCH_SUBSCRIPTIONS (100), BENCH_TYPES (comma-separated event types to replay; default
 //! customer.subscription.updated, invoice.paid, checkout.session.completed).
 
-mod backend_support;
+use crate::backend_support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -4,9 +4,9 @@
 //! warnings raised by test cards reach the admin routes, and admin actions reach Stripe.
 //!
 //! Needs PostgreSQL: DATABASE_URL (as for the features), e.g.
-//! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p golive --test backend_sim`.
+//! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p golive --test integration backend_sim::`.
 
-mod backend_support;
+use crate::backend_support;
 
 use backend_support::{Stack, permutations};
 use serde_json::{Value, json};

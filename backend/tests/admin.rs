@@ -2,7 +2,7 @@
 //! PostgreSQL and the Stripe simulator: auth order, status guards, idempotency keys, the action
 //! history, and local records kept in sync from webhooks.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 //! JSON errors, and webhook signatures and body limits. Checkout, order independence and a
 //! subscription's life are in checkout.rs, webhook_order.rs and lifecycle.rs.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! order of checks, what Stripe ends up holding, and the paid checkout's webhook applied once
 //! however often (and however concurrently) Stripe delivers it.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! path answers `{"error":{"code","message"}}` with a 4xx, and the pages answer the same
 //! mistakes with their HTML error page, never axum's plain text.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

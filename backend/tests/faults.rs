@@ -2,7 +2,7 @@
 //! simulator (real subscriptions, charges and warnings; wiremock only where Stripe must fail).
 //! Each test fails if its fault came back.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

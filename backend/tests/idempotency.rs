@@ -2,7 +2,7 @@
 //! ends with X at Stripe; concurrent or repeated closes and ignores write one audit row; a
 //! double click makes one Checkout Session, a new attempt after it completed makes another.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

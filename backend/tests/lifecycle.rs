@@ -2,7 +2,7 @@
 //! retry applies; unpaid is not active and cancellation ends it; a failed renewal is past due
 //! until the retry pays, and an ended old subscription does not clobber the new one.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! the webhook fields, and no secret anywhere. All tests of this binary write their logs into
 //! one captured buffer; the secrets scan reads all of it.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -3,7 +3,7 @@
 //! from another origin (and nothing sent to Stripe), refusals shown as sentences with their
 //! status, escaping, and the security headers.
 
-mod common;
+use crate::common;
 
 use common::*;
 

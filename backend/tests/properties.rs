@@ -4,7 +4,7 @@
 //! the same three, mutating valid inputs with a seeded generator:
 //!
 //! ```text
-//! FUZZ_SECS=180 FUZZ_SEED=1 cargo test -p billing --release --test properties -- --ignored --nocapture
+//! FUZZ_SECS=180 FUZZ_SEED=1 cargo test -p billing --release --test integration -- --ignored --nocapture properties::
 //! ```
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -2,7 +2,7 @@
 //! cut off after the header read timeout, a slow body gets 408, and
 //! at the connection limit a well-formed request is served once an idle connection is gone.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

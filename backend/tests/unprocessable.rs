@@ -2,7 +2,7 @@
 //! price outside the mapping — are recorded `unprocessable`, alerted, counted and answered 2xx
 //! so Stripe stops retrying; transient failures (Stripe 5xx, the database) still answer 500.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! checkout's events ends in the same state, concurrent events of one subscription serialise,
 //! and a subscription event applies its own payload only when it is strictly newer.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! The legacy Charges API over HTTP: charges from tokens and customer sources, declines,
 //! authorise-then-capture, refunds by charge, lists, and Stripe-shaped errors for bad input.
 
-mod api_common;
+use crate::api_common;
 
 use api_common::{Api, id, sim};
 use axum::http::StatusCode;

@@ -1,7 +1,7 @@
 //! The Rust client (`stripe_sim::client`): its control-plane methods reach a running
 //! simulator, and one client speaks Stripe's API and the control plane with one error type.
 
-mod time_common;
+use crate::time_common;
 
 use serde_json::json;
 use time_common::{Api, sim};

@@ -2,7 +2,7 @@
 //! warnings on a charge, per-customer payment outcomes, `stripe trigger`-like events, the
 //! hosted Customer Portal page and its JSON twin, and `--state` persistence.
 
-mod time_common;
+use crate::time_common;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! The delivery engine: one test per delivery mode, quiescence, retries giving up, timeouts,
 //! secret rolling and the delivery log.
 
-mod time_common;
+use crate::time_common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! `delivery_success` on the events list, 30 days of retention in simulated time, and the
 //! resend of one event to one endpoint (`POST /v1/events/{id}/retry`).
 
-mod time_common;
+use crate::time_common;
 
 use std::sync::atomic::Ordering;
 

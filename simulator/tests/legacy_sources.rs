@@ -3,7 +3,7 @@
 //! simulated time (`charge.expired`), and payment-intent create keeping `receipt_email` and
 //! the statement descriptors.
 
-mod api_common;
+use crate::api_common;
 
 use api_common::{Api, id, sim};
 use axum::http::StatusCode;

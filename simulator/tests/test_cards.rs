@@ -5,7 +5,7 @@
 //! and must give the card details and the result the row promises. The unit test
 //! `cards::tests::the_docs_table_is_the_code_table` keeps the docs equal to the code's list.
 
-mod api_common;
+use crate::api_common;
 
 use api_common::{Api, id, sim};
 use axum::http::StatusCode;

@@ -1,6 +1,6 @@
 //! Stripe test clocks: the API, their 400s, and customers following their clock.
 
-mod time_common;
+use crate::time_common;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};

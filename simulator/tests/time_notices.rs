@@ -3,7 +3,7 @@
 //! account's `upcoming_days` before each renewal, once per period, a preview without an id,
 //! none for a subscription ending at the period end), on test clocks and the account clock.
 
-mod time_common;
+use crate::time_common;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! Advancing the account clock: renewals, failed renewals and retries, cancellation at
 //! period end, checkout session expiry, event times.
 
-mod time_common;
+use crate::time_common;
 
 use std::time::Instant;
 

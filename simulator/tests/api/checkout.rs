@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 use tokio::time::{Instant, timeout};
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn paying_a_session_delivers_signed_events_in_canonical_order() {

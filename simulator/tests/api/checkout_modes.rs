@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::common::*;
+use super::common::*;
 
 /// Every event type of the account, oldest first.
 async fn event_types(api: &Api) -> Vec<String> {

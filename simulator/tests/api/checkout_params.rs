@@ -1,7 +1,7 @@
 //! Checkout Session creation refused: each bad input answers 400 `invalid_request_error`
 //! naming the parameter, and makes nothing (no session, no inline price).
 
-use crate::common::*;
+use super::common::*;
 
 /// A create request's parameters, the error `code` and `param` it must answer with.
 type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 use tokio::time::{Instant, timeout};
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn errors_are_stripe_shaped() {

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn payment_methods_and_subscription_changes() {

@@ -8,7 +8,7 @@ use serde_json::Value;
 use stripe_sim::{RunningSimulator, SimOptions, start};
 use tokio::time::{Instant, timeout};
 
-use crate::common::*;
+use super::common::*;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

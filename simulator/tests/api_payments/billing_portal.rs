@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn billing_portal_configurations_and_sessions() {

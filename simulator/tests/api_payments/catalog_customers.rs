@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn deleted_products_and_customers_on_test_clocks() {

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn disputes_evidence_outcomes_and_close() {

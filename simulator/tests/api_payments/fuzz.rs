@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::common::*;
+use super::common::*;
 
 /// Every route, every method it has: random form bodies and query strings never produce a
 /// 5xx or a non-JSON answer, and every error is Stripe-shaped.

@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn an_invoice_shows_its_payment_only_when_expanded_and_it_follows_the_intent() {

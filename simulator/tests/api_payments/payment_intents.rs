@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn payment_intents_follow_the_test_cards() {

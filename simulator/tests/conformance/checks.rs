@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::client::{Answer, Client};
-use crate::fixtures::Fixture;
+use super::client::{Answer, Client};
+use super::fixtures::Fixture;
 
 /// A parameter name nobody declares.
 pub const UNDECLARED: &str = "conformance_undeclared_param";

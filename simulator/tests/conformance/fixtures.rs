@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::client::Client;
+use super::client::Client;
 
 /// One resource under test.
 pub struct Fixture {

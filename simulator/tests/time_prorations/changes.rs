@@ -4,8 +4,8 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::world::*;
 use crate::time_common;
-use crate::world::*;
 
 #[tokio::test]
 async fn upgrade_half_way_with_create_prorations_bills_the_difference_on_the_renewal() {

@@ -2,8 +2,8 @@
 
 use axum::http::StatusCode;
 
+use super::world::*;
 use crate::time_common;
-use crate::world::*;
 
 /// A portal configuration offering BASIC and PRO with `proration_behavior` (if given), and
 /// a session of the world's customer on it.

@@ -12,7 +12,7 @@
 //! - (c) every declared expandable field expands — the test fails on one that does not, unless
 //!   `allow.toml` lists it as `"expand:path"` with its reason.
 //!
-//! It prints one table row per resource. `cargo test -p stripe-sim --test conformance -- --nocapture`.
+//! It prints one table row per resource. `cargo test -p stripe-sim --test integration -- --nocapture conformance::`.
 
 mod checks;
 mod client;

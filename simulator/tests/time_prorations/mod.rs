@@ -3,9 +3,6 @@
 //! invoice items, the next renewal's lines and total, the `always_invoice` charge and its
 //! events, and the portal's plan switch with and without prorations.
 
-#[path = "../time_common/mod.rs"]
-mod time_common;
-
 mod changes;
 mod portal;
 mod world;

@@ -21,8 +21,6 @@ use axum::http::StatusCode;
 use serde_json::Value;
 use stripe_sim::RunningSimulator;
 
-#[path = "../api_common/mod.rs"]
-mod api_common;
 mod support;
 use support::*;
 
