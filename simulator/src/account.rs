@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::cards::Behaviour;
@@ -142,6 +143,21 @@ impl AccountState {
         object: &Value,
         previous_attributes: Option<Value>,
     ) -> String {
+        // The object is serialized once (or not at all when its stored copy is warm and
+        // equal) and its text shared by the stored event, the outbox and the object itself.
+        let object = self.store.object_text(object);
+        self.emit_text(request, event_type, object, previous_attributes)
+    }
+
+    /// [`emit`](Self::emit) for an object given as its JSON text (e.g. the text just
+    /// stored), shared by the stored event and the outbox without being copied.
+    pub(crate) fn emit_text(
+        &mut self,
+        request: &EventRequest,
+        event_type: &str,
+        object: Arc<str>,
+        previous_attributes: Option<Value>,
+    ) -> String {
         let targets: Vec<String> = self
             .store
             .ids_of("webhook_endpoint")
@@ -154,9 +170,6 @@ impl AccountState {
             .collect();
         let id = new_id("evt_");
         let created = self.now();
-        // The object is serialized once (or not at all when its stored copy is warm and
-        // equal) and its text shared by the stored event, the outbox and the object itself.
-        let object = self.store.object_text(object);
         let envelope = envelope_json(
             &id,
             created,
@@ -194,8 +207,8 @@ impl AccountState {
     }
 }
 
-/// An event's JSON without `data.object` (see [`Store::put_event`]), built by moving the
-/// parts into place: `json!` would copy `previous_attributes` through serde first.
+/// An event's JSON without `data.object` (see [`Store::put_event`]), written from its parts
+/// in key order (the order of a `Value` map), so no map is built and nothing is copied.
 fn envelope_json(
     id: &str,
     created: i64,
@@ -204,28 +217,52 @@ fn envelope_json(
     request: &EventRequest,
     event_type: &str,
 ) -> String {
-    let mut data = Map::new();
-    if let Some(prev) = previous_attributes {
-        data.insert("previous_attributes".into(), prev);
-    }
-    let mut req = Map::new();
-    req.insert("id".into(), request.id.clone().into());
-    req.insert(
-        "idempotency_key".into(),
-        request.idempotency_key.clone().into(),
-    );
-    // In key order, so the text is the same whether or not serde_json keeps insertion order.
-    let mut ev = Map::new();
-    ev.insert("api_version".into(), crate::API_VERSION.into());
-    ev.insert("created".into(), created.into());
-    ev.insert("data".into(), Value::Object(data));
-    ev.insert("id".into(), id.into());
-    ev.insert("livemode".into(), false.into());
-    ev.insert("object".into(), "event".into());
-    ev.insert("pending_webhooks".into(), pending_webhooks.into());
-    ev.insert("request".into(), Value::Object(req));
-    ev.insert("type".into(), event_type.into());
-    serde_json::to_string(&ev).unwrap_or_default()
+    let envelope = Envelope {
+        api_version: crate::API_VERSION,
+        created,
+        data: EnvelopeData {
+            previous_attributes,
+        },
+        id,
+        livemode: false,
+        object: "event",
+        pending_webhooks,
+        request: RequestBlock {
+            id: request.id.as_deref(),
+            idempotency_key: request.idempotency_key.as_deref(),
+        },
+        event_type,
+    };
+    serde_json::to_string(&envelope).unwrap_or_default()
+}
+
+/// An event's fields but `data.object`, in key order.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    api_version: &'static str,
+    created: i64,
+    data: EnvelopeData,
+    id: &'a str,
+    livemode: bool,
+    object: &'static str,
+    pending_webhooks: usize,
+    request: RequestBlock<'a>,
+    #[serde(rename = "type")]
+    event_type: &'a str,
+}
+
+/// An event's `data` without `object` (spliced in by [`Store::event_json`]).
+#[derive(Serialize)]
+struct EnvelopeData {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_attributes: Option<Value>,
+}
+
+/// An event's `request` block.
+#[derive(Serialize)]
+struct RequestBlock<'a> {
+    id: Option<&'a str>,
+    idempotency_key: Option<&'a str>,
 }
 
 /// Whether a webhook endpoint object is enabled and subscribed to `event_type`.
@@ -320,6 +357,34 @@ mod tests {
         assert!(endpoint_wants(&all, "anything"));
         let off = json!({"status": "disabled", "enabled_events": ["*"]});
         assert!(!endpoint_wants(&off, "anything"));
+    }
+
+    #[test]
+    fn the_envelope_is_the_event_map_serialized() {
+        for (prev, request) in [
+            (None, EventRequest::default()),
+            (
+                Some(json!({"email": null, "metadata": {"a": "\"1\""}})),
+                EventRequest {
+                    id: Some("req_1".into()),
+                    idempotency_key: Some("k \u{e9}\"".into()),
+                },
+            ),
+        ] {
+            let expected = json!({
+                "api_version": crate::API_VERSION,
+                "created": 17,
+                "data": match &prev { Some(p) => json!({"previous_attributes": p}), None => json!({}) },
+                "id": "evt_1",
+                "livemode": false,
+                "object": "event",
+                "pending_webhooks": 2,
+                "request": {"id": request.id, "idempotency_key": request.idempotency_key},
+                "type": "customer.updated",
+            });
+            let text = envelope_json("evt_1", 17, prev, 2, &request, "customer.updated");
+            assert_eq!(text, serde_json::to_string(&expected).expect("json"));
+        }
     }
 
     #[test]

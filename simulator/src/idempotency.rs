@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use axum::body::Bytes;
 use serde_json::Value;
 
 use crate::error::StripeError;
@@ -27,11 +28,13 @@ pub(crate) struct Fingerprint {
 
 #[derive(Debug, Clone)]
 enum Entry {
-    InFlight(Fingerprint),
+    /// Running; what it is is only needed once it is done (a second use now is a 409).
+    InFlight,
     Done {
         fingerprint: Fingerprint,
         status: u16,
-        body: Value,
+        /// The JSON answered, replayed as it is.
+        body: Bytes,
         at: i64,
     },
 }
@@ -45,8 +48,8 @@ pub(crate) enum Begin {
     Replay {
         /// Stored HTTP status.
         status: u16,
-        /// Stored body.
-        body: Value,
+        /// Stored body (JSON text, shared with the record).
+        body: Bytes,
     },
 }
 
@@ -57,11 +60,12 @@ pub(crate) struct IdempotencyStore {
 }
 
 impl IdempotencyStore {
-    /// Checks `key` for a request with fingerprint `fp` at time `now`.
+    /// Checks `key` for a request with fingerprint `fp` at time `now` (borrowed: a first
+    /// use keeps nothing of it until [`IdempotencyStore::finish`]).
     pub(crate) fn begin(
         &mut self,
         key: &str,
-        fp: Fingerprint,
+        fp: &Fingerprint,
         now: i64,
     ) -> Result<Begin, StripeError> {
         if key.len() > MAX_KEY_LEN {
@@ -76,10 +80,10 @@ impl IdempotencyStore {
         }
         match self.entries.get(key) {
             None => {
-                self.entries.insert(key.to_string(), Entry::InFlight(fp));
+                self.entries.insert(key.to_string(), Entry::InFlight);
                 Ok(Begin::Proceed)
             }
-            Some(Entry::InFlight(_)) => Err(StripeError::Conflict {
+            Some(Entry::InFlight) => Err(StripeError::Conflict {
                 message: format!(
                     "There is currently another in-progress request using this Stripe token (probably the same idempotency key: '{key}'). Try again later."
                 ),
@@ -113,24 +117,29 @@ impl IdempotencyStore {
         }
     }
 
-    /// Stores the response of a request started with [`Begin::Proceed`].
-    pub(crate) fn finish(&mut self, key: &str, status: u16, body: Value, now: i64) {
-        if let Some(Entry::InFlight(fp)) = self.entries.remove(key) {
-            self.entries.insert(
-                key.to_string(),
-                Entry::Done {
-                    fingerprint: fp,
-                    status,
-                    body,
-                    at: now,
-                },
-            );
+    /// Stores the response of a request started with [`Begin::Proceed`], and what the
+    /// request was (`fp`, the one [`IdempotencyStore::begin`] saw).
+    pub(crate) fn finish(
+        &mut self,
+        key: &str,
+        fp: Fingerprint,
+        status: u16,
+        body: Bytes,
+        now: i64,
+    ) {
+        if let Some(entry @ Entry::InFlight) = self.entries.get_mut(key) {
+            *entry = Entry::Done {
+                fingerprint: fp,
+                status,
+                body,
+                at: now,
+            };
         }
     }
 
     /// Forgets a request that failed validation (not stored, the key may be reused).
     pub(crate) fn abandon(&mut self, key: &str) {
-        if let Some(Entry::InFlight(_)) = self.entries.get(key) {
+        if let Some(Entry::InFlight) = self.entries.get(key) {
             self.entries.remove(key);
         }
     }
@@ -154,35 +163,34 @@ mod tests {
         let mut s = IdempotencyStore::default();
         let p = json!({"email": "a@b.c"});
         assert_eq!(
-            s.begin("k", fp("/v1/customers", p.clone()), 0).expect("ok"),
+            s.begin("k", &fp("/v1/customers", p.clone()), 0)
+                .expect("ok"),
             Begin::Proceed
         );
         assert_eq!(
-            s.begin("k", fp("/v1/customers", p.clone()), 0)
+            s.begin("k", &fp("/v1/customers", p.clone()), 0)
                 .expect_err("in flight")
                 .status(),
             axum::http::StatusCode::CONFLICT
         );
-        s.finish("k", 200, json!({"id": "cus_1"}), 0);
+        let body = Bytes::from_static(br#"{"id":"cus_1"}"#);
+        s.finish("k", fp("/v1/customers", p.clone()), 200, body.clone(), 0);
         assert_eq!(
-            s.begin("k", fp("/v1/customers", p.clone()), 10)
+            s.begin("k", &fp("/v1/customers", p.clone()), 10)
                 .expect("replay"),
-            Begin::Replay {
-                status: 200,
-                body: json!({"id": "cus_1"})
-            }
+            Begin::Replay { status: 200, body }
         );
         let e = s
-            .begin("k", fp("/v1/customers", json!({})), 10)
+            .begin("k", &fp("/v1/customers", json!({})), 10)
             .expect_err("params");
         assert_eq!(e.body()["error"]["type"], "idempotency_error");
         let e = s
-            .begin("k", fp("/v1/products", p.clone()), 10)
+            .begin("k", &fp("/v1/products", p.clone()), 10)
             .expect_err("endpoint");
         assert_eq!(e.body()["error"]["type"], "idempotency_error");
         // Expired after 24 h.
         assert_eq!(
-            s.begin("k", fp("/v1/products", p), TTL_SECS + 1)
+            s.begin("k", &fp("/v1/products", p), TTL_SECS + 1)
                 .expect("ok"),
             Begin::Proceed
         );
@@ -192,14 +200,14 @@ mod tests {
     fn abandoned_keys_are_reusable() {
         let mut s = IdempotencyStore::default();
         assert_eq!(
-            s.begin("k", fp("/a", json!({})), 0).expect("ok"),
+            s.begin("k", &fp("/a", json!({})), 0).expect("ok"),
             Begin::Proceed
         );
         s.abandon("k");
         assert_eq!(
-            s.begin("k", fp("/b", json!({"x": "1"})), 0).expect("ok"),
+            s.begin("k", &fp("/b", json!({"x": "1"})), 0).expect("ok"),
             Begin::Proceed
         );
-        assert!(s.begin(&"x".repeat(256), fp("/a", json!({})), 0).is_err());
+        assert!(s.begin(&"x".repeat(256), &fp("/a", json!({})), 0).is_err());
     }
 }

@@ -19,13 +19,21 @@ pub(crate) const METADATA_MAX_VALUE_LEN: usize = 500;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Params(pub Value);
 
-fn segments(path: &str) -> Vec<&str> {
-    path.split(['[', ']']).filter(|s| !s.is_empty()).collect()
+/// The names of a bracket path (`a[b][0]` → `a`, `b`, `0`), walked without collecting them.
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split(['[', ']']).filter(|s| !s.is_empty())
 }
 
 impl Params {
     /// The raw value at a bracket path.
     pub(crate) fn get(&self, path: &str) -> Option<&Value> {
+        // Most lookups name a top-level parameter: one map lookup, no path to walk.
+        if let Value::Object(m) = &self.0
+            && !path.is_empty()
+            && !path.bytes().any(|b| b == b'[' || b == b']')
+        {
+            return m.get(path);
+        }
         let mut cur = &self.0;
         for seg in segments(path) {
             cur = match cur {
@@ -39,20 +47,23 @@ impl Params {
 
     /// Refuses any top-level key not in `allowed` (`expand` is always allowed).
     pub(crate) fn allow_only(&self, allowed: &[&str]) -> Result<(), StripeError> {
+        self.allow_keys(|k| allowed.contains(&k))
+    }
+
+    /// [`Params::allow_only`] with two lists of allowed keys.
+    pub(crate) fn allow_only_with(&self, a: &[&str], b: &[&str]) -> Result<(), StripeError> {
+        self.allow_keys(|k| a.contains(&k) || b.contains(&k))
+    }
+
+    fn allow_keys(&self, allowed: impl Fn(&str) -> bool) -> Result<(), StripeError> {
         if let Value::Object(m) = &self.0 {
             for k in m.keys() {
-                if k != "expand" && !allowed.contains(&k.as_str()) {
+                if k != "expand" && !allowed(k) {
                     return Err(StripeError::ParameterUnknown { param: k.clone() });
                 }
             }
         }
         Ok(())
-    }
-
-    /// [`Params::allow_only`] with two lists of allowed keys.
-    pub(crate) fn allow_only_with(&self, a: &[&str], b: &[&str]) -> Result<(), StripeError> {
-        let all: Vec<&str> = a.iter().chain(b).copied().collect();
-        self.allow_only(&all)
     }
 
     /// Refuses any key under the object at `path` that is not in `allowed`.

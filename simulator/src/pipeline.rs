@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -36,11 +37,12 @@ pub(crate) struct Call {
     pub(crate) id: Option<String>,
     /// The `request` block for events.
     pub(crate) request: EventRequest,
-    /// Whether the answer may be stored JSON text as it is (no `expand[]`, no idempotency
-    /// record to keep): then a handler may [`answer_text`](Call::answer_text) instead.
+    /// Whether the answer may be JSON text written by the handler (no `expand[]` to apply
+    /// to it): then a handler may [`answer_text`](Call::answer_text) instead.
     pub(crate) plain: bool,
-    /// An answer already written as JSON text (a list walked straight from stored text);
-    /// when set, it is sent instead of the handler's value.
+    /// An answer already written as JSON text (stored text, a list walked straight from
+    /// it); when set, it is sent (and kept for the idempotency key) instead of the
+    /// handler's value.
     answer: RefCell<Option<String>>,
 }
 
@@ -53,7 +55,7 @@ impl Call {
     /// Answers with `text` (JSON) instead of the handler's value; only when
     /// [`plain`](Call::plain).
     pub(crate) fn answer_text(&self, text: String) {
-        debug_assert!(self.plain, "a text answer skips expand[] and idempotency");
+        debug_assert!(self.plain, "a text answer skips expand[]");
         *self.answer.borrow_mut() = Some(text);
     }
 }
@@ -91,49 +93,53 @@ pub(crate) fn route_id(filter: MethodFilter, h: Handler) -> MethodRouter<Arc<App
 pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler) -> Response {
     let expand_paths = match expand::paths(&req.params) {
         Ok(p) => p,
-        Err(e) => return respond(e.status(), e.body(), &req, false),
+        Err(e) => return respond(e.status(), &e.body(), req.idempotency_key.as_deref()),
     };
-    let key = if req.method == Method::POST {
-        req.idempotency_key.clone()
-    } else {
-        None
-    };
-    if let Some(key) = &key {
-        let now = req.account.lock().now();
-        let fp = Fingerprint {
-            method: req.method.to_string(),
-            path: req.path.clone(),
-            params: req.params.0.clone(),
-        };
-        let begin = req
-            .account
-            .idempotency
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .begin(key, fp, now);
-        match begin {
-            Ok(Begin::Proceed) => {}
-            Ok(Begin::Replay { status, body }) => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                return respond(status, body, &req, true);
-            }
-            Err(e) => return respond(e.status(), e.body(), &req, false),
-        }
-    }
     let request = req.event_request();
     let ApiRequest {
         account,
         params,
         idempotency_key,
+        method,
+        path,
         ..
     } = req;
+    // What the key's record compares and keeps; the parameters are moved in and out of it,
+    // never copied.
+    let key = idempotency_key
+        .as_deref()
+        .filter(|_| method == Method::POST);
+    let mut fingerprint = key.map(|_| Fingerprint {
+        method: method.to_string(),
+        path,
+        params: Value::Null,
+    });
+    let mut params = params;
+    if let (Some(key), Some(fp)) = (key, fingerprint.as_mut()) {
+        let now = account.lock().now();
+        fp.params = std::mem::take(&mut params.0);
+        let begin = account
+            .idempotency
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .begin(key, fp, now);
+        params.0 = std::mem::take(&mut fp.params);
+        match begin {
+            Ok(Begin::Proceed) => {}
+            Ok(Begin::Replay { status, body }) => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                return respond_text(status, body, Some(key), true);
+            }
+            Err(e) => return respond(e.status(), &e.body(), Some(key)),
+        }
+    }
     let call = Call {
         app,
         account,
         params,
         id,
         request,
-        plain: expand_paths.is_empty() && key.is_none(),
+        plain: expand_paths.is_empty(),
         answer: RefCell::new(None),
     };
     let result = h(&call).and_then(|mut v| {
@@ -144,16 +150,22 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
         }
         Ok(v)
     });
-    if result.is_ok()
-        && let Some(text) = call.answer.borrow_mut().take()
-    {
-        return respond_text(StatusCode::OK, text, idempotency_key.as_deref(), false);
-    }
-    let (status, body, store) = match result {
-        Ok(v) => (StatusCode::OK, v, true),
-        Err(e) => (e.status(), e.body(), e.is_stored_for_idempotency()),
+    // Serialized outside the account lock, so answers are written in parallel; a handler's
+    // text answer is sent (and kept for the key) as it is.
+    let (status, text, store) = match result {
+        Ok(v) => {
+            let text = call.answer.borrow_mut().take();
+            let text = text.unwrap_or_else(|| serde_json::to_string(&v).unwrap_or_default());
+            (StatusCode::OK, text, true)
+        }
+        Err(e) => (
+            e.status(),
+            serde_json::to_string(&e.body()).unwrap_or_default(),
+            e.is_stored_for_idempotency(),
+        ),
     };
-    if let Some(key) = &key {
+    let body = Bytes::from(text);
+    if let (Some(key), Some(mut fp)) = (key, fingerprint) {
         let now = call.account.lock().now();
         let mut idem = call
             .account
@@ -161,24 +173,23 @@ pub(crate) fn run(app: Arc<App>, req: ApiRequest, id: Option<String>, h: Handler
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         if store {
-            idem.finish(key, status.as_u16(), body.clone(), now);
+            fp.params = call.params.0;
+            idem.finish(key, fp, status.as_u16(), body.clone(), now);
         } else {
             idem.abandon(key);
         }
     }
-    // Serialized outside the account lock, so answers are written in parallel.
-    let text = serde_json::to_string(&body).unwrap_or_default();
-    respond_text(status, text, idempotency_key.as_deref(), false)
+    respond_text(status, body, idempotency_key.as_deref(), false)
 }
 
-fn respond(status: StatusCode, body: Value, req: &ApiRequest, replayed: bool) -> Response {
-    let text = serde_json::to_string(&body).unwrap_or_default();
-    respond_text(status, text, req.idempotency_key.as_deref(), replayed)
+fn respond(status: StatusCode, body: &Value, idempotency_key: Option<&str>) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_default();
+    respond_text(status, Bytes::from(text), idempotency_key, false)
 }
 
 fn respond_text(
     status: StatusCode,
-    text: String,
+    text: Bytes,
     idempotency_key: Option<&str>,
     replayed: bool,
 ) -> Response {

@@ -27,12 +27,21 @@ pub(crate) struct RequestId(pub String);
 /// Middleware: gives every request a `req_…` id and every response a `Request-Id` header.
 pub(crate) async fn request_id(mut req: Request, next: Next) -> Response {
     let id = new_id("req_");
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let header = HeaderValue::from_str(&id).ok();
+    // The method and path are copied for the log line only when it is written.
+    let logged = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+        (
+            id.clone(),
+            req.method().clone(),
+            req.uri().path().to_string(),
+        )
+    });
+    req.extensions_mut().insert(RequestId(id));
     let mut resp = next.run(req).await;
-    tracing::debug!(request_id = %id, %method, %path, status = resp.status().as_u16(), "request");
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    if let Some((id, method, path)) = logged {
+        tracing::debug!(request_id = %id, %method, %path, status = resp.status().as_u16(), "request");
+    }
+    if let Some(v) = header {
         resp.headers_mut().insert("request-id", v);
     }
     resp
@@ -185,12 +194,13 @@ impl FromRequest<Arc<App>> for ApiRequest {
     type Rejection = StripeError;
 
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
         let key = api_key(&parts.headers)?;
+        // Taken, not copied: nothing after the extractor reads it.
         let request_id = parts
             .extensions
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
+            .remove::<RequestId>()
+            .map(|r| r.0)
             .unwrap_or_else(|| new_id("req_"));
         let idempotency_key = parts
             .headers

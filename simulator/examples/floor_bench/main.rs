@@ -14,7 +14,8 @@
 //! Checkout Session, pay a session (the sessions the previous figure created).
 //!
 //! `--count N` runs each figure for N requests instead of a time (the same work every run,
-//! for `valgrind --tool=callgrind`); `--only sim|floor` loads one server.
+//! for `valgrind --tool=callgrind`); `--only sim|floor` loads one server; `--ops a,b` runs
+//! only those figures (`create`, `retrieve`, `list`, `session`, `pay`; pay needs `session`).
 
 mod client;
 mod floor;
@@ -33,6 +34,16 @@ struct Args {
     until: Until,
     stored: usize,
     only: Option<String>,
+    ops: Option<Vec<String>>,
+}
+
+impl Args {
+    /// Whether figure `op` runs (all of them without `--ops`).
+    fn runs(&self, op: &str) -> bool {
+        self.ops
+            .as_ref()
+            .is_none_or(|ops| ops.iter().any(|o| o == op))
+    }
 }
 
 fn args() -> Args {
@@ -40,6 +51,7 @@ fn args() -> Args {
         until: Until::Elapsed(Duration::from_secs(5)),
         stored: 100_000,
         only: None,
+        ops: None,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -52,6 +64,7 @@ fn args() -> Args {
             "--count" => a.until = Until::Count(value.parse().expect("count")),
             "--stored" => a.stored = value.parse().expect("stored"),
             "--only" => a.only = Some(value),
+            "--ops" => a.ops = Some(value.split(',').map(str::to_string).collect()),
             other => panic!("unknown argument {other}; see the doc comment of floor_bench"),
         }
         i += 2;
@@ -206,18 +219,21 @@ async fn main() {
         }
     );
     let until = args.until;
-    let made = figure(
-        "create customer",
-        &mut targets,
-        until,
-        |_| create_customer(),
-        false,
-    )
-    .await;
-    for (t, s) in targets.iter_mut().zip(&made) {
-        t.created = s.requests;
+    if args.runs("create") {
+        let made = figure(
+            "create customer",
+            &mut targets,
+            until,
+            |_| create_customer(),
+            false,
+        )
+        .await;
+        for (t, s) in targets.iter_mut().zip(&made) {
+            t.created = s.requests;
+        }
     }
-    for t in targets.iter_mut() {
+    let reads = args.runs("retrieve") || args.runs("list");
+    for t in targets.iter_mut().filter(|_| reads) {
         let more = args.stored.saturating_sub(t.created);
         load(
             t.addr,
@@ -232,32 +248,40 @@ async fn main() {
         t.ids = Arc::new(ids(&listed));
     }
     let stored = targets.first().map_or(0, |t| t.created);
-    figure(
-        &format!("retrieve customer ({stored} stored)"),
-        &mut targets,
-        until,
-        |t| {
-            let ids = t.ids.clone();
-            Arc::new(move |i| {
-                Some(request(
-                    "GET",
-                    &format!("/v1/customers/{}", ids[i * 7919 % ids.len()]),
-                    KEY,
-                    None,
-                ))
-            })
-        },
-        false,
-    )
-    .await;
-    figure(
-        &format!("list customers, limit=10 of {stored}"),
-        &mut targets,
-        until,
-        |_| Arc::new(|_| Some(request("GET", "/v1/customers?limit=10", KEY, None))),
-        false,
-    )
-    .await;
+    if args.runs("retrieve") {
+        figure(
+            &format!("retrieve customer ({stored} stored)"),
+            &mut targets,
+            until,
+            |t| {
+                let ids = t.ids.clone();
+                Arc::new(move |i| {
+                    Some(request(
+                        "GET",
+                        &format!("/v1/customers/{}", ids[i * 7919 % ids.len()]),
+                        KEY,
+                        None,
+                    ))
+                })
+            },
+            false,
+        )
+        .await;
+    }
+    if args.runs("list") {
+        figure(
+            &format!("list customers, limit=10 of {stored}"),
+            &mut targets,
+            until,
+            |_| Arc::new(|_| Some(request("GET", "/v1/customers?limit=10", KEY, None))),
+            false,
+        )
+        .await;
+    }
+    if !args.runs("session") {
+        sim.shutdown().await;
+        return;
+    }
     let made = figure("create Checkout Session", &mut targets, until, |t| {
         let price = t.price.clone();
         Arc::new(move |i| {
@@ -278,6 +302,10 @@ async fn main() {
             })
             .collect();
         t.ids = Arc::new(ids);
+    }
+    if !args.runs("pay") {
+        sim.shutdown().await;
+        return;
     }
     println!(
         "  (pay: the floor looks the session up, marks it complete, inserts a customer and a subscription and answers {{redirect_url}}; the simulator runs the whole Checkout completion)"

@@ -246,7 +246,7 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         Some(i) => checkout_items::materialize(&mut st, &c.request, i)?,
         None => Vec::new(),
     };
-    let obj = checkout::create_session(
+    let (obj, text) = checkout::open_session(
         &mut st,
         &c.app.base_url,
         checkout::NewSession {
@@ -272,6 +272,11 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
     drop(st);
     c.app
         .index_session(obj["id"].as_str().unwrap_or_default(), c.account.clone());
+    if c.plain {
+        // The text just stored is the answer: the session is not serialized again.
+        c.answer_text(text.to_string());
+        return Ok(Value::Null);
+    }
     Ok(obj)
 }
 

@@ -140,29 +140,43 @@ pub(crate) fn create(c: &Call) -> Result<Value, StripeError> {
         }
         None => None,
     };
-    let mut cus = customers::insert_with_clock(
-        &mut st,
-        &c.request,
+    let new = customers::NewCustomer {
         email,
-        p.nonempty("name")?,
-        p.nonempty("description")?,
-        p.nonempty("phone")?,
+        name: p.nonempty("name")?,
+        description: p.nonempty("description")?,
+        phone: p.nonempty("phone")?,
         metadata,
         details,
-        clock.zip(clock_time),
-    );
+        clock: clock.zip(clock_time),
+    };
+    let created = customers::create(&mut st, &c.request, new);
     if let Some((card, behaviour)) = source {
-        let id = cus["id"].as_str().unwrap_or_default().to_string();
-        sources::keep_first(&mut st, &c.request, &id, card, behaviour);
+        sources::keep_first(&mut st, &c.request, &created.id, card, behaviour);
     }
     if let Some(pm) = pm {
-        let id = cus["id"].as_str().unwrap_or_default().to_string();
-        let attached = payment_methods::attach_to(&mut st, &c.request, pm, &id)?;
+        let attached = payment_methods::attach_to(&mut st, &c.request, pm, &created.id)?;
         if default_pm.is_some() {
-            cus = customers::set_default_payment_method(&mut st, &cus, &attached);
+            let cus = stored_customer(&st, &created.id);
+            return Ok(customers::set_default_payment_method(
+                &mut st, &cus, &attached,
+            ));
         }
     }
-    Ok(cus)
+    if !c.plain {
+        return Ok(stored_customer(&st, &created.id));
+    }
+    drop(st);
+    // The text just stored is the answer: the object is not serialized again.
+    c.answer_text(created.text.to_string());
+    Ok(Value::Null)
+}
+
+/// The customer `id` just created, as stored.
+fn stored_customer(st: &AccountState, id: &str) -> Value {
+    st.store
+        .get_kind("customer", id)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// `GET /v1/customers/{id}`

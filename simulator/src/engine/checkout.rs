@@ -5,6 +5,8 @@
 //! the object as it was at that moment; `mode=payment` and `mode=setup` are completed by
 //! `checkout_modes`. On a declined card nothing is created and the session stays open.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use crate::account::{Account, AccountState, EventRequest, SessionItem, SessionSubscriptionData};
@@ -98,6 +100,16 @@ pub(crate) struct NewSession<'a> {
 /// `{base_url}/c/pay/{id}`. Stripe sends no event for it; its payment intent or setup
 /// intent is made when it is completed. The caller indexes the session id so the hosted page can find the account.
 pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSession<'_>) -> Value {
+    open_session(st, base_url, s).0
+}
+
+/// [`create_session`], with the session's JSON text as stored (for answering it without
+/// serializing it again).
+pub(crate) fn open_session(
+    st: &mut AccountState,
+    base_url: &str,
+    s: NewSession<'_>,
+) -> (Value, Arc<str>) {
     let now = s.now;
     let id = new_id("cs_test_");
     let url = format!("{base_url}/c/pay/{id}");
@@ -173,11 +185,11 @@ pub(crate) fn create_session(st: &mut AccountState, base_url: &str, s: NewSessio
             obj[k] = v;
         }
     }
-    st.store.put_resting(&obj);
+    let text = st.store.put_resting(&obj);
     st.session_items.insert(id.clone(), s.items);
     st.session_subscription_data
         .insert(id.clone(), s.subscription_data);
-    obj
+    (obj, text)
 }
 
 /// What the payer typed on the page.

@@ -1,12 +1,18 @@
 //! Customers: creation (optionally on a test clock) and deletion, which cancels the
 //! customer's live subscriptions at once, as Stripe does.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::engine::{subscriptions, updates};
-use crate::ids::{new_id, random_base62};
 use crate::objects::status::{Status, SubscriptionStatus};
+
+mod draft;
+
+use draft::Draft;
+pub(crate) use draft::{Created, NewCustomer};
 
 /// Builds, stores and announces (`customer.created`) a customer. Shared with Checkout.
 pub(crate) fn insert(
@@ -46,54 +52,30 @@ pub(crate) fn insert_with_clock(
     details: Value,
     clock: Option<(&str, i64)>,
 ) -> Value {
-    let mut obj = json!({
-        "id": new_id("cus_"),
-        "object": "customer",
-        "address": null,
-        "balance": 0,
-        "created": st.now(),
-        "currency": null,
-        "default_source": null,
-        "delinquent": false,
-        "description": description,
-        "discount": null,
-        "email": email,
-        "invoice_prefix": random_base62(8).to_ascii_uppercase(),
-        "invoice_settings": {
-            "custom_fields": null,
-            "default_payment_method": null,
-            "footer": null,
-            "rendering_options": null,
-        },
-        "livemode": false,
-        "metadata": metadata,
-        "name": name,
-        "next_invoice_sequence": 1,
-        "phone": phone,
-        "preferred_locales": [],
-        "shipping": null,
-        "tax_exempt": "none",
-        "test_clock": null,
-    });
-    if let Value::Object(d) = details {
-        for (k, v) in d {
-            match v {
-                Value::Object(m) if k == "invoice_settings" => {
-                    for (sk, sv) in m {
-                        obj[k.as_str()][sk] = sv;
-                    }
-                }
-                v => obj[k] = v,
-            }
-        }
-    }
-    if let Some((id, t)) = clock {
-        obj["test_clock"] = json!(id);
-        obj["created"] = json!(t);
-    }
+    let new = NewCustomer {
+        email,
+        name,
+        description,
+        phone,
+        metadata,
+        details,
+        clock,
+    };
+    let obj = Draft::new(st.now(), new).into_value();
     st.store.put(obj.clone());
     st.emit_ref(request, "customer.created", &obj, None);
     obj
+}
+
+/// Builds, stores and announces (`customer.created`) a customer whose creator answers it at
+/// once (`POST /v1/customers`): serialized once, no `Value` built, the one text shared by
+/// the store, the event and the answer.
+pub(crate) fn create(st: &mut AccountState, request: &EventRequest, new: NewCustomer) -> Created {
+    let draft = Draft::new(st.now(), new);
+    let text: Arc<str> = Arc::from(draft.text());
+    st.store.put_text(&draft.id, "customer", text.clone());
+    st.emit_text(request, "customer.created", text.clone(), None);
+    Created { id: draft.id, text }
 }
 
 /// Deletes customer `old` (a live customer object): cancels its live subscriptions

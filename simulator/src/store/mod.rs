@@ -74,11 +74,18 @@ impl Store {
     /// clone now and freeing it later, when it has long left the cache.
     pub(crate) fn put_resting(&mut self, obj: &Value) -> Arc<str> {
         debug_assert!(!kind_is_event(obj), "events are stored with put_event");
-        let id = obj["id"].as_str().unwrap_or_default().to_string();
-        let pos = self.position(&id, obj["object"].as_str().unwrap_or_default());
         let text: Arc<str> = Arc::from(to_text(obj));
-        self.objects.insert(id, (Slot::resting(text.clone()), pos));
+        let id = obj["id"].as_str().unwrap_or_default();
+        self.put_text(id, obj["object"].as_str().unwrap_or_default(), text.clone());
         text
+    }
+
+    /// [`Store::put_resting`] for an object its creator wrote as text itself: object `id`
+    /// of type `kind` (not an event) is stored as `text`, which must be its compact JSON.
+    pub(crate) fn put_text(&mut self, id: &str, kind: &str, text: Arc<str>) {
+        let pos = self.position(id, kind);
+        self.objects
+            .insert(id.to_string(), (Slot::resting(text), pos));
     }
 
     /// Stores an event given as its envelope (the event without `data.object`) and the
