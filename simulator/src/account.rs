@@ -142,6 +142,35 @@ impl AccountState {
         object: &Value,
         previous_attributes: Option<Value>,
     ) -> String {
+        // The object is serialized once (or not at all when its stored copy is warm and
+        // equal) and its text shared by the stored event, the outbox and the object itself.
+        let object = self.store.object_text(object);
+        self.emit_text(request, event_type, object, previous_attributes)
+    }
+
+    /// [`emit`](Self::emit) of object `id` exactly as stored (after `Store::update` or
+    /// `Store::put`): its stored text is announced without a copy or a comparison.
+    pub(crate) fn emit_stored(
+        &mut self,
+        request: &EventRequest,
+        event_type: &str,
+        id: &str,
+        previous_attributes: Option<Value>,
+    ) -> String {
+        let object = self
+            .store
+            .stored_text(id)
+            .unwrap_or_else(|| Arc::from("null"));
+        self.emit_text(request, event_type, object, previous_attributes)
+    }
+
+    fn emit_text(
+        &mut self,
+        request: &EventRequest,
+        event_type: &str,
+        object: Arc<str>,
+        previous_attributes: Option<Value>,
+    ) -> String {
         let targets: Vec<String> = self
             .store
             .ids_of("webhook_endpoint")
@@ -154,9 +183,6 @@ impl AccountState {
             .collect();
         let id = new_id("evt_");
         let created = self.now();
-        // The object is serialized once (or not at all when its stored copy is warm and
-        // equal) and its text shared by the stored event, the outbox and the object itself.
-        let object = self.store.object_text(object);
         let envelope = envelope_json(
             &id,
             created,
