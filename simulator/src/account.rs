@@ -149,6 +149,22 @@ impl AccountState {
         self.emit_text(request, event_type, object, previous_attributes)
     }
 
+    /// [`emit`](Self::emit) of object `id` exactly as stored (after `Store::update` or
+    /// `Store::put`): its stored text is announced without a copy or a comparison.
+    pub(crate) fn emit_stored(
+        &mut self,
+        request: &EventRequest,
+        event_type: &str,
+        id: &str,
+        previous_attributes: Option<Value>,
+    ) -> String {
+        let object = self
+            .store
+            .stored_text(id)
+            .unwrap_or_else(|| Arc::from("null"));
+        self.emit_text(request, event_type, object, previous_attributes)
+    }
+
     /// [`emit`](Self::emit) for an object given as its JSON text (e.g. the text just
     /// stored), shared by the stored event and the outbox without being copied.
     pub(crate) fn emit_text(

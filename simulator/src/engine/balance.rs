@@ -13,14 +13,20 @@ use crate::engine::updates;
 /// Does nothing when the balance is 0 and the total is not negative.
 pub(crate) fn apply(st: &mut AccountState, req: &EventRequest, invoice: &mut Value) {
     let customer_id = invoice["customer"].as_str().unwrap_or_default().to_string();
-    let Some(old) = st.store.get_kind("customer", &customer_id).cloned() else {
+    let Some(balance) = st
+        .store
+        .get_kind("customer", &customer_id)
+        .map(|c| c["balance"].as_i64().unwrap_or(0))
+    else {
         return;
     };
-    let balance = old["balance"].as_i64().unwrap_or(0);
     let total = invoice["total"].as_i64().unwrap_or(0);
     if balance == 0 && total >= 0 {
         return;
     }
+    let Some(old) = st.store.get_kind("customer", &customer_id).cloned() else {
+        return;
+    };
     let sum = total + balance;
     let left = sum.min(0);
     invoice["starting_balance"] = json!(balance);

@@ -26,30 +26,31 @@ pub(crate) fn id_for(invoice_id: &str) -> String {
 /// `status_transitions.paid_at`), `canceled` when the intent is canceled or the invoice
 /// voided before it was paid.
 pub(crate) fn sync(st: &mut AccountState, invoice_id: &str) {
-    let Some(pi_id) = st.time.invoice_payment_intents.get(invoice_id).cloned() else {
-        return;
-    };
-    let (Some(pi), Some(invoice)) = (
-        st.store.get_kind("payment_intent", &pi_id).cloned(),
-        st.store.get_kind("invoice", invoice_id).cloned(),
-    ) else {
+    let Some(pi_id) = st.time.invoice_payment_intents.get(invoice_id) else {
         return;
     };
     let id = id_for(invoice_id);
-    let old = st.store.get_kind("invoice_payment", &id).cloned();
+    // Read in place: the payment intent, the invoice and the old InvoicePayment are only
+    // looked at, never copied whole.
+    let (Some(pi), Some(invoice)) = (
+        st.store.get_kind("payment_intent", pi_id),
+        st.store.get_kind("invoice", invoice_id),
+    ) else {
+        return;
+    };
+    let old = st.store.get_kind("invoice_payment", &id);
     let now = st.now_for_customer(invoice["customer"].as_str().unwrap_or_default());
-    let pi_status = PaymentIntentStatus::of(&pi);
+    let pi_status = PaymentIntentStatus::of(pi);
     let status = if pi_status == Some(PaymentIntentStatus::Succeeded) {
         "paid"
     } else if pi_status == Some(PaymentIntentStatus::Canceled)
-        || InvoiceStatus::of(&invoice) == Some(InvoiceStatus::Void)
+        || InvoiceStatus::of(invoice) == Some(InvoiceStatus::Void)
     {
         "canceled"
     } else {
         "open"
     };
-    let kept = |field: &str, set: bool| match old.as_ref().map(|o| &o["status_transitions"][field])
-    {
+    let kept = |field: &str, set: bool| match old.map(|o| &o["status_transitions"][field]) {
         Some(Value::Number(n)) => json!(n),
         _ if set => json!(now),
         _ => Value::Null,
@@ -59,7 +60,7 @@ pub(crate) fn sync(st: &mut AccountState, invoice_id: &str) {
         "object": "invoice_payment",
         "amount_paid": if status == "paid" { pi["amount_received"].clone() } else { Value::Null },
         "amount_requested": pi["amount"],
-        "created": old.as_ref().map_or(json!(now), |o| o["created"].clone()),
+        "created": old.map_or(json!(now), |o| o["created"].clone()),
         "currency": pi["currency"],
         "invoice": invoice_id,
         "is_default": true,
@@ -71,7 +72,7 @@ pub(crate) fn sync(st: &mut AccountState, invoice_id: &str) {
             "paid_at": kept("paid_at", status == "paid"),
         },
     });
-    if old.as_ref() != Some(&obj) {
+    if old != Some(&obj) {
         st.store.put(obj);
     }
 }

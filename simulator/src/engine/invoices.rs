@@ -41,13 +41,14 @@ pub(crate) struct Attempt {
 }
 
 /// Finalizes a draft invoice (number from the customer's sequence, `open`) →
-/// `invoice.finalized`. Any other invoice is returned unchanged.
-pub(crate) fn finalize(st: &mut AccountState, req: &EventRequest, invoice_id: &str) -> Value {
-    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
-        return Value::Null;
+/// `invoice.finalized`. Any other invoice is left unchanged. Returns whether the invoice
+/// exists.
+pub(crate) fn finalize(st: &mut AccountState, req: &EventRequest, invoice_id: &str) -> bool {
+    let Some(invoice) = st.store.get_kind("invoice", invoice_id) else {
+        return false;
     };
-    if InvoiceStatus::of(&invoice) != Some(InvoiceStatus::Draft) {
-        return invoice;
+    if InvoiceStatus::of(invoice) != Some(InvoiceStatus::Draft) {
+        return true;
     }
     let customer_id = invoice["customer"].as_str().unwrap_or_default().to_string();
     let now = st.now_for_customer(&customer_id);
@@ -61,17 +62,28 @@ pub(crate) fn finalize(st: &mut AccountState, req: &EventRequest, invoice_id: &s
             )
         })
         .unwrap_or((1, "SIM".into()));
-    InvoiceStatus::Open.set(&mut invoice);
-    invoice["number"] = json!(format!("{prefix}-{seq:04}"));
-    invoice["effective_at"] = json!(now);
-    invoice["automatically_finalizes_at"] = Value::Null;
-    invoice["status_transitions"]["finalized_at"] = json!(now);
-    st.store.put(invoice.clone());
+    st.store.update("invoice", invoice_id, |invoice| {
+        InvoiceStatus::Open.set(invoice);
+        invoice["number"] = json!(format!("{prefix}-{seq:04}"));
+        invoice["effective_at"] = json!(now);
+        invoice["automatically_finalizes_at"] = Value::Null;
+        invoice["status_transitions"]["finalized_at"] = json!(now);
+    });
     if let Some(c) = st.store.get_kind_mut("customer", &customer_id) {
         c["next_invoice_sequence"] = json!(seq + 1);
     }
-    st.emit(req, "invoice.finalized", invoice.clone(), None);
-    invoice
+    st.emit_stored(req, "invoice.finalized", invoice_id, None);
+    true
+}
+
+/// The stored invoice `invoice_id` (finalised first if draft), as a copy; `null` when there
+/// is none.
+fn finalized(st: &mut AccountState, req: &EventRequest, invoice_id: &str) -> Value {
+    finalize(st, req, invoice_id);
+    st.store
+        .get_kind("invoice", invoice_id)
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 /// The payment method an invoice is charged with: its own default, else the subscription's
@@ -103,26 +115,30 @@ pub(crate) fn subscription_of(invoice: &Value) -> Option<String> {
 /// and activates its subscription if it was `incomplete`, `past_due` or `unpaid`
 /// (`customer.subscription.updated`).
 fn mark_paid(st: &mut AccountState, req: &EventRequest, invoice_id: &str, now: i64) -> Value {
-    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
+    let paid = st.store.update("invoice", invoice_id, |invoice| {
+        let due = invoice["amount_due"].as_i64().unwrap_or(0);
+        InvoiceStatus::Paid.set(invoice);
+        invoice["amount_paid"] = json!(due);
+        invoice["amount_remaining"] = json!(0);
+        invoice["attempted"] = json!(true);
+        invoice["attempt_count"] = json!(invoice["attempt_count"].as_i64().unwrap_or(0) + 1);
+        invoice["auto_advance"] = json!(false);
+        invoice["next_payment_attempt"] = Value::Null;
+        invoice["status_transitions"]["paid_at"] = json!(now);
+        invoice["webhooks_delivered_at"] = json!(now);
+        subscription_of(invoice)
+    });
+    let Some(sub_id) = paid else {
         return Value::Null;
     };
-    let due = invoice["amount_due"].as_i64().unwrap_or(0);
-    InvoiceStatus::Paid.set(&mut invoice);
-    invoice["amount_paid"] = json!(due);
-    invoice["amount_remaining"] = json!(0);
-    invoice["attempted"] = json!(true);
-    invoice["attempt_count"] = json!(invoice["attempt_count"].as_i64().unwrap_or(0) + 1);
-    invoice["auto_advance"] = json!(false);
-    invoice["next_payment_attempt"] = Value::Null;
-    invoice["status_transitions"]["paid_at"] = json!(now);
-    invoice["webhooks_delivered_at"] = json!(now);
-    st.store.put(invoice.clone());
     invoice_payments::sync(st, invoice_id);
-    st.emit(req, "invoice.paid", invoice.clone(), None);
-    st.emit(req, "invoice.payment_succeeded", invoice.clone(), None);
-    if let Some(sub_id) = subscription_of(&invoice)
-        && let Some(old) = st.store.get_kind("subscription", &sub_id).cloned()
-        && let Some(was) = SubscriptionStatus::of(&old)
+    st.emit_stored(req, "invoice.paid", invoice_id, None);
+    st.emit_stored(req, "invoice.payment_succeeded", invoice_id, None);
+    if let Some(sub_id) = sub_id
+        && let Some(was) = st
+            .store
+            .get_kind("subscription", &sub_id)
+            .and_then(SubscriptionStatus::of)
         && matches!(
             was,
             SubscriptionStatus::Incomplete
@@ -130,17 +146,20 @@ fn mark_paid(st: &mut AccountState, req: &EventRequest, invoice_id: &str, now: i
                 | SubscriptionStatus::Unpaid
         )
     {
-        let mut new = old.clone();
-        SubscriptionStatus::Active.set(&mut new);
-        st.store.put(new.clone());
-        st.emit(
+        st.store.update("subscription", &sub_id, |new| {
+            SubscriptionStatus::Active.set(new);
+        });
+        st.emit_stored(
             req,
             "customer.subscription.updated",
-            new,
+            &sub_id,
             Some(json!({"status": was})),
         );
     }
-    invoice
+    st.store
+        .get_kind("invoice", invoice_id)
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 /// Records a failed attempt (one more attempt; `invoice.payment_failed`). `next_attempt`
@@ -152,17 +171,21 @@ fn mark_failed(
     invoice_id: &str,
     next_attempt: Option<Option<i64>>,
 ) -> Value {
-    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
+    let found = st.store.update("invoice", invoice_id, |invoice| {
+        invoice["attempted"] = json!(true);
+        invoice["attempt_count"] = json!(invoice["attempt_count"].as_i64().unwrap_or(0) + 1);
+        if let Some(next) = next_attempt {
+            invoice["next_payment_attempt"] = json!(next);
+        }
+    });
+    if found.is_none() {
         return Value::Null;
-    };
-    invoice["attempted"] = json!(true);
-    invoice["attempt_count"] = json!(invoice["attempt_count"].as_i64().unwrap_or(0) + 1);
-    if let Some(next) = next_attempt {
-        invoice["next_payment_attempt"] = json!(next);
     }
-    st.store.put(invoice.clone());
-    st.emit(req, "invoice.payment_failed", invoice.clone(), None);
-    invoice
+    st.emit_stored(req, "invoice.payment_failed", invoice_id, None);
+    st.store
+        .get_kind("invoice", invoice_id)
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 /// Pays an invoice out of band (finalised first if draft): paid, no charge.
@@ -171,8 +194,14 @@ pub(crate) fn pay_out_of_band(
     req: &EventRequest,
     invoice_id: &str,
 ) -> Value {
-    let invoice = finalize(st, req, invoice_id);
-    let now = st.now_for_customer(invoice["customer"].as_str().unwrap_or_default());
+    finalize(st, req, invoice_id);
+    let customer = st
+        .store
+        .get_kind("invoice", invoice_id)
+        .and_then(|i| i["customer"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let now = st.now_for_customer(&customer);
     mark_paid(st, req, invoice_id, now)
 }
 
@@ -187,12 +216,23 @@ pub(crate) fn collect(
     pm: Option<&str>,
     how: Collection,
 ) -> Result<Attempt, StripeError> {
-    let invoice = finalize(st, req, invoice_id);
+    finalize(st, req, invoice_id);
+    let invoice = st
+        .store
+        .get_kind("invoice", invoice_id)
+        .unwrap_or(&Value::Null);
     let customer = invoice["customer"].as_str().unwrap_or_default().to_string();
-    let now = st.now_for_customer(&customer);
     let amount = invoice["amount_remaining"]
         .as_i64()
         .unwrap_or_else(|| invoice["amount_due"].as_i64().unwrap_or(0));
+    let description = match invoice["billing_reason"].as_str() {
+        Some("subscription_create") => "Subscription creation",
+        Some("subscription_cycle" | "subscription_update") => "Subscription update",
+        _ => "Invoice payment",
+    };
+    let currency = invoice["currency"].as_str().unwrap_or("usd").to_string();
+    let retries_done = invoice["attempt_count"].as_i64().unwrap_or(0).max(0) as usize;
+    let now = st.now_for_customer(&customer);
     if amount <= 0 {
         return Ok(Attempt {
             invoice: mark_paid(st, req, invoice_id, now),
@@ -200,11 +240,6 @@ pub(crate) fn collect(
             paid: true,
         });
     }
-    let description = match invoice["billing_reason"].as_str() {
-        Some("subscription_create") => "Subscription creation",
-        Some("subscription_cycle" | "subscription_update") => "Subscription update",
-        _ => "Invoice payment",
-    };
     let payment = match pm {
         None => None,
         Some(pm) => {
@@ -218,7 +253,7 @@ pub(crate) fn collect(
                     req,
                     &PaymentRequest {
                         amount,
-                        currency: invoice["currency"].as_str().unwrap_or("usd"),
+                        currency: &currency,
                         customer: Some(&customer),
                         payment_method: pm,
                         description: Some(description),
@@ -250,16 +285,13 @@ pub(crate) fn collect(
     }
     let next_attempt = match how {
         Collection::OnRequest => None,
-        Collection::Automatic => {
-            let retries_done = invoice["attempt_count"].as_i64().unwrap_or(0).max(0) as usize;
-            Some(
-                st.time
-                    .settings
-                    .retry_days
-                    .get(retries_done)
-                    .map(|d| now + d * 86_400),
-            )
-        }
+        Collection::Automatic => Some(
+            st.time
+                .settings
+                .retry_days
+                .get(retries_done)
+                .map(|d| now + d * 86_400),
+        ),
     };
     Ok(Attempt {
         invoice: mark_failed(st, req, invoice_id, next_attempt),
@@ -325,7 +357,7 @@ pub(crate) fn open_for_confirmation(
     invoice_id: &str,
     pm: Option<&str>,
 ) -> Result<Value, StripeError> {
-    let invoice = finalize(st, req, invoice_id);
+    let invoice = finalized(st, req, invoice_id);
     let customer = invoice["customer"].as_str().unwrap_or_default().to_string();
     let now = st.now_for_customer(&customer);
     let pi = payments::new_payment_intent(

@@ -132,10 +132,9 @@ pub(crate) fn set_customer_override(st: &mut AccountState, customer: &str, fail:
     }
 }
 
-fn load_pm(st: &AccountState, id: &str) -> Result<Value, StripeError> {
+fn load_pm<'a>(st: &'a AccountState, id: &str) -> Result<&'a Value, StripeError> {
     st.store
         .get_kind("payment_method", id)
-        .cloned()
         .ok_or_else(|| StripeError::missing_param("PaymentMethod", id, "payment_method"))
 }
 
@@ -158,8 +157,7 @@ pub(crate) fn charge_with(
     r: &PaymentRequest<'_>,
     fields: &Value,
 ) -> Result<Payment, StripeError> {
-    let pi = new_payment_intent_with(st, req, r, fields)?;
-    let id = pi["id"].as_str().unwrap_or_default().to_string();
+    let id = create_intent(st, req, r, fields)?;
     confirm(st, req, &id, r.payment_method, r.now)
 }
 
@@ -182,6 +180,22 @@ pub(crate) fn new_payment_intent_with(
     r: &PaymentRequest<'_>,
     fields: &Value,
 ) -> Result<Value, StripeError> {
+    let id = create_intent(st, req, r, fields)?;
+    Ok(st
+        .store
+        .get_kind("payment_intent", &id)
+        .cloned()
+        .unwrap_or(Value::Null))
+}
+
+/// [`new_payment_intent_with`], returning the new payment intent's id only (the intent is
+/// stored and announced without a copy).
+fn create_intent(
+    st: &mut AccountState,
+    req: &EventRequest,
+    r: &PaymentRequest<'_>,
+    fields: &Value,
+) -> Result<String, StripeError> {
     if r.amount < 1 {
         return Err(StripeError::invalid(
             "amount",
@@ -211,9 +225,10 @@ pub(crate) fn new_payment_intent_with(
         pi["payment_method"] = Value::Null;
         PaymentIntentStatus::RequiresPaymentMethod.set(&mut pi);
     }
-    st.store.put(pi.clone());
-    st.emit(req, "payment_intent.created", pi.clone(), None);
-    Ok(pi)
+    let id = pi["id"].as_str().unwrap_or_default().to_string();
+    st.store.put(pi);
+    st.emit_stored(req, "payment_intent.created", &id, None);
+    Ok(id)
 }
 
 /// Confirms payment intent `pi_id` with `payment_method`: creates the charge and emits
@@ -227,12 +242,11 @@ pub(crate) fn confirm(
     payment_method: &str,
     now: i64,
 ) -> Result<Payment, StripeError> {
-    let mut pi = st
+    let pi = st
         .store
         .get_kind("payment_intent", pi_id)
-        .cloned()
         .ok_or_else(|| StripeError::missing("payment_intent", pi_id))?;
-    if !PaymentIntentStatus::of(&pi).is_some_and(PaymentIntentStatus::can_confirm) {
+    if !PaymentIntentStatus::of(pi).is_some_and(PaymentIntentStatus::can_confirm) {
         let status = pi["status"].as_str().unwrap_or_default();
         return Err(StripeError::InvalidRequest {
             code: Some("payment_intent_unexpected_state"),
@@ -246,11 +260,15 @@ pub(crate) fn confirm(
     let customer = pi["customer"].as_str().map(str::to_string);
     let behaviour = behaviour_of(st, payment_method);
     let decline = decline_for(st, customer.as_deref(), payment_method);
-    pi["payment_method"] = json!(payment_method);
-    let mut charge = objects::charge(&pi, &pm, now);
+    // The charge reads the intent's amount, currency, customer, description and id, none of
+    // which confirming changes.
+    let mut charge = objects::charge(pi, pm, now);
     let charge_id = charge["id"].as_str().unwrap_or_default().to_string();
-    pi["latest_charge"] = json!(charge_id);
     if let Some(d) = decline {
+        let pm = pm.clone();
+        let mut pi = pi.clone();
+        pi["payment_method"] = json!(payment_method);
+        pi["latest_charge"] = json!(charge_id);
         let err = outcomes::fail(&mut charge, d);
         let body = err.body()["error"].clone();
         st.store.put(charge.clone());
@@ -280,12 +298,15 @@ pub(crate) fn confirm(
     }
     outcomes::approve(&mut charge, behaviour);
     st.store.put(charge.clone());
-    st.emit(req, "charge.succeeded", charge.clone(), None);
-    PaymentIntentStatus::Succeeded.set(&mut pi);
-    pi["amount_received"] = pi["amount"].clone();
-    pi["last_payment_error"] = Value::Null;
-    st.store.put(pi.clone());
-    st.emit(req, "payment_intent.succeeded", pi.clone(), None);
+    st.emit_stored(req, "charge.succeeded", &charge_id, None);
+    st.store.update("payment_intent", pi_id, |pi| {
+        pi["payment_method"] = json!(payment_method);
+        pi["latest_charge"] = json!(charge_id);
+        PaymentIntentStatus::Succeeded.set(pi);
+        pi["amount_received"] = pi["amount"].clone();
+        pi["last_payment_error"] = Value::Null;
+    });
+    st.emit_stored(req, "payment_intent.succeeded", pi_id, None);
     let follow_up = match behaviour {
         // An override that forces success does not also make the card dispute.
         _ if customer
@@ -299,7 +320,11 @@ pub(crate) fn confirm(
         _ => FollowUp::None,
     };
     Ok(Payment {
-        payment_intent: pi,
+        payment_intent: st
+            .store
+            .get_kind("payment_intent", pi_id)
+            .cloned()
+            .unwrap_or(Value::Null),
         charge,
         error: None,
         follow_up,

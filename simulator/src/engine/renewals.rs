@@ -24,7 +24,7 @@
 //!
 //! All events are automatic (`request.id: null`) and stamped with the job's simulated time.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::account::{AccountState, EventRequest};
 use crate::engine::invoices::{self, Collection};
@@ -91,46 +91,92 @@ pub(crate) fn run(st: &mut AccountState, job: &Job, at: i64) -> Vec<Touched> {
     }
 }
 
+/// `previous_attributes` of a change confined to `keys`, given their values before it
+/// (`None`: absent): what `previous_attributes(old, new)` gives when no other key changed,
+/// without a copy of the whole old object.
+fn previous_of(before: Vec<(&str, Option<Value>)>, after: &Value) -> Value {
+    let mut prev = Map::new();
+    for (k, old) in before {
+        match old {
+            Some(v) if after.get(k) != Some(&v) => {
+                prev.insert(k.to_string(), v);
+            }
+            None if after.get(k).is_some() => {
+                prev.insert(k.to_string(), Value::Null);
+            }
+            _ => {}
+        }
+    }
+    Value::Object(prev)
+}
+
+/// The values of `keys` in `obj` (`None`: absent), for [`previous_of`].
+fn values_of<'k>(obj: &Value, keys: &[&'k str]) -> Vec<(&'k str, Option<Value>)> {
+    keys.iter().map(|k| (*k, obj.get(*k).cloned())).collect()
+}
+
 fn sub_updated(st: &mut AccountState, old: &Value, new: Value) {
     let prev = previous_attributes(old, &new);
-    st.store.put(new.clone());
-    st.emit(
+    let id = new["id"].as_str().unwrap_or_default().to_string();
+    st.store.put(new);
+    st.emit_stored(
         &EventRequest::default(),
         "customer.subscription.updated",
-        new,
+        &id,
         Some(prev),
     );
 }
 
-fn rolled(sub: &Value, at: i64) -> Value {
-    let mut new = sub.clone();
-    if let Some(items) = new["items"]["data"].as_array_mut() {
+/// Rolls every item of `sub` to the period starting at `at`.
+fn roll(sub: &mut Value, at: i64) {
+    if let Some(items) = sub["items"]["data"].as_array_mut() {
         for item in items {
             item["current_period_start"] = json!(at);
             item["current_period_end"] = json!(objects::period_end(&item["price"], at));
         }
     }
+}
+
+fn rolled(sub: &Value, at: i64) -> Value {
+    let mut new = sub.clone();
+    roll(&mut new, at);
     new
 }
 
+/// The customer subscription `sub` bills, or a bare `{id}` (in `bare`) when it is gone —
+/// [`subscriptions::customer_of`] without the copy.
+fn customer_ref<'a>(st: &'a AccountState, sub: &Value, bare: &'a mut Value) -> &'a Value {
+    let id = sub["customer"].as_str().unwrap_or_default();
+    match st.store.get_kind("customer", id) {
+        Some(c) => c,
+        None => {
+            *bare = json!({"id": id});
+            bare
+        }
+    }
+}
+
 fn upcoming(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
-    let Some(sub) = st.store.get_kind("subscription", sub_id).cloned() else {
+    let Some(sub) = st.store.get_kind("subscription", sub_id) else {
         return Vec::new();
     };
-    let Some(end) = period_end(&sub) else {
+    let Some(end) = period_end(sub) else {
         return Vec::new();
     };
-    st.time.upcoming_sent.insert(sub_id.to_string(), end);
-    let next = rolled(&sub, end);
-    let customer = subscriptions::customer_of(st, &sub);
-    let mut preview = objects::subscription_invoice("", &next, &customer, "upcoming", at, |p| {
+    let start = period_start(sub);
+    let next = rolled(sub, end);
+    let mut bare = Value::Null;
+    let customer = customer_ref(st, &next, &mut bare);
+    let mut preview = objects::subscription_invoice("", &next, customer, "upcoming", at, |p| {
         subscriptions::product_name(st, p)
     });
+    drop(next);
+    st.time.upcoming_sent.insert(sub_id.to_string(), end);
     prorations::bill_pending(st, &mut preview, false);
     // An upcoming invoice is a preview: it has no id and is never stored.
     preview["id"] = Value::Null;
     preview["created"] = json!(end);
-    preview["period_start"] = json!(period_start(&sub).unwrap_or(at));
+    preview["period_start"] = json!(start.unwrap_or(at));
     preview["period_end"] = json!(end);
     preview["next_payment_attempt"] = json!(end + st.time.settings.finalize_after_secs);
     if let Some(lines) = preview["lines"]["data"].as_array_mut() {
@@ -144,36 +190,55 @@ fn upcoming(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
 }
 
 fn renew(st: &mut AccountState, sub_id: &str, at: i64) -> Vec<Touched> {
-    let Some(old) = st.store.get_kind("subscription", sub_id).cloned() else {
+    let Some(old) = st.store.get_kind("subscription", sub_id) else {
         return Vec::new();
     };
-    let mut new = rolled(&old, at);
-    if SubscriptionStatus::of(&old) == Some(SubscriptionStatus::Trialing) {
-        // The trial is over: the first paid period starts now.
-        SubscriptionStatus::Active.set(&mut new);
-    }
+    let old_start = period_start(old);
+    let trial_over = SubscriptionStatus::of(old) == Some(SubscriptionStatus::Trialing);
     let invoice_id = new_id("in_");
-    new["latest_invoice"] = json!(invoice_id);
-    sub_updated(st, &old, new.clone());
-
-    let customer = subscriptions::customer_of(st, &new);
-    let mut invoice = objects::subscription_invoice(
-        &invoice_id,
-        &new,
-        &customer,
-        "subscription_cycle",
-        at,
-        |p| subscriptions::product_name(st, p),
+    // Changed in place: the items' periods, the latest invoice and (after a trial) the
+    // status, so `previous_attributes` needs the old values of those keys only.
+    let prev = st.store.update("subscription", sub_id, |new| {
+        let before = values_of(new, &["items", "latest_invoice", "status"]);
+        roll(new, at);
+        if trial_over {
+            // The trial is over: the first paid period starts now.
+            SubscriptionStatus::Active.set(new);
+        }
+        new["latest_invoice"] = json!(invoice_id);
+        previous_of(before, new)
+    });
+    st.emit_stored(
+        &EventRequest::default(),
+        "customer.subscription.updated",
+        sub_id,
+        prev,
     );
+
+    let new = st
+        .store
+        .get_kind("subscription", sub_id)
+        .unwrap_or(&Value::Null);
+    let mut bare = Value::Null;
+    let customer = customer_ref(st, new, &mut bare);
+    let mut invoice =
+        objects::subscription_invoice(&invoice_id, new, customer, "subscription_cycle", at, |p| {
+            subscriptions::product_name(st, p)
+        });
+    invoice["test_clock"] = customer["test_clock"].clone();
     // The invoice covers the period that just ended; its lines the new one.
-    invoice["period_start"] = json!(period_start(&old).unwrap_or(at));
+    invoice["period_start"] = json!(old_start.unwrap_or(at));
     invoice["period_end"] = json!(at);
     invoice["automatically_finalizes_at"] = json!(at + st.time.settings.finalize_after_secs);
-    invoice["test_clock"] = customer["test_clock"].clone();
     prorations::bill_pending(st, &mut invoice, true);
     balance::apply(st, &EventRequest::default(), &mut invoice);
-    st.store.put(invoice.clone());
-    st.emit(&EventRequest::default(), "invoice.created", invoice, None);
+    st.store.put(invoice);
+    st.emit_stored(
+        &EventRequest::default(),
+        "invoice.created",
+        &invoice_id,
+        None,
+    );
     vec![
         Touched::Subscription(sub_id.to_string()),
         Touched::Invoice(invoice_id),
@@ -193,31 +258,30 @@ fn finalize(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<Touched> {
 /// failure makes an `active` subscription `past_due`, and after the last retry the account's
 /// final-failure setting applies.
 pub(crate) fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) -> Vec<Touched> {
-    let Some(mut invoice) = st.store.get_kind("invoice", invoice_id).cloned() else {
+    let Some(invoice) = st.store.get_kind("invoice", invoice_id) else {
         return Vec::new();
     };
     let req = EventRequest::default();
-    let Some(sub_id) = invoices::subscription_of(&invoice) else {
+    let Some(sub_id) = invoices::subscription_of(invoice) else {
         return Vec::new();
     };
+    let customer_id = invoice["customer"].as_str().unwrap_or_default().to_string();
     let touched = vec![
         Touched::Invoice(invoice_id.to_string()),
         Touched::Subscription(sub_id.clone()),
     ];
-    let sub = st.store.get_kind("subscription", &sub_id).cloned();
+    let sub = st.store.get_kind("subscription", &sub_id);
     if sub
-        .as_ref()
         .and_then(SubscriptionStatus::of)
         .is_some_and(SubscriptionStatus::is_ended)
     {
         // Guess: a canceled subscription's open invoice is no longer retried automatically.
-        invoice["next_payment_attempt"] = Value::Null;
-        st.store.put(invoice);
+        st.store.update("invoice", invoice_id, |invoice| {
+            invoice["next_payment_attempt"] = Value::Null;
+        });
         return touched;
     }
-    let customer_id = invoice["customer"].as_str().unwrap_or_default().to_string();
     let pm = sub
-        .as_ref()
         .and_then(|s| s["default_payment_method"].as_str())
         .or_else(|| {
             st.store
@@ -237,7 +301,8 @@ pub(crate) fn attempt_payment(st: &mut AccountState, invoice_id: &str, at: i64) 
         }
         return touched;
     }
-    let Some(old) = sub else {
+    // A failed attempt leaves the subscription as it was before it.
+    let Some(old) = st.store.get_kind("subscription", &sub_id).cloned() else {
         return touched;
     };
     let mut current = old.clone();

@@ -151,7 +151,7 @@ impl Store {
     fn shown<'a>(&'a self, id: &str, slot: &'a Slot, o: Cow<'a, Value>) -> &'a Value {
         match (o, slot.cache()) {
             (Cow::Owned(v), Some(cell)) => {
-                self.warmed(id);
+                self.warmed(id, &v);
                 cell.get_or_init(|| v)
             }
             _ => slot.value(),

@@ -5,8 +5,9 @@
 //! - `list.rs`: list parameters and the newest-first walk.
 //!
 //! Memory grows with the live objects, not with reads: at most [`WARM`] objects keep a
-//! parsed copy, and events older than the account's retention can be dropped
-//! ([`Store::drop_events_before`]).
+//! parsed copy, plus those a clock advance reads again and again (see [`rereads`]) up to a
+//! number that follows the subscriptions, and events older than the account's retention can
+//! be dropped ([`Store::drop_events_before`]).
 
 mod list;
 mod slot;
@@ -22,9 +23,38 @@ use serde_json::Value;
 
 use slot::{Slot, event_slot, to_text};
 
+use crate::objects::status::{InvoiceStatus, Status};
+
 /// How many objects keep a parsed copy at once (the most recently written or read ones): a
 /// state change's objects stay parsed for the whole change, a year of renewals does not.
 const WARM: usize = 512;
+
+/// Parsed copies kept per subscription among the objects a clock advance reads again on
+/// every renewal ([`rereads`]): a renewal touches its subscription, customer, payment method
+/// and open invoice, and a year of renewals over N subscriptions would otherwise parse each
+/// of them again at every job (the other N−1 subscriptions' jobs run in between and cool
+/// them). Entries, not objects: an object warmed twice holds two, so this leaves room.
+const WARM_PER_SUBSCRIPTION: usize = 16;
+
+/// Whether `obj` is one a clock advance reads again soon and often: subscriptions, the
+/// customers, payment methods, prices and products they bill, webhook endpoints (read by
+/// every event) and invoices still to be finalized or paid. Paid invoices, charges, payment
+/// intents and events are history: they rest as text once out of the [`WARM`] newest.
+fn rereads(obj: &Value) -> bool {
+    match obj["object"].as_str() {
+        Some(
+            "subscription"
+            | "customer"
+            | "payment_method"
+            | "price"
+            | "product"
+            | "webhook_endpoint"
+            | "test_helpers.test_clock",
+        ) => true,
+        Some("invoice") => InvoiceStatus::is_any(obj, &[InvoiceStatus::Draft, InvoiceStatus::Open]),
+        _ => false,
+    }
+}
 
 /// A type's ids in creation order. Positions are absolute (`base` counts the ids dropped
 /// from the front, e.g. events past their retention), so stored positions stay valid.
@@ -49,6 +79,8 @@ pub(crate) struct Store {
     by_type: HashMap<String, TypeIndex>,
     /// Ids whose parsed copy is kept, oldest first (may repeat; see [`Store::cool`]).
     warm: RefCell<VecDeque<String>>,
+    /// The same for objects a clock advance reads again ([`rereads`]), kept longer.
+    live: RefCell<VecDeque<String>>,
 }
 
 impl Store {
@@ -65,7 +97,7 @@ impl Store {
         }
         let kind = obj["object"].as_str().unwrap_or_default().to_string();
         let pos = self.position(&id, &kind);
-        self.warmed(&id);
+        self.warmed(&id, &obj);
         self.objects.insert(id, (Slot::warm(obj), pos));
     }
 
@@ -156,21 +188,28 @@ impl Store {
         }
     }
 
-    /// Notes that `id` now keeps a parsed copy.
-    fn warmed(&self, id: &str) {
-        self.warm.borrow_mut().push_back(id.to_string());
+    /// Notes that `id` (now `obj`) keeps a parsed copy.
+    fn warmed(&self, id: &str, obj: &Value) {
+        let queue = if rereads(obj) { &self.live } else { &self.warm };
+        queue.borrow_mut().push_back(id.to_string());
     }
 
-    /// Drops the parsed copies of all but the [`WARM`] most recently warmed objects. An id
-    /// warmed twice is listed twice; its older entry may cool it early (it is parsed again
-    /// on its next read), which costs a parse, never a wrong answer.
+    /// Drops the parsed copies of all but the [`WARM`] most recently warmed objects, and of
+    /// all but the [`WARM`] + [`WARM_PER_SUBSCRIPTION`] × subscriptions most recently warmed
+    /// ones a clock advance reads again. An id warmed twice is listed twice; its older entry
+    /// may cool it early (it is parsed again on its next read), which costs a parse, never a
+    /// wrong answer.
     fn cool(&mut self) {
-        let warm = self.warm.get_mut();
-        while warm.len() > WARM {
-            if let Some(id) = warm.pop_front()
-                && let Some((slot, _)) = self.objects.get_mut(&id)
-            {
-                slot.cool();
+        let subscriptions = self.by_type.get("subscription").map_or(0, |i| i.ids.len());
+        let live_cap = WARM + WARM_PER_SUBSCRIPTION * subscriptions;
+        let objects = &mut self.objects;
+        for (queue, cap) in [(self.warm.get_mut(), WARM), (self.live.get_mut(), live_cap)] {
+            while queue.len() > cap {
+                if let Some(id) = queue.pop_front()
+                    && let Some((slot, _)) = objects.get_mut(&id)
+                {
+                    slot.cool();
+                }
             }
         }
     }
@@ -178,10 +217,12 @@ impl Store {
     /// Any object by id.
     pub(crate) fn get(&self, id: &str) -> Option<&Value> {
         let (slot, _) = self.objects.get(id)?;
-        if slot.is_cold() {
-            self.warmed(id);
+        let cold = slot.is_cold();
+        let v = slot.value();
+        if cold {
+            self.warmed(id, v);
         }
-        Some(slot.value())
+        Some(v)
     }
 
     /// The JSON text of object `id` of type `kind` as stored (for answering it unchanged
@@ -204,12 +245,50 @@ impl Store {
     /// A mutable object of type `kind` by id.
     pub(crate) fn get_kind_mut(&mut self, kind: &str, id: &str) -> Option<&mut Value> {
         self.cool();
-        if !self.objects.contains_key(id) {
+        let (slot, _) = self.objects.get_mut(id)?;
+        let v = slot.heat();
+        let queue = if rereads(v) {
+            &mut self.live
+        } else {
+            &mut self.warm
+        };
+        queue.get_mut().push_back(id.to_string());
+        Some(v).filter(|v| v["object"].as_str() == Some(kind))
+    }
+
+    /// Changes object `id` of type `kind` in place and stores it again at once (its text
+    /// written anew, the parsed copy kept warm): what `get_kind`, a clone and `put` do,
+    /// without copying the object twice. Returns what `edit` returns, `None` when there is no
+    /// such object. Not for events.
+    pub(crate) fn update<R>(
+        &mut self,
+        kind: &str,
+        id: &str,
+        edit: impl FnOnce(&mut Value) -> R,
+    ) -> Option<R> {
+        debug_assert_ne!(kind, "event", "events are changed with edit_event");
+        self.cool();
+        let (slot, _) = self.objects.get_mut(id)?;
+        if slot.value()["object"].as_str() != Some(kind) {
             return None;
         }
-        self.warmed(id);
-        let (slot, _) = self.objects.get_mut(id)?;
-        Some(slot.heat()).filter(|v| v["object"].as_str() == Some(kind))
+        let mut obj = std::mem::replace(slot, Slot::Hot(Value::Null)).into_value();
+        let out = edit(&mut obj);
+        let queue = if rereads(&obj) {
+            &mut self.live
+        } else {
+            &mut self.warm
+        };
+        queue.get_mut().push_back(id.to_string());
+        *slot = Slot::warm(obj);
+        Some(out)
+    }
+
+    /// The JSON text object `id` rests as, shared (an event is spliced from its parts, a hot
+    /// object serialized): for announcing an object exactly as stored.
+    pub(crate) fn stored_text(&self, id: &str) -> Option<Arc<str>> {
+        let (slot, _) = self.objects.get(id)?;
+        Some(slot.shared_text())
     }
 
     /// Changes an event's own fields (`pending_webhooks`, …; never `data.object`) without

@@ -188,6 +188,14 @@ impl Slot {
         }
     }
 
+    /// [`text`](Self::text) as shared text: the resting text itself when there is one.
+    pub(super) fn shared_text(&self) -> Arc<str> {
+        match self {
+            Slot::Cold { text, .. } => text.clone(),
+            other => Arc::from(other.text().into_owned()),
+        }
+    }
+
     /// An event's `created` (`None` for other objects).
     pub(super) fn event_created(&self) -> Option<i64> {
         match self {

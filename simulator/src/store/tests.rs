@@ -11,6 +11,7 @@ impl Store {
             slot.cool();
         }
         self.warm.get_mut().clear();
+        self.live.get_mut().clear();
     }
 }
 
