@@ -310,16 +310,7 @@ async fn write_subscription(
         return Ok(outcome);
     }
 
-    let price_id = sub
-        .price_id()
-        .ok_or_else(|| HandlerError::Payload(format!("subscription {} has no items", sub.id)))?
-        .to_string();
-    let plan = ctx
-        .mapping
-        .plan_for_price(&price_id)
-        .ok_or_else(|| HandlerError::UnknownPrice(price_id.clone()))?;
-
-    let mut status = map_status(&sub.status);
+    let mut state = state_of(ctx, event, &sub, user_id)?;
     if let Some(invoice_id) = failed_invoice
         && sub.status == "active"
         && sub.latest_invoice.as_deref() == Some(invoice_id)
@@ -328,15 +319,37 @@ async fn write_subscription(
         // is still unpaid, the payment failure stands.
         let invoice = api::retrieve_invoice(&ctx.stripe, invoice_id).await?;
         if invoice.status.as_deref() != Some("paid") {
-            status = SubscriptionStatus::PastDue;
+            state.status = SubscriptionStatus::PastDue;
         }
     }
+    subscriptions::apply_state(conn, &state).await?;
+    outcome.verdict = Verdict::Applied;
+    Ok(outcome)
+}
+
+/// The row `sub` (Stripe's state as of `event`) gives `user_id`: its price's plan, our status
+/// for Stripe's, its period. Fails for a subscription without a price, or with a price the
+/// mapping does not sell (the event can never apply).
+pub(crate) fn state_of(
+    ctx: &WebhookContext,
+    event: &Event,
+    sub: &Subscription,
+    user_id: String,
+) -> Result<SubscriptionState, HandlerError> {
+    let price_id = sub
+        .price_id()
+        .ok_or_else(|| HandlerError::Payload(format!("subscription {} has no items", sub.id)))?
+        .to_string();
+    let plan = ctx
+        .mapping
+        .plan_for_price(&price_id)
+        .ok_or_else(|| HandlerError::UnknownPrice(price_id.clone()))?;
     let (start, end) = sub.period();
-    let state = SubscriptionState {
+    Ok(SubscriptionState {
         user_id,
         tier: plan.tier,
         cycle: plan.cycle,
-        status,
+        status: map_status(&sub.status),
         cancel_at_period_end: sub.cancel_at_period_end,
         period_start: start.and_then(unix),
         period_end: end.and_then(unix),
@@ -344,12 +357,10 @@ async fn write_subscription(
         subscription_id: sub.id.clone(),
         price_id,
         event_at: unix(event.created),
-    };
-    subscriptions::apply_state(conn, &state).await?;
-    outcome.verdict = Verdict::Applied;
-    Ok(outcome)
+    })
 }
 
-fn unix(secs: i64) -> Option<OffsetDateTime> {
+/// `secs` (Unix seconds) as a time, if it is one.
+pub(crate) fn unix(secs: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(secs).ok()
 }
