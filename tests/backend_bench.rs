@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backend_support::Stack;
+use backend_support::cpu::CpuMark;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -128,6 +129,7 @@ async fn bench_webhooks_and_checkout() {
         .pool_max_idle_per_host(concurrency)
         .build()
         .unwrap();
+    let cpu = CpuMark::now(b.db()).await;
     let start = Instant::now();
     let lat: Vec<Duration> = futures::stream::iter(bodies)
         .map(|body| {
@@ -154,6 +156,16 @@ async fn bench_webhooks_and_checkout() {
         .collect()
         .await;
     let (rate, _, p99) = report("webhooks", n_events, start.elapsed(), lat);
+    let spent = cpu.spent(b.db()).await;
+    println!(
+        "bench webhooks cpu: this process {:.2} s ({:.0} us/event: client, backend and simulator), \
+         postgres {:.2} s ({:.0} us/event, {} backends)",
+        spent.process,
+        spent.process * 1e6 / n_events as f64,
+        spent.server,
+        spent.server * 1e6 / n_events as f64,
+        spent.server_backends,
+    );
     let processed: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM stripe_events WHERE status = 'processed' AND event_id LIKE 'evt_bench_%'",
     )

@@ -1,12 +1,13 @@
 //! PostgreSQL: connection pool, embedded migrations (with the plan seed), and small storage
 //! functions per table ([`plans`], [`subscriptions`], [`events`], [`disputes`], [`fraud`],
-//! [`actions`]). Queries are checked at run
-//! time, so building needs no database.
+//! [`actions`]; [`payload`] is a subscription event's whole transaction in one call). Queries
+//! are checked at run time, so building needs no database.
 
 pub mod actions;
 pub mod disputes;
 pub mod events;
 pub mod fraud;
+pub mod payload;
 pub mod plans;
 pub mod subscriptions;
 

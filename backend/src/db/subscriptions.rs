@@ -132,12 +132,10 @@ pub struct SubscriptionState {
     pub event_at: Option<OffsetDateTime>,
 }
 
-/// Writes `state` to the user's row (creating it if needed).
-pub async fn apply_state(
-    conn: &mut PgConnection,
-    state: &SubscriptionState,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// The upsert of a user's row from a [`SubscriptionState`] (parameters `$1`–`$12`, bound by
+/// [`bind_state`]); a macro so that [`apply_state_recording_invoice`] can embed the same text.
+macro_rules! apply_state_sql {
+    () => {
         "INSERT INTO user_subscriptions (user_id, plan_id, billing_cycle, status, is_active,
              cancel_at_period_end, current_period_start, current_period_end, stripe_customer_id,
              stripe_subscription_id, stripe_price_id, last_stripe_event_at)
@@ -155,22 +153,112 @@ pub async fn apply_state(
              stripe_subscription_id = EXCLUDED.stripe_subscription_id,
              stripe_price_id = EXCLUDED.stripe_price_id,
              last_stripe_event_at = GREATEST(user_subscriptions.last_stripe_event_at, EXCLUDED.last_stripe_event_at),
-             updated_at = now()",
-    )
-    .bind(&state.user_id)
-    .bind(state.tier.as_str())
-    .bind(state.cycle.as_str())
-    .bind(state.status.as_str())
-    .bind(state.status.entitles())
-    .bind(state.cancel_at_period_end)
-    .bind(state.period_start)
-    .bind(state.period_end)
-    .bind(state.customer_id.as_deref())
-    .bind(&state.subscription_id)
-    .bind(&state.price_id)
-    .bind(state.event_at)
-    .execute(conn)
-    .await?;
+             updated_at = now()"
+    };
+}
+
+/// The insert of a paid invoice, once per invoice, with its parameters numbered from `$1`
+/// (`record_invoice_sql!(1)`) or, after a state's twelve, from `$13`; bound by
+/// [`bind_invoice`].
+macro_rules! record_invoice_sql {
+    (1) => {
+        record_invoice_sql!("$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9")
+    };
+    (13) => {
+        record_invoice_sql!(
+            "$13", "$14", "$15", "$16", "$17", "$18", "$19", "$20", "$21"
+        )
+    };
+    ($a:literal, $b:literal, $c:literal, $d:literal, $e:literal, $f:literal, $g:literal,
+     $h:literal, $i:literal) => {
+        concat!(
+            "INSERT INTO subscription_renewal_history (user_id, stripe_subscription_id,
+                 stripe_invoice_id, billing_reason, amount_paid, currency, period_start,
+                 period_end, stripe_event_id)
+             VALUES (",
+            $a,
+            ", ",
+            $b,
+            ", ",
+            $c,
+            ", ",
+            $d,
+            ", ",
+            $e,
+            ", ",
+            $f,
+            ", ",
+            $g,
+            ", ",
+            $h,
+            ", ",
+            $i,
+            ")
+             ON CONFLICT (stripe_invoice_id) DO NOTHING"
+        )
+    };
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds `state` as the twelve parameters of `apply_state_sql!`.
+fn bind_state<'q>(query: PgQuery<'q>, state: &'q SubscriptionState) -> PgQuery<'q> {
+    query
+        .bind(&state.user_id)
+        .bind(state.tier.as_str())
+        .bind(state.cycle.as_str())
+        .bind(state.status.as_str())
+        .bind(state.status.entitles())
+        .bind(state.cancel_at_period_end)
+        .bind(state.period_start)
+        .bind(state.period_end)
+        .bind(state.customer_id.as_deref())
+        .bind(&state.subscription_id)
+        .bind(&state.price_id)
+        .bind(state.event_at)
+}
+
+/// Binds `inv` as the nine parameters of `record_invoice_sql!`.
+fn bind_invoice<'q>(query: PgQuery<'q>, inv: &PaidInvoice<'q>) -> PgQuery<'q> {
+    query
+        .bind(inv.user_id)
+        .bind(inv.subscription_id)
+        .bind(inv.invoice_id)
+        .bind(inv.billing_reason)
+        .bind(inv.amount_paid)
+        .bind(inv.currency)
+        .bind(inv.period_start)
+        .bind(inv.period_end)
+        .bind(inv.event_id)
+}
+
+/// Writes `state` to the user's row (creating it if needed).
+pub async fn apply_state(
+    conn: &mut PgConnection,
+    state: &SubscriptionState,
+) -> Result<(), sqlx::Error> {
+    bind_state(sqlx::query(apply_state_sql!()), state)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// [`apply_state`] and [`record_paid_invoice`] in one statement (one round trip): the two
+/// write different tables and neither reads what the other writes.
+pub async fn apply_state_recording_invoice(
+    conn: &mut PgConnection,
+    state: &SubscriptionState,
+    inv: &PaidInvoice<'_>,
+) -> Result<(), sqlx::Error> {
+    let query = sqlx::query(concat!(
+        "WITH state AS (",
+        apply_state_sql!(),
+        ") ",
+        record_invoice_sql!(13)
+    ));
+    bind_invoice(bind_state(query, state), inv)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -202,24 +290,9 @@ pub async fn record_paid_invoice(
     conn: &mut PgConnection,
     inv: &PaidInvoice<'_>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO subscription_renewal_history (user_id, stripe_subscription_id,
-             stripe_invoice_id, billing_reason, amount_paid, currency, period_start, period_end,
-             stripe_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (stripe_invoice_id) DO NOTHING",
-    )
-    .bind(inv.user_id)
-    .bind(inv.subscription_id)
-    .bind(inv.invoice_id)
-    .bind(inv.billing_reason)
-    .bind(inv.amount_paid)
-    .bind(inv.currency)
-    .bind(inv.period_start)
-    .bind(inv.period_end)
-    .bind(inv.event_id)
-    .execute(conn)
-    .await?;
+    bind_invoice(sqlx::query(record_invoice_sql!(1)), inv)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -18,7 +18,7 @@ use crate::db::{disputes, fraud};
 use crate::entitlement::SubscriptionStatus;
 use crate::stripe::StripeError;
 use crate::stripe::api;
-use crate::stripe::types::{Charge, Dispute, EarlyFraudWarning, Event, Subscription};
+use crate::stripe::types::{Charge, Dispute, EarlyFraudWarning, Event, Invoice, Subscription};
 
 use super::outcome::{IgnoredReason, Outcome, Verdict};
 use super::status::{is_terminal, map_status};
@@ -88,36 +88,23 @@ pub async fn apply_event(
             invoice,
             subscription_id,
         } => {
-            let failed = (event.kind == "invoice.payment_failed").then_some(invoice.id.as_str());
-            let outcome = sync_subscription(
+            let reported = if event.kind == "invoice.payment_failed" {
+                InvoiceEvent::Failed(&invoice.id)
+            } else {
+                InvoiceEvent::Paid {
+                    invoice: &invoice,
+                    subscription_id: &subscription_id,
+                }
+            };
+            sync_subscription(
                 conn,
                 ctx,
                 event,
                 &subscription_id,
                 invoice.subscription_user_id(),
-                failed,
+                Some(reported),
             )
-            .await?;
-            if event.kind != "invoice.payment_failed"
-                && let Some(user_id) = outcome.user_id.as_deref()
-            {
-                subscriptions::record_paid_invoice(
-                    conn,
-                    &PaidInvoice {
-                        user_id,
-                        subscription_id: &subscription_id,
-                        invoice_id: &invoice.id,
-                        billing_reason: invoice.billing_reason.as_deref(),
-                        amount_paid: invoice.amount_paid,
-                        currency: invoice.currency.as_deref(),
-                        period_start: invoice.period_start.and_then(unix),
-                        period_end: invoice.period_end.and_then(unix),
-                        event_id: &event.id,
-                    },
-                )
-                .await?;
-            }
-            Ok(outcome)
+            .await
         }
         Subject::Dispute(d) => sync_dispute(conn, ctx, event, *d).await,
         Subject::FraudWarning(w) => sync_fraud_warning(conn, ctx, event, *w).await,
@@ -238,15 +225,55 @@ async fn apply_subscription_event(
     }
 }
 
+/// What an invoice event reports about its invoice, for the subscription's write.
+#[derive(Debug, Clone, Copy)]
+enum InvoiceEvent<'a> {
+    /// `invoice.payment_failed`: the invoice's id.
+    Failed(&'a str),
+    /// `invoice.paid` / `invoice.payment_succeeded`: the invoice, recorded once with the write.
+    Paid {
+        /// The invoice.
+        invoice: &'a Invoice,
+        /// Its subscription.
+        subscription_id: &'a str,
+    },
+}
+
+impl<'a> InvoiceEvent<'a> {
+    /// The renewal record of a paid invoice for `user_id`; none for a failed one.
+    fn paid_record(self, event: &'a Event, user_id: &'a str) -> Option<PaidInvoice<'a>> {
+        let InvoiceEvent::Paid {
+            invoice,
+            subscription_id,
+        } = self
+        else {
+            return None;
+        };
+        Some(PaidInvoice {
+            user_id,
+            subscription_id,
+            invoice_id: &invoice.id,
+            billing_reason: invoice.billing_reason.as_deref(),
+            amount_paid: invoice.amount_paid,
+            currency: invoice.currency.as_deref(),
+            period_start: invoice.period_start.and_then(unix),
+            period_end: invoice.period_end.and_then(unix),
+            event_id: &event.id,
+        })
+    }
+}
+
 /// Fetches subscription `sub_id` from Stripe and writes its current state to its user's row.
-/// `failed_invoice` is the invoice of an `invoice.payment_failed` event.
+/// `invoice` is what an invoice event reports: a paid invoice is recorded for the linked user
+/// (even when the write itself is skipped for a newer subscription), a failed one may mean
+/// `PAST_DUE`.
 async fn sync_subscription(
     conn: &mut PgConnection,
     ctx: &WebhookContext,
     event: &Event,
     sub_id: &str,
     user_hint: Option<&str>,
-    failed_invoice: Option<&str>,
+    invoice: Option<InvoiceEvent<'_>>,
 ) -> Result<Outcome, HandlerError> {
     let sub = match api::retrieve_subscription(&ctx.stripe, sub_id).await {
         Ok(sub) => sub,
@@ -256,7 +283,7 @@ async fn sync_subscription(
             .map_err(|e| HandlerError::Payload(e.to_string()))?,
         Err(e) => return Err(e.into()),
     };
-    write_subscription(conn, ctx, event, sub, user_hint, failed_invoice).await
+    write_subscription(conn, ctx, event, sub, user_hint, invoice).await
 }
 
 /// Writes `sub` (Stripe's state, fetched or from a newer event) to its user's row.
@@ -266,7 +293,7 @@ async fn write_subscription(
     event: &Event,
     sub: Subscription,
     user_hint: Option<&str>,
-    failed_invoice: Option<&str>,
+    invoice: Option<InvoiceEvent<'_>>,
 ) -> Result<Outcome, HandlerError> {
     let mut outcome = Outcome {
         customer_id: sub.customer.clone(),
@@ -306,10 +333,42 @@ async fn write_subscription(
         && let Some(current) = existing.stripe_subscription_id.as_deref()
         && current != sub.id
     {
+        if let Some(paid) = invoice.and_then(|i| i.paid_record(event, &user_id)) {
+            subscriptions::record_paid_invoice(conn, &paid).await?;
+        }
         outcome.verdict = Verdict::Ignored(IgnoredReason::SupersededSubscription);
         return Ok(outcome);
     }
 
+    let mut state = state_of(ctx, event, &sub, user_id)?;
+    if let Some(InvoiceEvent::Failed(invoice_id)) = invoice
+        && sub.status == "active"
+        && sub.latest_invoice.as_deref() == Some(invoice_id)
+    {
+        // Stripe may not have moved the subscription to past_due yet; if its latest invoice
+        // is still unpaid, the payment failure stands.
+        let invoice = api::retrieve_invoice(&ctx.stripe, invoice_id).await?;
+        if invoice.status.as_deref() != Some("paid") {
+            state.status = SubscriptionStatus::PastDue;
+        }
+    }
+    match invoice.and_then(|i| i.paid_record(event, &state.user_id)) {
+        Some(paid) => subscriptions::apply_state_recording_invoice(conn, &state, &paid).await?,
+        None => subscriptions::apply_state(conn, &state).await?,
+    }
+    outcome.verdict = Verdict::Applied;
+    Ok(outcome)
+}
+
+/// The row `sub` (Stripe's state as of `event`) gives `user_id`: its price's plan, our status
+/// for Stripe's, its period. Fails for a subscription without a price, or with a price the
+/// mapping does not sell (the event can never apply).
+pub(crate) fn state_of(
+    ctx: &WebhookContext,
+    event: &Event,
+    sub: &Subscription,
+    user_id: String,
+) -> Result<SubscriptionState, HandlerError> {
     let price_id = sub
         .price_id()
         .ok_or_else(|| HandlerError::Payload(format!("subscription {} has no items", sub.id)))?
@@ -318,25 +377,12 @@ async fn write_subscription(
         .mapping
         .plan_for_price(&price_id)
         .ok_or_else(|| HandlerError::UnknownPrice(price_id.clone()))?;
-
-    let mut status = map_status(&sub.status);
-    if let Some(invoice_id) = failed_invoice
-        && sub.status == "active"
-        && sub.latest_invoice.as_deref() == Some(invoice_id)
-    {
-        // Stripe may not have moved the subscription to past_due yet; if its latest invoice
-        // is still unpaid, the payment failure stands.
-        let invoice = api::retrieve_invoice(&ctx.stripe, invoice_id).await?;
-        if invoice.status.as_deref() != Some("paid") {
-            status = SubscriptionStatus::PastDue;
-        }
-    }
     let (start, end) = sub.period();
-    let state = SubscriptionState {
+    Ok(SubscriptionState {
         user_id,
         tier: plan.tier,
         cycle: plan.cycle,
-        status,
+        status: map_status(&sub.status),
         cancel_at_period_end: sub.cancel_at_period_end,
         period_start: start.and_then(unix),
         period_end: end.and_then(unix),
@@ -344,12 +390,10 @@ async fn write_subscription(
         subscription_id: sub.id.clone(),
         price_id,
         event_at: unix(event.created),
-    };
-    subscriptions::apply_state(conn, &state).await?;
-    outcome.verdict = Verdict::Applied;
-    Ok(outcome)
+    })
 }
 
-fn unix(secs: i64) -> Option<OffsetDateTime> {
+/// `secs` (Unix seconds) as a time, if it is one.
+pub(crate) fn unix(secs: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(secs).ok()
 }

@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 
 use super::MAX_BODY_BYTES;
 use super::apply::{HandlerError, apply_event};
-use super::outcome::Outcome;
+use super::outcome::{Outcome, Processed};
+use super::payload;
 use super::signature::{self, DEFAULT_TOLERANCE_SECS};
 use super::subject::Subject;
 use crate::alerts::Counted;
@@ -152,12 +153,8 @@ pub fn decode_event(bytes: &[u8]) -> Result<Event, ApiError> {
     })
 }
 
-enum Processed {
-    Duplicate,
-    Applied(Outcome),
-}
-
-/// Ledger + state change in one transaction: the event is decoded first, so its object's lock
+/// Ledger + state change in one transaction: a subscription event whose payload is written as
+/// it is takes one call ([`payload`]); any other event is decoded first, so its object's lock
 /// is taken with the ledger row, which is written as processed and applied at once (an event
 /// that ends otherwise corrects its outcome before the commit). On error the transaction is
 /// rolled back explicitly (releasing both locks, removing the row) before returning.
@@ -167,6 +164,12 @@ async fn process(
     created: Option<OffsetDateTime>,
 ) -> Result<Processed, HandlerError> {
     let subject = Subject::of(event, state.webhook.livemode);
+    if let Subject::Subscription(sub) = &subject
+        && let Some(done) =
+            payload::apply_newer_payload(&state.pool, &state.webhook, event, sub).await?
+    {
+        return Ok(done);
+    }
     let mut tx = state.pool.begin().await?;
     let result = async {
         let claimed = events::claim(

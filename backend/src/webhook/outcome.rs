@@ -106,6 +106,15 @@ impl Outcome {
     }
 }
 
+/// How a delivery ended once its transaction committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Processed {
+    /// A copy of an event already processed: nothing changed.
+    Duplicate,
+    /// Processed now, with what it did.
+    Applied(Outcome),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
