@@ -65,12 +65,13 @@ Feature: Stripe webhooks reach the backend, verified and applied once
   Scenario: A delivery retried after a newer event does not undo it
     Given Ana has an active BASIC monthly subscription
     And the billing portal cancels subscriptions at the end of the period
-    And Stripe retries a failed delivery only after 3 seconds
+    And Stripe retries a failed delivery only after 1 hour
     And the backend's database is unavailable for the next delivery
     When Ana cancels her subscription in the billing portal
     And a month passes
     And Stripe has delivered every event
     Then Stripe's delivery log shows a failed attempt followed by a successful one
+    And Stripe's delivery log shows the retry delivered after a newer event
     And Ana's subscription is CANCELLED and not active
 
   @sim-only @fault-handler-errors-swallowed

@@ -11,10 +11,13 @@
 //! Cloning a migrated template (`CREATE DATABASE … TEMPLATE …`) costs a fraction of running the
 //! migrations per scenario, and keeps scenarios isolated so they can run concurrently.
 //!
-//! Dropping is the slow part: PostgreSQL checkpoints on every `DROP DATABASE` (about 0.5–1 s
-//! here). A finished scenario therefore hands its database to [`TestDatabases::drop_soon`],
-//! which drops it in the background — drops running together share checkpoints — and the
-//! run's teardown waits for the last of them.
+//! Cloning and dropping are still the slow part: a clone copies every block of the template,
+//! and PostgreSQL checkpoints on every `DROP DATABASE` (about 0.5–1 s here). A finished
+//! scenario therefore hands its database to [`TestDatabases::recycle_soon`], which in the
+//! background empties it, puts back what the migrations seeded and, once it is proven to be
+//! exactly as the template ([`crate::steps::clean_database`]), keeps it for the next scenario;
+//! a database it cannot prove clean is dropped instead. The run's teardown waits for both and
+//! drops the databases still kept.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -24,6 +27,9 @@ use reqwest::Url;
 use sqlx::{Connection, Executor, PgConnection};
 use tokio::process::Command;
 use tokio::sync::Mutex;
+
+use crate::steps::clean_database::CleanState;
+use crate::steps::database_url::without_loopback_tls;
 
 /// Why no database could be provided.
 #[derive(Debug, thiserror::Error)]
@@ -116,8 +122,13 @@ pub struct TestDatabases {
     source: Mutex<Option<ServerSource>>,
     /// PostgreSQL refuses to clone a template while another clone reads it; one at a time.
     clone_lock: Mutex<()>,
-    /// Drops started by [`TestDatabases::drop_soon`], awaited at teardown.
+    /// Drops and recyclings started in the background, awaited at teardown.
     pending_drops: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// What a clean database holds, read from the template (`None`: it could not be read, so
+    /// every scenario gets a fresh clone).
+    clean: Option<CleanState>,
+    /// Finished scenarios' databases, proven clean, for the next scenarios.
+    recycled: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl TestDatabases {
@@ -152,14 +163,17 @@ impl TestDatabases {
             }
         };
         let template = unique_name("golive_template");
-        let databases = TestDatabases {
+        let mut databases = TestDatabases {
             admin_url: without_loopback_tls(admin_url),
             template,
             source: Mutex::new(Some(source)),
             clone_lock: Mutex::new(()),
             pending_drops: std::sync::Mutex::new(Vec::new()),
+            clean: None,
+            recycled: Default::default(),
         };
         databases.build_template().await?;
+        databases.clean = databases.read_clean_state().await;
         Ok(databases)
     }
 
@@ -241,8 +255,31 @@ impl TestDatabases {
         Ok(())
     }
 
-    /// Creates a fresh database for one scenario, cloned from the migrated template.
+    /// What the template holds, for proving recycled databases clean; `None` (with the reason
+    /// on stderr) leaves every scenario a fresh clone.
+    async fn read_clean_state(&self) -> Option<CleanState> {
+        let read = async {
+            let mut conn = PgConnection::connect(&self.url_of(&self.template)).await?;
+            let state = CleanState::read(&mut conn).await;
+            conn.close().await.ok();
+            state
+        };
+        read.await
+            .map_err(|e| eprintln!("golive: scenario databases will not be reused: {e}"))
+            .ok()
+    }
+
+    /// A database for one scenario, exactly as the migrated template: a finished scenario's,
+    /// proven clean, or else a fresh clone of the template.
     pub async fn create_scenario_database(&self) -> Result<String, DatabaseError> {
+        let reused = self
+            .recycled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop();
+        if let Some(name) = reused {
+            return Ok(name);
+        }
         let name = unique_name("golive_scenario");
         let _one_clone_at_a_time = self.clone_lock.lock().await;
         self.execute(format!("CREATE DATABASE {name} TEMPLATE {}", self.template))
@@ -261,26 +298,53 @@ impl TestDatabases {
     pub fn drop_soon(&self, name: String) {
         let admin_url = self.admin_url.clone();
         let server = self.server_label();
-        let drop = tokio::spawn(async move {
-            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            let result = match PgConnection::connect(admin_url.as_str()).await {
+        let drop = tokio::spawn(async move { drop_now(&admin_url, &server, &name).await });
+        self.track(drop);
+    }
+
+    /// Gives a finished scenario's database back its template's state in the background and
+    /// keeps it for the next scenario once proven clean; a database that cannot be proven
+    /// clean (a step changed its schema) is dropped, as [`TestDatabases::drop_soon`] does.
+    pub fn recycle_soon(&self, name: String) {
+        let Some(clean) = self.clean.clone() else {
+            return self.drop_soon(name);
+        };
+        let url = self.url_of(&name);
+        let recycled = self.recycled.clone();
+        let (admin_url, server) = (self.admin_url.clone(), self.server_label());
+        let recycle = tokio::spawn(async move {
+            let restored = match PgConnection::connect(&url).await {
                 Ok(mut conn) => {
-                    let dropped = conn.execute(sqlx::AssertSqlSafe(sql)).await.map(|_| ());
+                    let restored = clean.restore(&mut conn).await;
                     conn.close().await.ok();
-                    dropped
+                    restored
                 }
                 Err(e) => Err(e),
             };
-            if let Err(e) = result {
-                eprintln!("golive: could not drop scenario database {name} on {server}: {e}");
+            match restored {
+                Ok(true) => {
+                    recycled
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(name);
+                    return;
+                }
+                Ok(false) => {}
+                Err(e) => eprintln!("golive: scenario database {name} is not reused: {e}"),
             }
+            drop_now(&admin_url, &server, &name).await;
         });
-        let mut pending = self.pending_drops.lock().unwrap_or_else(|e| e.into_inner());
-        pending.retain(|d| !d.is_finished());
-        pending.push(drop);
+        self.track(recycle);
     }
 
-    /// Waits for the drops [`TestDatabases::drop_soon`] started.
+    /// Keeps a background drop or recycling for [`TestDatabases::finish_drops`].
+    fn track(&self, task: tokio::task::JoinHandle<()>) {
+        let mut pending = self.pending_drops.lock().unwrap_or_else(|e| e.into_inner());
+        pending.retain(|d| !d.is_finished());
+        pending.push(task);
+    }
+
+    /// Waits for the drops and recyclings started in the background.
     pub async fn finish_drops(&self) {
         let pending =
             std::mem::take(&mut *self.pending_drops.lock().unwrap_or_else(|e| e.into_inner()));
@@ -292,6 +356,11 @@ impl TestDatabases {
     /// Waits for pending scenario drops, drops the template and stops whatever server this
     /// run started.
     pub async fn teardown(&self) {
+        self.finish_drops().await;
+        let kept = std::mem::take(&mut *self.recycled.lock().unwrap_or_else(|e| e.into_inner()));
+        for name in kept {
+            self.drop_soon(name);
+        }
         self.finish_drops().await;
         if let Err(e) = self.drop_database(&self.template).await {
             eprintln!(
@@ -310,25 +379,21 @@ impl TestDatabases {
     }
 }
 
-/// The server's URL with `sslmode=disable` added when the server is on this machine
-/// (`localhost`, `127.0.0.1`, `::1`) and the URL does not choose a mode itself. The driver's
-/// default (`prefer`) encrypts whenever the server offers TLS (Debian's packages turn it on),
-/// which on loopback protects nothing and costs every scenario's connections a handshake and
-/// every query its encryption on both sides. A URL that names a `sslmode` is left as it is.
-fn without_loopback_tls(mut url: Url) -> Url {
-    let loopback = url.host_str().is_some_and(|host| {
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    });
-    let chosen = url.query_pairs().any(|(k, _)| k == "sslmode");
-    if loopback && !chosen {
-        url.query_pairs_mut().append_pair("sslmode", "disable");
+/// Drops database `name`, disconnecting whatever still holds it open; a failure is reported on
+/// stderr (the run goes on; the database is left behind).
+async fn drop_now(admin_url: &Url, server: &str, name: &str) {
+    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    let result = match PgConnection::connect(admin_url.as_str()).await {
+        Ok(mut conn) => {
+            let dropped = conn.execute(sqlx::AssertSqlSafe(sql)).await.map(|_| ());
+            conn.close().await.ok();
+            dropped
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        eprintln!("golive: could not drop scenario database {name} on {server}: {e}");
     }
-    url
 }
 
 /// A database name that no other run or scenario uses: prefix, process id and random suffix.
@@ -505,37 +570,4 @@ fn find_postgres_bin() -> Option<PathBuf> {
         .into_iter()
         .chain(debian)
         .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tls_of(url: &str) -> String {
-        without_loopback_tls(Url::parse(url).unwrap()).to_string()
-    }
-
-    #[test]
-    fn loopback_servers_are_reached_without_tls_unless_the_url_chooses() {
-        assert_eq!(
-            tls_of("postgres://postgres@127.0.0.1:5432/postgres"),
-            "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-        );
-        assert_eq!(
-            tls_of("postgres://u@localhost/db"),
-            "postgres://u@localhost/db?sslmode=disable"
-        );
-        assert_eq!(
-            tls_of("postgres://u@[::1]:5433/db"),
-            "postgres://u@[::1]:5433/db?sslmode=disable"
-        );
-        assert_eq!(
-            tls_of("postgres://u@127.0.0.1/db?sslmode=require"),
-            "postgres://u@127.0.0.1/db?sslmode=require"
-        );
-        assert_eq!(
-            tls_of("postgres://u@db.example.com/db"),
-            "postgres://u@db.example.com/db"
-        );
-    }
 }

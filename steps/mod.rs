@@ -9,7 +9,8 @@
 //! - [`definitions`] are the step definitions, one module per domain;
 //! - [`parameters`] are the domain words of a step's text (`{person}`, `{plan}`, `{card}`, …)
 //!   as Cucumber Expression parameter types, and [`glossary`] lists their values for `STEPS.md`;
-//! - [`database`] provisions PostgreSQL; [`backend_client`] speaks HTTP to the backend; [`actors`], [`cards`], [`catalog`] and [`eventually`] are the
+//! - [`database`] provisions PostgreSQL ([`database_url`]: how it is reached), and [`clean_database`] proves a finished scenario's
+//!   database as clean as the template so the next scenario can reuse it; [`backend_client`] speaks HTTP to the backend; [`actors`], [`cards`], [`catalog`] and [`eventually`] are the
 //!   small vocabularies the steps share; [`records`] reads what the backend stored, [`remembered`] is what earlier steps found out, [`logs`]
 //!   what it logged; [`preflight_deployment`] is the deployment a preflight scenario describes;
 //! - [`feature_check`] matches every feature step against the definitions without running;
@@ -22,7 +23,9 @@ pub mod backend_under_test;
 pub mod browser;
 pub mod cards;
 pub mod catalog;
+pub mod clean_database;
 pub mod database;
+pub mod database_url;
 pub mod definitions;
 pub mod environment;
 pub mod eventually;

@@ -1,5 +1,5 @@
 //! The deployment a preflight scenario describes, kept in the World: its environment, its
-//! scratch database and temporary folder (both removed when the scenario ends), its webhook
+//! scratch database and temporary folder (both handed back when the scenario ends), its webhook
 //! endpoint, and the preflight's latest report. The steps that fill it are in
 //! `definitions/preflight.rs`.
 
@@ -17,7 +17,7 @@ use crate::steps::environment::Environment;
 pub struct PreflightScenario {
     /// The deployment's environment.
     pub vars: BTreeMap<String, String>,
-    /// The scratch database (a clone of the migrated template), dropped at the end.
+    /// The scratch database (as the migrated template), handed back at the end.
     pub(crate) database: Option<String>,
     /// The `we_…` id of the deployment's webhook endpoint in the scenario's Stripe account.
     pub(crate) endpoint_id: Option<String>,
@@ -34,12 +34,11 @@ pub struct PreflightScenario {
 }
 
 impl PreflightScenario {
-    /// Drops the scratch database and removes the temporary folder.
+    /// Hands the scratch database back (reused once proven clean, else dropped, in the
+    /// background) and removes the temporary folder.
     pub async fn cleanup(self, env: &Environment) {
-        if let Some(database) = &self.database
-            && let Err(e) = env.databases().drop_database(database).await
-        {
-            eprintln!("golive: could not drop preflight database {database}: {e}");
+        if let Some(database) = &self.database {
+            env.databases().recycle_soon(database.clone());
         }
         if let Some(folder) = &self.folder {
             std::fs::remove_dir_all(folder).ok();

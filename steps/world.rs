@@ -301,9 +301,7 @@ impl Rehearsal {
             Ok((backend, running)) => Ok(OwnBackend { backend, running }),
             Err(e) => {
                 // Nothing runs on the database of a backend that did not start.
-                if let Err(drop) = env.databases().drop_database(&database_name).await {
-                    eprintln!("golive: could not drop scenario database {database_name}: {drop}");
-                }
+                env.databases().recycle_soon(database_name);
                 Err(e)
             }
         }
@@ -371,7 +369,8 @@ impl Rehearsal {
         self.browser.as_ref()
     }
 
-    /// Closes the scenario's browser, stops its own backend and drops its database.
+    /// Closes the scenario's browser, stops its own backend and hands its database back for
+    /// the next scenario (dropped instead when it cannot be proven clean).
     pub async fn finish(&mut self) {
         if let Some(browser) = self.browser.take() {
             browser.close().await;
@@ -387,7 +386,7 @@ impl Rehearsal {
             own.backend.close().await;
             own.running.shutdown().await;
             if let Some(database) = &own.backend.database {
-                self.env.databases().drop_soon(database.clone());
+                self.env.databases().recycle_soon(database.clone());
             }
         }
     }

@@ -152,14 +152,19 @@ async fn delivers_reversed(world: &mut Rehearsal) {
         .unwrap_or_else(|e| panic!("the simulator refused reversed delivery: {e}"));
 }
 
-/// `Given Stripe retries a failed delivery only after 3 seconds`: events keep their order, but
-/// a delivery the backend fails is tried again only after that many (real) seconds — by then
-/// newer events may have arrived, as with Stripe's own retries, hours apart.
-#[given(expr = "Stripe retries a failed delivery only after {int} seconds")]
-async fn retries_late(world: &mut Rehearsal, seconds: u64) {
+/// `Given Stripe retries a failed delivery only after 1 hour`: events keep their order, but a
+/// delivery the backend fails is tried again only once that long has passed on Stripe's clock,
+/// so nothing is waited for in real time: the next move of the clock (`a month passes`)
+/// releases the retry, and Stripe sends it after the events of that month — as Stripe's own
+/// retries, hours apart in real time, come after what a test clock's advance emits.
+#[given(expr = "Stripe retries a failed delivery only after {int} hour(s)")]
+async fn retries_late(world: &mut Rehearsal, hours: u64) {
     world.backend().await;
+    let delay_ms = hours.max(1) * 3_600_000;
     sim_control(world, "a retry schedule")
-        .delivery_mode(json!({"mode": "canonical", "retry_schedule": [seconds * 1000, 1000, 1000]}))
+        .delivery_mode(
+            json!({"mode": "canonical", "retry_schedule": [delay_ms, delay_ms, delay_ms]}),
+        )
         .await
         .unwrap_or_else(|e| panic!("the simulator refused the retry schedule: {e}"));
 }
@@ -234,6 +239,47 @@ async fn failed_then_succeeded(world: &mut Rehearsal) {
         panic!(
             "Stripe's delivery log shows no failed attempt followed by a successful one: {seen}"
         );
+    }
+}
+
+/// `Then Stripe's delivery log shows the retry delivered after a newer event`: the event the
+/// backend failed was delivered again only after another event, queued after that failure
+/// (so a newer one), had been delivered: the retry reached the backend after the newer event.
+#[then(expr = "Stripe's delivery log shows the retry delivered after a newer event")]
+async fn retry_after_newer_event(world: &mut Rehearsal) {
+    let log = sim_control(world, "reading the delivery log")
+        .deliveries()
+        .await
+        .unwrap_or_else(|e| panic!("Stripe's delivery log is unavailable: {e}"));
+    let attempts: Vec<&Value> = log["data"].as_array().into_iter().flatten().collect();
+    let ok = |a: &Value| {
+        a["status"]
+            .as_u64()
+            .is_some_and(|s| (200..300).contains(&s))
+    };
+    let found = attempts.iter().enumerate().find_map(|(failed, attempt)| {
+        let backend_failed =
+            attempt["fault"].is_null() && attempt["status"].as_u64().is_some_and(|s| s >= 500);
+        if !backend_failed {
+            return None;
+        }
+        let id = &attempt["event_id"];
+        let retried = failed
+            + 1
+            + attempts[failed + 1..]
+                .iter()
+                .position(|a| &a["event_id"] == id && ok(a))?;
+        attempts[failed + 1..retried]
+            .iter()
+            .find(|a| &a["event_id"] != id && ok(a))
+            .map(|newer| (id.clone(), newer["event_type"].clone()))
+    });
+    match found {
+        Some((id, newer)) => eprintln!("golive: {id} was retried after {newer} was delivered"),
+        None => panic!(
+            "no failed delivery was retried after a newer event had been delivered: {}",
+            world.delivery_log().await
+        ),
     }
 }
 

@@ -5,15 +5,17 @@
 //! ([`super::modes`]) and makes the first attempts one by one. An attempt succeeds on any
 //! 2xx within the timeout; otherwise a separate task retries on the backoff schedule
 //! (re-signed with a fresh `t` each time) without holding up later events, and gives up after
-//! the last delay. Every attempt is logged on the account; `outstanding` counts what is owed
-//! so a quiescence call can wait for it.
+//! the last delay. A retry that a clock advance brings forward waits for its turn in the
+//! endpoint's queue, behind the events already emitted (those of the advance included), so it
+//! reaches the endpoint after them. Every attempt is logged on the account; `outstanding`
+//! counts what is owed so a quiescence call can wait for it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::account::Account;
 use crate::app::App;
@@ -21,7 +23,7 @@ use crate::engine::events;
 use crate::outbox::DeliveryMode;
 use crate::outbox::DeliveryRecord;
 use crate::time::clock::wall_now;
-use crate::webhooks::job::DeliveryJob;
+use crate::webhooks::job::{DeliveryJob, Queued};
 use crate::webhooks::modes::{self, Fault, SeededRng};
 use crate::webhooks::signing;
 
@@ -114,7 +116,7 @@ pub(crate) fn start(app: Arc<App>, account: &Arc<Account>) {
     let ready = account.outbox_ready.clone();
     let mut shutdown = app.shutdown.clone();
     tokio::spawn(async move {
-        let mut queues: HashMap<String, mpsc::UnboundedSender<DeliveryJob>> = HashMap::new();
+        let mut queues: HashMap<String, mpsc::UnboundedSender<Queued>> = HashMap::new();
         let mut epoch = None;
         loop {
             tokio::select! {
@@ -147,7 +149,7 @@ pub(crate) fn start(app: Arc<App>, account: &Arc<Account>) {
                         delivered: Arc::new(AtomicBool::new(false)),
                         copy: false,
                     };
-                    if tx.send(job).is_err() {
+                    if tx.send(Queued::Job(job)).is_err() {
                         // The worker is gone (shutdown): nothing will deliver this one.
                         st.delivery.outstanding = st.delivery.outstanding.saturating_sub(1);
                     }
@@ -163,50 +165,57 @@ fn spawn_worker(
     app: Arc<App>,
     account: Weak<Account>,
     endpoint_id: String,
-) -> mpsc::UnboundedSender<DeliveryJob> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<DeliveryJob>();
+) -> mpsc::UnboundedSender<Queued> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Queued>();
+    // The retries' way back into this queue; weak, so the worker still ends with its queue.
+    let queue = tx.downgrade();
     let mut shutdown = app.shutdown.clone();
     tokio::spawn(async move {
         let mut rng = SeededRng::new(0);
         let mut generation = None;
         loop {
-            let job = tokio::select! {
-                job = rx.recv() => job,
+            let item = tokio::select! {
+                item = rx.recv() => item,
                 _ = shutdown.changed() => None,
             };
-            let Some(job) = job else { break };
+            let Some(item) = item else { break };
             let Some(acct) = account.upgrade() else { break };
             // Taking the lock waits for the emitter: the rest of its flow is queued now.
             let settings = acct.lock().delivery.settings.clone();
-            let mut batch = vec![job];
-            while let Ok(j) = rx.try_recv() {
-                batch.push(j);
+            drop(acct);
+            let mut items = vec![item];
+            while let Ok(i) = rx.try_recv() {
+                items.push(i);
             }
             if generation != Some(settings.generation) {
                 rng = SeededRng::new(settings.seed);
                 generation = Some(settings.generation);
             }
-            let (plan, copies) = modes::plan(batch, &settings, &mut rng);
-            if copies > 0 {
-                acct.lock().delivery.outstanding += copies;
-            }
-            drop(acct);
-            for p in plan {
-                if settings.mode == DeliveryMode::Delayed {
-                    let due = p.job.queued_at + Duration::from_millis(settings.delay_ms);
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(due.into()) => {}
-                        _ = shutdown.changed() => return,
-                    }
-                }
-                match attempt(&app, &account, &p.job, 1, p.fault).await {
-                    Outcome::Failed => spawn_retries(app.clone(), account.clone(), p.job),
-                    Outcome::Delivered | Outcome::Gone => {
-                        if let Some(acct) = account.upgrade() {
-                            finish(&acct, &p.job, false);
+            let mut batch = Vec::new();
+            for item in items {
+                match item {
+                    Queued::Job(job) => batch.push(job),
+                    Queued::Turn(turn) => {
+                        let jobs = std::mem::take(&mut batch);
+                        let worker = Worker {
+                            app: &app,
+                            account: &account,
+                            queue: &queue,
+                        };
+                        if !worker.deliver(jobs, &settings, &mut rng).await {
+                            return;
                         }
+                        let _ = turn.send(());
                     }
                 }
+            }
+            let worker = Worker {
+                app: &app,
+                account: &account,
+                queue: &queue,
+            };
+            if !worker.deliver(batch, &settings, &mut rng).await {
+                return;
             }
         }
         tracing::debug!(endpoint = %endpoint_id, "webhook worker stopped");
@@ -214,7 +223,105 @@ fn spawn_worker(
     tx
 }
 
-fn spawn_retries(app: Arc<App>, account: Weak<Account>, job: DeliveryJob) {
+/// What an endpoint's worker delivers with.
+struct Worker<'a> {
+    app: &'a Arc<App>,
+    account: &'a Weak<Account>,
+    queue: &'a mpsc::WeakUnboundedSender<Queued>,
+}
+
+impl Worker<'_> {
+    /// Orders `batch` by the account's delivery mode and makes each first attempt, handing
+    /// failures to their retries. Returns `false` on shutdown.
+    async fn deliver(
+        &self,
+        batch: Vec<DeliveryJob>,
+        settings: &crate::outbox::DeliverySettings,
+        rng: &mut SeededRng,
+    ) -> bool {
+        if batch.is_empty() {
+            return true;
+        }
+        let (plan, copies) = modes::plan(batch, settings, rng);
+        if copies > 0
+            && let Some(acct) = self.account.upgrade()
+        {
+            acct.lock().delivery.outstanding += copies;
+        }
+        let mut shutdown = self.app.shutdown.clone();
+        for p in plan {
+            if settings.mode == DeliveryMode::Delayed {
+                let due = p.job.queued_at + Duration::from_millis(settings.delay_ms);
+                tokio::select! {
+                    _ = tokio::time::sleep_until(due.into()) => {}
+                    _ = shutdown.changed() => return false,
+                }
+            }
+            match attempt(self.app, self.account, &p.job, 1, p.fault).await {
+                Outcome::Failed => spawn_retries(
+                    self.app.clone(),
+                    self.account.clone(),
+                    self.queue.clone(),
+                    p.job,
+                ),
+                Outcome::Delivered | Outcome::Gone => {
+                    if let Some(acct) = self.account.upgrade() {
+                        finish(&acct, &p.job, false);
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Why a retry is due.
+enum Due {
+    /// Its delay passed on the wall clock (or there is nothing left to wait for).
+    Now,
+    /// A clock advance reached it: it waits for its turn behind what is already queued.
+    AfterQueued,
+}
+
+/// Waits until every event emitted so far has had its first attempt on the endpoint of
+/// `queue`: takes a turn in that queue once the account's outbox is drained (under the
+/// account lock, so nothing emitted before is left behind) and waits for the worker to reach
+/// it. Returns at once when the worker is gone.
+async fn wait_turn(account: &Weak<Account>, queue: &mpsc::WeakUnboundedSender<Queued>) {
+    let Some(tx) = queue.upgrade() else { return };
+    let (turn, reached) = oneshot::channel();
+    let mut turn = Some(turn);
+    loop {
+        let Some(acct) = account.upgrade() else {
+            return;
+        };
+        let queued = {
+            let st = acct.lock();
+            match turn.take() {
+                Some(turn) if st.delivery.outbox.is_empty() => Some(tx.send(Queued::Turn(turn))),
+                other => {
+                    turn = other;
+                    None
+                }
+            }
+        };
+        match queued {
+            Some(Ok(())) => break,
+            Some(Err(_)) => return,
+            // The dispatcher has not drained the outbox yet; it does so as soon as it runs.
+            None => tokio::time::sleep(Duration::from_millis(1)).await,
+        }
+    }
+    drop(tx);
+    let _ = reached.await;
+}
+
+fn spawn_retries(
+    app: Arc<App>,
+    account: Weak<Account>,
+    queue: mpsc::WeakUnboundedSender<Queued>,
+    job: DeliveryJob,
+) {
     let schedule: Vec<Duration> = account
         .upgrade()
         .and_then(|a| a.lock().delivery.settings.retry_schedule.clone())
@@ -222,8 +329,10 @@ fn spawn_retries(app: Arc<App>, account: Weak<Account>, job: DeliveryJob) {
         .unwrap_or_else(|| DEFAULT_RETRY_SCHEDULE.to_vec());
     tokio::spawn(async move {
         for (i, delay) in schedule.into_iter().enumerate() {
-            if !wait_due(&app, &account, &job, delay).await {
-                return;
+            match wait_due(&app, &account, &job, delay, i == 0).await {
+                None => return,
+                Some(Due::Now) => {}
+                Some(Due::AfterQueued) => wait_turn(&account, &queue).await,
             }
             match attempt(&app, &account, &job, i as u32 + 2, None).await {
                 Outcome::Failed => continue,
@@ -245,14 +354,23 @@ fn spawn_retries(app: Arc<App>, account: Weak<Account>, job: DeliveryJob) {
 /// Waits until a retry `delay` from now is due: when `delay` of wall time has passed, or
 /// `delay` of simulated time on the clock of the job's event (the account clock, or the
 /// test clock of the customer the event is about), whichever comes first — so advancing
-/// that clock brings pending retries forward. Returns `false` on shutdown.
-async fn wait_due(app: &App, account: &Weak<Account>, job: &DeliveryJob, delay: Duration) -> bool {
+/// that clock brings pending retries forward (behind what the advance emitted). On the
+/// simulated clock the `first` retry counts from the event's `created` (its first attempt
+/// is due then, even when a clock advance came before the attempt was made), later ones
+/// from the previous attempt. Returns `None` on shutdown.
+async fn wait_due(
+    app: &App,
+    account: &Weak<Account>,
+    job: &DeliveryJob,
+    delay: Duration,
+    first: bool,
+) -> Option<Due> {
     let wall_due = tokio::time::Instant::now() + delay;
     if delay < SIMULATED_RETRY_MIN {
         let mut shutdown = app.shutdown.clone();
         return tokio::select! {
-            _ = tokio::time::sleep_until(wall_due) => true,
-            _ = shutdown.changed() => false,
+            _ = tokio::time::sleep_until(wall_due) => Some(Due::Now),
+            _ = shutdown.changed() => None,
         };
     }
     let event: serde_json::Value = serde_json::from_str(&job.body).unwrap_or_default();
@@ -267,12 +385,16 @@ async fn wait_due(app: &App, account: &Weak<Account>, job: &DeliveryJob, delay: 
             .is_some_and(|we| we["status"] == "enabled");
         !enabled || events::clock_now(&st, &event) >= due
     };
-    let clock = |acct: &Account| events::clock_now(&acct.lock(), &event);
+    let created = event["created"].as_i64().filter(|_| first);
+    let since = |acct: &Account| {
+        let now = events::clock_now(&acct.lock(), &event);
+        created.map_or(now, |created| created.min(now))
+    };
     let Some((sim_due, moved)) = account.upgrade().map(|a| {
         let moved = a.lock().clock_moved.clone();
-        (clock(&a).saturating_add(sim_delay), moved)
+        (since(&a).saturating_add(sim_delay), moved)
     }) else {
-        return true;
+        return Some(Due::Now);
     };
     let mut shutdown = app.shutdown.clone();
     loop {
@@ -281,12 +403,13 @@ async fn wait_due(app: &App, account: &Weak<Account>, job: &DeliveryJob, delay: 
         notified.as_mut().enable();
         match account.upgrade() {
             Some(a) if !reached(&a, sim_due) => {}
-            _ => return true,
+            Some(_) => return Some(Due::AfterQueued),
+            None => return Some(Due::Now),
         }
         tokio::select! {
-            _ = tokio::time::sleep_until(wall_due) => return true,
+            _ = tokio::time::sleep_until(wall_due) => return Some(Due::Now),
             _ = &mut notified => {}
-            _ = shutdown.changed() => return false,
+            _ = shutdown.changed() => return None,
         }
     }
 }

@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use tokio::sync::oneshot;
+
 /// One event owed to one endpoint.
 #[derive(Debug, Clone)]
 pub(crate) struct DeliveryJob {
@@ -25,4 +27,14 @@ pub(crate) struct DeliveryJob {
     pub(crate) delivered: Arc<AtomicBool>,
     /// An injected duplicate.
     pub(crate) copy: bool,
+}
+
+/// What an endpoint's queue carries, in order.
+pub(crate) enum Queued {
+    /// An event's first attempt.
+    Job(DeliveryJob),
+    /// The turn of a retry that a clock advance brought forward: the worker signals it once
+    /// every first attempt queued before it is made, so the retry goes out after the events
+    /// the advance emitted, as a retry that fires at the new time would.
+    Turn(oneshot::Sender<()>),
 }
