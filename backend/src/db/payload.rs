@@ -4,10 +4,10 @@
 //! own transaction — what `BEGIN`, [`crate::db::events::claim`], the read,
 //! [`crate::db::subscriptions::apply_state`] and `COMMIT` do as five.
 
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, Row};
 use time::OffsetDateTime;
 
-use super::subscriptions::SubscriptionState;
+use super::subscriptions::{SubscriptionState, bind_state_fields};
 
 /// What the one call did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,27 +44,18 @@ pub async fn apply_subscription_payload(
     event: LedgerEntry<'_>,
     state: &SubscriptionState,
 ) -> Result<PayloadVerdict, sqlx::Error> {
-    let verdict: String = sqlx::query_scalar(
+    let query = sqlx::query(
         "SELECT webhook_apply_subscription_payload($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
                                                    $12, $13, $14, $15)",
     )
     .bind(event.event_id)
     .bind(event.kind)
     .bind(event.created)
-    .bind(event.livemode)
-    .bind(&state.user_id)
-    .bind(state.tier.as_str())
-    .bind(state.cycle.as_str())
-    .bind(state.status.as_str())
-    .bind(state.status.entitles())
-    .bind(state.cancel_at_period_end)
-    .bind(state.period_start)
-    .bind(state.period_end)
-    .bind(state.customer_id.as_deref())
-    .bind(&state.subscription_id)
-    .bind(&state.price_id)
-    .fetch_one(db)
-    .await?;
+    .bind(event.livemode);
+    let verdict: String = bind_state_fields(query, state)
+        .fetch_one(db)
+        .await?
+        .try_get(0)?;
     match verdict.as_str() {
         "applied" => Ok(PayloadVerdict::Applied),
         "ignored:stale" => Ok(PayloadVerdict::Stale),

@@ -199,10 +199,20 @@ macro_rules! record_invoice_sql {
     };
 }
 
-type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+/// A PostgreSQL query being bound.
+pub(super) type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 /// Binds `state` as the twelve parameters of `apply_state_sql!`.
 fn bind_state<'q>(query: PgQuery<'q>, state: &'q SubscriptionState) -> PgQuery<'q> {
+    bind_state_fields(query, state).bind(state.event_at)
+}
+
+/// Binds `state`'s fields but `event_at`, in the order both `apply_state_sql!` and the
+/// one-call payload function take them.
+pub(super) fn bind_state_fields<'q>(
+    query: PgQuery<'q>,
+    state: &'q SubscriptionState,
+) -> PgQuery<'q> {
     query
         .bind(&state.user_id)
         .bind(state.tier.as_str())
@@ -215,7 +225,6 @@ fn bind_state<'q>(query: PgQuery<'q>, state: &'q SubscriptionState) -> PgQuery<'
         .bind(state.customer_id.as_deref())
         .bind(&state.subscription_id)
         .bind(&state.price_id)
-        .bind(state.event_at)
 }
 
 /// Binds `inv` as the nine parameters of `record_invoice_sql!`.
