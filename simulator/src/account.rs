@@ -302,6 +302,9 @@ pub(crate) struct Account {
     pub(crate) deliveries: Mutex<Vec<DeliveryRecord>>,
     /// Signalled when the state lock is released with events in the outbox.
     pub(crate) outbox_ready: Arc<Notify>,
+    /// Signalled each time delivery has drained the outbox (a retry waiting for its turn
+    /// behind what was emitted before it waits for this).
+    pub(crate) outbox_drained: Notify,
 }
 
 /// The locked state of an account. Dropping it with events in the outbox wakes delivery.
@@ -341,6 +344,7 @@ impl Account {
             idempotency: Mutex::new(IdempotencyStore::default()),
             deliveries: Mutex::new(Vec::new()),
             outbox_ready: Arc::new(Notify::new()),
+            outbox_drained: Notify::new(),
         }
     }
 

@@ -126,6 +126,7 @@ pub(crate) fn start(app: Arc<App>, account: &Arc<Account>) {
             let Some(acct) = weak.upgrade() else { break };
             let mut st = acct.lock();
             let events = st.delivery.outbox.drain();
+            acct.outbox_drained.notify_waiters();
             // A reset starts a new epoch: the old workers end once their queues are dropped.
             if epoch != Some(st.delivery.epoch) {
                 queues.clear();
@@ -295,6 +296,10 @@ async fn wait_turn(account: &Weak<Account>, queue: &mpsc::WeakUnboundedSender<Qu
         let Some(acct) = account.upgrade() else {
             return;
         };
+        // Listening before the check: a drain after it cannot be missed.
+        let drained = acct.outbox_drained.notified();
+        tokio::pin!(drained);
+        drained.as_mut().enable();
         let queued = {
             let st = acct.lock();
             match turn.take() {
@@ -309,7 +314,10 @@ async fn wait_turn(account: &Weak<Account>, queue: &mpsc::WeakUnboundedSender<Qu
             Some(Ok(())) => break,
             Some(Err(_)) => return,
             // The dispatcher has not drained the outbox yet; it does so as soon as it runs.
-            None => tokio::time::sleep(Duration::from_millis(1)).await,
+            // The bound only lets a deleted account or a stopped dispatcher end the wait.
+            None => {
+                let _ = tokio::time::timeout(Duration::from_millis(100), drained).await;
+            }
         }
     }
     drop(tx);
