@@ -6,10 +6,13 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dest="$here/../../target/compat-node"
-if [ -d "$dest/node_modules" ] && cmp -s "$here/package-lock.json" "$dest/package-lock.json"; then
+# The marker is written only after a whole install, so an interrupted one is redone.
+if [ -d "$dest/node_modules" ] && cmp -s "$here/package-lock.json" "$dest/installed-lock.json"; then
   exit 0
 fi
 mkdir -p "$dest"
+rm -f "$dest/installed-lock.json"
 cp "$here/package.json" "$here/package-lock.json" "$dest/"
 cd "$dest"
 npm ci --silent --no-audit --no-fund
+cp package-lock.json installed-lock.json
