@@ -33,10 +33,10 @@ pub enum Counted {
 impl Alerter {
     /// An alerter for `config` (disabled when no URL is configured).
     pub fn new(config: AlertConfig, metrics: Arc<Metrics>) -> Alerter {
-        crate::stripe::client::install_crypto_provider();
+        crate::http_client::install_crypto_provider();
         Alerter {
             config,
-            http: reqwest::Client::builder()
+            http: crate::http_client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
                 .unwrap_or_default(),

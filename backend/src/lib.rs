@@ -38,6 +38,7 @@ pub mod edge;
 pub mod entitlement;
 pub mod error;
 pub mod flows;
+pub mod http_client;
 pub mod metrics;
 pub mod pages;
 pub mod plans;

@@ -26,7 +26,7 @@ pub struct JwksVerifier {
 impl JwksVerifier {
     /// A verifier for `jwks_url`, accepting only tokens issued by `issuer`.
     pub fn new(jwks_url: &str, issuer: &str) -> JwksVerifier {
-        crate::stripe::client::install_crypto_provider();
+        crate::http_client::install_crypto_provider();
         let mut validation = validation(Algorithm::RS256, &["exp", "sub", "iss"]);
         validation.set_issuer(&[issuer]);
         // Clerk session tokens carry `azp`, not `aud`.
@@ -34,7 +34,7 @@ impl JwksVerifier {
         JwksVerifier {
             max_lifetime: DEFAULT_MAX_LIFETIME_SECS,
             url: jwks_url.to_string(),
-            http: reqwest::Client::builder()
+            http: crate::http_client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
                 .unwrap_or_default(),

@@ -64,11 +64,7 @@ impl std::fmt::Debug for StripeClient {
     }
 }
 
-/// Installs the ring crypto provider for rustls once per process (reqwest's
-/// `rustls-no-provider` panics without one); an already installed provider is fine.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
+pub use crate::http_client::install_crypto_provider;
 
 impl StripeClient {
     /// Builds a client for `base` (e.g. `https://api.stripe.com`, no trailing slash).
@@ -78,7 +74,7 @@ impl StripeClient {
         options: StripeClientOptions,
     ) -> Result<StripeClient, StripeError> {
         install_crypto_provider();
-        let http = reqwest::Client::builder()
+        let http = crate::http_client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
             .user_agent(concat!("golive-billing/", env!("CARGO_PKG_VERSION")))
