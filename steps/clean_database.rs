@@ -2,7 +2,7 @@
 //!
 //! A fresh clone (`CREATE DATABASE … TEMPLATE`) and its drop cost PostgreSQL a copy of every
 //! block and a checkpoint — most of a scenario's set-up. A finished database can instead be
-//! emptied (`TRUNCATE`), given back the rows and sequence values the migrations left in the
+//! emptied (one `DELETE` of every row), given back the rows and sequence values the migrations left in the
 //! template (the seeded plans), and handed to the next scenario. Steps may have changed more
 //! than rows (a fault step adds a trigger, a function and a sequence), so a database is reused
 //! only when its [`fingerprint`] — every object of the database, its definition, every table's
@@ -163,6 +163,21 @@ async fn fingerprint(conn: &mut PgConnection, content_query: &str) -> Result<Str
     Ok(parts.join("\n"))
 }
 
+/// One statement that deletes every row of `tables`: each `DELETE` is a data-modifying `WITH`
+/// part, so foreign keys are checked once all of them are done, in whatever order they are
+/// listed. A scenario leaves a few rows per table, and deleting them costs PostgreSQL far less
+/// than `TRUNCATE`, which gives every table, index and TOAST table a new file (created now,
+/// the old one unlinked at commit) — on this kind of machine most of the clean-up's cost.
+/// The sequences are set back separately, as `RESTART IDENTITY` would.
+fn empty_tables_statement(tables: &[String]) -> String {
+    let parts: Vec<String> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, table)| format!("d{i} AS (DELETE FROM {table})"))
+        .collect();
+    format!("WITH {} SELECT 1", parts.join(", "))
+}
+
 impl CleanState {
     /// Reads what the migrated template holds (on a connection to the template).
     pub(crate) async fn read(conn: &mut PgConnection) -> Result<Self, sqlx::Error> {
@@ -215,11 +230,8 @@ impl CleanState {
         conn.execute("SET lock_timeout = '10s'").await?;
         let mut tx = conn.begin().await?;
         if !self.tables.is_empty() {
-            tx.execute(sqlx::AssertSqlSafe(format!(
-                "TRUNCATE {} RESTART IDENTITY CASCADE",
-                self.tables.join(", ")
-            )))
-            .await?;
+            tx.execute(sqlx::AssertSqlSafe(empty_tables_statement(&self.tables)))
+                .await?;
         }
         for (table, rows) in &self.seeded {
             sqlx::query(sqlx::AssertSqlSafe(format!(
