@@ -3,9 +3,9 @@
 //! A fresh clone (`CREATE DATABASE … TEMPLATE`) and its drop cost PostgreSQL a copy of every
 //! block and a checkpoint — most of a scenario's set-up. A finished database can instead be
 //! emptied (one statement deleting every row), given back the rows and sequence values the
-//! migrations left in the template (the seeded plans), and handed to the next scenario. Steps may have changed more
-//! than rows (a fault step adds a trigger, a function and a sequence), so a database is reused
-//! only when its [`fingerprint`] — every object of the database, its definition, every table's
+//! migrations left in the template (the seeded plans), and handed to the next scenario. Steps
+//! may have changed more than rows (a fault step adds a trigger, a function and a sequence), so
+//! a database is reused only when its [`fingerprint`] — every object of the database, its definition, every table's
 //! content and every sequence's value — equals the template's; any other is dropped.
 
 use sqlx::{Connection, Executor, PgConnection, Row};
