@@ -5,8 +5,9 @@
 //! emptied (one statement deleting every row), given back the rows and sequence values the
 //! migrations left in the template (the seeded plans), and handed to the next scenario. Steps
 //! may have changed more than rows (a fault step adds a trigger, a function and a sequence), so
-//! a database is reused only when its [`fingerprint`] — every object of the database, its definition, every table's
-//! content and every sequence's value — equals the template's; any other is dropped.
+//! a database is reused only when its [`fingerprint`] — every object of the database, its
+//! definition, every table's content and every sequence's value — equals the template's; any
+//! other is dropped.
 
 use sqlx::{Connection, Executor, PgConnection, Row};
 
