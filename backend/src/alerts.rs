@@ -33,7 +33,6 @@ pub enum Counted {
 impl Alerter {
     /// An alerter for `config` (disabled when no URL is configured).
     pub fn new(config: AlertConfig, metrics: Arc<Metrics>) -> Alerter {
-        crate::http_client::install_crypto_provider();
         Alerter {
             config,
             http: crate::http_client::builder()

@@ -16,8 +16,9 @@ pub fn install_crypto_provider() {
 }
 
 /// A client builder that uses the process's shared TLS configuration (the platform's roots).
-/// When the platform's roots cannot be loaded, reqwest builds its own configuration and
-/// reports that failure from `build()`, as it would without this.
+/// The crypto provider is installed by the first call, so callers need not install it. When
+/// the platform's roots cannot be loaded, reqwest builds its own configuration and reports
+/// that failure from `build()`, as it would without this.
 pub(crate) fn builder() -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder();
     match shared_tls() {

@@ -26,7 +26,6 @@ pub struct JwksVerifier {
 impl JwksVerifier {
     /// A verifier for `jwks_url`, accepting only tokens issued by `issuer`.
     pub fn new(jwks_url: &str, issuer: &str) -> JwksVerifier {
-        crate::http_client::install_crypto_provider();
         let mut validation = validation(Algorithm::RS256, &["exp", "sub", "iss"]);
         validation.set_issuer(&[issuer]);
         // Clerk session tokens carry `azp`, not `aud`.

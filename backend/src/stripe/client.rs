@@ -73,7 +73,6 @@ impl StripeClient {
         key: Secret,
         options: StripeClientOptions,
     ) -> Result<StripeClient, StripeError> {
-        install_crypto_provider();
         let http = crate::http_client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
